@@ -1,0 +1,68 @@
+"""Claude Code hook payloads -> gitsess events.
+
+Payload fields follow Claude Code's hooks reference: every event carries
+session_id, transcript_path, cwd and hook_event_name; tool events add
+tool_name (and tool_input / tool_response, which we never read); events
+fired inside a subagent carry agent_id and agent_type; SessionStart carries
+source and, in recent versions, model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitsess import telemetry as t
+
+AGENT = "claude-code"
+
+KINDS = {
+    "SessionStart": t.SESSION_START,
+    "UserPromptSubmit": t.PROMPT,
+    "PreToolUse": t.TOOL_START,
+    "PostToolUse": t.TOOL_END,
+    "PostToolUseFailure": t.TOOL_FAIL,
+    "SubagentStart": t.SUBAGENT_START,
+    "SubagentStop": t.SUBAGENT_STOP,
+    "Stop": t.STOP,
+    "PreCompact": t.COMPACT,
+    "SessionEnd": t.SESSION_END,
+}
+
+
+def _str(payload: dict[str, Any], key: str, limit: int = 200) -> str | None:
+    value = payload.get(key)
+    if isinstance(value, str) and value:
+        return value[:limit]
+    return None
+
+
+def _model(payload: dict[str, Any]) -> str | None:
+    model = payload.get("model")
+    if isinstance(model, dict):  # some versions send {"id": ..., "display_name": ...}
+        model = model.get("id") or model.get("display_name")
+    return model[:200] if isinstance(model, str) and model else None
+
+
+def to_event(payload: dict[str, Any]) -> t.Event | None:
+    """The event for a payload, or None when it names no session."""
+    session_id = payload.get("session_id")
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    name = _str(payload, "hook_event_name") or "Unknown"
+    kind = KINDS.get(name, t.OTHER)
+    duration = payload.get("duration_ms")
+    if not isinstance(duration, int) or isinstance(duration, bool):
+        duration = None
+    return t.Event(
+        kind=kind,
+        name=name,
+        session_id=session_id[:4096],
+        agent=AGENT,
+        tool=_str(payload, "tool_name"),
+        duration_ms=duration,
+        agent_id=_str(payload, "agent_id", 128),
+        agent_type=_str(payload, "agent_type", 128),
+        model=_model(payload),
+        source=_str(payload, "source", 32),
+        cwd=_str(payload, "cwd", 4096),
+    )

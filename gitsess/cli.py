@@ -1,0 +1,101 @@
+"""The `git sess` command line. The only module that imports click.
+
+Each callback unpacks its options, opens the repository once, calls
+`gitsess.commands.<name>.run(...)` and returns its exit code. Errors become
+`error: …` / `hint: …` lines and an ExitCode; never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from gitsess import __version__
+from gitsess.errors import ExitCode, GitsessError
+from gitsess.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _store() -> Store:
+    return Store.discover(".")
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see schemas/).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="git-sess")
+def cli() -> None:
+    """gitsess: the working memory of AI-assisted development, kept in git.
+
+    Agent telemetry goes into refs/sess/, handoffs into commits checked by
+    git's own hooks, and `git sess resume` reads it all back from git alone.
+    """
+
+
+@cli.command()
+@click.option("--agent", default="claude", show_default=True, help="Which agent sends the payload.")
+def hook(agent: str) -> int:
+    """Record one agent hook event (JSON on stdin). Always exits 0.
+
+    Wire it into the agent with `git sess install`. Tool inputs, tool outputs
+    and prompt text are never stored.
+    """
+    from gitsess.commands import hook as cmd
+
+    return cmd.run(agent=agent)
+
+
+@cli.command()
+@json_option
+@click.option("--all", "include_done", is_flag=True, help="Include handed-off sessions.")
+def status(as_json: bool, include_done: bool) -> int:
+    """List live agent sessions and their counters, newest first."""
+    from gitsess.commands import status as cmd
+
+    return cmd.run(store=_store(), as_json=as_json, include_done=include_done)
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep the throwaway repository and print its path.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Build the demo here.")
+def demo(keep: bool, directory: str | None) -> int:
+    """Replay a realistic Claude Code session into a throwaway repository."""
+    from gitsess.commands import demo as cmd
+
+    return cmd.run(keep=keep, directory=directory)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        rv = cli.main(args=argv, prog_name="git sess", standalone_mode=False)
+    except click.exceptions.Abort:
+        print("error: aborted", file=sys.stderr)
+        return int(ExitCode.FAILURE)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except GitsessError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for problem in getattr(exc, "problems", []):
+            print(f"  - {problem}", file=sys.stderr)
+        if exc.hint:
+            for line in exc.hint.splitlines():
+                print(f"hint: {line}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line, unless asked for the traceback
+        if os.environ.get("GITSESS_DEBUG"):
+            raise
+        print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("hint: rerun with GITSESS_DEBUG=1 for a traceback, and report it", file=sys.stderr)
+        return int(ExitCode.INTERNAL)
+    return int(rv) if isinstance(rv, int) else 0

@@ -1,0 +1,77 @@
+"""`git sess status`: the repository's live sessions and their counters."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from gitsess import telemetry
+from gitsess.store import Store
+from gitsess.timefmt import ago, iso
+
+SCHEMA_VERSION = 1
+
+
+def session_view(s: telemetry.Session) -> dict[str, Any]:
+    """One session as printed by status --json (schemas/status.json)."""
+    c, m = s.counters, s.meta
+    return {
+        "session_id": s.session_id,
+        "ref": s.ref,
+        "state": s.state,
+        "agent": m.get("agent"),
+        "model": m.get("model"),
+        "operator": m.get("operator"),
+        "branch": m.get("branch"),
+        "head": m.get("head"),
+        "cwd": m.get("cwd"),
+        "parallel_sessions": m.get("parallel_sessions", 0),
+        "started_at": iso(m.get("started_at_ms") or c.get("first_event_ms")),
+        "last_event_at": iso(c.get("last_event_ms")),
+        "events": c.get("events", 0),
+        "by_event": c.get("by_event", {}),
+        "tool_calls": c.get("tool_calls", 0),
+        "tools": c.get("tools", {}),
+        "mcp": c.get("mcp", {}),
+        "subagents": telemetry.subagents(c),
+        "failures": c.get("failures", 0),
+        "prompts": c.get("prompts", 0),
+        "compactions": c.get("compactions", 0),
+        "duration_ms": c.get("duration_ms", 0),
+        "active_minutes": round(c.get("active_ms", 0) / 60000, 1),
+    }
+
+
+def _top(d: dict[str, int], n: int = 3) -> str:
+    items = sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return ", ".join(f"{k} {v}" for k, v in items) or "-"
+
+
+def run(*, store: Store, as_json: bool = False, include_done: bool = False) -> int:
+    sessions = telemetry.live_sessions(store)
+    if include_done:
+        sessions += telemetry.live_sessions(store, telemetry.DONE)
+    views = [session_view(s) for s in sessions]
+    if as_json:
+        json.dump({"v": SCHEMA_VERSION, "sessions": views}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not views:
+        print("no live sessions (agent hooks record them: git sess install --agent claude)")
+        return 0
+    for v, s in zip(views, sessions):
+        mcp = ", ".join(f"{k} {e['total']}" for k, e in sorted(v["mcp"].items())) or "-"
+        state = "" if v["state"] == "live" else " [done]"
+        print(f"{v['session_id']}{state}  {v['agent']}" + (f" ({v['model']})" if v["model"] else ""))
+        print(
+            f"  started {v['started_at']}  last event {ago(s.counters.get('last_event_ms'))}"
+            f"  on {v['branch'] or '(detached)'}"
+        )
+        print(
+            f"  {v['tool_calls']} tool calls ({v['failures']} failed), {v['prompts']} prompts,"
+            f" {v['subagents']} subagents, {v['active_minutes']} active min"
+        )
+        print(f"  top tools: {_top(v['tools'])}")
+        print(f"  mcp: {mcp}")
+    return 0

@@ -1,0 +1,57 @@
+"""One error hierarchy; cli.py turns it into `error: …` / `hint: …` and an exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes of every `git sess` command."""
+
+    OK = 0
+    FAILURE = 1  # a check failed (invalid record, violated invariant, doctor finding)
+    USAGE = 2  # bad arguments or input the user must fix
+    NOT_A_REPO = 3  # not inside a git repository
+    CONFLICT = 4  # a ref could not be updated before the deadline (contention, locks)
+    INTERNAL = 70  # a bug: please report it
+
+
+class GitsessError(Exception):
+    """Base of every error gitsess raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(GitsessError):
+    exit_code = ExitCode.USAGE
+
+
+class NotARepoError(GitsessError):
+    exit_code = ExitCode.NOT_A_REPO
+
+
+class RefError(GitsessError):
+    """A ref write failed; `kind` is 'modified', 'locked', 'missing' or 'invalid'."""
+
+    exit_code = ExitCode.CONFLICT
+
+    def __init__(self, kind: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.kind = kind
+
+
+class ValidationError(GitsessError):
+    """A record or policy failed validation; `problems` lists one line each."""
+
+    exit_code = ExitCode.FAILURE
+
+    def __init__(
+        self, message: str, problems: list[str] | None = None, *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = list(problems or [])
