@@ -1,0 +1,152 @@
+"""The handoff record: YAML front matter + markdown sections.
+
+Text form (stored as the note on the handoff commit, and as the draft):
+
+    ---
+    <front matter, YAML, schemas/handoff.json>
+    ---
+    ## Summary
+    ...
+    ## Resume Prompt
+    ...
+
+Front matter is written and read with PyYAML (safe_load / safe_dump) and
+validated with jsonschema; nothing here writes YAML by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from gitsess.errors import ValidationError
+from gitsess.resources import schema
+
+RECORD_VERSION = 1
+SECTIONS = (
+    "Summary",
+    "What I Did",
+    "Decisions Made",
+    "For Future Me",
+    "Learnings",
+    "Open Questions",
+    "Resume Prompt",
+)
+ID_RE = re.compile(r"^(?P<op>[A-Za-z0-9][A-Za-z0-9_-]{0,31})-(?P<date>\d{6})-(?P<nn>\d{2,})$")
+_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?\n?", re.S | re.M)
+
+
+@dataclass
+class Record:
+    front: dict[str, Any]
+    sections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return str(self.front.get("id", ""))
+
+
+def section_key(heading: str) -> str:
+    """Canonical section name: 'what i did' -> 'What I Did'; unknown ones kept."""
+    norm = " ".join(heading.split()).lower()
+    for name in SECTIONS:
+        if name.lower() == norm:
+            return name
+    return " ".join(heading.split())
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
+    """(front matter, rest, line number where rest starts). Errors name the line."""
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text, 1
+    try:
+        front = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 2}" if mark is not None else "front matter"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValidationError(f"front matter is not valid YAML ({where}): {problem}") from exc
+    if not isinstance(front, dict):
+        raise ValidationError("front matter must be a YAML mapping (key: value lines)")
+    return front, text[m.end() :], text[: m.end()].count("\n") + 1
+
+
+def parse_sections(body: str) -> dict[str, str]:
+    """`## Heading` sections of a markdown body; text before the first is dropped."""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    fence = False
+    for line in body.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        m = None if fence else _HEADING.match(line)
+        if m:
+            if current is not None:
+                sections[current] = "\n".join(lines).strip()
+            current, lines = section_key(m.group(1)), []
+        elif current is not None:
+            lines.append(line)
+    if current is not None:
+        sections[current] = "\n".join(lines).strip()
+    return sections
+
+
+def parse(text: str) -> Record:
+    front, body, _ = split_front_matter(text)
+    return Record(front, parse_sections(body))
+
+
+def render_body(sections: dict[str, str]) -> str:
+    names = list(SECTIONS) + [k for k in sections if k not in SECTIONS]
+    parts = []
+    for name in names:
+        if name in sections or name in SECTIONS:
+            parts.append(f"## {name}\n\n{sections.get(name, '').strip()}\n")
+    return "\n".join(parts)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def render(rec: Record) -> str:
+    return f"---\n{dump_yaml(rec.front)}---\n\n{render_body(rec.sections)}"
+
+
+def schema_problems(front: dict[str, Any]) -> list[str]:
+    """Every schema violation of a front matter, one line each, by field path."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema("handoff"))
+    problems = []
+    for err in sorted(validator.iter_errors(front), key=lambda e: list(map(str, e.path))):
+        path = ".".join(str(p) for p in err.absolute_path)
+        if err.validator == "required":
+            missing = err.message.split("'")[1] if "'" in err.message else err.message
+            problems.append(f"{path + '.' if path else ''}{missing}: is required")
+        else:
+            problems.append(f"{path or '(record)'}: {err.message}")
+    return problems
+
+
+def validate(rec: Record, *, quick: bool = False, required: tuple[str, ...] = ()) -> list[str]:
+    """Problems with a record (empty when valid).
+
+    Outside quick mode, Summary and Resume Prompt must say something, as must
+    the policy's extra `required` sections; the front matter's resume_prompt
+    must not be empty.
+    """
+    problems = schema_problems(rec.front)
+    if not quick:
+        for name in ("Summary", "Resume Prompt", *required):
+            if not rec.sections.get(name, "").strip():
+                problems.append(f"sections.{name}: section is missing or empty")
+        if not str(rec.front.get("resume_prompt") or "").strip():
+            problems.append("resume_prompt: must not be empty (outside --quick)")
+    return problems
