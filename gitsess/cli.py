@@ -71,6 +71,24 @@ def demo(keep: bool, directory: str | None) -> int:
     return cmd.run(keep=keep, directory=directory)
 
 
+@cli.command(hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def githook(name: str, args: tuple[str, ...]) -> int:
+    """Run gitsess's side of git hook NAME (called by the shims in githooks/)."""
+    from gitsess.commands import githook as cmd
+
+    return cmd.run(store=_store(), name=name, args=list(args))
+
+
+@cli.command()
+def install() -> int:
+    """Install gitsess's git hooks into this repository."""
+    from gitsess.commands import install as cmd
+
+    return cmd.run(store=_store())
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="git sess", standalone_mode=False)

@@ -22,7 +22,7 @@ def githooks_dir() -> str:
     return data_path("githooks")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema(name: str) -> dict[str, Any]:
     """A schema by file stem, e.g. schema('status') reads schemas/status.json."""
     with open(data_path("schemas", f"{name}.json"), encoding="utf-8") as fh:

@@ -8,6 +8,7 @@ clears stale lock files left by killed writers (see `_clear_stale_lock`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import subprocess
@@ -273,10 +274,8 @@ class Store:
         for tip in tips[1:]:
             walker.push(pygit2.Oid(hex=tip))
         for h in hide or []:
-            try:
+            with contextlib.suppress(pygit2.GitError, KeyError, ValueError):
                 walker.hide(pygit2.Oid(hex=h))
-            except (pygit2.GitError, KeyError, ValueError):
-                pass
         for c in walker:
             yield _commit_info(c)
 

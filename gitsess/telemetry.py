@@ -302,10 +302,9 @@ def _queue(store: Store, deadline: float) -> Iterator[bool]:
 
 def _pending_refs(store: Store, session: str, *, loose_only: bool) -> dict[str, str]:
     prefix = f"{PENDING}{session}/"
-    if loose_only:
-        # The hot path looks for a directory before listing refs: spills are rare.
-        if not os.path.isdir(os.path.join(store.common_dir, prefix)):
-            return {}
+    # The hot path looks for a directory before listing refs: spills are rare.
+    if loose_only and not os.path.isdir(os.path.join(store.common_dir, prefix)):
+        return {}
     return store.refs(prefix)
 
 

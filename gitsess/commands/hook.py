@@ -8,6 +8,7 @@ asks for more (SessionStart prints the resume context).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -79,7 +80,7 @@ def _leading_fields(head: bytes) -> dict[str, Any] | None:
     text = head.decode("utf-8", "replace")
     out: dict[str, Any] = {}
     for key in _SCALARS:
-        m = re.search(r'"%s"\s*:\s*"((?:[^"\\]|\\.)*)"' % key, text)
+        m = re.search(rf'"{key}"\s*:\s*"((?:[^"\\]|\\.)*)"', text)
         if m:
             try:
                 out[key] = json.loads('"' + m.group(1) + '"')
@@ -102,10 +103,8 @@ def run(*, agent: str = "claude", stdin: IO[bytes] | None = None) -> int:
         print(f"gitsess: hook: {msg[:300]}", file=sys.stderr)
         return 0
     finally:
-        try:
+        with contextlib.suppress(ValueError, OSError):
             signal.setitimer(signal.ITIMER_REAL, 0)
-        except (ValueError, OSError):
-            pass
 
 
 def _run(agent: str, stdin: IO[bytes], started: float) -> int:

@@ -60,7 +60,7 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False) -> i
     if not views:
         print("no live sessions (agent hooks record them: git sess install --agent claude)")
         return 0
-    for v, s in zip(views, sessions):
+    for v, s in zip(views, sessions, strict=False):
         mcp = ", ".join(f"{k} {e['total']}" for k, e in sorted(v["mcp"].items())) or "-"
         state = "" if v["state"] == "live" else " [done]"
         print(f"{v['session_id']}{state}  {v['agent']}" + (f" ({v['model']})" if v["model"] else ""))
