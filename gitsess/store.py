@@ -110,6 +110,14 @@ class Store:
         return store
 
     @classmethod
+    def init(cls, path: str, *, initial_branch: str = "main") -> Store:
+        """Create a new repository with a work tree at `path`."""
+        try:
+            return cls(pygit2.init_repository(path, initial_head=initial_branch))
+        except (pygit2.GitError, OSError) as exc:
+            raise GitsessError(f"cannot create a repository at {path}: {exc}") from exc
+
+    @classmethod
     def try_discover(cls, path: str = ".") -> Store | None:
         """Like discover, but None when there is no repository (the hook's case)."""
         # GIT_DIR is honoured as git itself would when it is set (we may run

@@ -135,6 +135,12 @@ def _run(agent: str, stdin: IO[bytes], started: float) -> int:
     if ev is None:
         print("gitsess: hook: payload has no session_id; ignored", file=sys.stderr)
         return 0
+    replay_at = os.environ.get("GITSESS_EVENT_TIME")
+    if replay_at:  # a replay (git sess demo) gives each event its recorded time
+        try:
+            ev.at_ms = int(float(replay_at) * 1000)
+        except ValueError:
+            pass
     from gitsess import telemetry
 
     # Leave 0.15 s of the budget for the spill write should the CAS run out.
