@@ -109,3 +109,25 @@ def payload(event: str, session: str = "s1", **fields: Any) -> dict[str, Any]:
 
 def fsck(repo: Repo) -> subprocess.CompletedProcess[str]:
     return repo.git("fsck", "--strict", "--no-progress", check=False)
+
+
+# -- fake secrets (redaction tests) -------------------------------------------
+# Assembled at run time so that no test file holds a whole token for a secret
+# scanner to trip on. AWS's are its documented example credentials.
+AWS_ID = "AKIA" + "IOSFODNN7EXAMPLE"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+GH_CLASSIC = "ghp_" + "R8xQ2mT5vK9wL3nB7cF1" + "hJ4dS6gA0zY2uE8iO5pW"
+GH_FINE = "github_pat_" + "11AB7QX2Y0" + "Zr3kT9mLq8" + "_" + "Wv5" * 27
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+
+
+def fake_pem(kind: str = "RSA PRIVATE KEY", lines: int = 6, seed: str = "k") -> tuple[str, list[str]]:
+    """A private-key-shaped block and its body lines (random bytes, not a key)."""
+    import base64
+    import hashlib
+
+    body = [
+        base64.b64encode(hashlib.sha512(f"{seed}{i}".encode()).digest()[:48]).decode()
+        for i in range(lines)
+    ]
+    return f"-----BEGIN {kind}-----\n" + "\n".join(body) + f"\n-----END {kind}-----\n", body

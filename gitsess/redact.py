@@ -1,0 +1,408 @@
+"""Secret redaction for agent transcripts, done before anything reaches git.
+
+Detection is detect-secrets' (Yelp's maintained scanner): the patterns and
+entropy limits of every plugin in its default settings look at every line.
+We call its plugins' own regular expressions rather than `scan_line`, for
+three reasons: `scan_line` is built for ad-hoc reports and turns on "eager"
+search, which flags every word of a line whatever its entropy; a regex
+detector reports its first capture group, which for some patterns is only a
+token's prefix (GitHubTokenDetector reports 'ghp'), whereas removal needs
+the whole span; and `analyze_line` may try to verify a secret over the
+network when verification is configured, which a redactor must never do.
+
+Two small additions cover what a line-by-line report leaves behind:
+
+* Private key blocks. PrivateKeyDetector flags the `BEGIN ... PRIVATE KEY`
+  header only, while the secret is the lines after it. From a flagged header
+  we remove through the matching `-----END ...-----` (or PuTTY's
+  `Private-MAC:` line), or to the end of the text when the block is cut off.
+* `.env` lines. detect-secrets' keyword list has password, secret and
+  api_key but not token, auth, credential or a bare `*_KEY`, and outside
+  config files its entropy plugins only look inside quotes; so an unquoted
+  `DEPLOY_TOKEN=...` passes. A `NAME=value` assignment whose name holds one
+  of those words (ENV_SECRET_WORDS) has its value removed.
+
+Anything found once is removed everywhere else in the same transcript (an
+AWS key read from a .env file and later echoed in prose), when it is long
+enough (MIN_SPREAD) for that to be safe.
+
+A JSONL transcript is redacted value by value: each line is parsed, every
+string in it is scanned as text (so JSON's own quotes do not feed the
+quote-seeking plugins), and only lines that changed are re-serialised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+PLACEHOLDER = "[REDACTED:{}]"
+PRIVATE_KEY = "Private Key"
+ENV_SECRET = "Env Secret"
+# Values shorter than this are removed where found but not searched for
+# elsewhere: replacing every "abc" in a transcript would destroy it.
+MIN_SPREAD = 8
+# Lines longer than this are scanned in overlapping windows: some of
+# detect-secrets' keyword patterns are quadratic in the line's length.
+WINDOW = 4000
+OVERLAP = 400
+
+# Name parts that make a NAME=value line secret. Whole words for the short
+# ones (KEY would match MONKEY), substrings for the rest.
+ENV_SECRET_WORDS = frozenset(
+    {"KEY", "KEYS", "APIKEY", "PASS", "PWD", "AUTH", "CREDS", "DSN", "SALT", "COOKIE", "JWT"}
+)
+ENV_SECRET_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "SIGNATURE")
+_ENV_LINE = re.compile(
+    r"(?:^|(?<=[\s;&|(`'\"→]))(?:export\s+)?"
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s'\"`;&|]+)"
+)
+# Token formats detect-secrets 1.5 has no plugin for, each with its type name.
+EXTRA_PATTERNS: dict[str, list[re.Pattern[str]]] = {
+    # GitHub fine-grained personal access tokens (2022): `github_pat_` + 82.
+    # GitHubTokenDetector knows only the classic ghp_/gho_/ghu_/ghs_/ghr_.
+    "GitHub Token": [re.compile(r"github_pat_[A-Za-z0-9_]{22,}")],
+}
+_PEM_END = re.compile(r"-----END[^\n]*?-----|Private-MAC:[^\n]*")
+# Characters of a token, and those some detect-secrets patterns take in around one.
+_TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/")
+_DELIMS = frozenset(" \t\r\n\"'`=:@,;")
+
+
+@dataclass
+class Result:
+    """Redacted bytes and what was removed (secret type -> spans), never the values."""
+
+    data: bytes
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    rank: int  # lower wins the name of a merged span: specific detectors first
+    kind: str
+
+
+class Redactor:
+    """detect-secrets' default plugins, loaded once, applied to text and JSONL."""
+
+    def __init__(self) -> None:
+        from detect_secrets.plugins.base import RegexBasedDetector
+        from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+        from detect_secrets.plugins.keyword import REGEX_BY_FILETYPE, KeywordDetector
+        from detect_secrets.settings import default_settings, get_plugins
+        from detect_secrets.util.filetype import FileType
+
+        with default_settings():
+            plugins = list(get_plugins())
+        self._finders: list[tuple[int, str, Callable[[str], Iterable[tuple[int, int]]]]] = []
+        self._pem: list[re.Pattern[str]] = []
+        for p in plugins:
+            kind = str(p.secret_type)
+            if isinstance(p, RegexBasedDetector):
+                if kind == PRIVATE_KEY:
+                    self._pem = list(p.denylist)  # blocks are handled on whole texts
+                    continue
+                self._finders.append((0, kind, _regex_finder(list(p.denylist))))
+            elif isinstance(p, KeywordDetector):
+                # Both the quotes-required patterns (code) and the config ones
+                # (`password: x`, `password=x` unquoted).
+                groups = {**REGEX_BY_FILETYPE[FileType.PYTHON], **REGEX_BY_FILETYPE[FileType.YAML]}
+                self._finders.append((1, kind, _keyword_finder(groups)))
+            elif isinstance(p, HighEntropyStringsPlugin):
+                self._finders.append((3, kind, _entropy_finder(p)))
+            else:  # a plugin of a kind we do not know: use its reported values
+                self._finders.append((2, kind, _value_finder(p)))
+        for kind, patterns in EXTRA_PATTERNS.items():
+            self._finders.append((0, kind, _regex_finder(patterns)))
+        self._finders.sort(key=lambda f: f[0])
+
+    # -- text ------------------------------------------------------------------
+    def text(self, text: str, found: dict[str, str] | None = None) -> tuple[str, Counter[str]]:
+        """Redact one text (any number of lines). `found` collects value -> type."""
+        counts: Counter[str] = Counter()
+        found = found if found is not None else {}
+        text = self._blocks(text, counts, found)
+        if not text:
+            return text, counts
+        out = []
+        for line in text.splitlines(keepends=True):
+            out.append(self._line(line, counts, found))
+        return "".join(out), counts
+
+    def _blocks(self, text: str, counts: Counter[str], found: dict[str, str]) -> str:
+        """Cut private key blocks (header through END, or to the end of the text)."""
+        if not self._pem or ("PRIVATE KEY" not in text and "PuTTY-User-Key" not in text):
+            return text
+        while True:
+            hits = [m for rx in self._pem for m in [rx.search(text)] if m is not None]
+            if not hits:
+                return text
+            m = min(hits, key=lambda h: h.start())
+            start = m.start()
+            while start > 0 and text[start - 1] == "-":
+                start -= 1
+            end_m = _PEM_END.search(text, m.end())
+            end = end_m.end() if end_m else len(text)
+            for part in re.split(r"\s+|\\n", text[m.end() : end]):
+                part = part.strip("-")
+                if len(part) >= 16 and not part.startswith(("END", "Private-MAC")):
+                    found.setdefault(part, PRIVATE_KEY)
+            counts[PRIVATE_KEY] += 1
+            text = text[:start] + PLACEHOLDER.format(PRIVATE_KEY) + text[end:]
+
+    def _line(self, line: str, counts: Counter[str], found: dict[str, str]) -> str:
+        spans = list(self._spans(line))
+        if not spans:
+            return line
+        out, pos = [], 0
+        for s in _merge(spans):
+            value = line[s.start : s.end]
+            if len(value) >= MIN_SPREAD:
+                found.setdefault(value, s.kind)
+            out.append(line[pos : s.start])
+            out.append(PLACEHOLDER.format(s.kind))
+            counts[s.kind] += 1
+            pos = s.end
+        out.append(line[pos:])
+        return "".join(out)
+
+    def _spans(self, line: str) -> Iterable[_Span]:
+        if len(line.strip()) < 4:
+            return
+        step = WINDOW - OVERLAP
+        for offset in range(0, max(1, len(line) - OVERLAP), step):
+            chunk = line[offset : offset + WINDOW]
+            for rank, kind, finder in self._finders:
+                for a, b in finder(chunk):
+                    a, b = _trim(chunk, a, b)
+                    if b > a:
+                        yield _Span(offset + a, offset + b, rank, kind)
+            for a, b in _env_values(chunk):
+                yield _Span(offset + a, offset + b, 2, ENV_SECRET)
+
+    # -- JSONL -----------------------------------------------------------------
+    def jsonl(self, data: bytes) -> Result:
+        """Redact a JSONL transcript; lines that are not JSON are redacted as text."""
+        counts: Counter[str] = Counter()
+        found: dict[str, str] = {}
+        lines = data.decode("utf-8", "replace").splitlines(keepends=True)
+        out = [
+            self._jsonl_line(line, lambda s: self._count(self.text(s, found), counts))
+            for line in lines
+        ]
+        spread = _spread_pattern(found)
+        if spread is not None:
+            fix = _spreader(spread, found, counts)
+            out = [self._jsonl_line(line, fix) if spread.search(line) else line for line in out]
+        return Result("".join(out).encode("utf-8"), dict(sorted(counts.items())))
+
+    @staticmethod
+    def _count(result: tuple[str, Counter[str]], counts: Counter[str]) -> str:
+        counts.update(result[1])
+        return result[0]
+
+    @staticmethod
+    def _jsonl_line(line: str, fix: Callable[[str], str]) -> str:
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        try:
+            obj = json.loads(body)
+        except ValueError:
+            return fix(body) + ending
+        new = _walk(obj, fix)
+        if new == obj:
+            return line
+        return json.dumps(new, ensure_ascii=False, separators=(",", ":")) + ending
+
+
+# -- finders: (start, end) spans from detect-secrets' own patterns -------------
+
+
+def _regex_finder(patterns: list[re.Pattern[str]]) -> Callable[[str], Iterable[tuple[int, int]]]:
+    def find(line: str) -> Iterable[tuple[int, int]]:
+        for rx in patterns:
+            for m in rx.finditer(line):
+                start, end = m.span()
+                groups = [m.start(i) for i in range(1, (rx.groups or 0) + 1) if m.start(i) >= 0]
+                # `key = "value"` patterns capture the value after a label; a
+                # group at the very start (GitHub's `(ghp|...)_`) is a prefix.
+                if groups and groups[0] > start:
+                    start = groups[0]
+                else:
+                    # A fixed-length pattern matched inside a longer token
+                    # (`ghp_` + 36 of 40 characters): take the whole token.
+                    while start > 0 and line[start - 1] in _TOKEN:
+                        start -= 1
+                while end < len(line) and line[end] in _TOKEN:
+                    end += 1
+                yield start, end
+
+    return find
+
+
+def _keyword_finder(
+    groups: dict[re.Pattern[str], int],
+) -> Callable[[str], Iterable[tuple[int, int]]]:
+    from detect_secrets.filters.heuristic import (
+        is_indirect_reference,
+        is_prefixed_with_dollar_sign,
+        is_templated_secret,
+    )
+
+    def find(line: str) -> Iterable[tuple[int, int]]:
+        # The keyword detector's own false-positive filters: `secret =
+        # get_secret()` and `password: ${PASSWORD}` name a secret, hold none.
+        if is_indirect_reference(line):
+            return
+        for rx, g in groups.items():
+            for m in rx.finditer(line):
+                value = m.group(g)
+                if (
+                    value
+                    and not is_templated_secret(value)
+                    and not is_prefixed_with_dollar_sign(value)
+                ):
+                    yield m.span(g)
+
+    return find
+
+
+def _entropy_finder(plugin: Any) -> Callable[[str], Iterable[tuple[int, int]]]:
+    def find(line: str) -> Iterable[tuple[int, int]]:
+        for m in plugin.regex.finditer(line):
+            if plugin.calculate_shannon_entropy(m.group(2)) > plugin.entropy_limit:
+                yield m.span(2)
+
+    return find
+
+
+def _value_finder(plugin: Any) -> Callable[[str], Iterable[tuple[int, int]]]:
+    def find(line: str) -> Iterable[tuple[int, int]]:
+        for value in plugin.analyze_string(line):
+            if isinstance(value, str) and value:
+                for m in re.finditer(re.escape(value), line):
+                    yield m.span()
+
+    return find
+
+
+def _env_values(line: str) -> Iterable[tuple[int, int]]:
+    """Values of NAME=value assignments whose NAME sounds secret."""
+    if "=" not in line:
+        return
+    for m in _ENV_LINE.finditer(line):
+        if not env_name_is_secret(m.group("name")):
+            continue
+        start, end = m.span("value")
+        if end - start >= 2 and line[start] in "'\"" and line[end - 1] == line[start]:
+            start, end = start + 1, end - 1
+        value = line[start:end]
+        if value and not value.startswith("$"):
+            yield start, end
+
+
+def env_name_is_secret(name: str) -> bool:
+    upper = name.upper()
+    words = [w for w in upper.split("_") if w]
+    return any(w in ENV_SECRET_WORDS for w in words) or any(p in upper for p in ENV_SECRET_PARTS)
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _trim(line: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and line[a] in _DELIMS:
+        a += 1
+    while b > a and line[b - 1] in _DELIMS:
+        b -= 1
+    return a, b
+
+
+def _merge(spans: list[_Span]) -> list[_Span]:
+    out: list[_Span] = []
+    for s in sorted(spans, key=lambda s: (s.start, s.rank)):
+        if out and s.start < out[-1].end:
+            last = out[-1]
+            kind, rank = (s.kind, s.rank) if s.rank < last.rank else (last.kind, last.rank)
+            out[-1] = _Span(last.start, max(last.end, s.end), rank, kind)
+        else:
+            out.append(s)
+    return out
+
+
+def _walk(obj: Any, fix: Callable[[str], str]) -> Any:
+    if isinstance(obj, str):
+        return fix(obj)
+    if isinstance(obj, list):
+        return [_walk(v, fix) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _walk(v, fix) for k, v in obj.items()}
+    return obj
+
+
+def _spread_pattern(found: dict[str, str]) -> re.Pattern[str] | None:
+    """One pattern for every value found, raw and as it looks inside JSON."""
+    forms: set[str] = set()
+    for value in found:
+        if len(value) >= MIN_SPREAD:
+            forms.add(value)
+            forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    if not forms:
+        return None
+    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+
+def _spreader(
+    spread: re.Pattern[str], found: dict[str, str], counts: Counter[str]
+) -> Callable[[str], str]:
+    def sub(m: re.Match[str]) -> str:
+        kind = found.get(m.group(0)) or found.get(_unescape(m.group(0)), "Secret")
+        counts[kind] += 1
+        return PLACEHOLDER.format(kind)
+
+    return lambda text: spread.sub(sub, text)
+
+
+def _unescape(form: str) -> str:
+    try:
+        value = json.loads(f'"{form}"')
+    except ValueError:
+        return form
+    return value if isinstance(value, str) else form
+
+
+_DEFAULT: Redactor | None = None
+
+
+def redactor() -> Redactor:
+    """The process's Redactor (loading detect-secrets' plugins costs ~0.1 s)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Redactor()
+    return _DEFAULT
+
+
+def redact_text(text: str) -> tuple[str, dict[str, int]]:
+    """Redact plain text (a whole file, a .env, a log): text and counts by type."""
+    found: dict[str, str] = {}
+    out, counts = redactor().text(text, found)
+    spread = _spread_pattern(found)
+    if spread is not None:
+        out = _spreader(spread, found, counts)(out)
+    return out, dict(sorted(counts.items()))
+
+
+def redact_jsonl(data: bytes) -> Result:
+    """Redact a JSONL transcript (Claude Code's format), line by line."""
+    return redactor().jsonl(data)

@@ -1,0 +1,178 @@
+"""gitsess.redact: detect-secrets' plugins plus the two additions, on text and JSONL.
+
+Secrets come from tests/helpers.py, assembled at run time so that no test
+file holds a whole token for a secret scanner (ours included) to trip on.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gitsess.redact import redact_jsonl, redact_text
+from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, GH_FINE, STRIPE
+from tests.helpers import fake_pem as pem
+
+
+def clean(text: str) -> str:
+    out, _ = redact_text(text)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("line", "secret", "kind"),
+    [
+        (f"AWS_ACCESS_KEY_ID={AWS_ID}", AWS_ID, "AWS Access Key"),
+        (f'aws_secret_access_key = "{AWS_SECRET}"', AWS_SECRET, None),
+        (f"export GITHUB_TOKEN={GH_CLASSIC}", GH_CLASSIC, "GitHub Token"),
+        (f"remote: https://x-access-token:{GH_CLASSIC}@github.com/o/r", GH_CLASSIC, None),
+        (f"token: {GH_FINE}", GH_FINE, "GitHub Token"),
+        (f"STRIPE_KEY={STRIPE}", STRIPE, "Stripe Access Key"),
+        ("DATABASE_URL=postgres://app:s3cr3tPassw0rd@db:5432/app", "s3cr3tPassw0rd", None),
+        ('password = "correct horse battery staple"', "correct horse battery staple", None),
+    ],
+)
+def test_detected_secrets_are_replaced_with_their_type(
+    line: str, secret: str, kind: str | None
+) -> None:
+    out, counts = redact_text(line)
+    assert secret not in out
+    assert "[REDACTED:" in out
+    if kind:
+        assert f"[REDACTED:{kind}]" in out and counts[kind] >= 1
+
+
+def test_a_classic_github_token_is_removed_whole() -> None:
+    # GitHubTokenDetector's pattern reports only its capture group ('ghp');
+    # the span taken is the whole token, even past the pattern's 36 characters.
+    out = clean(f"the token is {GH_CLASSIC}.")
+    assert out == "the token is [REDACTED:GitHub Token]."
+
+
+@pytest.mark.parametrize(
+    ("kind", "marker"),
+    [
+        ("RSA PRIVATE KEY", "RSA"),
+        ("OPENSSH PRIVATE KEY", "OPENSSH"),
+        ("PRIVATE KEY", "PRIVATE KEY"),
+        ("EC PRIVATE KEY", "EC PRIVATE"),
+    ],
+)
+def test_private_key_blocks_go_whole(kind: str, marker: str) -> None:
+    block, body = pem(kind)
+    out, counts = redact_text(f"$ cat key\n{block}done\n")
+    assert out == "$ cat key\n[REDACTED:Private Key]\ndone\n"
+    assert counts == {"Private Key": 1}
+    assert all(line not in out for line in body)
+
+
+def test_a_cut_off_private_key_is_removed_to_the_end() -> None:
+    block, body = pem()
+    head = "\n".join(block.splitlines()[:4])  # `head -4 id_rsa`
+    out = clean(f"{head}\n")
+    assert out == "[REDACTED:Private Key]"
+    assert all(line not in out for line in body[:3])
+
+
+def test_a_private_key_inside_json_text_goes_whole() -> None:
+    # A service-account file read by a tool: the key's newlines are "\n" escapes.
+    block, body = pem("PRIVATE KEY")
+    doc = json.dumps({"type": "service_account", "private_key": block, "client_email": "a@b.c"})
+    out = clean(f"{doc}\n")
+    assert all(line not in out for line in body)
+    assert json.loads(out)["private_key"] == "[REDACTED:Private Key]\n"
+    assert json.loads(out)["client_email"] == "a@b.c"
+
+
+def test_env_lines() -> None:
+    env = (
+        "# production\n"
+        "DB_PASSWORD=hunter2hunter2\n"
+        "DEPLOY_TOKEN=q8Zr3kT9mLq8Wv5\n"
+        "export SENTRY_DSN=https://4f2a9c@o1.ingest.sentry.io/42\n"
+        "ENCRYPTION_KEY='a1b2c3d4e5'\n"
+        'AUTH_COOKIE="c00kie-v4lue"\n'
+        "SESSION_SECRET=shhh-its-a-secret\n"
+        "PORT=8080\n"
+        "NODE_ENV=production\n"
+        "KEYBOARD_LAYOUT=us\n"
+        "PASSWORD_FROM_ENV=${PASSWORD}\n"
+    )
+    out, counts = redact_text(env)
+    for secret in ("hunter2hunter2", "q8Zr3kT9mLq8Wv5", "4f2a9c", "a1b2c3d4e5", "c00kie-v4lue",
+                   "shhh-its-a-secret"):
+        assert secret not in out
+    for kept in ("PORT=8080", "NODE_ENV=production", "KEYBOARD_LAYOUT=us",
+                 "PASSWORD_FROM_ENV=${PASSWORD}", "# production"):
+        assert kept in out
+    assert "ENCRYPTION_KEY='[REDACTED:Env Secret]'" in out
+    assert sum(counts.values()) == 6
+
+
+def test_env_lines_as_a_read_tool_shows_them() -> None:
+    # Claude Code's Read tool prefixes each line with its number and an arrow.
+    out = clean("     1→API_TOKEN=abcd1234efgh5678\n     2→DEBUG=1\n")
+    assert out == "     1→API_TOKEN=[REDACTED:Env Secret]\n     2→DEBUG=1\n"
+
+
+def test_ordinary_text_is_left_alone() -> None:
+    text = (
+        "commit 3f1e2d4c5b6a79881726354a5b6c7d8e9f0a1b2c\n"
+        "def token_count(s):\n    return len(s.split())\n"
+        "the password policy needs review\n"
+        "uuid 8a7f4c2e-1b3d-4e5f-9a8b-7c6d5e4f3a2b\n"
+    )
+    assert clean(text) == text
+
+
+def test_a_secret_found_once_is_removed_everywhere() -> None:
+    text = f"AWS_SECRET_ACCESS_KEY={AWS_SECRET}\nlater I pasted {AWS_SECRET} in prose\n"
+    out, counts = redact_text(text)
+    assert AWS_SECRET not in out
+    assert out.count("[REDACTED:") == 2 and sum(counts.values()) == 2
+
+
+def jsonl(*objs: object) -> bytes:
+    return b"".join(json.dumps(o).encode() + b"\n" for o in objs)
+
+
+def test_jsonl_redacts_inside_values_and_keeps_the_structure() -> None:
+    block, body = pem()
+    data = jsonl(
+        {"type": "user", "uuid": "8a7f4c2e-1b3d-4e5f-9a8b-7c6d5e4f3a2b",
+         "message": {"content": [{"type": "tool_result",
+                                  "content": f"AWS_SECRET_ACCESS_KEY={AWS_SECRET}\n{block}"}]}},
+        {"type": "assistant", "message": {"content": [
+            {"type": "tool_use", "name": "Bash",
+             "input": {"command": f"curl -H 'Authorization: token {GH_CLASSIC}' api"}}]}},
+        {"type": "assistant", "message": {"content": [
+            {"type": "text", "text": f"The key {AWS_SECRET} is now in the vault."}]}},
+    )
+    result = redact_jsonl(data)
+    text = result.data.decode()
+    for secret in (AWS_SECRET, GH_CLASSIC, *body):
+        assert secret not in text
+        assert json.dumps(secret)[1:-1] not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert len(lines) == 3 and lines[0]["uuid"] == "8a7f4c2e-1b3d-4e5f-9a8b-7c6d5e4f3a2b"
+    assert lines[0]["message"]["content"][0]["content"].endswith("\n[REDACTED:Private Key]\n")
+    assert result.counts["Private Key"] == 1 and result.counts["GitHub Token"] == 1
+    assert result.total >= 4
+
+
+def test_jsonl_lines_without_secrets_are_kept_byte_for_byte() -> None:
+    data = b'{"type": "user",   "message": {"content": "ls -la"}}\n{"a":1}\r\n'
+    assert redact_jsonl(data).data == data
+
+
+def test_a_line_that_is_not_json_is_redacted_as_text() -> None:
+    data = jsonl({"a": 1}) + f'{{"truncated": "{AWS_ID}'.encode()
+    out = redact_jsonl(data).data.decode()
+    assert AWS_ID not in out and out.startswith('{"a": 1}\n')
+
+
+def test_a_long_line_is_scanned_throughout() -> None:
+    filler = "x = compute(y)  # harmless code " * 400  # ~13,000 characters
+    out = clean(f"{filler} key {AWS_ID} {filler} {GH_CLASSIC}")
+    assert AWS_ID not in out and GH_CLASSIC not in out
