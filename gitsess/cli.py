@@ -82,9 +82,24 @@ def githook(name: str, args: tuple[str, ...]) -> int:
 
 
 @cli.command()
-def install() -> int:
-    """Install gitsess's git hooks into this repository."""
+@click.option("--agent", type=click.Choice(["claude"]), help="Also wire this agent's hooks.")
+@click.option("--local", is_flag=True,
+              help="Agent settings go to .claude/settings.local.json (not committed).")
+def install(agent: str | None, local: bool) -> int:
+    """Install gitsess's git hooks, git config and (--agent) agent settings.
+
+    Existing hooks are chained, never overwritten; running it again changes
+    nothing. Linked worktrees share the install.
+    """
     from gitsess.commands import install as cmd
+
+    return cmd.run(store=_store(), agent=agent, local=local)
+
+
+@cli.command()
+def uninstall() -> int:
+    """Remove only what install added; chained hooks and settings come back byte for byte."""
+    from gitsess.commands import uninstall as cmd
 
     return cmd.run(store=_store())
 

@@ -1,12 +1,32 @@
-"""`git sess install`: put gitsess's hooks where git will run them."""
+"""`git sess install`: gitsess's git hooks where git will run them, git config
+for notes and fetch refspecs, and with --agent the agent's hook settings."""
 
 from __future__ import annotations
 
-from gitsess import install
+from gitsess import agentsettings, install
+from gitsess.errors import UsageError
 from gitsess.store import Store
 
+AGENTS = ("claude",)
 
-def run(*, store: Store) -> int:
-    for path in install.install_hooks(store):
-        print(f"installed {path}")
+
+def run(*, store: Store, agent: str | None = None, local: bool = False) -> int:
+    if agent is not None and agent not in AGENTS:
+        raise UsageError(f"unknown agent '{agent}'", hint="supported: " + ", ".join(AGENTS))
+    if local and agent is None:
+        raise UsageError("--local only applies to agent settings", hint="add --agent claude")
+    report = install.install_hooks(store)
+    loc = report.location
+    where = "core.hooksPath" if loc.source == "core.hooksPath" else "the repository's hooks"
+    print(f"hooks: {loc.path} ({where}{', ' + loc.manager if loc.manager else ''})")
+    for line in report.lines:
+        print(f"  {line}")
+    if loc.manager == "husky":
+        print("  note: husky rewrites this directory when it runs (npm install); run"
+              " `git sess install` again after that (`git sess doctor` notices)")
+    for line in install.configure_git(store):
+        print(f"config: {line}")
+    if agent == "claude":
+        for line in agentsettings.install(store, install.gitsess_command(), local=local):
+            print(f"agent: {line}")
     return 0

@@ -1,0 +1,238 @@
+"""Merging gitsess's hook entries into an agent's settings file (Claude Code).
+
+`.claude/settings.json` (or `settings.local.json`) belongs to the user:
+install adds one hook entry per event the telemetry hook handles and touches
+nothing else; a second install adds nothing; uninstall removes only entries
+whose command is gitsess's hook. The file as it was before install is kept
+as a blob under refs/sess/local/install/ (never pushed), so uninstall puts
+it back byte for byte whenever what is left equals it; otherwise the user
+changed the file since, and uninstall writes it back without gitsess's
+entries (every user entry preserved).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shlex
+from typing import Any
+
+from gitsess.errors import GitsessError, RefError
+from gitsess.store import Store
+
+# Claude Code's hook `timeout` is in seconds. The hook gives itself a 2 s
+# deadline (sess.hookTimeout); SessionStart also prints the resume context;
+# SessionEnd runs while the agent exits, so it gets a short explicit one.
+CLAUDE_EVENTS: dict[str, int] = {
+    "SessionStart": 15,
+    "UserPromptSubmit": 10,
+    "PreToolUse": 10,
+    "PostToolUse": 10,
+    "PostToolUseFailure": 10,
+    "SubagentStart": 10,
+    "SubagentStop": 10,
+    "Stop": 10,
+    "PreCompact": 10,
+    "SessionEnd": 5,
+}
+TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure"})
+_OURS = re.compile(r"(git-sess|gitsess\.main)['\"]?\s+hook\s+--agent[ =]claude\s*$")
+ORIG_PREFIX = "refs/sess/local/install/"
+CFG_CREATED = "sess.created"
+
+
+def settings_path(store: Store, *, local: bool) -> str:
+    if not store.workdir:
+        raise GitsessError("agent settings need a working tree (this repository is bare)")
+    name = "settings.local.json" if local else "settings.json"
+    return os.path.join(store.workdir, ".claude", name)
+
+
+def hook_command(argv: list[str]) -> str:
+    return shlex.join([*argv, "hook", "--agent", "claude"])
+
+
+def is_ours(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and entry.get("type") == "command"
+        and isinstance(entry.get("command"), str)
+        and bool(_OURS.search(entry["command"]))
+    )
+
+
+def merged(settings: dict[str, Any], command: str) -> dict[str, Any]:
+    """`settings` with one gitsess entry per event (stale gitsess paths updated)."""
+    out: dict[str, Any] = json.loads(json.dumps(settings))
+    hooks = out.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise GitsessError("the settings file's \"hooks\" is not an object; not touching it")
+    for event, timeout in CLAUDE_EVENTS.items():
+        entry = {"type": "command", "command": command, "timeout": timeout}
+        groups = hooks.setdefault(event, [])
+        if not isinstance(groups, list):
+            raise GitsessError(f'the settings file\'s "hooks.{event}" is not a list; not touching it')
+        found = False
+        for group in groups:
+            inner = group.get("hooks") if isinstance(group, dict) else None
+            if not isinstance(inner, list):
+                continue
+            for i, h in enumerate(inner):
+                if is_ours(h):
+                    if found:
+                        inner[i] = None  # a duplicate from an older install
+                    else:
+                        inner[i] = {**h, **entry}
+                        found = True
+            group["hooks"] = [h for h in inner if h is not None]
+        if not found:
+            group = {"matcher": "*", "hooks": [entry]} if event in TOOL_EVENTS else {"hooks": [entry]}
+            groups.append(group)
+    return out
+
+
+def stripped(settings: dict[str, Any]) -> dict[str, Any]:
+    """`settings` without gitsess's entries, and without the groups, events
+    and `hooks` object that held nothing else."""
+    out: dict[str, Any] = json.loads(json.dumps(settings))
+    hooks = out.get("hooks")
+    if not isinstance(hooks, dict):
+        return out
+    for event in list(hooks):
+        groups = hooks[event]
+        if not isinstance(groups, list):
+            continue
+        keep = []
+        for group in groups:
+            inner = group.get("hooks") if isinstance(group, dict) else None
+            if isinstance(inner, list) and any(is_ours(h) for h in inner):
+                rest = [h for h in inner if not is_ours(h)]
+                if not rest:
+                    continue
+                group["hooks"] = rest
+            keep.append(group)
+        if keep or not groups:
+            hooks[event] = keep
+        else:
+            del hooks[event]
+    if not hooks:
+        del out["hooks"]
+    return out
+
+
+def _load(path: str) -> tuple[bytes | None, dict[str, Any]]:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return None, {}
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+    except ValueError as exc:
+        raise GitsessError(
+            f"{path} is not valid JSON ({exc}); not touching it",
+            hint="fix the file (Claude Code reads it as JSON) and run install again",
+        ) from exc
+    if not isinstance(data, dict):
+        raise GitsessError(f"{path} does not hold a JSON object; not touching it")
+    return raw, data
+
+
+def _dump(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _write(path: str, data: bytes) -> None:
+    tmp = f"{path}.gitsess-tmp-{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _orig_ref(path: str) -> str:
+    return ORIG_PREFIX + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:16]
+
+
+def install(store: Store, argv: list[str], *, local: bool) -> list[str]:
+    path = settings_path(store, local=local)
+    raw, data = _load(path)
+    new = merged(data, hook_command(argv))
+    if new == data:
+        return [f"up to date {path}"]
+    if raw is None:
+        d = os.path.dirname(path)
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            store.config_add(CFG_CREATED, d)
+        store.config_add(CFG_CREATED, path)
+    elif store.ref(_orig_ref(path)) is None:
+        # First change by gitsess: keep the user's bytes for uninstall.
+        with contextlib.suppress(RefError):
+            store.cas_ref(_orig_ref(path), store.write_blob(raw), None)
+    _write(path, _dump(new))
+    return [f"merged gitsess hooks for {len(CLAUDE_EVENTS)} events into {path}"]
+
+
+def uninstall(store: Store, *, local: bool) -> list[str]:
+    path = settings_path(store, local=local)
+    raw, data = _load(path)
+    ref = _orig_ref(path)
+    orig_oid = store.ref(ref)
+    created = path in store.config_get_all(CFG_CREATED)
+    lines = []
+    if raw is not None:
+        rest = stripped(data)
+        orig = store.read_blob(orig_oid) if orig_oid else None
+        if orig is not None and _same(orig, rest):
+            if orig != raw:
+                _write(path, orig)
+                lines.append(f"restored {path}")
+        elif created and not rest:
+            os.unlink(path)
+            lines.append(f"removed {path}")
+        elif rest != data:
+            _write(path, _dump(rest))
+            lines.append(f"removed gitsess hooks from {path}")
+    if orig_oid:
+        with contextlib.suppress(RefError):
+            store.cas_ref(ref, None, orig_oid)
+    if created:
+        store.run_git(["config", "--unset-all", "--fixed-value", CFG_CREATED, path], check=False)
+        d = os.path.dirname(path)
+        if d in store.config_get_all(CFG_CREATED):
+            with contextlib.suppress(OSError):
+                os.rmdir(d)
+                store.run_git(["config", "--unset-all", "--fixed-value", CFG_CREATED, d],
+                              check=False)
+    return lines
+
+
+def _same(raw: bytes, data: dict[str, Any]) -> bool:
+    try:
+        return bool(json.loads(raw.decode("utf-8") or "{}") == data)
+    except ValueError:
+        return False
+
+
+def installed(store: Store, *, local: bool) -> bool | None:
+    """Whether every event has gitsess's entry (None when there is no file)."""
+    try:
+        raw, data = _load(settings_path(store, local=local))
+    except GitsessError:
+        return False
+    if raw is None:
+        return None
+    hooks = data.get("hooks") if isinstance(data.get("hooks"), dict) else {}
+    assert isinstance(hooks, dict)
+    for event in CLAUDE_EVENTS:
+        groups = hooks.get(event) or []
+        if not any(
+            is_ours(h)
+            for g in groups if isinstance(g, dict) and isinstance(g.get("hooks"), list)
+            for h in g["hooks"]
+        ):
+            return False
+    return True

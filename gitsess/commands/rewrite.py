@@ -1,0 +1,21 @@
+"""The post-rewrite hook: handoff refs and notes follow amend and rebase."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO
+
+from gitsess import rewrite
+from gitsess.errors import GitsessError
+from gitsess.store import Store
+
+
+def post_rewrite_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
+    mapping = rewrite.parse_rewrites(stdin.read())
+    try:
+        rewrite.follow(store, mapping, deadline=time.monotonic() + 10)
+    except GitsessError as exc:  # the rewrite itself is done; say what did not follow
+        print(f"gitsess: handoff refs did not all follow the {args[0] if args else 'rewrite'}:"
+              f" {exc.message}; run `git sess doctor --relink`", file=sys.stderr)
+    return 0

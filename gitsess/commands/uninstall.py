@@ -1,0 +1,20 @@
+"""`git sess uninstall`: take out only what install put in, restoring chained
+hooks and agent settings byte for byte. Recorded sessions and handoffs stay."""
+
+from __future__ import annotations
+
+from gitsess import agentsettings, install
+from gitsess.store import Store
+
+
+def run(*, store: Store) -> int:
+    lines = []
+    if store.workdir:
+        for local in (False, True):
+            lines += [f"agent: {ln}" for ln in agentsettings.uninstall(store, local=local)]
+    lines += [f"hooks: {ln}" for ln in install.uninstall_hooks(store)]
+    lines += [f"config: {ln}" for ln in install.unconfigure_git(store)]
+    for line in lines or ["nothing to uninstall"]:
+        print(line)
+    print("kept: refs/sess/ and refs/notes/sess (your sessions and handoff records)")
+    return 0

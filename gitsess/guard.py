@@ -1,0 +1,127 @@
+"""The pre-push guard: every handoff commit about to leave has a valid
+record whose invariants hold.
+
+"About to leave" is what git's pre-push stdin names, less what the remote
+already has: for an update `<remote sha>..<local sha>`, for a new branch
+everything not on one of the remote's tracking refs; a deletion sends no
+commits. Commits the remote is known to have were checked when they left
+(or are someone else's).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+
+from gitsess.store import CommitInfo, Store
+
+ZERO = "0" * 40
+_SESS_ID = re.compile(r"^Sess-Id:[ \t]*(\S+)[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class PushLine:
+    local_ref: str
+    local_oid: str
+    remote_ref: str
+    remote_oid: str
+
+
+@dataclass
+class Failure:
+    commit: CommitInfo
+    record_id: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return self.commit.message.split("\n", 1)[0]
+
+
+def parse_push_lines(text: str) -> list[PushLine]:
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            out.append(PushLine(*parts))
+    return out
+
+
+def sess_ids(message: str) -> list[str]:
+    return _SESS_ID.findall(message)
+
+
+def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[CommitInfo]:
+    """The commits this push sends that the remote is not known to have."""
+    tips = [ln.local_oid for ln in lines if ln.local_oid != ZERO and store.has_object(ln.local_oid)]
+    if not tips:
+        return []
+    hide = [ln.remote_oid for ln in lines if ln.remote_oid != ZERO and store.has_object(ln.remote_oid)]
+    hide += list(store.refs(f"refs/remotes/{remote}/").values())
+    return list(store.walk(tips, hide))
+
+
+def check_commit(store: Store, commit: CommitInfo) -> list[str]:
+    """Problems of one handoff commit: gitsess.handoffs.check_commit when the
+    handoff module provides it, else the record's presence and invariants."""
+    try:
+        handoffs = importlib.import_module("gitsess.handoffs")
+    except ImportError:
+        return _basic_problems(store, commit)
+    return [str(p) for p in handoffs.check_commit(store, commit.oid)]
+
+
+def _basic_problems(store: Store, commit: CommitInfo) -> list[str]:
+    from gitsess import record, sync
+
+    text = store.note(commit.oid)
+    if text is None:
+        return [f"no record: refs/notes/sess has no note on {commit.oid[:12]}"]
+    problems = []
+    ids = sess_ids(commit.message)
+    found = set()
+    for part in sync.split_records(text):
+        try:
+            rec = record.parse(part)
+        except Exception as exc:  # a record that does not parse is a finding, not a crash
+            problems.append(f"record does not parse: {exc}")
+            continue
+        found.add(rec.id)
+        for inv in rec.front.get("invariants") or []:
+            if isinstance(inv, dict) and inv.get("verdict") == "fail" and inv.get("severity", "error") == "error":
+                problems.append(
+                    f"invariant {inv.get('name')}: expected {inv.get('counter')} {inv.get('op')}"
+                    f" {inv.get('expected')}, actual {inv.get('actual')}"
+                )
+    for hid in ids:
+        if hid not in found:
+            problems.append(f"no record with id {hid} in the note on {commit.oid[:12]}")
+    return problems
+
+
+def check_push(store: Store, remote: str, lines: list[PushLine]) -> list[Failure]:
+    failures = []
+    for commit in pushed_commits(store, remote, lines):
+        ids = sess_ids(commit.message)
+        if not ids:
+            continue
+        problems = check_commit(store, commit)
+        if problems:
+            failures.append(Failure(commit, ", ".join(ids), problems))
+    return failures
+
+
+def refusal(failures: list[Failure]) -> list[str]:
+    """The lines a refused push prints: record, invariant, fix, bypass."""
+    n = len(failures)
+    out = [f"error: push refused: {n} handoff commit{'s' if n > 1 else ''} failed gitsess's checks"]
+    for f in failures:
+        out.append(f"  handoff {f.record_id} ({f.commit.oid[:12]} {f.subject!r}):")
+        out += [f"    - {p}" for p in f.problems]
+    out += [
+        "hint: fix the record, then rewrite the handoff commit so the checks run again",
+        "hint:   (git commit --amend on it, or git rebase -i for an older one); see git sess doctor",
+        "hint: to push it anyway, deliberately: git push --no-verify",
+    ]
+    return out

@@ -1,0 +1,135 @@
+"""Records that follow rewritten history.
+
+After `git commit --amend` and `git rebase`, git copies the notes itself
+(notes.rewriteRef, set by install); post-rewrite then moves each handoff ref
+from the old commit to its rewrite (CAS) and copies any note git did not.
+After a squash merge the commits are new and unrelated, but the trailers
+survive in the message (indented, in git merge --squash's message): `relink`
+finds each record by its Sess-Id and re-attaches it to the squash commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gitsess import sync
+from gitsess.store import CommitInfo, Store
+
+H_PREFIX = "refs/sess/h/"
+# A squash message indents the squashed commits' messages: accept leading blanks.
+_ANY_SESS_ID = re.compile(r"^[ \t]*Sess-Id:[ \t]*(\S+)[ \t]*$", re.M)
+SCAN_LIMIT = 10000
+
+
+def parse_rewrites(text: str) -> dict[str, str]:
+    """post-rewrite's stdin (`<old> <new> [<extra>]` lines) as old -> new."""
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            out[parts[0]] = parts[1]
+    return out
+
+
+def follow(store: Store, mapping: dict[str, str], *, deadline: float) -> list[str]:
+    """Move handoff refs and notes from rewritten commits to their rewrites."""
+    moved = []
+    for name, oid in store.refs(H_PREFIX).items():
+        if oid in mapping:
+            store.update_ref(name, lambda old: mapping.get(old, old) if old else old,
+                             deadline=deadline)
+            moved.append(name)
+    for old, new in mapping.items():
+        text = store.note(old)
+        if text is not None and store.note(new) is None:
+            store.set_note(new, text, deadline=deadline, merge=sync.merge_note_texts)
+    return moved
+
+
+def record_ids(note: str | None) -> set[str]:
+    if not note:
+        return set()
+    return set(re.findall(r"^id:[ \t]*['\"]?([^'\"\s]+)['\"]?[ \t]*$", note, re.M))
+
+
+@dataclass
+class Unlinked:
+    commit: CommitInfo
+    missing: list[str]  # Sess-Ids in the message with no record in its note
+
+
+def unlinked(store: Store, *, limit: int = SCAN_LIMIT) -> list[Unlinked]:
+    """Commits on local branches whose Sess-Id trailers have no record in their note."""
+    tips = sorted(set(store.refs("refs/heads/").values()))
+    out = []
+    for n, commit in enumerate(store.walk(tips)):
+        if n >= limit:
+            break
+        ids = _ANY_SESS_ID.findall(commit.message)
+        if not ids:
+            continue
+        have = record_ids(store.note(commit.oid))
+        missing = [i for i in dict.fromkeys(ids) if i not in have]
+        if missing:
+            out.append(Unlinked(commit, missing))
+    return out
+
+
+def find_record(store: Store, hid: str) -> tuple[str, str] | None:
+    """(record text, commit it annotates) for a Sess-Id, from its handoff ref
+    (ours or a remote's) or, failing that, from any note naming it."""
+    for name, oid in {**store.refs(H_PREFIX), **store.refs("refs/sess/remotes/")}.items():
+        if name.rsplit("/", 1)[-1] != hid or "/h/" not in name:
+            continue
+        text = _record_in(store.note(oid), hid)
+        if text:
+            return text, oid
+    tip = store.ref(sync.NOTES_REF)
+    if tip:
+        for annotated, blob in store.notes_map(tip).items():
+            text = _record_in(store.read_blob(blob).decode("utf-8", "replace"), hid)
+            if text:
+                return text, annotated
+    return None
+
+
+def _record_in(note: str | None, hid: str) -> str | None:
+    for part in sync.split_records(note or ""):
+        if hid in record_ids(part):
+            return part
+    return None
+
+
+@dataclass
+class Relinked:
+    record_id: str
+    commit: str
+    origin: str | None  # the commit the record was found on; None when not found
+    moved_ref: str | None = None
+
+
+def _move(frm: str, to: str) -> Callable[[str | None], str | None]:
+    """A CAS step that moves a ref from `frm` to `to` and leaves any other value."""
+    return lambda old: to if old == frm else old
+
+
+def relink(store: Store, *, deadline: float) -> list[Relinked]:
+    """Re-attach records to commits that carry their Sess-Id but not their note."""
+    out = []
+    for item in unlinked(store):
+        for hid in item.missing:
+            found = find_record(store, hid)
+            if found is None:
+                out.append(Relinked(hid, item.commit.oid, None))
+                continue
+            text, origin = found
+            store.set_note(item.commit.oid, text, deadline=deadline, merge=sync.merge_note_texts)
+            moved = None
+            for name, oid in store.refs(H_PREFIX).items():
+                if name.rsplit("/", 1)[-1] == hid and oid != item.commit.oid:
+                    store.update_ref(name, _move(oid, item.commit.oid), deadline=deadline)
+                    moved = name
+            out.append(Relinked(hid, item.commit.oid, origin, moved))
+    return out

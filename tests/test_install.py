@@ -1,0 +1,290 @@
+"""git sess install / uninstall: hooks chained never clobbered, core.hooksPath,
+worktrees, git config, Claude settings (issue 5, part 1)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Repo, git
+from tests.sesshelpers import bare, remote_refs, snapshot
+
+MARK = "marks"
+
+
+def _marker_hook(repo: Repo, name: str, label: str) -> str:
+    """A hook script that appends `label` (and its stdin's first line) to .git/marks."""
+    marks = repo.path / ".git" / MARK
+    return (
+        "#!/bin/sh\n"
+        f'line=$(head -n 1 2>/dev/null); echo "{label} $line" >> "{marks}"\n'
+    )
+
+
+def _marks(repo: Repo) -> list[str]:
+    p = repo.path / ".git" / MARK
+    return p.read_text().splitlines() if p.exists() else []
+
+
+def _with_remote(repo: Repo, tmp_path: Path) -> Path:
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    return remote
+
+
+def _telemetry(repo: Repo, session: str = "s1") -> None:
+    from tests.helpers import payload
+
+    assert repo.hook(payload("SessionStart", session=session, source="startup")).returncode == 0
+    assert repo.hook(payload("PreToolUse", session=session, tool_name="Bash")).returncode == 0
+
+
+PRECOMMIT = shutil.which("pre-commit", path=os.path.dirname(sys.executable)) or shutil.which(
+    "pre-commit"
+)
+
+
+def test_foreign_hooks_chained_and_restored_byte_for_byte(repo: Repo, tmp_path: Path) -> None:
+    remote = _with_remote(repo, tmp_path)
+    hooks = repo.path / ".git" / "hooks"
+    (hooks / "commit-msg").write_text(_marker_hook(repo, "commit-msg", "old-commit-msg"))
+    (hooks / "commit-msg").chmod(0o755)
+    if PRECOMMIT is None:
+        pytest.skip("pre-commit is not installed (pip install -e .[test] brings it)")
+    (repo.path / ".pre-commit-config.yaml").write_text(
+        "repos:\n- repo: local\n  hooks:\n"
+        f"  - id: mark\n    name: mark\n    entry: sh -c 'echo pre-commit-$0 >> {repo.path}/.git/{MARK}'\n"
+        "    args: [stage]\n    language: system\n    always_run: true\n    pass_filenames: false\n"
+        "    stages: [pre-commit, pre-push]\n"
+    )
+    repo.git("add", ".pre-commit-config.yaml")
+    repo.git("commit", "-q", "-m", "pre-commit config")
+    subprocess.run([PRECOMMIT, "install", "-t", "pre-commit", "-t", "pre-push"],
+                   cwd=repo.path, check=True, capture_output=True)
+    before = snapshot(hooks)
+
+    first = repo.sess("install", check=True)
+    assert "chained existing hook commit-msg" in first.stdout
+    assert "chained pre-commit hook pre-push" in first.stdout
+    after_first = snapshot(hooks)
+    second = repo.sess("install", check=True)
+    assert not [ln for ln in second.stdout.splitlines() if ln.strip().startswith(("installed", "chained"))]
+    assert snapshot(hooks) == after_first  # idempotent
+
+    _telemetry(repo)
+    repo.commit("feature", files={"a.txt": "a\n"})
+    repo.git("push", "-q", "origin", "main")
+    marks = _marks(repo)
+    assert any(m.startswith("old-commit-msg") for m in marks)
+    assert "pre-commit-stage" in " ".join(marks)  # pre-commit's pre-commit stage ran
+    assert sum("pre-commit-stage" in m for m in marks) == 2  # ... and its pre-push stage
+    got = remote_refs(remote)
+    assert "refs/heads/main" in got and "refs/sess/live/s1" in got  # gitsess's pre-push ran
+
+    out = repo.sess("uninstall", check=True)
+    assert "restored" in out.stdout
+    assert snapshot(hooks) == before
+
+
+def test_husky_hooks_path_gets_the_shims_and_husky_still_runs(repo: Repo, tmp_path: Path) -> None:
+    """husky 9 layout, written exactly as `husky` writes it: core.hooksPath=.husky/_,
+    a stub per hook that sources _/h, which runs .husky/<hook>."""
+    remote = _with_remote(repo, tmp_path)
+    h = repo.path / ".husky" / "_"
+    h.mkdir(parents=True)
+    (h / ".gitignore").write_text("*\n")
+    (h / "h").write_text(
+        '#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n'
+        '[ ! -f "$s" ] && exit 0\nsh -e "$s" "$@"\nc=$?\n'
+        '[ $c != 0 ] && echo "husky - $n script failed (code $c)"\nexit $c\n'
+    )
+    for name in ("pre-commit", "commit-msg", "pre-push", "post-commit"):
+        (h / name).write_text('#!/usr/bin/env sh\n. "$(dirname "$0")/h"')
+        (h / name).chmod(0o755)
+    (repo.path / ".husky" / "pre-push").write_text(f'echo husky-pre-push >> "{repo.path}/.git/{MARK}"\n')
+    (repo.path / ".husky" / "commit-msg").write_text(f'echo husky-commit-msg >> "{repo.path}/.git/{MARK}"\n')
+    repo.git("add", ".husky/pre-push", ".husky/commit-msg")
+    repo.git("commit", "-q", "-m", "husky")
+    repo.git("config", "core.hooksPath", ".husky/_")
+    before = snapshot(h)
+
+    out = repo.sess("install", check=True)
+    assert str(h) in out.stdout and "husky" in out.stdout
+    assert not (repo.path / ".git" / "hooks" / "pre-push").exists()
+    _telemetry(repo)
+    repo.commit("feature")
+    repo.git("push", "-q", "origin", "main")
+    assert _marks(repo) == ["husky-commit-msg", "husky-pre-push"]
+    assert "refs/sess/live/s1" in remote_refs(remote)
+    assert repo.git("status", "--porcelain").stdout == ""  # nothing to commit by accident
+
+    repo.sess("uninstall", check=True)
+    assert snapshot(h) == before
+
+
+def test_committed_hooks_path_is_refused_with_the_reason(repo: Repo) -> None:
+    d = repo.path / ".githooks"
+    d.mkdir()
+    (d / "pre-push").write_text("#!/bin/sh\nexit 0\n")
+    repo.git("add", ".githooks")
+    repo.git("commit", "-q", "-m", "hooks")
+    repo.git("config", "core.hooksPath", ".githooks")
+    before = snapshot(d)
+    out = repo.sess("install")
+    assert out.returncode == 1
+    assert "committed to this repository" in out.stderr and "hint:" in out.stderr
+    assert snapshot(d) == before
+    assert not (repo.path / ".git" / "hooks" / "pre-push").exists()
+
+
+def test_global_hooks_path_is_refused(repo: Repo, tmp_path: Path) -> None:
+    shared = tmp_path / "global-hooks"
+    shared.mkdir()
+    git("config", "--global", "core.hooksPath", str(shared), cwd=repo.path)
+    out = repo.sess("install")
+    assert out.returncode == 1
+    assert "global git config" in out.stderr and "core.hooksPath" in out.stderr
+    assert list(shared.iterdir()) == []
+
+
+def test_missing_local_hooks_path_is_created_and_removed(repo: Repo) -> None:
+    repo.git("config", "core.hooksPath", ".git/my-hooks")
+    repo.sess("install", check=True)
+    assert (repo.path / ".git" / "my-hooks" / "pre-push").exists()
+    repo.sess("uninstall", check=True)
+    assert not (repo.path / ".git" / "my-hooks").exists()
+
+
+def test_git_config_and_plain_fetch_brings_peers_refs(repo: Repo, tmp_path: Path) -> None:
+    remote = _with_remote(repo, tmp_path)
+    repo.git("config", "notes.rewriteRef", "refs/notes/commits")
+    repo.sess("install", check=True)
+    assert repo.git("config", "--get-all", "notes.rewriteRef").stdout.split() == [
+        "refs/notes/commits", "refs/notes/sess"]
+    # A peer's session refs, notes and local-only refs on the remote.
+    repo.git("push", "-q", "origin", "main")
+    base = repo.git("rev-parse", "HEAD").stdout.strip()
+    for ref in ("refs/sess/live/p1", "refs/sess/done/p0", "refs/sess/h/PE/PE-261126-01",
+                "refs/sess/local/secret", "refs/sess/pending/p1/x"):
+        git("update-ref", ref, base, cwd=remote)
+    git("notes", "--ref=sess", "add", "-m", "rec", base, cwd=remote, check=False)
+    repo.git("fetch", "-q")
+    refs = repo.refs("refs/sess/remotes/origin/")
+    assert set(refs) == {
+        "refs/sess/remotes/origin/live/p1", "refs/sess/remotes/origin/done/p0",
+        "refs/sess/remotes/origin/h/PE/PE-261126-01", "refs/sess/remotes/origin/notes"}
+    repo.sess("uninstall", check=True)
+    assert repo.git("config", "--get-all", "notes.rewriteRef").stdout.split() == ["refs/notes/commits"]
+    assert "sess" not in repo.git("config", "--get-all", "remote.origin.fetch").stdout
+
+
+def test_linked_worktree_shares_the_install(repo: Repo, tmp_path: Path) -> None:
+    remote = _with_remote(repo, tmp_path)
+    repo.sess("install", check=True)
+    wt = tmp_path / "wt"
+    repo.git("worktree", "add", "-q", "-b", "side", str(wt))
+    other = Repo(wt)
+    out = other.sess("install", check=True)
+    assert "up to date" in out.stdout
+    assert not [ln for ln in out.stdout.splitlines() if ln.strip().startswith("installed")]
+    _telemetry(other, "w1")
+    assert "refs/sess/live/w1" in repo.refs("refs/sess/")  # shared refs
+    other.commit("in worktree")
+    other.git("push", "-q", "origin", "side")
+    assert "refs/sess/live/w1" in remote_refs(remote)  # pre-push fired in the worktree
+
+
+def _claude_settings() -> dict:
+    return {
+        "model": "opus",
+        "permissions": {"allow": ["Bash(npm test:*)"], "deny": []},
+        "hooks": {
+            "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "./lint.sh"}]}],
+            "Stop": [{"hooks": [{"type": "command", "command": "notify-send done", "timeout": 3}]}],
+        },
+        "env": {"FOO": "1"},
+    }
+
+
+@pytest.mark.parametrize("local", [False, True])
+def test_claude_settings_round_trip(repo: Repo, local: bool) -> None:
+    name = "settings.local.json" if local else "settings.json"
+    path = repo.path / ".claude" / name
+    path.parent.mkdir()
+    original = json.dumps(_claude_settings(), indent=4) + "\n"
+    path.write_text(original)
+    args = ["install", "--agent", "claude"] + (["--local"] if local else [])
+    repo.sess(*args, check=True)
+    once = path.read_bytes()
+    repo.sess(*args, check=True)
+    assert path.read_bytes() == once  # a second install adds nothing
+    data = json.loads(once)
+    for event in ("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse",
+                  "PostToolUseFailure", "SubagentStart", "SubagentStop", "Stop",
+                  "PreCompact", "SessionEnd"):
+        ours = [h for g in data["hooks"][event] for h in g["hooks"] if "hook --agent claude" in h["command"]]
+        assert len(ours) == 1 and isinstance(ours[0]["timeout"], int), event
+        assert ours[0]["command"].split()[0].endswith(("git-sess", "python")), event
+    assert data["hooks"]["PreToolUse"][0] == _claude_settings()["hooks"]["PreToolUse"][0]
+    assert {k: v for k, v in data.items() if k != "hooks"} == {
+        k: v for k, v in _claude_settings().items() if k != "hooks"}
+    repo.sess("uninstall", check=True)
+    assert path.read_text() == original  # byte for byte when nothing else changed
+    assert json.loads(path.read_text()) == _claude_settings()
+
+
+def test_claude_settings_user_edit_after_install_is_kept(repo: Repo) -> None:
+    path = repo.path / ".claude" / "settings.json"
+    repo.sess("install", "--agent", "claude", check=True)
+    data = json.loads(path.read_text())
+    data["hooks"]["Stop"].append({"hooks": [{"type": "command", "command": "say bye"}]})
+    data["theme"] = "dark"
+    path.write_text(json.dumps(data))
+    repo.sess("uninstall", check=True)
+    assert json.loads(path.read_text()) == {
+        "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "say bye"}]}]}, "theme": "dark"}
+
+
+def test_claude_settings_created_then_removed(repo: Repo) -> None:
+    repo.sess("install", "--agent", "claude", check=True)
+    assert (repo.path / ".claude" / "settings.json").exists()
+    repo.sess("uninstall", check=True)
+    assert not (repo.path / ".claude").exists()
+
+
+def test_invalid_settings_json_is_not_touched(repo: Repo) -> None:
+    path = repo.path / ".claude" / "settings.json"
+    path.parent.mkdir()
+    path.write_text("{ not json")
+    out = repo.sess("install", "--agent", "claude")
+    assert out.returncode == 1 and "not valid JSON" in out.stderr
+    assert path.read_text() == "{ not json"
+
+
+def test_shims_name_the_exact_install(repo: Repo) -> None:
+    repo.sess("install", check=True)
+    text = (repo.path / ".git" / "hooks" / "pre-push").read_text()
+    exe = Path(sys.executable).parent / "git-sess"
+    assert str(exe) in text or sys.executable in text
+    assert "@GITSESS@" not in text
+
+
+def test_chain_guard_against_being_run_as_legacy(repo: Repo, tmp_path: Path) -> None:
+    """Another tool that moves gitsess's shim to pre-push.legacy must not make it loop."""
+    _with_remote(repo, tmp_path)
+    repo.sess("install", check=True)
+    hooks = repo.path / ".git" / "hooks"
+    os.replace(hooks / "pre-push", hooks / "pre-push.legacy")
+    (hooks / "pre-push").write_text('#!/bin/sh\nexec "$(dirname "$0")/pre-push.legacy" "$@"\n')
+    (hooks / "pre-push").chmod(0o755)
+    proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    repo.sess("uninstall", check=True)
+    assert not (hooks / "pre-push.legacy").exists()
