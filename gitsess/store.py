@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pygit2
 
 from gitsess.errors import GitsessError, NotARepoError, RefError
+
+if TYPE_CHECKING:
+    import subprocess
+
+# random and subprocess are imported where they are used: the agent hook
+# imports this module on every tool call, and neither is on its usual path
+# (a first CAS that succeeds needs no jitter; the hook runs no git).
 
 SESS_PREFIX = "refs/sess/"
 NOTES_REF = "refs/notes/sess"
@@ -388,6 +394,8 @@ class Store:
                     self.clear_stale_locks(name)
                 if time.monotonic() + delay >= deadline:
                     raise
+            import random
+
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.05)
 
@@ -411,7 +419,7 @@ class Store:
                 continue
             if age < limit:
                 continue
-            grave = f"{path}.stale-{os.getpid()}-{random.randrange(1 << 30)}"
+            grave = f"{path}.stale-{os.getpid()}-{os.urandom(4).hex()}"
             try:
                 os.rename(path, grave)
                 os.unlink(grave)
@@ -533,6 +541,8 @@ class Store:
         cwd: str | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
         """Run the real git on this repository, hook variables stripped."""
+        import subprocess
+
         cmd = ["git", "--git-dir", self.git_dir]
         if self.workdir:
             cmd += ["--work-tree", self.workdir]
