@@ -104,6 +104,41 @@ def uninstall() -> int:
     return cmd.run(store=_store())
 
 
+@cli.command()
+@json_option
+def whoami(as_json: bool) -> int:
+    """Print the operator id, the email, and how the id was found."""
+    from gitsess.commands import whoami as cmd
+
+    return cmd.run(store=_store(), as_json=as_json)
+
+
+@cli.command()
+@json_option
+@click.option("--operator", metavar="OP", help="Resume as this operator instead of you.")
+@click.option("--since", metavar="DURATION", help="Only handoffs and activity this recent (2h, 7d).")
+def resume(as_json: bool, operator: str | None, since: str | None) -> int:
+    """Your last handoff, your and your peers' workstreams, who did what lately."""
+    from gitsess.commands import resume as cmd
+
+    return cmd.run(store=_store(), as_json=as_json, operator=operator, since=since)
+
+
+@cli.command(name="log")
+@json_option
+@click.option("--operator", metavar="OP", help="Only this operator's handoffs.")
+@click.option("--workstream", metavar="W", help="Only this workstream's handoffs.")
+@click.option("-n", "limit", type=click.IntRange(min=0), metavar="N", help="At most N handoffs.")
+@click.option("--since", metavar="DURATION", help="Only handoffs this recent (2h, 7d).")
+def log_(as_json: bool, operator: str | None, workstream: str | None, limit: int | None,
+         since: str | None) -> int:
+    """One line per handoff across branches and remotes, newest first."""
+    from gitsess.commands import log as cmd
+
+    return cmd.run(store=_store(), as_json=as_json, operator=operator, workstream=workstream,
+                   limit=limit, since=since)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="git sess", standalone_mode=False)

@@ -131,3 +131,93 @@ def fake_pem(kind: str = "RSA PRIVATE KEY", lines: int = 6, seed: str = "k") -> 
         for i in range(lines)
     ]
     return f"-----BEGIN {kind}-----\n" + "\n".join(body) + f"\n-----END {kind}-----\n", body
+
+
+# -- handoffs as ARCHITECTURE.md stores them (resume, log) ----------------------
+# Builds what the handoff command's post-commit writes: a real `git commit`
+# with the handoff subject and Sess-* trailers, the record as a note in
+# refs/notes/sess (real `git notes`), and refs/sess/h/<op>/<id>.
+
+
+def handoff_front(*, id: str, operator: str, workstream: str, title: str,
+                  phase: str | None, branch: str | None, resume_prompt: str,
+                  at: str = "2026-11-26T09:00:00Z") -> dict[str, Any]:
+    """A front matter valid against schemas/handoff.json."""
+    return {
+        "v": 1, "id": id, "operator": operator, "email": f"{operator.lower()}@example.com",
+        "title": title, "workstream": workstream, "phase": phase, "branch": branch,
+        "commit": None, "started_at": at, "ended_at": at,
+        "git": {"commits": 1, "files_changed": 1, "insertions": 1, "deletions": 0,
+                "first_commit_at": at, "last_commit_at": at, "range": None},
+        "sessions": [{"id": "s1", "agent": "claude-code", "model": None}],
+        "telemetry": {"events": 3, "tool_calls": 2, "tools": {"Bash": 2}, "mcp": {},
+                      "subagents": 0, "prompts": 1, "failures": 0, "compactions": 0,
+                      "active_min_estimate": 1.0, "interruptions_count": 0},
+        "invariants": [], "confidence": "M", "resume_prompt": resume_prompt,
+    }
+
+
+def make_handoff(repo: Repo, id: str, *, operator: str | None = None,
+                 workstream: str = "parser", title: str = "Parser work",
+                 phase: str | None = "build", summary: str = "Did the work.",
+                 resume_prompt: str = "Continue the work.",
+                 open_questions: str = "- none", when: str | None = None,
+                 note: bool = True, ref: bool = True,
+                 sessions: tuple[str, ...] = ("s1",)) -> str:
+    """A handoff commit on the current branch, its note and its ref. Returns the commit.
+
+    `when` (e.g. "2026-11-26T08:00:00+00:00") sets the commit's dates;
+    note=False / ref=False leave out the note or the ref.
+    """
+    from gitsess import record
+
+    operator = operator or id.rsplit("-", 2)[0]
+    branch = repo.git("branch", "--show-current").stdout.strip() or None
+    sections = {"Summary": summary, "What I Did": "- things", "Decisions Made": "- none",
+                "For Future Me": "-", "Learnings": "-", "Open Questions": open_questions,
+                "Resume Prompt": resume_prompt}
+    front = handoff_front(id=id, operator=operator, workstream=workstream, title=title,
+                          phase=phase, branch=branch, resume_prompt=resume_prompt)
+    rec = record.Record(front, sections)
+    problems = record.validate(rec)
+    assert not problems, problems
+    trailers = [f"Sess-Id: {id}", f"Sess-Operator: {operator}", f"Sess-Workstream: {workstream}"]
+    if phase:
+        trailers.append(f"Sess-Phase: {phase}")
+    trailers += [f"Sess-Session: {s}" for s in sessions]
+    message = (f"handoff({workstream}): {title}\n\n{record.render_body(sections)}\n"
+               + "\n".join(trailers) + "\n")
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else None
+    repo.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-",
+             input=message, env=env)
+    oid = repo.git("rev-parse", "HEAD").stdout.strip()
+    if note:
+        repo.git("notes", "--ref=sess", "add", "-F", "-", oid, input=record.render(rec), env=env)
+    if ref:
+        repo.git("update-ref", f"refs/sess/h/{operator}/{id}", oid)
+    return oid
+
+
+SESS_FETCH_REFSPECS = (
+    "+refs/sess/live/*:refs/sess/remotes/{remote}/live/*",
+    "+refs/sess/done/*:refs/sess/remotes/{remote}/done/*",
+    "+refs/sess/h/*:refs/sess/remotes/{remote}/h/*",
+    "+refs/notes/sess:refs/sess/remotes/{remote}/notes",
+)
+
+
+def fetch_sess(repo: Repo, remote: str = "origin", *, prune: bool = False) -> None:
+    """Fetch branches and every refs/sess namespace the way sync's refspecs do."""
+    specs = [s.format(remote=remote) for s in SESS_FETCH_REFSPECS]
+    # A refspec without a glob must match: leave the notes out until they exist.
+    if not repo.git("ls-remote", remote, "refs/notes/sess").stdout.strip():
+        specs = [s for s in specs if not s.startswith("+refs/notes/")]
+    args = ["fetch", "-q", *(["--prune"] if prune else []), remote,
+            f"+refs/heads/*:refs/remotes/{remote}/*", *specs]
+    repo.git(*args)
+
+
+def push_sess(repo: Repo, remote: str = "origin", *branches: str) -> None:
+    """Push branches, the handoff and telemetry refs and the notes."""
+    repo.git("push", "-q", remote, *branches, "refs/sess/h/*:refs/sess/h/*",
+             "refs/notes/sess:refs/notes/sess")

@@ -1,0 +1,26 @@
+"""`git sess resume`: where the work stands, read from git alone."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from gitsess import resume
+from gitsess.errors import UsageError
+from gitsess.identity import OPERATOR_RE
+from gitsess.store import Store
+
+
+def run(*, store: Store, as_json: bool = False, operator: str | None = None,
+        since: str | None = None) -> int:
+    if operator is not None and not OPERATOR_RE.match(operator):
+        raise UsageError(f"invalid operator '{operator}'",
+                         hint="an operator is letters, digits, '-' and '_', e.g. RT")
+    since_s = resume.parse_duration(since) if since else None
+    doc = resume.view(store, operator=operator, since_s=since_s)
+    if as_json:
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(resume.render(doc))
+    return 0

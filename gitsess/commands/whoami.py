@@ -1,0 +1,24 @@
+"""`git sess whoami`: the operator id, the email, and how the id was found."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from gitsess.identity import operator
+from gitsess.store import Store
+
+SCHEMA_VERSION = 1
+
+
+def run(*, store: Store, as_json: bool = False) -> int:
+    op = operator(store)
+    if as_json:
+        doc = {"v": SCHEMA_VERSION, "operator": op.id, "email": op.email, "source": op.source}
+        json.dump(doc, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(op.id)
+    print(f"  email:  {op.email or '(no user.email)'}")
+    print(f"  source: {op.source}")
+    return 0

@@ -1,0 +1,193 @@
+"""`git sess resume` end to end: real git, real clones, a bare remote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from gitsess.resources import schema
+from tests.helpers import Repo, fetch_sess, git, make_handoff, make_repo, payload, push_sess
+
+FIRST_RUN = "no handoff yet for RT; run git sess handoff when you stop"
+
+
+def resume_json(repo: Repo, *args: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(repo.sess("resume", "--json", *args, check=True).stdout)
+    jsonschema.Draft202012Validator(
+        schema("resume"), format_checker=jsonschema.FormatChecker()).validate(doc)
+    return doc
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> tuple[Repo, Repo, Path]:
+    """A bare remote and two clones: A (operator AK) and B (operator BO)."""
+    seed = make_repo(tmp_path / "seed")
+    remote = tmp_path / "remote.git"
+    git("clone", "-q", "--bare", str(seed.path), str(remote), cwd=tmp_path)
+    clones = []
+    for name, op in (("a", "AK"), ("b", "BO")):
+        git("clone", "-q", str(remote), name, cwd=tmp_path)
+        clone = Repo(tmp_path / name)
+        clone.git("config", "sess.operator", op)
+        clones.append(clone)
+    return clones[0], clones[1], remote
+
+
+def test_an_empty_repository_answers_in_one_line(empty_repo: Repo) -> None:
+    proc = empty_repo.sess("resume")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == FIRST_RUN + "\n"
+    assert resume_json(empty_repo)["last_handoff"] is None
+
+
+def test_no_handoff_yet_answers_in_one_line(repo: Repo) -> None:
+    proc = repo.sess("resume")
+    assert (proc.returncode, proc.stdout) == (0, FIRST_RUN + "\n")
+
+
+def test_no_handoff_of_mine_still_shows_peers_and_workstreams(repo: Repo) -> None:
+    make_handoff(repo, "AB-261126-01", workstream="ui", title="Login page", phase="design")
+    out = repo.sess("resume", check=True).stdout
+    lines = out.splitlines()
+    assert lines[0] == FIRST_RUN
+    assert "Peers' workstreams:" in out and "  ui  AB  design  " in out
+    assert 'Peer activity — AB: last seen AB-261126-01 ("Login page", ' in out
+
+
+def test_my_last_handoff_prompt_summary_and_branch(repo: Repo) -> None:
+    repo.git("checkout", "-q", "-b", "feature-x")
+    make_handoff(repo, "RT-261126-01", title="Old", when="2026-11-26T07:00:00+00:00")
+    prompt = "Run the parser tests first.\n\n  Then fix `tokenize()`:\n- edge case A"
+    make_handoff(repo, "RT-261126-02", title="Teach the parser unicode", summary="Unicode works.",
+                 resume_prompt=prompt, open_questions="- UTF-16 too?\n- None",
+                 when="2026-11-26T08:00:00+00:00")
+    out = repo.sess("resume", check=True).stdout
+    assert out.startswith('Last handoff: RT-261126-02 "Teach the parser unicode" '
+                          "(parser, phase build), ")
+    assert "  on feature-x, checked out here\n" in out
+    assert f"Resume prompt:\n{prompt}\n" in out  # verbatim
+    assert "Summary:\nUnicode works.\n" in out
+    assert "Your workstreams:\n  parser  build  last RT-261126-02" in out
+    assert "    ? UTF-16 too?\n" in out and "? None" not in out
+    repo.git("checkout", "-q", "main")
+    doc = resume_json(repo)
+    assert doc["last_handoff"]["branch"] == {"name": "feature-x", "exists": True, "remote": None,
+                                             "contains": True, "checked_out": False,
+                                             "head": "main"}
+    assert "on feature-x, not checked out (HEAD is on main)" in repo.sess("resume").stdout
+
+
+def test_operator_and_since_select_what_is_shown(repo: Repo) -> None:
+    make_handoff(repo, "AB-261120-01", workstream="ui", title="Old", when="2026-11-20T08:00:00Z")
+    make_handoff(repo, "RT-261120-01", title="Mine, old", when="2026-11-20T09:00:00Z")
+    doc = resume_json(repo, "--operator", "AB")
+    assert doc["operator"] == "AB" and doc["last_handoff"]["id"] == "AB-261120-01"
+    assert [p["operator"] for p in doc["peers"]] == ["RT"]
+    # Committer dates are pinned (2026-11-26) but the clock is real: a 1 s
+    # window leaves out handoffs dated before today's real time.
+    recent = resume_json(repo, "--since", "1s")
+    assert recent["last_handoff"] is None and recent["peers"] == []
+    assert recent["message"] == "no handoff in the last 1s for RT; run git sess handoff when you stop"
+    bad = repo.sess("resume", "--since", "soon")
+    assert bad.returncode == 2 and "invalid duration 'soon'" in bad.stderr
+    assert repo.sess("resume", "--operator", "no spaces").returncode == 2
+
+
+def test_policy_owner_decides_whose_workstream_it_is(repo: Repo) -> None:
+    make_handoff(repo, "AB-261126-01", workstream="billing", title="Invoices")
+    repo.commit("policy", files={".gitsess.yaml": "version: 1\nworkstreams:\n  billing: {owner: RT}\n"})
+    doc = resume_json(repo)
+    (mine,) = doc["workstreams"]["mine"]
+    assert (mine["name"], mine["owner"], mine["last"]["id"]) == ("billing", "RT", "AB-261126-01")
+
+
+def test_two_machines_resume_through_a_bare_remote(team: tuple[Repo, Repo, Path]) -> None:
+    a, b, _remote = team
+    a.git("checkout", "-q", "-b", "feature-x")
+    a.commit("parser", files={"parser.py": "x = 1\n"})
+    make_handoff(a, "AK-261126-01", operator="AK", workstream="parser",
+                 title="Parser handles unicode", phase="build", resume_prompt="Fix the tokenizer.")
+    push_sess(a, "origin", "feature-x")
+    fetch_sess(b)
+    out = b.sess("resume", check=True).stdout
+    assert out.splitlines()[0] == "no handoff yet for BO; run git sess handoff when you stop"
+    assert "Peers' workstreams:\n  parser  AK  build  " in out
+    assert 'Peer activity — AK: last seen AK-261126-01 ("Parser handles unicode", ' in out
+    # A deletes the branch on the remote; B prunes: the handoff ref still holds it.
+    a.git("push", "-q", "origin", "--delete", "feature-x")
+    fetch_sess(b, prune=True)
+    assert "refs/remotes/origin/feature-x" not in b.refs("refs/remotes/")
+    out = b.sess("resume", check=True).stdout
+    assert 'Peer activity — AK: last seen AK-261126-01 ("Parser handles unicode", ' in out
+    doc = resume_json(b, "--operator", "AK")
+    last = doc["last_handoff"]
+    assert last["ref"] == "refs/sess/remotes/origin/h/AK/AK-261126-01"
+    assert last["branch"]["name"] == "feature-x" and not last["branch"]["exists"]
+    assert last["resume_prompt"] == "Fix the tokenizer."  # read from the fetched notes
+    assert "made on feature-x, which no longer exists; kept by refs/sess/remotes/origin/h/AK/" \
+        in b.sess("resume", "--operator", "AK").stdout
+
+
+def test_a_live_peer_shows_as_active_now(team: tuple[Repo, Repo, Path]) -> None:
+    a, b, _remote = team
+    for p in (payload("SessionStart", session="sa", source="startup"),
+              payload("PreToolUse", session="sa", tool_name="Bash"),
+              payload("PreToolUse", session="sa", tool_name="Edit")):
+        assert a.hook(p).returncode == 0
+    a.git("push", "-q", "origin", "refs/sess/live/*:refs/sess/live/*")
+    fetch_sess(b)
+    assert "refs/sess/remotes/origin/live/sa" in b.refs("refs/sess/remotes/")
+    out = b.sess("resume", check=True).stdout
+    assert "Peer activity — AK: active now (2 tool calls)" in out
+    (peer,) = resume_json(b)["peers"]
+    assert peer["active"] and peer["tool_calls"] == 2 and peer["last_seen"] is None
+    # Its own live session is not a peer.
+    assert resume_json(a)["peers"] == []
+
+
+def test_a_clone_without_refs_sess_finds_handoffs_on_branches(
+        team: tuple[Repo, Repo, Path]) -> None:
+    a, b, _remote = team
+    make_handoff(a, "AK-261126-01", operator="AK", resume_prompt="Read me from the commit.")
+    push_sess(a, "origin", "main")
+    b.git("pull", "-q", "--ff-only")  # branches only: no refs/sess, no notes
+    assert b.refs("refs/sess/") == {} and b.refs("refs/notes/") == {}
+    doc = resume_json(b, "--operator", "AK")
+    assert doc["last_handoff"]["source"] == "branch"
+    assert doc["last_handoff"]["resume_prompt"] == "Read me from the commit."
+
+
+def test_resume_inside_the_agent_on_session_start(repo: Repo) -> None:
+    make_handoff(repo, "RT-261126-01", resume_prompt="Pick up at step 3 of the migration.",
+                 summary="Steps 1-2 done.", open_questions="- Drop the old table?")
+    proc = repo.hook(payload("SessionStart", session="s9", source="startup"))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert "Pick up at step 3 of the migration." in out
+    assert "Steps 1-2 done." in out and "- parser (build), last RT-261126-01" in out
+    assert "open: Drop the old table?" in out
+    assert len(proc.stdout) <= 4096
+    # Other SessionStart sources (clear, compact) and other events print nothing.
+    assert repo.hook(payload("SessionStart", session="s9", source="compact")).stdout == b""
+    assert repo.hook(payload("PreToolUse", session="s9", tool_name="Bash")).stdout == b""
+
+
+def test_resume_inside_the_agent_is_bounded(repo: Repo) -> None:
+    make_handoff(repo, "RT-261126-01", resume_prompt="Do this. " * 2000, summary="S " * 3000)
+    for i in range(12):
+        make_handoff(repo, f"RT-261126-{i + 2:02d}", workstream=f"ws{i}",
+                     open_questions="- " + "why? " * 100)
+    proc = repo.hook(payload("SessionStart", session="s9", source="resume"))
+    assert proc.returncode == 0
+    assert 0 < len(proc.stdout) <= 4096
+    assert b"gitsess resume for RT" in proc.stdout
+
+
+def test_first_run_inside_the_agent(empty_repo: Repo) -> None:
+    proc = empty_repo.hook(payload("SessionStart", session="s1", source="startup"))
+    assert proc.returncode == 0
+    assert proc.stdout.decode() == f"gitsess: {FIRST_RUN}\n"
