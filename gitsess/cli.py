@@ -139,6 +139,23 @@ def log_(as_json: bool, operator: str | None, workstream: str | None, limit: int
                    limit=limit, since=since)
 
 
+@cli.command(name="import")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--operator", metavar="OP", help="Operator for documents that name none.")
+@click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
+@json_option
+def import_(directory: str, operator: str | None, dry_run: bool, as_json: bool) -> int:
+    """Import legacy session documents (CONV-*.md, <OP>-YYMMDD-NN.md) as handoffs.
+
+    DIR may be the repository, its docs/sessions folder or any folder. A
+    second run imports nothing new. Exits 1 when some document is invalid.
+    """
+    from gitsess.commands import import_ as cmd
+
+    return cmd.run(store=_store(), directory=directory, operator=operator, dry_run=dry_run,
+                   as_json=as_json)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="git sess", standalone_mode=False)

@@ -1,0 +1,453 @@
+"""Legacy session documents -> git-native handoff records (issue 4, section 5).
+
+A legacy document is markdown with YAML front matter, named `CONV-*.md` or
+`<OP>-YYMMDD-NN.md`, usually in `docs/sessions/`. Each becomes what a real
+handoff leaves behind, so that resume, log and show read it like any other:
+
+* a commit made directly (on no branch) whose tree holds the original
+  document, subject `handoff(<ws>): <title>`, trailers Sess-Id, Sess-Operator,
+  Sess-Workstream and Sess-Phase, commit time = the record's ended_at;
+* the record as the note on it in refs/notes/sess (compare-and-swap);
+* the ref refs/sess/h/<op>/<id> (created by compare-and-swap).
+
+Mapping. Front matter keys the schema knows are kept (dates normalised to
+RFC 3339 UTC, confidence words to H/M/L, a workstream's stray characters to
+'-'); aliases are read too (see _ALIASES); everything else is kept under
+`legacy`. What a legacy record cannot know is zero, empty or null as the
+schema allows: no commits, no sessions, no telemetry, no invariants. Two
+required fields have defaults: workstream `legacy` and confidence `L`.
+The record is marked `imported: {source, at}`, and `quick: true` when its
+Summary or Resume Prompt is empty, which is also how it is validated.
+
+Ids and operators. The id is the front matter's, else the file name's
+(`RT-250114-02.md`), else allocated as `<op>-<YYMMDD of started_at>-<NN>`
+with the first NN free. The operator is the front matter's, else the file
+name's prefix, else --operator; a document with none is skipped.
+
+Idempotence. A document is already imported when its id's ref exists and
+that commit's tree holds a file of the document's name; for an allocated
+id, when any ref of the same operator and day does. A ref of that id
+holding another document is a conflict and is reported, never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitsess.errors import RefError, ValidationError
+from gitsess.identity import OPERATOR_RE
+from gitsess.record import ID_RE, RECORD_VERSION, Record, parse_sections, render, validate
+from gitsess.record import split_front_matter as split
+from gitsess.store import Store
+from gitsess.timefmt import iso
+
+HANDOFF_REFS = "refs/sess/h/"
+DEFAULT_WORKSTREAM = "legacy"
+DEFAULT_CONFIDENCE = "L"
+NOTE_DEADLINE_S = 10.0
+SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
+
+_CONV = re.compile(r"^CONV-.+\.md$")
+_WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
+# Legacy spellings of schema fields, first match wins.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "handoff_id"),
+    "operator": ("operator", "initials"),
+    "title": ("title", "subject"),
+    "workstream": ("workstream", "stream", "project"),
+    "started_at": ("started_at", "start", "started", "date", "created"),
+    "ended_at": ("ended_at", "end", "ended", "updated", "date"),
+    "resume_prompt": ("resume_prompt", "resume"),
+}
+_SECTION_ALIASES = {
+    "decisions": "Decisions Made",
+    "questions": "Open Questions",
+    "notes for future me": "For Future Me",
+    "resume": "Resume Prompt",
+    "next session prompt": "Resume Prompt",
+    "tl;dr": "Summary",
+}
+_CONFIDENCE = {"h": "H", "high": "H", "m": "M", "medium": "M", "l": "L", "low": "L"}
+
+
+@dataclass
+class Outcome:
+    """What became of one document (schemas/import-report.json, documents[])."""
+
+    path: str
+    status: str = "invalid"  # imported | skipped | invalid
+    reason: str | None = None
+    problems: list[str] = field(default_factory=list)
+    id: str | None = None
+    operator: str | None = None
+    title: str | None = None
+    ref: str | None = None
+    commit: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Doc:
+    outcome: Outcome
+    name: str  # file name, as kept in the commit's tree
+    raw: bytes
+    record: Record
+    id_given: bool  # id from front matter or file name (not allocated)
+
+
+def find_documents(directory: str) -> list[str]:
+    """Legacy documents under `directory` (or its docs/sessions), sorted."""
+    base = os.path.join(directory, "docs", "sessions")
+    if not os.path.isdir(base):
+        base = directory
+    found = []
+    for dirpath, dirnames, files in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        found += [os.path.join(dirpath, f) for f in files if is_document(f)]
+    return sorted(found)
+
+
+def is_document(name: str) -> bool:
+    return bool(_CONV.match(name)) or (name.endswith(".md") and bool(ID_RE.match(name[:-3])))
+
+
+def import_documents(
+    store: Store,
+    directory: str,
+    *,
+    operator: str | None = None,
+    dry_run: bool = False,
+    now_ms: int | None = None,
+) -> list[Outcome]:
+    """Import every legacy document under `directory`; one Outcome each, in path order."""
+    at = iso(now_ms if now_ms is not None else time.time() * 1000)
+    docs: list[_Doc] = []
+    outcomes: list[Outcome] = []
+    for path in find_documents(directory):
+        doc = _read(path, _display(store, directory, path), operator, str(at))
+        outcomes.append(doc.outcome if isinstance(doc, _Doc) else doc)
+        if isinstance(doc, _Doc):
+            docs.append(doc)
+    refs = store.refs(HANDOFF_REFS)
+    claimed: dict[str, list[str]] = {}  # id -> the documents that name it
+    for d in docs:
+        if d.id_given:
+            claimed.setdefault(d.record.id, []).append(d.outcome.path)
+    placed: dict[str, str] = {}  # ref -> document name, for refs made in this run
+    for doc in docs:
+        if _place(store, doc, refs, claimed, placed):
+            _check(doc)
+        out = doc.outcome
+        if out.status != "imported" or out.ref is None:
+            continue
+        placed[out.ref] = doc.name
+        refs[out.ref] = ""  # taken; the commit is written below (or not, in a dry run)
+        if dry_run:
+            continue
+        try:
+            _write(store, doc)
+        except RefError as exc:  # another import made the same ref meanwhile
+            out.status, out.reason, out.problems = "invalid", exc.message, ["id: ref exists"]
+    return outcomes
+
+
+# -- reading and mapping -------------------------------------------------------
+
+
+def _display(store: Store, directory: str, path: str) -> str:
+    """The path a report shows and `imported.source` keeps: repo-relative when inside."""
+    full = os.path.realpath(path)
+    for root in (store.workdir, directory):
+        if root:
+            rel = os.path.relpath(full, os.path.realpath(root))
+            if not rel.startswith(".."):
+                return rel.replace(os.sep, "/")
+    return full
+
+
+def _read(path: str, shown: str, operator: str | None, at: str) -> _Doc | Outcome:
+    out = Outcome(shown)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        out.reason = f"cannot read: {exc}"
+        return out
+    try:
+        legacy, body, _ = split(text)
+    except ValidationError as exc:
+        out.reason = exc.message  # names the line (gitsess.record.split_front_matter)
+        return out
+    name = os.path.basename(path)
+    try:
+        rec, id_given = to_record(legacy, body, name=name, source=shown, at=at, operator=operator)
+    except ValidationError as exc:
+        out.reason, out.problems = exc.message, exc.problems
+        return out
+    out.id, out.operator, out.title = rec.id or None, rec.front.get("operator"), rec.front["title"]
+    if not out.operator:
+        out.status = "skipped"
+        out.reason = "no operator: none in front matter or file name; pass --operator"
+        return out
+    return _Doc(out, name, raw, rec, id_given)
+
+
+def to_record(
+    legacy: dict[str, Any],
+    body: str,
+    *,
+    name: str,
+    source: str,
+    at: str,
+    operator: str | None = None,
+) -> tuple[Record, bool]:
+    """A handoff record from a legacy front matter and body; and whether its id was given.
+
+    The id may still be empty (to be allocated) and the operator None (to be
+    reported). Raises ValidationError for values that cannot be read (dates).
+    """
+    legacy = {str(k): _plain(v) for k, v in legacy.items()}
+    taken: set[str] = set()
+
+    def pick(key: str) -> Any:
+        for alias in _ALIASES[key]:
+            if legacy.get(alias) not in (None, ""):
+                taken.add(alias)
+                return legacy[alias]
+        return None
+
+    stem = name[:-3] if name.endswith(".md") else name
+    from_name = None if _CONV.match(name) else ID_RE.match(stem)
+    given_id = pick("id")
+    hid = given_id if isinstance(given_id, str) and ID_RE.match(given_id) else None
+    if hid is None and from_name:
+        hid = stem
+    op = pick("operator") or (from_name.group("op") if from_name else None) or operator
+    sections = _sections(body)
+    started, ended = _dates(pick("started_at"), pick("ended_at"), ID_RE.match(hid or ""))
+    if started is None:
+        problem = "started_at: no date in front matter (started_at, date, ...) or id"
+        raise ValidationError("record has no date", [problem])
+    ws = str(pick("workstream") or DEFAULT_WORKSTREAM)
+    title = pick("title") or _heading(body) or stem
+    resume = pick("resume_prompt") or sections.get("Resume Prompt", "")
+    if not sections.get("Resume Prompt"):
+        sections["Resume Prompt"] = str(resume)
+    front: dict[str, Any] = {
+        "v": RECORD_VERSION,
+        "id": hid or "",
+        "operator": str(op) if op is not None else None,
+        "email": legacy.get("email"),
+        "title": " ".join(str(title).split())[:200],
+        "workstream": _WS_BAD.sub("-", ws).strip("-._/") or DEFAULT_WORKSTREAM,
+        "phase": None if legacy.get("phase") is None else str(legacy["phase"]),
+        "branch": legacy.get("branch"),
+        "commit": legacy.get("commit"),
+        "started_at": started,
+        "ended_at": ended,
+        "git": {
+            "commits": 0,
+            "files_changed": 0,
+            "insertions": 0,
+            "deletions": 0,
+            "first_commit_at": None,
+            "last_commit_at": None,
+            "range": None,
+            **_mapping(legacy.get("git")),
+        },
+        "sessions": legacy.get("sessions") or [],
+        "telemetry": {
+            "events": 0,
+            "tool_calls": 0,
+            "tools": {},
+            "mcp": {},
+            "subagents": 0,
+            "prompts": 0,
+            "failures": 0,
+            "compactions": 0,
+            "active_min_estimate": 0,
+            "interruptions_count": None,
+            **_mapping(legacy.get("telemetry")),
+        },
+        "invariants": legacy.get("invariants") or [],
+        "handoff_write_min": legacy.get("handoff_write_min"),
+        "confidence": _CONFIDENCE.get(
+            str(legacy.get("confidence", "")).lower(),
+            legacy.get("confidence") or DEFAULT_CONFIDENCE,
+        ),
+        "resume_prompt": str(resume),
+        "quick": not (sections.get("Summary") and str(resume).strip()),
+        "imported": {"source": source, "at": at},
+    }
+    rest = {k: v for k, v in legacy.items() if k not in taken and k not in front}
+    if ws != front["workstream"]:
+        rest["workstream"] = ws  # the legacy spelling, kept
+    if given_id is not None and given_id != hid:
+        rest["id"] = given_id  # an id of another shape (CONV-042)
+    if rest:
+        front["legacy"] = rest
+    return Record(front, sections), hid is not None
+
+
+def _sections(body: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for heading, text in parse_sections(body).items():
+        key = _SECTION_ALIASES.get(heading.lower(), heading)
+        if text or key not in out:
+            out[key] = text
+    return out
+
+
+def _heading(body: str) -> str | None:
+    m = re.search(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", body, re.M)
+    return m.group(1) if m else None
+
+
+def _dates(start: Any, end: Any, from_id: re.Match[str] | None) -> tuple[str | None, str | None]:
+    """started_at and ended_at; without dates, the day of the id (RT-250114-01)."""
+    started = _timestamp("started_at", start)
+    if started is None and from_id:
+        d = from_id.group("date")
+        started = _timestamp("started_at", f"20{d[:2]}-{d[2:4]}-{d[4:]}")
+    ended = _timestamp("ended_at", end) or started
+    return started, ended
+
+
+def _timestamp(field_name: str, value: Any) -> str | None:
+    """A legacy date (YAML date/datetime or ISO text) as RFC 3339 UTC."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            when = dt.datetime.fromisoformat(text)
+        else:
+            when = dt.datetime.fromisoformat(re.sub(r"Z$", "+00:00", text))
+    except ValueError:
+        raise ValidationError(
+            f"{field_name}: cannot read '{text}' as a date",
+            [f"{field_name}: cannot read '{text}' as a date (use YYYY-MM-DD or ISO 8601)"],
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return iso(when.timestamp() * 1000)
+
+
+def _plain(value: Any) -> Any:
+    """YAML values as JSON would have them (dates as ISO text)."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# -- placing, checking, writing ------------------------------------------------
+
+
+def _place(
+    store: Store,
+    doc: _Doc,
+    refs: dict[str, str],
+    claimed: dict[str, list[str]],
+    placed: dict[str, str],
+) -> bool:
+    """Give the document its id and ref; False when it is skipped or in conflict."""
+    out, rec = doc.outcome, doc.record
+    op = str(rec.front["operator"])
+    if not OPERATOR_RE.match(op):
+        return True  # the schema check names the field
+    if doc.id_given:
+        ref = f"{HANDOFF_REFS}{op}/{rec.id}"
+        others = [p for p in claimed.get(rec.id, []) if p != out.path]
+        if others:  # which one is right is for a person to say
+            out.reason = f"id {rec.id} is also the id of {', '.join(others)}"
+            out.problems = [f"id: {rec.id} is used by {len(others) + 1} documents"]
+            return False
+        if ref in refs:
+            if _holds(store, refs[ref], doc.name, placed.get(ref)):
+                out.status, out.reason, out.ref = "skipped", "already imported", ref
+                out.commit = None if ref in placed else refs[ref]
+            else:
+                out.reason = f"id {rec.id} is already used by another handoff ({ref})"
+                out.problems = [f"id: {rec.id} already names another handoff"]
+            return False
+        out.ref = ref
+        return True
+    started = rec.front.get("started_at")
+    if not started:
+        return True  # the schema check names started_at
+    day = f"{started[2:4]}{started[5:7]}{started[8:10]}"
+    prefix = f"{HANDOFF_REFS}{op}/{op}-{day}-"
+    for ref in sorted(r for r in refs if r.startswith(prefix)):
+        if _holds(store, refs[ref], doc.name, placed.get(ref)):
+            out.status, out.reason, out.ref = "skipped", "already imported", ref
+            out.id = ref.rsplit("/", 1)[1]
+            out.commit = None if ref in placed else refs[ref]
+            return False
+    n = 1
+    while f"{prefix}{n:02d}" in refs or f"{op}-{day}-{n:02d}" in claimed:
+        n += 1
+    rec.front["id"] = out.id = f"{op}-{day}-{n:02d}"
+    out.ref = prefix + f"{n:02d}"
+    return True
+
+
+def _holds(store: Store, commit: str, name: str, placed: str | None) -> bool:
+    """Whether a handoff commit's tree holds a document of this name (ours, imported)."""
+    if placed is not None:  # a ref this run made (or, in a dry run, would make)
+        return placed == name
+    try:
+        return store.tree_file(commit, name) is not None
+    except Exception:  # not a commit we can read: someone else's
+        return False
+
+
+def _check(doc: _Doc) -> None:
+    rec, out = doc.record, doc.outcome
+    problems = validate(rec, quick=bool(rec.front.get("quick")))
+    if problems:
+        out.status, out.reason, out.problems = "invalid", "record is invalid", problems
+        out.ref = None
+    else:
+        out.status, out.reason = "imported", None
+
+
+def commit_message(front: dict[str, Any]) -> str:
+    trailers = [
+        f"Sess-Id: {front['id']}",
+        f"Sess-Operator: {front['operator']}",
+        f"Sess-Workstream: {front['workstream']}",
+    ]
+    if front.get("phase"):
+        trailers.append(f"Sess-Phase: {' '.join(str(front['phase']).split())}")
+    source = front["imported"]["source"]
+    return (
+        f"handoff({front['workstream']}): {front['title']}\n\n"
+        f"Imported from {source} by git sess import.\n\n" + "\n".join(trailers) + "\n"
+    )
+
+
+def _write(store: Store, doc: _Doc) -> None:
+    """Commit, note, then ref: a failure before the ref leaves nothing a re-run trips on."""
+    rec, out = doc.record, doc.outcome
+    tree = store.write_tree({doc.name: ("blob", store.write_blob(doc.raw))})
+    when = dt.datetime.fromisoformat(str(rec.front["ended_at"]).replace("Z", "+00:00"))
+    commit = store.write_commit(tree, [], commit_message(rec.front), when=when.timestamp())
+    store.set_note(commit, render(rec), deadline=time.monotonic() + NOTE_DEADLINE_S)
+    store.cas_ref(str(out.ref), commit, None)
+    out.commit = commit
