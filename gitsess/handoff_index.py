@@ -38,6 +38,7 @@ from gitsess.store import NOTES_REF, Store
 
 LOCAL_H = "refs/sess/h/"
 LOCAL_LIVE = "refs/sess/live/"
+LOCAL_DONE = "refs/sess/done/"
 REMOTES = "refs/sess/remotes/"
 # Commits scanned from branch tips for handoffs that have neither ref nor note.
 SCAN_LIMIT = 2000
@@ -72,11 +73,9 @@ class Index:
     notes: list[str]  # notes commits to read records from, local first
     refs: dict[str, str]  # every direct ref -> oid, as read
     live: dict[str, str]  # live telemetry refs, local and fetched -> tip
+    done: set[str] = field(default_factory=set)  # sessions a handoff took in, by ref name
     complete: bool = True  # False when the deadline cut a stage short
     counts: dict[str, int] = field(default_factory=dict)
-
-    def latest(self, operator: str) -> Handoff | None:
-        return next((h for h in self.handoffs if h.operator == operator), None)
 
 
 def parse_commit(oid: str, message: str, when: int, source: str = "ref",
@@ -127,14 +126,20 @@ def parse_commit(oid: str, message: str, when: int, source: str = "ref",
     )
 
 
-def _classify(refs: dict[str, str]) -> tuple[dict[str, tuple[str, str]], list[str], dict[str, str],
-                                             list[str]]:
-    """(handoff commit -> (source, ref), notes commits, live refs, branch tips)."""
-    heads: dict[str, tuple[str, str]] = {}
+@dataclass
+class _Refs:
+    heads: dict[str, tuple[str, str]] = field(default_factory=dict)  # commit -> (source, ref)
+    notes: list[str] = field(default_factory=list)  # local first
+    live: dict[str, str] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+    tips: list[str] = field(default_factory=list)  # local and remote-tracking branches
+
+
+def _classify(refs: dict[str, str]) -> _Refs:
+    out = _Refs()
+    heads, live, tips = out.heads, out.live, out.tips
     notes: list[str] = []
     remote_notes: list[str] = []
-    live: dict[str, str] = {}
-    tips: list[str] = []
     for name, oid in refs.items():
         if name.startswith(LOCAL_H):
             heads[oid] = ("ref", name)
@@ -146,13 +151,18 @@ def _classify(refs: dict[str, str]) -> tuple[dict[str, tuple[str, str]], list[st
                 remote_notes.append(oid)
             elif len(parts) == 3 and parts[1] == "live":
                 live[name] = oid
+            elif len(parts) == 3 and parts[1] == "done":
+                out.done.add(parts[2])
         elif name.startswith(LOCAL_LIVE):
             live[name] = oid
+        elif name.startswith(LOCAL_DONE):
+            out.done.add(name[len(LOCAL_DONE) :])
         elif name == NOTES_REF:
             notes.insert(0, oid)
         elif name.startswith(("refs/heads/", "refs/remotes/")):
             tips.append(oid)
-    return heads, notes + remote_notes, live, tips
+    out.notes = notes + remote_notes
+    return out
 
 
 def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN_LIMIT) -> Index:
@@ -163,7 +173,8 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
         return deadline is not None and time.monotonic() >= deadline
 
     refs = store.all_refs()
-    heads, notes, live, tips = _classify(refs)
+    classified = _classify(refs)
+    heads, notes, tips = classified.heads, classified.notes, classified.tips
     found: dict[str, Handoff] = {}  # by commit
     complete = True
     for n, (oid, message, when) in enumerate(store.commit_heads(list(heads))):
@@ -193,7 +204,8 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
                     counts["branches"] += 1
     elif tips and scan_limit > 0:
         complete = False
-    return Index(_dedupe(found.values()), notes, refs, live, complete, counts)
+    return Index(_dedupe(found.values()), notes, refs, classified.live, classified.done,
+                 complete, counts)
 
 
 def _dedupe(handoffs: Iterable[Handoff]) -> list[Handoff]:

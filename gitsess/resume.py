@@ -95,11 +95,9 @@ def _branch(store: Store, index: Index, h: Handoff, name: str | None) -> dict[st
     local = index.refs.get(f"refs/heads/{name}") if name else None
     remote = None
     if name and local is None:
-        suffix = f"/{name}"
-        remote = next(
-            (r for r in sorted(index.refs) if r.startswith("refs/remotes/") and r.endswith(suffix)),
-            None,
-        )
+        remote = next((r for r in sorted(index.refs)
+                       if r.startswith("refs/remotes/")
+                       and r[len("refs/remotes/") :].split("/", 1)[1:] == [name]), None)
     tip = local or (index.refs.get(remote) if remote else None)
     return {
         "name": name,
@@ -120,6 +118,8 @@ def _peers(store: Store, index: Index, handoffs: list[Handoff], me: str, now: fl
             last.setdefault(h.operator, h)
     live: dict[str, dict[str, telemetry.Session]] = {}
     for ref, tip in index.live.items():
+        if ref.rsplit("/", 1)[-1] in index.done:
+            continue  # handed off; a fetched live copy may linger until a prune
         s = telemetry.read_session(store, ref, tip)
         op = s.meta.get("operator") if s else None
         if s is None or not isinstance(op, str) or not op or op == me:
@@ -252,10 +252,11 @@ def branch_line(b: dict[str, Any], h: dict[str, Any]) -> str:
     if not name:
         return "on an unrecorded branch"
     if b["exists"] and b["contains"]:
-        where = f"origin-tracking {b['remote']}" if b.get("remote") else name
+        if b.get("remote"):
+            return f"on {b['remote']} (remote-tracking; no local branch {name})"
         if b["checked_out"]:
-            return f"on {where}, checked out here"
-        return f"on {where}, not checked out (HEAD is on {b.get('head') or 'a detached HEAD'})"
+            return f"on {name}, checked out here"
+        return f"on {name}, not checked out (HEAD is on {b.get('head') or 'a detached HEAD'})"
     kept = f"kept by {h['ref']}" if h.get("ref") else f"commit {h['commit'][:12]}"
     if b["exists"]:
         return f"made on {name}, which no longer contains it; {kept}"

@@ -82,13 +82,12 @@ def test_my_last_handoff_prompt_summary_and_branch(repo: Repo) -> None:
 
 
 def test_operator_and_since_select_what_is_shown(repo: Repo) -> None:
-    make_handoff(repo, "AB-261120-01", workstream="ui", title="Old", when="2026-11-20T08:00:00Z")
-    make_handoff(repo, "RT-261120-01", title="Mine, old", when="2026-11-20T09:00:00Z")
+    make_handoff(repo, "AB-261120-01", workstream="ui", title="Old", when="2020-11-20T08:00:00Z")
+    make_handoff(repo, "RT-261120-01", title="Mine, old", when="2020-11-20T09:00:00Z")
     doc = resume_json(repo, "--operator", "AB")
     assert doc["operator"] == "AB" and doc["last_handoff"]["id"] == "AB-261120-01"
     assert [p["operator"] for p in doc["peers"]] == ["RT"]
-    # Committer dates are pinned (2026-11-26) but the clock is real: a 1 s
-    # window leaves out handoffs dated before today's real time.
+    # Both handoffs are dated 2020 while the clock is real: a 1 s window leaves them out.
     recent = resume_json(repo, "--since", "1s")
     assert recent["last_handoff"] is None and recent["peers"] == []
     assert recent["message"] == "no handoff in the last 1s for RT; run git sess handoff when you stop"
@@ -191,3 +190,33 @@ def test_first_run_inside_the_agent(empty_repo: Repo) -> None:
     proc = empty_repo.hook(payload("SessionStart", session="s1", source="startup"))
     assert proc.returncode == 0
     assert proc.stdout.decode() == f"gitsess: {FIRST_RUN}\n"
+
+
+def test_my_handoff_on_a_remote_tracking_branch_only(team: tuple[Repo, Repo, Path]) -> None:
+    a, b, _remote = team
+    b.git("config", "sess.operator", "AK")  # the same person on a second machine
+    a.git("checkout", "-q", "-b", "feature-x")
+    make_handoff(a, "AK-261126-01", operator="AK")
+    push_sess(a, "origin", "feature-x")
+    fetch_sess(b)
+    last = resume_json(b)["last_handoff"]
+    assert last["branch"] == {"name": "feature-x", "exists": True, "remote": "origin/feature-x",
+                              "contains": True, "checked_out": False, "head": "main"}
+    assert "  on origin/feature-x (remote-tracking; no local branch feature-x)\n" in \
+        b.sess("resume").stdout
+
+
+def test_a_handed_off_session_is_not_active(team: tuple[Repo, Repo, Path]) -> None:
+    a, b, _remote = team
+    assert a.hook(payload("PreToolUse", session="sa", tool_name="Bash")).returncode == 0
+    tip = a.git("rev-parse", "refs/sess/live/sa").stdout.strip()
+    a.git("push", "-q", "origin", "refs/sess/live/*:refs/sess/live/*")
+    fetch_sess(b)
+    assert resume_json(b)["peers"][0]["active"]
+    # The handoff moves the chain to done/ and deletes the live ref; B's
+    # fetched live copy lingers until a prune, but done/ says it is over.
+    a.git("update-ref", "refs/sess/done/sa", tip)
+    a.git("push", "-q", "origin", "refs/sess/done/*:refs/sess/done/*")
+    fetch_sess(b)
+    assert "refs/sess/remotes/origin/live/sa" in b.refs()
+    assert resume_json(b)["peers"] == []
