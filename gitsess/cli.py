@@ -156,6 +156,32 @@ def import_(directory: str, operator: str | None, dry_run: bool, as_json: bool) 
                    as_json=as_json)
 
 
+@cli.command()
+@click.argument("remote", required=False)
+def sync(remote: str | None) -> int:
+    """Fetch peers' sessions and records from REMOTE, merge the notes, push yours.
+
+    Never forced: a rejected push is answered by fetch, merge and retry.
+    REMOTE defaults to the branch's upstream remote, else origin.
+    """
+    from gitsess.commands import sync as cmd
+
+    return cmd.run(store=_store(), remote=remote)
+
+
+@cli.command()
+@json_option
+@click.option("--relink", is_flag=True,
+              help="Re-attach records to squash-merged commits by their Sess-Id trailers.")
+def doctor(as_json: bool, relink: bool) -> int:
+    """Check the install and the records: hooks that will run, config, stale
+    locks, sessions never handed off, handoffs without notes; each finding
+    names the command that fixes it. Exits 1 when something needs fixing."""
+    from gitsess.commands import doctor as cmd
+
+    return cmd.run(store=_store(), as_json=as_json, relink=relink)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="git sess", standalone_mode=False)

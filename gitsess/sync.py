@@ -188,7 +188,7 @@ def _parse_porcelain(out: str, result: PushResult) -> None:
         flag, spec, summary = parts[0], parts[1], parts[2]
         dst = spec.split(":", 1)[-1]
         if flag == "!":
-            result.rejected[dst] = summary.strip("[] ")
+            result.rejected[dst] = summary.replace("[", "").replace("]", "").strip()
         elif flag == "-":
             result.deleted.append(dst)
         elif flag in (" ", "*", "+"):

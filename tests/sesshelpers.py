@@ -11,25 +11,55 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import Repo, git
 
-RECORD = """---
-v: 1
-id: {id}
-operator: {op}
-title: {title}
-workstream: {ws}
----
+def record_text(hid: str, *, op: str = "RT", ws: str = "core", title: str = "step",
+                invariants: list[dict[str, Any]] | None = None, commit: str | None = None,
+                session: str = "s1") -> str:
+    """A complete, schema-valid handoff record (ARCHITECTURE.md, schemas/handoff.json)."""
+    from gitsess import record
 
-## Summary
+    front = {
+        "v": 1, "id": hid, "operator": op, "email": "rosa@example.com", "title": title,
+        "workstream": ws, "phase": None, "branch": "main", "commit": commit,
+        "started_at": "2026-11-26T08:00:00Z", "ended_at": "2026-11-26T09:00:00Z",
+        "git": {"commits": 1, "files_changed": 1, "insertions": 1, "deletions": 0,
+                "first_commit_at": "2026-11-26T09:00:00Z", "last_commit_at": "2026-11-26T09:00:00Z",
+                "range": None},
+        "sessions": [{"id": session, "agent": "claude-code", "model": None}],
+        "telemetry": {"events": 2, "tool_calls": 1, "tools": {"Bash": 1}, "mcp": {}, "subagents": 0,
+                      "prompts": 0, "failures": 0, "compactions": 0, "active_min_estimate": 1.0,
+                      "interruptions_count": 0},
+        "invariants": invariants or [],
+        "handoff_write_min": 1.0, "confidence": "H", "resume_prompt": f"Carry on with {title}.",
+    }
+    rec = record.Record(front, {"Summary": title, "Resume Prompt": f"Carry on with {title}."})
+    problems = record.schema_problems(front)
+    assert not problems, problems
+    return record.render(rec)
 
-{title}
 
-## Resume Prompt
+FAILING = {"name": "tool-calls-counted", "counter": "tool_calls", "op": ">", "expected": 5,
+           "actual": 1, "severity": "error", "verdict": "fail"}
+# A policy whose invariant every hand-made handoff violates (its session made a Bash call).
+NO_BASH_POLICY = (
+    "version: 1\ninvariants:\n  - name: no-bash\n    counter: tool:Bash\n"
+    '    op: "=="\n    value: 0\n    severity: error\n'
+)
 
-Carry on with {title}.
-"""
+
+def forbid_bash(repo: Repo) -> None:
+    """Commit a .gitsess.yaml whose invariant the next hand-made handoff violates."""
+    (repo.path / ".gitsess.yaml").write_text(NO_BASH_POLICY)
+    repo.git("add", ".gitsess.yaml")
+    repo.git("commit", "-q", "--no-verify", "-m", "policy: no Bash")
+
+
+def allow_bash(repo: Repo) -> None:
+    (repo.path / ".gitsess.yaml").unlink()
+    repo.git("commit", "-q", "--no-verify", "-am", "policy: anything goes")
 
 
 def bare(path: Path, *, reflog: bool = True) -> Path:
@@ -52,22 +82,32 @@ def snapshot(d: Path) -> dict[str, tuple[int, bytes]]:
     return out
 
 
+def handoff_id(n: int, op: str = "RT") -> str:
+    return f"{op}-261126-{n:02d}"
+
+
 def handoff_commit(repo: Repo, hid: str, *, op: str = "RT", ws: str = "core",
-                   title: str | None = None, note: bool = True, session: str | None = None,
-                   ) -> str:
-    """A handoff commit made by hand per ARCHITECTURE.md (trailers, note, handoff ref)."""
+                   title: str | None = None, note: bool = True,
+                   invariants: list[dict[str, Any]] | None = None) -> str:
+    """A handoff commit made by hand per ARCHITECTURE.md: subject, trailers,
+    the record as a note on refs/notes/sess, the handoff ref."""
     title = title or f"step {hid}"
-    msg = f"handoff({ws}): {title}\n\n## Summary\n\n{title}\n\nSess-Id: {hid}\nSess-Operator: {op}\nSess-Workstream: {ws}\n"
-    if session:
-        msg += f"Sess-Session: {session}\n"
-    p = repo.path / "work.txt"
+    session = "s1" if op == "RT" else f"s-{op}"  # session ids are unique per clone in real life
+    if not repo.refs(f"refs/sess/live/{session}") and not repo.refs(f"refs/sess/done/{session}"):
+        from tests.helpers import payload
+
+        repo.hook(payload("PreToolUse", session=session, tool_name="Bash"))
+    msg = (f"handoff({ws}): {title}\n\n## Summary\n\n{title}\n\n"
+           f"Sess-Id: {hid}\nSess-Operator: {op}\nSess-Workstream: {ws}\nSess-Session: {session}\n")
+    p = repo.path / f"{ws}.txt"
     p.write_text((p.read_text() if p.exists() else "") + f"{hid}\n")
-    repo.git("add", "work.txt")
+    repo.git("add", p.name)
     repo.git("commit", "-q", "--no-verify", "-F", "-", input=msg)
     oid = repo.git("rev-parse", "HEAD").stdout.strip()
     if note:
-        repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid,
-                 input=RECORD.format(id=hid, op=op, title=title, ws=ws))
+        text = record_text(hid, op=op, ws=ws, title=title, invariants=invariants, commit=oid,
+                           session=session)
+        repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=text)
     repo.git("update-ref", f"refs/sess/h/{op}/{hid}", oid)
     return oid
 

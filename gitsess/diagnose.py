@@ -1,0 +1,189 @@
+"""What `git sess doctor` checks: each finding says what is wrong and the
+command that fixes it (schemas/doctor.json)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gitsess import agentsettings, install, rewrite, sync, telemetry
+from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
+
+IDLE_WARN_S = 24 * 3600
+
+
+@dataclass
+class Finding:
+    check: str  # hooks | config | refspecs | locks | sessions | notes | agent
+    severity: str  # error | warning | info
+    message: str
+    fix: str | None = None
+
+
+@dataclass
+class HookState:
+    name: str
+    path: str
+    state: str  # ok | missing | foreign | stale | not-executable | chained-by-other
+    runs: bool  # git will run gitsess's side of this hook
+    chained: str | None = None  # the foreign hook gitsess runs first
+
+
+@dataclass
+class Diagnosis:
+    hooks_dir: str
+    hooks_source: str
+    hooks: list[HookState] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity in ("error", "warning") for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "ok": self.ok,
+            "hooks_dir": self.hooks_dir,
+            "hooks_source": self.hooks_source,
+            "hooks": [asdict(h) for h in self.hooks],
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+
+def diagnose(store: Store) -> Diagnosis:
+    loc = install.hooks_location(store)
+    d = Diagnosis(loc.path, loc.source)
+    if loc.problem:
+        d.findings.append(Finding("hooks", "error", loc.problem, loc.hint))
+    _hooks(store, loc, d)
+    _config(store, d)
+    _locks(store, d)
+    _sessions(store, d)
+    _notes(store, d)
+    _agent(store, d)
+    return d
+
+
+def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
+    recorded = store.config_get(install.CFG_HOOKS_DIR)
+    if recorded and os.path.normpath(recorded) != os.path.normpath(loc.path):
+        d.findings.append(Finding(
+            "hooks", "error",
+            f"gitsess's hooks were installed in {recorded} but git runs hooks from {loc.path}",
+            "git sess install"))
+    for name in install.HOOKS:
+        path = os.path.join(loc.path, name)
+        legacy = path + install.LEGACY
+        kind = install.kind_of(path)
+        chained = None
+        if install.kind_of(legacy) in ("foreign", "wrapper", "husky", "pre-commit"):
+            chained = legacy
+            if not install.executable(legacy):
+                d.findings.append(Finding(
+                    "hooks", "warning", f"chained hook {legacy} is not executable: git's"
+                    " own behaviour would skip it, and so does gitsess's shim",
+                    f"chmod +x {legacy}"))
+        if kind == "ours":
+            if not install.executable(path):
+                st = HookState(name, path, "not-executable", False, chained)
+                d.findings.append(Finding("hooks", "error",
+                                          f"{path} is not executable: git will not run it",
+                                          f"chmod +x {path}"))
+            elif not install.shim_is_current(path, name):
+                st = HookState(name, path, "stale", True, chained)
+                d.findings.append(Finding("hooks", "warning",
+                                          f"{path} was installed by another gitsess install",
+                                          "git sess install"))
+            else:
+                st = HookState(name, path, "ok", True, chained)
+        elif kind == "absent":
+            st = HookState(name, path, "missing", False, chained)
+            d.findings.append(Finding("hooks", "error", f"no {name} hook in {loc.path}: git will"
+                                      f" not run gitsess's {name}", "git sess install"))
+        elif install.kind_of(legacy) == "ours":
+            st = HookState(name, path, "chained-by-other", kind == "pre-commit", path)
+            if kind != "pre-commit":
+                d.findings.append(Finding(
+                    "hooks", "warning", f"{path} is another tool's and gitsess's shim was moved"
+                    f" to {legacy}; it runs only if that tool runs its .legacy hook",
+                    "git sess uninstall && git sess install"))
+        else:
+            st = HookState(name, path, "foreign", False, chained)
+            why = " (husky rewrites its hooks when it runs)" if loc.manager == "husky" else ""
+            d.findings.append(Finding("hooks", "error", f"{path} is not gitsess's{why}: gitsess's"
+                                      f" {name} will not run", "git sess install"))
+        d.hooks.append(st)
+
+
+def _config(store: Store, d: Diagnosis) -> None:
+    if sync.NOTES_REF not in store.config_get_all("notes.rewriteRef"):
+        d.findings.append(Finding("config", "warning", "notes.rewriteRef does not include"
+                                  " refs/notes/sess: records will not follow amend and rebase",
+                                  "git sess install"))
+    for cmd in ("amend", "rebase"):
+        if (store.config_get(f"notes.rewrite.{cmd}") or "true").lower() in ("false", "no", "off", "0"):
+            d.findings.append(Finding("config", "info", f"notes.rewrite.{cmd} is false: git will"
+                                      " not copy records on " + cmd + "; gitsess's post-rewrite"
+                                      " copies the notes of handoff commits itself", None))
+    for remote in sync.remotes(store):
+        have = store.config_get_all(f"remote.{remote}.fetch")
+        missing = [s for s in sync.fetch_refspecs(remote) if s not in have]
+        if missing:
+            d.findings.append(Finding("refspecs", "warning", f"remote {remote} lacks the fetch"
+                                      f" refspecs for peers' sessions: {', '.join(missing)}",
+                                      "git sess install"))
+
+
+def _locks(store: Store, d: Diagnosis) -> None:
+    for path, age in store.stale_locks():
+        limit = STALE_PACKED_LOCK_S if path.endswith("packed-refs.lock") else STALE_REF_LOCK_S
+        if age >= max(limit, 5.0):
+            d.findings.append(Finding("locks", "warning", f"stale lock {path} ({age:.0f} s old):"
+                                      " a killed writer left it; gitsess clears it on its next"
+                                      " write to that ref", f"rm {path}  (when no git is running)"))
+
+
+def _sessions(store: Store, d: Diagnosis) -> None:
+    now_ms = time.time() * 1000
+    for s in telemetry.live_sessions(store):
+        last = s.counters.get("last_event_ms") or 0
+        idle = (now_ms - last) / 1000
+        sev = "warning" if idle > IDLE_WARN_S else "info"
+        d.findings.append(Finding(
+            "sessions", sev,
+            f"session {s.session_id} ({s.meta.get('agent')}, {s.counters.get('tool_calls', 0)}"
+            f" tool calls) was never handed off; last event {int(idle // 60)} min ago",
+            "git sess handoff"))
+    for session in telemetry.orphan_spills(store):
+        d.findings.append(Finding("sessions", "info", f"session {session} has only spilled"
+                                  " events (its ref was never written)", "git sess handoff"))
+
+
+def _notes(store: Store, d: Diagnosis) -> None:
+    for item in rewrite.unlinked(store):
+        findable = [h for h in item.missing if rewrite.find_record(store, h) is not None]
+        subject = item.commit.message.split("\n", 1)[0]
+        ids = ", ".join(item.missing)
+        if findable:
+            d.findings.append(Finding("notes", "warning", f"commit {item.commit.oid[:12]}"
+                                      f" ({subject!r}) names {ids} but has no record (a squash"
+                                      " merge or a rewrite without notes.rewriteRef)",
+                                      "git sess doctor --relink"))
+        else:
+            d.findings.append(Finding("notes", "warning", f"handoff commit {item.commit.oid[:12]}"
+                                      f" ({subject!r}) has no record for {ids}, and none was found"
+                                      " here", "git sess sync  (a peer may have it), else"
+                                      f" git sess handoff --repair {item.commit.oid[:12]}"))
+
+
+def _agent(store: Store, d: Diagnosis) -> None:
+    if not store.workdir:
+        return
+    states = [agentsettings.installed(store, local=loc) for loc in (False, True)]
+    if True not in states:
+        d.findings.append(Finding("agent", "info", "Claude Code's settings have no gitsess hooks:"
+                                  " agent sessions are not recorded here",
+                                  "git sess install --agent claude [--local]"))

@@ -1,0 +1,145 @@
+"""The pre-push guard (gitsess/commands/guard.py): refuse handoff commits that
+fail their checks; send session refs and notes along, never forced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import Repo, git, payload
+from tests.sesshelpers import (
+    FAILING, allow_bash, bare, forbid_bash, handoff_commit, handoff_id, remote_refs)
+
+
+def _setup(repo: Repo, tmp_path: Path) -> Path:
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    repo.sess("install", check=True)
+    repo.git("push", "-q", "-u", "origin", "main")
+    return remote
+
+
+def _session(repo: Repo, session: str = "s1") -> None:
+    assert repo.hook(payload("PreToolUse", session=session, tool_name="Bash")).returncode == 0
+
+
+def test_violated_invariant_refuses_the_push_and_leaves_the_remote_alone(
+        repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    before = remote_refs(remote)
+    repo.commit("ordinary work")
+    forbid_bash(repo)
+    hid = handoff_id(1)
+    handoff_commit(repo, hid, invariants=[FAILING])
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0
+    err = proc.stderr
+    assert hid in err and "no-bash" in err
+    assert "--no-verify" in err and "hint:" in err
+    assert remote_refs(remote) == before  # nothing reached the remote, sess refs included
+
+
+def test_missing_record_refuses_the_push(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    before = remote_refs(remote)
+    handoff_commit(repo, handoff_id(1), note=False)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0 and handoff_id(1) in proc.stderr
+    assert remote_refs(remote) == before
+    # The deliberate bypass works, and is the user's call.
+    repo.git("push", "-q", "--no-verify", "origin", "main")
+
+
+def test_clean_push_carries_branch_session_refs_and_notes(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    for i in range(3):
+        repo.commit(f"work {i}")
+    hid = handoff_id(1)
+    oid = handoff_commit(repo, hid)
+    repo.git("push", "-q", "origin", "main")
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid
+    assert got[f"refs/sess/h/RT/{hid}"] == oid
+    assert got["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
+    assert got["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
+    note = git("notes", "--ref=sess", "show", oid, cwd=remote).stdout
+    assert f"id: {hid}" in note
+    # The push updated the tracking namespace, so the next push is decided in the shell.
+    assert repo.refs()["refs/sess/remotes/origin/notes"] == got["refs/notes/sess"]
+
+
+def test_new_branch_checks_only_commits_the_remote_lacks(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    forbid_bash(repo)
+    bad = handoff_commit(repo, handoff_id(1), invariants=[FAILING])
+    repo.git("push", "-q", "--no-verify", "origin", "main")  # deliberately, once
+    repo.git("switch", "-q", "-c", "topic")
+    allow_bash(repo)
+    repo.git("push", "-q", "origin", "topic")  # the old handoff is already on origin/main
+    assert remote_refs(remote)["refs/heads/topic"] != bad
+    repo.git("switch", "-q", "-c", "topic2")
+    forbid_bash(repo)
+    handoff_commit(repo, handoff_id(2), invariants=[FAILING])
+    proc = repo.git("push", "origin", "topic2", check=False)
+    assert proc.returncode != 0 and handoff_id(2) in proc.stderr
+    assert handoff_id(1) not in proc.stderr
+    assert "refs/heads/topic2" not in remote_refs(remote)
+
+
+def test_deleting_a_branch_checks_nothing(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    repo.git("switch", "-q", "-c", "old")
+    forbid_bash(repo)
+    handoff_commit(repo, handoff_id(1), invariants=[FAILING])
+    repo.git("push", "-q", "--no-verify", "origin", "old")
+    repo.git("push", "-q", "origin", ":old")
+    assert "refs/heads/old" not in remote_refs(remote)
+
+
+def test_diverged_remote_notes_are_merged_not_forced(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    peer = Repo(tmp_path / "peer")
+    git("clone", "-q", str(remote), str(peer.path), cwd=tmp_path)
+    peer.sess("install", check=True)
+    theirs = handoff_commit(peer, handoff_id(1, "PE"), op="PE")
+    peer.git("push", "-q", "origin", "main")
+    repo.git("switch", "-q", "-c", "mine")
+    mine = handoff_commit(repo, handoff_id(1))
+    proc = repo.git("push", "origin", "mine", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "not sent" not in proc.stderr
+    for oid, hid in ((theirs, handoff_id(1, "PE")), (mine, handoff_id(1))):
+        assert f"id: {hid}" in git("notes", "--ref=sess", "show", oid, cwd=remote).stdout
+    log = git("reflog", "show", "--format=%gs", "refs/notes/sess", cwd=remote, check=False).stdout
+    assert "forced" not in log
+
+
+def test_session_refs_that_cannot_be_sent_do_not_fail_the_push(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read o n r; do case $r in refs/sess/*|refs/notes/*)"
+                    " echo no session refs here >&2; exit 1;; esac; done\nexit 0\n")
+    hook.chmod(0o755)
+    _session(repo)
+    oid = repo.commit("work")
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0
+    said = [ln for ln in proc.stderr.splitlines() if ln.startswith("gitsess:")]
+    assert len(said) == 1 and "not sent to origin" in said[0]
+    assert remote_refs(remote)["refs/heads/main"] == oid
+
+
+def test_nothing_new_is_decided_in_the_shell(repo: Repo, tmp_path: Path) -> None:
+    """With no handoff pushed and the session refs as the remote has them,
+    Python never starts: a broken git-sess path would show otherwise."""
+    _setup(repo, tmp_path)
+    _session(repo)
+    repo.commit("one")
+    repo.git("push", "-q", "origin", "main")  # sends s1 and updates its tracking ref
+    hook = repo.path / ".git" / "hooks" / "pre-push"
+    text = hook.read_text()
+    hook.write_text(text.replace("githook pre-push", "no-such-command"))
+    repo.commit("two")
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0 and "no-such-command" not in proc.stderr

@@ -1,0 +1,88 @@
+"""History rewrites (gitsess/rewrite.py, the post-rewrite hook, doctor --relink):
+every record stays reachable from its rewritten commit."""
+
+from __future__ import annotations
+
+import json
+
+from tests.helpers import Repo, fsck
+from tests.sesshelpers import handoff_commit, handoff_id
+
+
+def _note(repo: Repo, oid: str) -> str:
+    return repo.git("notes", "--ref=sess", "show", oid, check=False).stdout
+
+
+def _h(repo: Repo, hid: str, op: str = "RT") -> str:
+    return repo.refs()[f"refs/sess/h/{op}/{hid}"]
+
+
+def test_amend_moves_the_handoff_ref_and_the_note(repo: Repo) -> None:
+    repo.sess("install", check=True)
+    hid = handoff_id(1)
+    old = handoff_commit(repo, hid)
+    (repo.path / "more.txt").write_text("more\n")
+    repo.git("add", "more.txt")
+    repo.git("commit", "-q", "--no-verify", "--amend", "--no-edit")
+    new = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert new != old
+    assert _h(repo, hid) == new
+    assert f"id: {hid}" in _note(repo, new)
+    assert fsck(repo).returncode == 0
+
+
+def test_amend_copies_the_note_even_when_git_is_told_not_to(repo: Repo) -> None:
+    repo.sess("install", check=True)
+    repo.git("config", "notes.rewrite.amend", "false")
+    hid = handoff_id(1)
+    handoff_commit(repo, hid)
+    repo.git("commit", "-q", "--no-verify", "--amend", "--no-edit", "--allow-empty")
+    new = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert _h(repo, hid) == new and f"id: {hid}" in _note(repo, new)
+
+
+def test_rebase_of_three_handoffs_onto_a_new_base(repo: Repo) -> None:
+    repo.sess("install", check=True)
+    repo.git("switch", "-q", "-c", "topic")
+    ids = [handoff_id(i) for i in (1, 2, 3)]
+    olds = [handoff_commit(repo, hid, ws="topic") for hid in ids]
+    repo.git("switch", "-q", "main")
+    repo.commit("upstream moved", files={"up.txt": "x\n"})
+    repo.git("switch", "-q", "topic")
+    repo.git("rebase", "-q", "main")
+    rebased = repo.git("rev-list", "--reverse", "main..topic").stdout.split()
+    assert len(rebased) == 3 and not set(rebased) & set(olds)
+    for hid, oid in zip(ids, rebased, strict=True):
+        assert _h(repo, hid) == oid
+        assert f"id: {hid}" in _note(repo, oid)
+    assert fsck(repo).returncode == 0
+
+
+def test_squash_merge_is_relinked_by_sess_id(repo: Repo) -> None:
+    repo.sess("install", check=True)
+    repo.git("switch", "-q", "-c", "topic")
+    ids = [handoff_id(i) for i in (1, 2, 3)]
+    for hid in ids:
+        handoff_commit(repo, hid, ws="topic")
+    repo.git("switch", "-q", "main")
+    repo.git("merge", "-q", "--squash", "topic")
+    repo.git("commit", "-q", "--no-verify", "--no-edit")  # git's squash message keeps the trailers
+    repo.git("branch", "-q", "-D", "topic")
+    squash = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert "Sess-Id: " + ids[0] in repo.git("log", "-1", "--format=%B").stdout
+
+    before = json.loads(repo.sess("doctor", "--json").stdout)
+    notes = [f for f in before["findings"] if f["check"] == "notes"]
+    assert notes and notes[0]["fix"] == "git sess doctor --relink"
+
+    out = repo.sess("doctor", "--relink", "--json")
+    data = json.loads(out.stdout)
+    assert sorted(r["record"] for r in data["relinked"]) == ids
+    assert not [f for f in data["findings"] if f["check"] == "notes"]
+    note = _note(repo, squash)
+    for hid in ids:
+        assert f"id: {hid}" in note  # three records kept on one commit
+        assert _h(repo, hid) == squash
+    again = json.loads(repo.sess("doctor", "--relink", "--json").stdout)
+    assert again["relinked"] == []
+    assert fsck(repo).returncode == 0
