@@ -15,6 +15,7 @@ from typing import Any
 
 from tests.helpers import Repo, git
 
+
 def record_text(hid: str, *, op: str = "RT", ws: str = "core", title: str = "step",
                 invariants: list[dict[str, Any]] | None = None, commit: str | None = None,
                 session: str = "s1") -> str:

@@ -17,9 +17,9 @@ MARK = {"error": "x", "warning": "!", "info": "-"}
 def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
     relinked: list[dict[str, Any]] = []
     if relink:
-        for r in rewrite.relink(store, deadline=time.monotonic() + 30):
-            relinked.append({"record": r.record_id, "commit": r.commit, "from": r.origin,
-                             "moved_ref": r.moved_ref})
+        for done in rewrite.relink(store, deadline=time.monotonic() + 30):
+            relinked.append({"record": done.record_id, "commit": done.commit,
+                             "from": done.origin, "moved_ref": done.moved_ref})
     d = diagnose.diagnose(store)
     if as_json:
         out = d.to_json()

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from tests.helpers import Repo, git, payload
 from tests.sesshelpers import (
-    FAILING, allow_bash, bare, forbid_bash, handoff_commit, handoff_id, remote_refs)
+    FAILING,
+    allow_bash,
+    bare,
+    forbid_bash,
+    handoff_commit,
+    handoff_id,
+    remote_refs,
+)
 
 
 def _setup(repo: Repo, tmp_path: Path) -> Path:
