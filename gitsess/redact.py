@@ -85,6 +85,9 @@ class Result:
         return sum(self.counts.values())
 
 
+_Finder = Callable[[str], Iterable[tuple[int, int]]]
+
+
 @dataclass(frozen=True)
 class _Span:
     start: int
@@ -99,33 +102,39 @@ class Redactor:
     def __init__(self) -> None:
         from detect_secrets.plugins.base import RegexBasedDetector
         from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
-        from detect_secrets.plugins.keyword import REGEX_BY_FILETYPE, KeywordDetector
+        from detect_secrets.plugins.keyword import DENYLIST, REGEX_BY_FILETYPE, KeywordDetector
         from detect_secrets.settings import default_settings, get_plugins
         from detect_secrets.util.filetype import FileType
 
         with default_settings():
             plugins = list(get_plugins())
-        self._finders: list[tuple[int, str, Callable[[str], Iterable[tuple[int, int]]]]] = []
+        # Token patterns run once over a whole text (they stop at whitespace);
+        # the keyword, entropy and .env finders run line by line, as
+        # detect-secrets runs them (their values run to a quote, not to a
+        # newline), and only on lines that could match at all.
+        self._whole: list[tuple[int, str, _Finder]] = []
+        self._per_line: list[tuple[int, str, Callable[[str], object], _Finder]] = []
         self._pem: list[re.Pattern[str]] = []
         for p in plugins:
             kind = str(p.secret_type)
             if isinstance(p, RegexBasedDetector):
                 if kind == PRIVATE_KEY:
-                    self._pem = list(p.denylist)  # blocks are handled on whole texts
+                    self._pem = list(p.denylist)  # see _blocks
                     continue
-                self._finders.append((0, kind, _regex_finder(list(p.denylist))))
+                self._whole.append((0, kind, _regex_finder(list(p.denylist))))
             elif isinstance(p, KeywordDetector):
                 # Both the quotes-required patterns (code) and the config ones
                 # (`password: x`, `password=x` unquoted).
                 groups = {**REGEX_BY_FILETYPE[FileType.PYTHON], **REGEX_BY_FILETYPE[FileType.YAML]}
-                self._finders.append((1, kind, _keyword_finder(groups)))
+                hint = re.compile("|".join(DENYLIST), re.IGNORECASE).search
+                self._per_line.append((1, kind, hint, _keyword_finder(groups)))
             elif isinstance(p, HighEntropyStringsPlugin):
-                self._finders.append((3, kind, _entropy_finder(p)))
+                self._per_line.append((3, kind, _has_quote, _entropy_finder(p)))
             else:  # a plugin of a kind we do not know: use its reported values
-                self._finders.append((2, kind, _value_finder(p)))
+                self._per_line.append((2, kind, bool, _value_finder(p)))
         for kind, patterns in EXTRA_PATTERNS.items():
-            self._finders.append((0, kind, _regex_finder(patterns)))
-        self._finders.sort(key=lambda f: f[0])
+            self._whole.append((0, kind, _regex_finder(patterns)))
+        self._per_line.append((2, ENV_SECRET, _has_equals, _env_values))
 
     # -- text ------------------------------------------------------------------
     def text(self, text: str, found: dict[str, str] | None = None) -> tuple[str, Counter[str]]:
@@ -133,12 +142,12 @@ class Redactor:
         counts: Counter[str] = Counter()
         found = found if found is not None else {}
         text = self._blocks(text, counts, found)
-        if not text:
+        if len(text) < 4:
             return text, counts
-        out = []
-        for line in text.splitlines(keepends=True):
-            out.append(self._line(line, counts, found))
-        return "".join(out), counts
+        spans = list(self._spans(text))
+        if not spans:
+            return text, counts
+        return self._cut(text, spans, counts, found), counts
 
     def _blocks(self, text: str, counts: Counter[str], found: dict[str, str]) -> str:
         """Cut private key blocks (header through END, or to the end of the text)."""
@@ -161,35 +170,49 @@ class Redactor:
             counts[PRIVATE_KEY] += 1
             text = text[:start] + PLACEHOLDER.format(PRIVATE_KEY) + text[end:]
 
-    def _line(self, line: str, counts: Counter[str], found: dict[str, str]) -> str:
-        spans = list(self._spans(line))
-        if not spans:
-            return line
+    @staticmethod
+    def _cut(text: str, spans: list[_Span], counts: Counter[str], found: dict[str, str]) -> str:
         out, pos = [], 0
         for s in _merge(spans):
-            value = line[s.start : s.end]
+            value = text[s.start : s.end]
             if len(value) >= MIN_SPREAD:
                 found.setdefault(value, s.kind)
-            out.append(line[pos : s.start])
+            out.append(text[pos : s.start])
             out.append(PLACEHOLDER.format(s.kind))
             counts[s.kind] += 1
             pos = s.end
-        out.append(line[pos:])
+        out.append(text[pos:])
         return "".join(out)
 
-    def _spans(self, line: str) -> Iterable[_Span]:
-        if len(line.strip()) < 4:
+    def _spans(self, text: str) -> Iterable[_Span]:
+        for rank, kind, finder in self._whole:
+            for a, b in finder(text):
+                a, b = _trim(text, a, b)
+                if b > a:
+                    yield _Span(a, b, rank, kind)
+        # A finder no line could want is not asked line by line.
+        finders = [f for f in self._per_line if f[2](text)]
+        if not finders:
             return
+        base = 0
+        for line in text.splitlines(keepends=True):
+            if len(line) >= 4:
+                yield from self._line_spans(line, base, finders)
+            base += len(line)
+
+    def _line_spans(
+        self, line: str, base: int, finders: list[tuple[int, str, Callable[[str], object], _Finder]]
+    ) -> Iterable[_Span]:
         step = WINDOW - OVERLAP
         for offset in range(0, max(1, len(line) - OVERLAP), step):
             chunk = line[offset : offset + WINDOW]
-            for rank, kind, finder in self._finders:
+            for rank, kind, wants, finder in finders:
+                if not wants(chunk):
+                    continue
                 for a, b in finder(chunk):
                     a, b = _trim(chunk, a, b)
                     if b > a:
-                        yield _Span(offset + a, offset + b, rank, kind)
-            for a, b in _env_values(chunk):
-                yield _Span(offset + a, offset + b, 2, ENV_SECRET)
+                        yield _Span(base + offset + a, base + offset + b, rank, kind)
 
     # -- JSONL -----------------------------------------------------------------
     def jsonl(self, data: bytes) -> Result:
@@ -229,7 +252,7 @@ class Redactor:
 # -- finders: (start, end) spans from detect-secrets' own patterns -------------
 
 
-def _regex_finder(patterns: list[re.Pattern[str]]) -> Callable[[str], Iterable[tuple[int, int]]]:
+def _regex_finder(patterns: list[re.Pattern[str]]) -> _Finder:
     def find(line: str) -> Iterable[tuple[int, int]]:
         for rx in patterns:
             for m in rx.finditer(line):
@@ -244,8 +267,9 @@ def _regex_finder(patterns: list[re.Pattern[str]]) -> Callable[[str], Iterable[t
                     # (`ghp_` + 36 of 40 characters): take the whole token.
                     while start > 0 and line[start - 1] in _TOKEN:
                         start -= 1
-                while end < len(line) and line[end] in _TOKEN:
-                    end += 1
+                if line[end - 1] in _TOKEN:  # not after a closing '@' or quote
+                    while end < len(line) and line[end] in _TOKEN:
+                        end += 1
                 yield start, end
 
     return find
@@ -253,7 +277,7 @@ def _regex_finder(patterns: list[re.Pattern[str]]) -> Callable[[str], Iterable[t
 
 def _keyword_finder(
     groups: dict[re.Pattern[str], int],
-) -> Callable[[str], Iterable[tuple[int, int]]]:
+) -> _Finder:
     from detect_secrets.filters.heuristic import (
         is_indirect_reference,
         is_prefixed_with_dollar_sign,
@@ -261,24 +285,20 @@ def _keyword_finder(
     )
 
     def find(line: str) -> Iterable[tuple[int, int]]:
+        hits = [m.span(g) for rx, g in groups.items() for m in rx.finditer(line)]
         # The keyword detector's own false-positive filters: `secret =
         # get_secret()` and `password: ${PASSWORD}` name a secret, hold none.
-        if is_indirect_reference(line):
+        if not hits or is_indirect_reference(line):
             return
-        for rx, g in groups.items():
-            for m in rx.finditer(line):
-                value = m.group(g)
-                if (
-                    value
-                    and not is_templated_secret(value)
-                    and not is_prefixed_with_dollar_sign(value)
-                ):
-                    yield m.span(g)
+        for a, b in hits:
+            value = line[a:b]
+            if value and not is_templated_secret(value) and not is_prefixed_with_dollar_sign(value):
+                yield a, b
 
     return find
 
 
-def _entropy_finder(plugin: Any) -> Callable[[str], Iterable[tuple[int, int]]]:
+def _entropy_finder(plugin: Any) -> _Finder:
     def find(line: str) -> Iterable[tuple[int, int]]:
         for m in plugin.regex.finditer(line):
             if plugin.calculate_shannon_entropy(m.group(2)) > plugin.entropy_limit:
@@ -287,7 +307,7 @@ def _entropy_finder(plugin: Any) -> Callable[[str], Iterable[tuple[int, int]]]:
     return find
 
 
-def _value_finder(plugin: Any) -> Callable[[str], Iterable[tuple[int, int]]]:
+def _value_finder(plugin: Any) -> _Finder:
     def find(line: str) -> Iterable[tuple[int, int]]:
         for value in plugin.analyze_string(line):
             if isinstance(value, str) and value:
@@ -319,6 +339,14 @@ def env_name_is_secret(name: str) -> bool:
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _has_quote(line: str) -> bool:
+    return '"' in line or "'" in line
+
+
+def _has_equals(line: str) -> bool:
+    return "=" in line
 
 
 def _trim(line: str, a: int, b: int) -> tuple[int, int]:

@@ -43,6 +43,11 @@ def test_detected_secrets_are_replaced_with_their_type(
         assert f"[REDACTED:{kind}]" in out and counts[kind] >= 1
 
 
+def test_only_the_password_of_a_url_goes() -> None:
+    out = clean("DATABASE_URL=postgres://app:s3cr3tPassw0rd@db.internal:5432/app")
+    assert out == "DATABASE_URL=postgres://app:[REDACTED:Basic Auth Credentials]@db.internal:5432/app"
+
+
 def test_a_classic_github_token_is_removed_whole() -> None:
     # GitHubTokenDetector's pattern reports only its capture group ('ghp');
     # the span taken is the whole token, even past the pattern's 36 characters.
