@@ -4,6 +4,8 @@ never failing the user's own push for it)."""
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import time
 from typing import IO
@@ -23,8 +25,28 @@ def pre_push_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
         for line in guard.refusal(failures):
             print(line, file=sys.stderr)
         return 1
-    share(store, remote)
+    if not dry_run():
+        share(store, remote)
     return 0
+
+
+def dry_run(pid: int | None = None) -> bool:
+    """Whether the `git push` that runs this hook is a --dry-run (git runs
+    pre-push for those too, and then gitsess must send nothing either).
+    Read from the pushing git's command line where /proc has it."""
+    try:
+        with open(f"/proc/{pid or os.getppid()}/cmdline", "rb") as fh:
+            argv = fh.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return False
+    if "push" not in argv:
+        return False
+    for arg in argv[argv.index("push") + 1 :]:
+        if arg == "--":
+            break
+        if arg == "--dry-run" or re.fullmatch(r"-[A-Za-z]*n[A-Za-z]*", arg):
+            return True
+    return False
 
 
 def share(store: Store, remote: str) -> None:

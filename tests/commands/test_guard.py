@@ -152,3 +152,18 @@ def test_nothing_new_is_decided_in_the_shell(repo: Repo, tmp_path: Path) -> None
     repo.commit("two")
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr
+
+
+def test_dry_run_checks_but_sends_nothing(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    before = remote_refs(remote)
+    repo.commit("work")
+    proc = repo.git("push", "--dry-run", "origin", "main", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert remote_refs(remote) == before
+    forbid_bash(repo)
+    handoff_commit(repo, handoff_id(1), invariants=[FAILING])
+    proc = repo.git("push", "-n", "origin", "main", check=False)
+    assert proc.returncode != 0 and handoff_id(1) in proc.stderr  # still says it would refuse
+    assert remote_refs(remote) == before
