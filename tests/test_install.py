@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import Repo, git
-from tests.sesshelpers import bare, remote_refs, snapshot
+from tests.sesshelpers import bare, handoff_commit, handoff_id, remote_refs, snapshot
 
 MARK = "marks"
 
@@ -198,6 +198,12 @@ def test_linked_worktree_shares_the_install(repo: Repo, tmp_path: Path) -> None:
     other.commit("in worktree")
     other.git("push", "-q", "origin", "side")
     assert "refs/sess/live/w1" in remote_refs(remote)  # pre-push fired in the worktree
+    # post-rewrite fires there too: an amended handoff's ref follows, in the shared refs.
+    old = handoff_commit(other, handoff_id(1))
+    other.git("commit", "-q", "--no-verify", "--amend", "--allow-empty", "-m", "handoff(core): redo\n\n"
+              f"Sess-Id: {handoff_id(1)}\nSess-Operator: RT\nSess-Workstream: core\nSess-Session: s1\n")
+    new = other.git("rev-parse", "HEAD").stdout.strip()
+    assert new != old and repo.refs()[f"refs/sess/h/RT/{handoff_id(1)}"] == new
 
 
 def _claude_settings() -> dict:
