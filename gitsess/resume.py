@@ -49,18 +49,35 @@ class _Record:
     sections: dict[str, str]
 
 
-def read_record(store: Store, index: Index, h: Handoff) -> _Record:
-    """A handoff's record: its note, else the sections in its commit body."""
-    from gitsess import record  # yaml: only when a record is displayed
+def read_record(store: Store, index: Index, h: Handoff, *, front: bool = True) -> _Record:
+    """A handoff's record: its note, else the sections in its commit body.
+
+    With front=False the YAML is not parsed at all (a workstream line needs
+    only the Open Questions section; PyYAML costs ~5 ms a record).
+    """
+    from gitsess import record
 
     text = handoff_index.record_text(store, index, h)
-    if text is not None:
+    if text is None:
+        return _Record({}, record.parse_sections(handoff_index.message_body(store, h)))
+    if front:
         try:
             rec = record.parse(text)
             return _Record(rec.front, rec.sections)
         except Exception:  # broken YAML must not hide the sections below it
-            return _Record({}, record.parse_sections(text))
-    return _Record({}, record.parse_sections(handoff_index.message_body(store, h)))
+            pass
+    return _Record({}, record.parse_sections(_after_front_matter(text)))
+
+
+def _after_front_matter(text: str) -> str:
+    """The markdown after a `---` ... `---` (or `...`) front matter block."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return text
+    for i, line in enumerate(lines[1:], 1):
+        if line.rstrip() in ("---", "..."):
+            return "".join(lines[i + 1 :])
+    return text
 
 
 def open_questions(sections: dict[str, str]) -> list[str]:
@@ -171,7 +188,8 @@ def _workstreams(store: Store, index: Index, handoffs: list[Handoff], me: str, n
         owner = owners.get(ws) or h.operator
         entry: dict[str, Any] = {"name": ws, "owner": owner, "phase": phase.get(ws), "last": _brief(h, now)}
         if owner == me:
-            entry["open_questions"] = open_questions(read_record(store, index, h).sections)
+            rec = read_record(store, index, h, front=False)
+            entry["open_questions"] = open_questions(rec.sections)
             mine.append(entry)
         else:
             peers.append(entry)

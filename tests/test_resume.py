@@ -97,3 +97,10 @@ def test_peer_lines() -> None:
     idle = {**base, "sessions": 1, "tool_calls": 4, "last_event_age_s": 7200, "last_seen": None}
     assert resume.peer_line(idle, now * 1000) == \
         "Peer activity — AB: last active 2h ago (4 tool calls), no handoff yet"
+
+
+def test_sections_without_parsing_the_front_matter() -> None:
+    text = "---\nid: x\nresume_prompt: |\n  ## not a heading\n---\n\n## Summary\n\nS.\n"
+    assert resume._after_front_matter(text) == "\n## Summary\n\nS.\n"
+    assert resume._after_front_matter("## Summary\n") == "## Summary\n"
+    assert resume._after_front_matter("---\nunclosed\n") == "---\nunclosed\n"
