@@ -49,9 +49,16 @@ def tracking_notes(remote: str) -> str:
 
 
 def fetch_refspecs(remote: str) -> list[str]:
-    """The refspecs `git sess install` adds to remote.<remote>.fetch."""
+    """The refspecs `git sess install` adds to remote.<remote>.fetch.
+
+    The notes refspec is a glob on purpose: a configured exact refspec whose
+    ref the remote lacks (a new remote, teammates without gitsess) makes
+    every plain `git fetch` die with "couldn't find remote ref"; a glob that
+    matches nothing does not. It also matches refs/notes/sess<anything>,
+    which lands beside the notes as refs/sess/remotes/<remote>/notes<anything>.
+    """
     specs = [f"+refs/sess/{ns}/*:{tracking(remote)}{ns}/*" for ns in PUSHED]
-    return [*specs, f"+{NOTES_REF}:{tracking_notes(remote)}"]
+    return [*specs, f"+{NOTES_REF}*:{tracking_notes(remote)}*"]
 
 
 # -- notes: union merge ---------------------------------------------------

@@ -169,6 +169,7 @@ def test_git_config_and_plain_fetch_brings_peers_refs(repo: Repo, tmp_path: Path
         "refs/notes/commits", "refs/notes/sess"]
     # A peer's session refs, notes and local-only refs on the remote.
     repo.git("push", "-q", "origin", "main")
+    repo.git("fetch", "-q")  # a remote without refs/notes/sess must not break a plain fetch
     base = repo.git("rev-parse", "HEAD").stdout.strip()
     for ref in ("refs/sess/live/p1", "refs/sess/done/p0", "refs/sess/h/PE/PE-261126-01",
                 "refs/sess/local/secret", "refs/sess/pending/p1/x"):

@@ -142,10 +142,14 @@ def test_session_refs_that_cannot_be_sent_do_not_fail_the_push(repo: Repo, tmp_p
 def test_nothing_new_is_decided_in_the_shell(repo: Repo, tmp_path: Path) -> None:
     """With no handoff pushed and the session refs as the remote has them,
     Python never starts: a broken git-sess path would show otherwise."""
-    _setup(repo, tmp_path)
+    remote = _setup(repo, tmp_path)
     _session(repo)
     repo.commit("one")
     repo.git("push", "-q", "origin", "main")  # sends s1 and updates its tracking ref
+    # A peer's live session, fetched into the tracking namespace, is theirs: no reason to start.
+    git("update-ref", "refs/sess/live/peer", "refs/heads/main", cwd=remote)
+    repo.git("fetch", "-q", "origin")
+    assert "refs/sess/remotes/origin/live/peer" in repo.refs()
     hook = repo.path / ".git" / "hooks" / "pre-push"
     text = hook.read_text()
     hook.write_text(text.replace("githook pre-push", "no-such-command"))
