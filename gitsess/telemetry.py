@@ -14,25 +14,27 @@ the ref; the CAS alone is what keeps counts exact, the flock only keeps fifty
 racing hooks from redoing each other's work. A writer that cannot finish by
 its deadline spills its event to a ref of its own,
 `refs/sess/pending/<session>/<unique>`, which never contends; the next writer
-folds spilled events into the counters and readers add any still pending, so
-an event whose hook returned is never lost.
+(or `settle`) folds spilled events into the counters and readers add any
+still pending, so an event whose hook returned is never lost.
 
-This module is on the hook's hot path: it imports nothing heavy.
+Stale locks: the flock cannot go stale. A ref's `.lock` file left by a killed
+writer can; `Store.update_ref` removes one older than `STALE_REF_LOCK_S`
+(a live writer holds it for microseconds) when a CAS meets it, and a hook
+that still cannot get through spills before its deadline.
+
+This module is on the hook's hot path: it imports nothing that pygit2 has not
+already imported except json and fcntl (hashlib only for an unsafe session id).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
-import random
-import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitsess.errors import RefError
 from gitsess.store import Store
@@ -43,7 +45,11 @@ DONE = "refs/sess/done/"
 PENDING = "refs/sess/pending/"
 
 # Active time: a gap between two events counts as work when it is at most
-# IDLE_GAP_MS; a longer gap is idle and counts nothing.
+# IDLE_GAP_MS; a longer gap is idle and counts nothing. Concurrent hooks land
+# out of order by milliseconds; an event inside the span already seen adds
+# nothing (it splits a gap that was counted whole), one before it adds its gap
+# to the first event, so the estimate does not depend on arrival order while
+# events are less than IDLE_GAP_MS apart.
 IDLE_GAP_MS = 5 * 60 * 1000
 # A session counts as live for "parallel sessions" when its last event is this recent.
 LIVE_WINDOW_MS = 60 * 60 * 1000
@@ -52,7 +58,7 @@ MAX_NAME = 200
 MAX_KEYS = 500
 OVERFLOW_KEY = "(other)"
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
 
 # Event kinds, agent-independent. Adapters map their payloads onto these.
@@ -69,31 +75,80 @@ SESSION_END = "session_end"
 OTHER = "other"
 
 
-@dataclass
 class Event:
     """One agent hook event, stripped of anything private.
 
     It holds names, times and outcomes only: never tool inputs, tool outputs
-    or prompt text.
+    or prompt text. (A plain class, not a dataclass: building a dataclass
+    costs ~1 ms at import, over 1% of a hook process; see bench/.)
     """
 
-    kind: str
-    name: str  # the agent's own event name, e.g. "PostToolUse"
-    session_id: str
-    agent: str
-    at_ms: int = field(default_factory=lambda: int(time.time() * 1000))
-    tool: str | None = None
-    duration_ms: int | None = None
-    agent_id: str | None = None
-    agent_type: str | None = None
-    model: str | None = None
-    source: str | None = None  # SessionStart: startup / resume / clear / compact
-    cwd: str | None = None
+    __slots__ = _EVENT_FIELDS = (
+        "kind",
+        "name",
+        "session_id",
+        "agent",
+        "at_ms",
+        "tool",
+        "duration_ms",
+        "agent_id",
+        "agent_type",
+        "model",
+        "source",
+        "cwd",
+    )
 
-    def line(self) -> str:
-        """The event as the one JSON line stored in its commit message."""
+    def __init__(
+        self,
+        kind: str,
+        name: str,  # the agent's own event name, e.g. "PostToolUse"
+        session_id: str,
+        agent: str,
+        at_ms: int | None = None,  # epoch ms; now when None
+        tool: str | None = None,
+        duration_ms: int | None = None,
+        agent_id: str | None = None,
+        agent_type: str | None = None,
+        model: str | None = None,
+        source: str | None = None,  # SessionStart: startup / resume / clear / compact
+        cwd: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.session_id = session_id
+        self.agent = agent
+        self.at_ms: int = int(time.time() * 1000) if at_ms is None else at_ms
+        self.tool = tool
+        self.duration_ms = duration_ms
+        self.agent_id = agent_id
+        self.agent_type = agent_type
+        self.model = model
+        self.source = source
+        self.cwd = cwd
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, k) for k in self._EVENT_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Event) and self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._EVENT_FIELDS)
+        return f"Event({fields})"
+
+    def line(self, *, spilled: bool = False) -> str:
+        """The event as the one JSON line stored in its commit message.
+
+        A spilled event also carries its agent and cwd: it may be the first
+        event of its session, and the session is then created from it.
+        """
         d: dict[str, Any] = {"v": 1, "event": self.name, "kind": self.kind, "at": self.at_ms}
-        for key in ("tool", "duration_ms", "agent_id", "agent_type", "model", "source"):
+        keys = ["tool", "duration_ms", "agent_id", "agent_type", "model", "source"]
+        if spilled:
+            keys += ["agent", "cwd"]
+        for key in keys:
             value = getattr(self, key)
             if value is not None:
                 d[key] = value
@@ -101,24 +156,32 @@ class Event:
 
     @classmethod
     def from_line(cls, line: str, session_id: str, agent: str) -> Event | None:
+        """An event back from its line; None for a line this version cannot read."""
         try:
             d = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-        if not isinstance(d, dict) or d.get("v") != 1:
+        if not isinstance(d, dict) or d.get("v") != 1 or not isinstance(d.get("at"), int):
             return None
+
+        def text(key: str) -> str | None:
+            value = d.get(key)
+            return value if isinstance(value, str) else None
+
+        duration = d.get("duration_ms")
         return cls(
-            kind=str(d.get("kind", OTHER)),
-            name=str(d.get("event", "")),
+            kind=text("kind") or OTHER,
+            name=text("event") or "",
             session_id=session_id,
-            agent=agent,
-            at_ms=int(d.get("at", 0)),
-            tool=d.get("tool"),
-            duration_ms=d.get("duration_ms"),
-            agent_id=d.get("agent_id"),
-            agent_type=d.get("agent_type"),
-            model=d.get("model"),
-            source=d.get("source"),
+            agent=text("agent") or agent,
+            at_ms=d["at"],
+            tool=text("tool"),
+            duration_ms=duration if type(duration) is int else None,
+            agent_id=text("agent_id"),
+            agent_type=text("agent_type"),
+            model=text("model"),
+            source=text("source"),
+            cwd=text("cwd"),
         )
 
 
@@ -126,11 +189,22 @@ def safe_session_name(raw: str) -> str:
     """A ref component for a session id: the id itself when safe, else a hash.
 
     Safe means [A-Za-z0-9._-], at most 128 characters, starting with an
-    alphanumeric, no '..', not ending in '.lock' (git-check-ref-format(1)).
+    alphanumeric, no '..', not ending in '.' or '.lock' (git-check-ref-format(1):
+    a ref may not end with a dot). Anything else becomes `x-<sha256 prefix>`.
     """
-    if _SAFE_ID.match(raw) and ".." not in raw and not raw.endswith(".lock"):
+    if (
+        0 < len(raw) <= 128
+        and raw[0].isascii()
+        and raw[0].isalnum()
+        and _SAFE_CHARS.issuperset(raw)
+        and ".." not in raw
+        and not raw.endswith((".", ".lock"))
+    ):
         return raw
-    digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    import hashlib  # rare: most agents send UUIDs
+
+    # surrogatepass: a JSON payload can carry lone surrogates ("\ud800").
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:24]
     return f"x-{digest}"
 
 
@@ -217,11 +291,12 @@ def apply(c: dict[str, Any], ev: Event) -> None:
     if ev.kind in (TOOL_END, TOOL_FAIL) and isinstance(ev.duration_ms, int) and ev.duration_ms > 0:
         c["duration_ms"] += ev.duration_ms
     t = ev.at_ms
-    last = c["last_event_ms"]
+    first, last = c["first_event_ms"], c["last_event_ms"]
     if last is not None and 0 < t - last <= IDLE_GAP_MS:
         c["active_ms"] += t - last
+    elif first is not None and 0 < first - t <= IDLE_GAP_MS:
+        c["active_ms"] += first - t  # arrived late, happened first (see IDLE_GAP_MS)
     c["last_event_ms"] = t if last is None else max(last, t)
-    first = c["first_event_ms"]
     c["first_event_ms"] = t if first is None else min(first, t)
 
 
@@ -268,6 +343,11 @@ def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
 
 
+def _jitter() -> float:
+    """A backoff factor in [0.5, 1.5), without importing random on the hot path."""
+    return 0.5 + int.from_bytes(os.urandom(2), "big") / 65536
+
+
 @contextlib.contextmanager
 def _queue(store: Store, deadline: float) -> Iterator[bool]:
     """Hold the repository's telemetry flock, waiting at most until `deadline`.
@@ -291,7 +371,7 @@ def _queue(store: Store, deadline: float) -> Iterator[bool]:
             except BlockingIOError:
                 if time.monotonic() + delay >= deadline:
                     break
-                time.sleep(delay * (0.5 + random.random()))
+                time.sleep(delay * _jitter())
                 delay = min(delay * 2, 0.02)
             except OSError:
                 break
@@ -301,21 +381,37 @@ def _queue(store: Store, deadline: float) -> Iterator[bool]:
 
 
 def _pending_refs(store: Store, session: str, *, loose_only: bool) -> dict[str, str]:
+    """A session's spill refs. `loose_only` first looks for the loose directory.
+
+    Spills are rare, so the hot path stats one directory instead of listing
+    every ref; a packed spill (after `git gc`) is then left to readers and to
+    `settle`, which list everything.
+    """
     prefix = f"{PENDING}{session}/"
-    # The hot path looks for a directory before listing refs: spills are rare.
     if loose_only and not os.path.isdir(os.path.join(store.common_dir, prefix)):
         return {}
     return store.refs(prefix)
 
 
+def _json_entry(store: Store, entries: dict[str, tuple[str, str]], name: str) -> Any:
+    entry = entries.get(name)
+    return json.loads(store.read_blob(entry[1])) if entry else None
+
+
 def _read_tip(store: Store, tip: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    raw_meta = store.tree_file(tip, "session.json")
-    raw_counters = store.tree_file(tip, "counters.json")
-    raw_folded = store.tree_file(tip, "folded.json")
-    meta = json.loads(raw_meta) if raw_meta else {}
-    counters = json.loads(raw_counters) if raw_counters else new_counters()
-    folded = json.loads(raw_folded) if raw_folded else []
+    entries = store.read_tree(tip)
+    meta = _json_entry(store, entries, "session.json") or {}
+    counters = _json_entry(store, entries, "counters.json") or new_counters()
+    folded = _json_entry(store, entries, "folded.json") or []
     return meta, counters, folded
+
+
+def _read_spill(store: Store, oid: str, session: str) -> Event | None:
+    try:
+        line = store.read_blob(oid).decode("utf-8", "replace")
+    except Exception:  # not a blob: not ours to count
+        return None
+    return Event.from_line(line, session, "")
 
 
 def _start_meta(store: Store, ev: Event, session: str) -> dict[str, Any]:
@@ -336,9 +432,11 @@ def _start_meta(store: Store, ev: Event, session: str) -> dict[str, Any]:
         "v": 1,
         "session_id": session,
         "raw_session_id": ev.session_id if session == ev.session_id else None,
-        "agent": ev.agent,
+        "agent": ev.agent or None,
         "model": ev.model,
-        "operator": operator(store).id,
+        # cache=False: the hook never writes the user's git config; the
+        # handoff caches the operator id when it first needs it.
+        "operator": operator(store, cache=False).id,
         "cwd": ev.cwd,
         "worktree": store.workdir,
         "branch": head.branch,
@@ -349,6 +447,68 @@ def _start_meta(store: Store, ev: Event, session: str) -> dict[str, Any]:
     }
 
 
+def _advance(
+    store: Store, ref: str, session: str, ev: Event | None, *, deadline: float, full: bool
+) -> str | None:
+    """Append `ev` (if any) and every spill not yet counted to `ref`, by CAS.
+
+    The one writer behind `record` and `settle`. Returns the new tip (the old
+    one when there was nothing to add). Folded spills are named in the
+    tip's folded.json until their refs are gone, so a writer killed between
+    the CAS and the deletion leaves nothing counted twice; the next writer
+    deletes them.
+    """
+    done: list[str] = []
+
+    def compute(old: str | None) -> str | None:
+        entries = store.read_tree(old) if old else {}
+        counters = _json_entry(store, entries, "counters.json") or new_counters()
+        folded: list[str] = _json_entry(store, entries, "folded.json") or []
+        # A folded name means spills exist somewhere, maybe packed: list them all.
+        spills = _pending_refs(store, session, loose_only=not (full or folded))
+        folded = [n for n in folded if n in spills]
+        fresh: list[Event] = []
+        for name in sorted(spills):
+            if name in folded:
+                continue
+            spilled = _read_spill(store, spills[name], session)
+            if spilled is not None:
+                fresh.append(spilled)
+            folded.append(name)
+        done[:] = folded
+        if ev is None and not fresh:
+            return old  # settle with nothing to fold
+        # The commit is the event's own; folded spills ride along after it.
+        events = [ev, *fresh] if ev is not None else fresh
+        for e in sorted(events, key=lambda e: e.at_ms):
+            apply(counters, e)
+        lead = events[0]
+        if old is None:
+            meta = _start_meta(store, min(events, key=lambda e: e.at_ms), session)
+            entries = {"session.json": ("blob", store.write_blob(_dumps(meta)))}
+        elif lead.model:  # SessionStart may name the model: keep session.json current
+            meta = _json_entry(store, entries, "session.json") or {}
+            if meta.get("model") != lead.model:
+                meta["model"] = lead.model
+                entries["session.json"] = ("blob", store.write_blob(_dumps(meta)))
+        entries["counters.json"] = ("blob", store.write_blob(_dumps(counters)))
+        entries.pop("folded.json", None)
+        if folded:
+            entries["folded.json"] = ("blob", store.write_blob(_dumps(folded)))
+        return store.write_commit(
+            store.write_tree(entries),
+            [old] if old else [],
+            "".join(e.line() + "\n" for e in events),
+            when=max(e.at_ms for e in events) / 1000,
+        )
+
+    tip = store.update_ref(ref, compute, deadline=deadline)
+    for name in done:
+        with contextlib.suppress(RefError):
+            store.cas_ref(name, None, store.ref(name))
+    return tip
+
+
 def record(store: Store, ev: Event, *, deadline: float) -> str:
     """Append `ev` to its session's ref. Returns the ref written.
 
@@ -356,111 +516,139 @@ def record(store: Store, ev: Event, *, deadline: float) -> str:
     `deadline` (time.monotonic()); raises only if even the spill fails.
     """
     session = safe_session_name(ev.session_id)
-    ref = LIVE + session
-    line = ev.line()
+    # Keep a quarter of what is left for the spill, should the CAS run out.
     soft = deadline - 0.25 * max(0.0, deadline - time.monotonic())
     try:
         with _queue(store, soft):
-            applied: dict[str, list[str]] = {"spills": []}
-
-            def compute(old: str | None) -> str:
-                if old is None:
-                    meta = _start_meta(store, ev, session)
-                    counters = new_counters()
-                    folded: list[str] = []
-                    parents: list[str] = []
-                else:
-                    meta, counters, folded = _read_tip(store, old)
-                    parents = [old]
-                if ev.model and meta.get("model") != ev.model:
-                    meta["model"] = ev.model
-                lines = [line]
-                spills = _pending_refs(store, session, loose_only=True)
-                still = [n for n in folded if n in spills]
-                applied["spills"] = []
-                for name, oid in sorted(spills.items()):
-                    if name in folded:
-                        continue
-                    spilled = Event.from_line(
-                        store.read_blob(oid).decode("utf-8", "replace"), ev.session_id, ev.agent
-                    )
-                    if spilled is not None:
-                        apply(counters, spilled)
-                        lines.append(spilled.line())
-                    applied["spills"].append(name)
-                apply(counters, ev)
-                entries = {
-                    "session.json": ("blob", store.write_blob(_dumps(meta))),
-                    "counters.json": ("blob", store.write_blob(_dumps(counters))),
-                }
-                now_folded = still + applied["spills"]
-                if now_folded:
-                    entries["folded.json"] = ("blob", store.write_blob(_dumps(now_folded)))
-                tree = store.write_tree(entries)
-                return store.write_commit(
-                    tree, parents, "\n".join(lines) + "\n", when=ev.at_ms / 1000
-                )
-
-            store.update_ref(ref, compute, deadline=soft)
-            for name in applied["spills"]:
-                old = store.ref(name)
-                with contextlib.suppress(RefError):
-                    store.cas_ref(name, None, old)
-            return ref
+            _advance(store, LIVE + session, session, ev, deadline=soft, full=False)
+            return LIVE + session
     except RefError:
         pass
     return spill(store, ev, session)
 
 
+def settle(store: Store, ref: str, deadline: float) -> str | None:
+    """Fold every spilled event of `ref`'s session into `ref`, adding no event.
+
+    The handoff calls it before it moves a session from live to done, so the
+    moved chain counts everything. Returns the tip (None when the session has
+    neither a ref nor spills); raises RefError if `ref` cannot be updated by
+    `deadline`. A session whose only events spilled gets its ref here.
+    """
+    session = ref.rsplit("/", 1)[-1]
+    with _queue(store, deadline):
+        return _advance(store, ref, session, None, deadline=deadline, full=True)
+
+
 def spill(store: Store, ev: Event, session: str) -> str:
     """Write `ev` to a ref no other writer touches; folded in later."""
-    unique = f"{ev.at_ms}-{os.getpid()}-{random.randrange(1 << 32):08x}"
+    unique = f"{ev.at_ms}-{os.getpid()}-{os.urandom(4).hex()}"
     name = f"{PENDING}{session}/{unique}"
-    store.cas_ref(name, store.write_blob(ev.line().encode()), None)
+    store.cas_ref(name, store.write_blob(ev.line(spilled=True).encode()), None)
     return name
 
 
 # -- reading ----------------------------------------------------------------
 
 
-@dataclass
-class Session:
+class Session(NamedTuple):
     ref: str
     session_id: str
     meta: dict[str, Any]
     counters: dict[str, Any]
-    tip: str
+    tip: str | None  # None while every event of the session is still a spill
     state: str  # "live" or "done"
 
 
-def read_session(store: Store, ref: str, tip: str | None = None) -> Session | None:
-    """A session's counters from its tip, plus any spilled events not folded yet."""
-    tip = tip or store.ref(ref)
-    if tip is None:
-        return None
-    try:
-        meta, counters, folded = _read_tip(store, tip)
-    except (ValueError, KeyError):
-        return None
+def _session(
+    store: Store, ref: str, tip: str | None, pending: dict[str, str]
+) -> Session | None:
+    """A session from its tip and the spills listed while that tip was current."""
     session = ref.rsplit("/", 1)[-1]
-    if ref.startswith(LIVE):
-        for name, oid in sorted(_pending_refs(store, session, loose_only=False).items()):
-            if name in folded:
-                continue
-            ev = Event.from_line(
-                store.read_blob(oid).decode("utf-8", "replace"), session, str(meta.get("agent"))
-            )
-            if ev is not None:
-                apply(counters, ev)
+    meta: dict[str, Any] = {}
+    counters = new_counters()
+    folded: list[str] = []
+    if tip is not None:
+        try:
+            meta, counters, folded = _read_tip(store, tip)
+        except (ValueError, KeyError, RecursionError):
+            return None
+    extra = [
+        e
+        for name, oid in sorted(pending.items())
+        if name not in folded and (e := _read_spill(store, oid, session)) is not None
+    ]
+    for e in sorted(extra, key=lambda e: e.at_ms):
+        apply(counters, e)
+    if tip is None:
+        if not extra:
+            return None
+        first = min(extra, key=lambda e: e.at_ms)
+        meta = {
+            "v": 1,
+            "session_id": session,
+            "agent": first.agent or None,
+            "model": next((e.model for e in extra if e.model), None),
+            "cwd": first.cwd,
+            "started_at_ms": first.at_ms,
+        }
     state = "done" if ref.startswith(DONE) else "live"
     return Session(ref, str(meta.get("session_id", session)), meta, counters, tip, state)
 
 
+def _by_session(pending: dict[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name, oid in pending.items():
+        session = name[len(PENDING) :].split("/", 1)[0]
+        out.setdefault(session, {})[name] = oid
+    return out
+
+
+def read_session(store: Store, ref: str, tip: str | None = None) -> Session | None:
+    """A session's counters from its tip, plus its spilled events not folded yet.
+
+    Spills are listed between two reads of the tip and the read is retried
+    until they agree: a writer deletes a spill only after its CAS, so with
+    an unchanged tip every listed spill is either named in folded.json or
+    not counted yet, and nothing is counted twice or missed. (A `tip` given
+    by the caller skips this and trusts the caller's snapshot.)
+    """
+    live = ref.startswith(LIVE)
+    session = ref.rsplit("/", 1)[-1]
+    if tip is not None:
+        pending = _pending_refs(store, session, loose_only=False) if live else {}
+        return _session(store, ref, tip, pending)
+    for _ in range(5):
+        tip = store.ref(ref)
+        pending = _pending_refs(store, session, loose_only=False) if live else {}
+        if store.ref(ref) == tip:
+            break
+    return _session(store, ref, tip, pending)
+
+
 def live_sessions(store: Store, prefix: str = LIVE) -> list[Session]:
-    """Every session under `prefix`, newest last event first."""
+    """Every session under `prefix`, newest last event first.
+
+    Under refs/sess/live/ that includes a session whose only events spilled
+    (it has no ref yet). The same two-read rule as `read_session` holds per
+    session; a session whose tip moved meanwhile is read again on its own.
+    """
+    live = prefix == LIVE
+    before = store.refs(prefix)
+    pending = _by_session(store.refs(PENDING)) if live else {}
+    after = store.refs(prefix)
     out = []
-    for ref, tip in store.refs(prefix).items():
-        s = read_session(store, ref, tip)
+    for ref in sorted(set(before) | set(after)):
+        session = ref[len(prefix) :]
+        if before.get(ref) == after.get(ref):
+            s = _session(store, ref, after.get(ref), pending.pop(session, {}))
+        else:
+            pending.pop(session, None)
+            s = read_session(store, ref)
+        if s is not None:
+            out.append(s)
+    for session in pending:  # spilled sessions without a ref (orphans)
+        s = read_session(store, LIVE + session)
         if s is not None:
             out.append(s)
     out.sort(key=lambda s: s.counters.get("last_event_ms") or 0, reverse=True)
