@@ -14,6 +14,9 @@ from typing import Any
 from gitsess import telemetry as t
 
 AGENT = "claude-code"
+# A duration beyond a week is not a tool call's: drop it rather than let one
+# hostile payload swamp the session's sum.
+MAX_DURATION_MS = 7 * 24 * 3600 * 1000
 
 KINDS = {
     "SessionStart": t.SESSION_START,
@@ -51,7 +54,7 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
     name = _str(payload, "hook_event_name") or "Unknown"
     kind = KINDS.get(name, t.OTHER)
     duration = payload.get("duration_ms")
-    if not isinstance(duration, int) or isinstance(duration, bool):
+    if type(duration) is not int or not 0 <= duration <= MAX_DURATION_MS:  # bool is no int here
         duration = None
     return t.Event(
         kind=kind,
