@@ -328,6 +328,20 @@ class Store:
                 out[name] = target
         return out
 
+    def _shared_refs(self) -> pygit2.Repository:
+        """The repository to create shared refs in.
+
+        libgit2 (1.9.7) opened on a linked worktree's git dir creates a ref
+        with force=False even when the common dir already has it, which would
+        make two worktrees' creations both "win"; opened on the common dir it
+        refuses as it should. (Updates check the old value in both.)
+        """
+        if self.common_dir == self.git_dir:
+            return self._repo
+        if getattr(self, "_common_repo", None) is None:
+            self._common_repo = pygit2.Repository(self.common_dir)
+        return self._common_repo
+
     def cas_ref(self, name: str, new: str | None, old: str | None) -> None:
         """Move `name` from `old` to `new` atomically (None = absent).
 
@@ -340,7 +354,7 @@ class Store:
             if old is None:
                 if new is None:
                     return
-                repo.create_reference_direct(name, pygit2.Oid(hex=new), False)
+                self._shared_refs().create_reference_direct(name, pygit2.Oid(hex=new), False)
                 return
             ref = repo.references.get(name)
             if ref is None:
