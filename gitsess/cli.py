@@ -182,6 +182,69 @@ def doctor(as_json: bool, relink: bool) -> int:
     return cmd.run(store=_store(), as_json=as_json, relink=relink)
 
 
+@cli.command()
+@click.option("--file", "-F", "file", metavar="FILE",
+              help="The narrative: markdown with one '## <Section>' per section, optional YAML "
+                   "front matter (title, workstream, phase, confidence). '-' reads stdin. "
+                   "Without it, $EDITOR opens a template (or the kept draft).")
+@click.option("--quick", is_flag=True,
+              help="A minimal handoff: sections may be empty, no editor without --file.")
+@click.option("--title", metavar="TEXT", help="The title (subject: handoff(<workstream>): TEXT).")
+@click.option("--workstream", metavar="NAME",
+              help="Default: sess.workstream, else the current branch.")
+@click.option("--phase", metavar="NAME", help="An optional phase, as the Sess-Phase trailer.")
+@click.option("--session", "session_ids", multiple=True, metavar="ID",
+              help="Cover this agent session (repeatable). Default: this operator's live "
+                   "sessions in this worktree.")
+@click.option("--changelog", is_flag=True,
+              help="Also commit an entry (title, id, summary) at the top of CHANGELOG.md.")
+@click.option("--confidence", type=click.Choice(["H", "M", "L"], case_sensitive=False),
+              help="How sure you are the next session can pick up from here (default M).")
+@click.option("--draft", "use_draft", is_flag=True,
+              help="Use the draft kept from a refused attempt as the narrative.")
+@click.option("--discard-draft", is_flag=True,
+              help="Set the kept draft aside (as SESS_HANDOFF~) and start over.")
+@click.option("--repair", metavar="ID|COMMIT", is_flag=False, flag_value="HEAD", default=None,
+              help="Redo post-commit (note, handoff ref, live -> done) for a handoff commit "
+                   "(default HEAD); idempotent.")
+@click.option("--dry-run", is_flag=True, help="Compose and check the record; print it; commit "
+                                              "nothing.")
+@json_option
+def handoff(file: str | None, quick: bool, title: str | None, workstream: str | None,
+            phase: str | None, session_ids: tuple[str, ...], changelog: bool,
+            confidence: str | None, use_draft: bool, discard_draft: bool, repair: str | None,
+            dry_run: bool, as_json: bool) -> int:
+    """Write a handoff: a commit on this branch whose record the commit-msg
+    hook checks (schema, policy invariants, sections) and the post-commit hook
+    stores (note in refs/notes/sess, ref refs/sess/h/<op>/<id>, sessions'
+    telemetry moved to refs/sess/done/).
+
+    A refused handoff commits nothing; its draft stays in the git dir
+    (SESS_HANDOFF) and is offered back by the next run. Exit status: 0 done,
+    1 refused (each problem is named by its field path), 2 bad usage.
+    """
+    from gitsess.commands import handoff as cmd
+
+    return cmd.run(store=_store(), file=file, quick=quick, title=title, workstream=workstream,
+                   phase=phase, session_ids=session_ids, changelog=changelog,
+                   confidence=confidence, use_draft=use_draft, discard_draft=discard_draft,
+                   repair=repair, dry_run=dry_run, as_json=as_json)
+
+
+@cli.command()
+@click.argument("what", metavar="ID|COMMIT")
+@json_option
+def show(what: str, as_json: bool) -> int:
+    """Print one handoff record (YAML front matter + sections), by id or commit.
+
+    The record is the note on the handoff commit; without one it is read from
+    the commit message (and says so on stderr). --json: schemas/show.json.
+    """
+    from gitsess.commands import show as cmd
+
+    return cmd.run(store=_store(), what=what, as_json=as_json)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="git sess", standalone_mode=False)

@@ -70,6 +70,10 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 2}" if mark is not None else "front matter"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        # "while parsing a flow sequence ... line 3" says where the trouble began.
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None and (mark is None or cmark.line != mark.line):
+            problem += f" ({context} started on line {cmark.line + 2})"
         raise ValidationError(f"front matter is not valid YAML ({where}): {problem}") from exc
     if not isinstance(front, dict):
         raise ValidationError("front matter must be a YAML mapping (key: value lines)")

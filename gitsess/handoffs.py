@@ -1,0 +1,295 @@
+"""Handoffs once committed: storing them, and checking any commit that claims to be one.
+
+What others call:
+
+- `HANDOFF_PREFIX`, `handoff_ref(operator, id)`: where handoff refs live;
+- `parse_trailers(message)`: git's trailer rules (gitsess.trailers);
+- `store_record(store, commit, text, deadline=...)`: the note (CAS) and the
+  handoff ref, idempotently;
+- `check_commit(store, commit)`: the problems of a commit with Sess-
+  trailers (schema, invariants recomputed from telemetry, required
+  sections, a missing note), [] for any other commit; the pre-push guard
+  uses it;
+- `complete(store, commit, deadline=...)`: everything post-commit does,
+  idempotently (the note, the ref, live -> done, transcripts); `git sess
+  handoff --repair` is this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitsess import handoff, ids, policy, record, telemetry, trailers
+from gitsess.errors import GitsessError, RefError, ValidationError
+from gitsess.ids import HANDOFF_PREFIX, handoff_ref
+from gitsess.store import Store
+from gitsess.trailers import parse_trailers
+
+__all__ = [
+    "HANDOFF_PREFIX",
+    "Completion",
+    "check_commit",
+    "complete",
+    "handoff_ref",
+    "parse_trailers",
+    "retire_session",
+    "store_record",
+]
+
+MERGE_MESSAGE = "gitsess: a later chain of this session, taken in by a handoff\n"
+
+
+def store_record(store: Store, commit_oid: str, text: str, *, deadline: float,
+                 replaces: str | None = None) -> str:
+    """Write `text` as the note on `commit_oid` and create its handoff ref.
+
+    Idempotent: an equal note and a ref already at the commit are left as
+    they are. `replaces` is a commit the ref may be moved from (an amended
+    handoff); a ref at any other commit raises GitsessError.
+    """
+    rec = record.parse(text)
+    hid, op = str(rec.front.get("id") or ""), str(rec.front.get("operator") or "")
+    if ids.split_id(hid) is None or not op:
+        raise ValidationError(f"record has no valid id/operator ({hid!r}, {op!r})")
+    store.set_note(commit_oid, text, deadline=deadline)
+    ref = handoff_ref(op, hid)
+
+    def move(old: str | None) -> str | None:
+        return commit_oid if old is None or (replaces is not None and old == replaces) else old
+
+    now_at = store.update_ref(ref, move, deadline=deadline)
+    if now_at != commit_oid:
+        raise GitsessError(
+            f"handoff id {hid} is already taken by commit {str(now_at)[:12]}",
+            hint=f"the note is on {commit_oid[:12]}; give this handoff a new Sess-Id "
+                 "(git commit --amend) and run git sess handoff --repair",
+        )
+    ids.release(store, hid)
+    return ref
+
+
+def _is_ancestor(store: Store, a: str, b: str) -> bool:
+    return a == b or store.merge_base(a, b) == a
+
+
+def retire_session(store: Store, sid: str, recorded_tip: str | None, *, deadline: float) -> str:
+    """Move one session's telemetry from live to done; returns what happened.
+
+    Spilled events are folded first (telemetry.settle). Then done is created
+    (compare-and-swap) at the live tip, and live is deleted by CAS against
+    that tip; an event that lands in between makes the loop go round. A live
+    chain that does not descend from `recorded_tip` started after the handoff
+    (the agent's next event, after its ref was retired) and is left alone.
+    A done ref already there (the session went on after an earlier handoff)
+    gets a commit joining both chains, its counters the sum.
+    """
+    name = telemetry.safe_session_name(sid)
+    live_ref, done_ref = telemetry.LIVE + name, telemetry.DONE + name
+    settle = getattr(telemetry, "settle", None)
+    while True:
+        if settle is not None and store.ref(live_ref) is not None:
+            with contextlib.suppress(RefError):
+                settle(store, live_ref, deadline)
+        live = store.ref(live_ref)
+        if live is None:
+            return "done" if store.ref(done_ref) else "missing"
+        if recorded_tip and store.has_object(recorded_tip) and not _is_ancestor(
+                store, recorded_tip, live):
+            return "kept (a later chain)"
+        done = store.ref(done_ref)
+        if done is None or _is_ancestor(store, done, live):
+            target = live
+        elif _is_ancestor(store, live, done):
+            target = done
+        else:
+            target = _join(store, done, live)
+        try:
+            if target != done:
+                store.cas_ref(done_ref, target, done)
+            store.cas_ref(live_ref, None, live)
+            return "retired"
+        except RefError as exc:
+            if exc.kind == "locked":
+                store.clear_stale_locks(live_ref)
+            if time.monotonic() >= deadline:
+                raise
+
+
+def _join(store: Store, done: str, live: str) -> str:
+    a = telemetry.read_session(store, telemetry.DONE + "x", done)
+    b = telemetry.read_session(store, telemetry.DONE + "x", live)
+    counters = telemetry.merge_counters(a.counters if a else {}, b.counters if b else {})
+    entries = store.read_tree(done)
+    entries.pop("folded.json", None)
+    entries["counters.json"] = ("blob", store.write_blob(
+        json.dumps(counters, separators=(",", ":"), sort_keys=True).encode()))
+    when = max(store.commit(done).commit_time, store.commit(live).commit_time)
+    return store.write_commit(store.write_tree(entries), [done, live], MERGE_MESSAGE, when=when)
+
+
+@dataclass
+class Completion:
+    id: str
+    commit: str
+    ref: str
+    sessions: dict[str, str] = field(default_factory=dict)  # session -> what happened
+    transcripts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def record_for(store: Store, commit_oid: str, pol: policy.Policy) -> tuple[record.Record, str]:
+    """The record to store for a handoff commit, and where it came from.
+
+    The note when there is one (a repair keeps it); else the draft of the same
+    id, validated by commit-msg; else one composed from the message (a commit
+    made with --no-verify, or before the hooks were installed), which must
+    validate now.
+    """
+    info = store.commit(commit_oid)
+    t = parse_trailers(info.message)
+    hid = trailers.first(t, trailers.SESS_ID)
+    if hid is None:
+        raise GitsessError(f"commit {commit_oid[:12]} is not a handoff (no Sess-Id trailer)")
+    note = store.note(commit_oid)
+    if note is not None:
+        rec = record.parse(note)
+        if rec.front.get("id") == hid:
+            return rec, "note"
+    draft = handoff.read_draft(store)
+    if draft is not None and draft.front.get("id") == hid and draft.front.get("telemetry"):
+        errors, _ = handoff.problems(draft, pol)
+        if not errors:
+            return draft, "draft"
+    rec, errors, _ = handoff.compose_for_commit(store, info.message, pol, draft=draft)
+    if errors:
+        raise ValidationError(
+            f"handoff {hid} ({commit_oid[:12]}) does not validate; its record was not stored",
+            errors,
+            hint="fix the message with git commit --amend (the commit-msg hook checks it), "
+                 "then run git sess handoff --repair",
+        )
+    return rec, "message"
+
+
+def complete(store: Store, commit_oid: str, *, deadline: float,
+             pol: policy.Policy | None = None, archive: bool = True) -> Completion:
+    """Everything post-commit does for a handoff commit; safe to run again.
+
+    `archive=False` skips the transcripts (the hook archived them already).
+    """
+    pol = pol if pol is not None else policy.load_policy(store)
+    rec, _source = record_for(store, commit_oid, pol)
+    rec.front["commit"] = commit_oid
+    text = record.render(rec)
+    hid = str(rec.front["id"])
+    replaces = amended_from(store, commit_oid, str(rec.front["operator"]), hid)
+    ref = store_record(store, commit_oid, text, deadline=deadline, replaces=replaces)
+    done = Completion(hid, commit_oid, ref)
+    for s in rec.front.get("sessions") or []:
+        try:
+            done.sessions[s["id"]] = retire_session(store, s["id"], s.get("tip"),
+                                                    deadline=deadline)
+        except RefError as exc:
+            done.warnings.append(f"session {s['id']}: not moved to done ({exc.message})")
+    if archive and pol.transcripts != "off":
+        done.transcripts, more = _archive(store, rec, pol)
+        done.warnings += more
+    handoff.drop_draft(store, hid)
+    return done
+
+
+def amended_from(store: Store, commit_oid: str, op: str, hid: str) -> str | None:
+    """The commit this one amended, when the handoff ref points at it.
+
+    `git commit --amend` leaves the old commit as HEAD@{1}, not a parent:
+    the ref may follow it. (post-rewrite moves it too; either is idempotent.)
+    """
+    old = store.ref(handoff_ref(op, hid))
+    if old is None or old == commit_oid or old in store.commit(commit_oid).parents:
+        return None
+    prev = store.resolve("HEAD@{1}")
+    return old if prev == old else None
+
+
+def _archive(store: Store, rec: record.Record, pol: policy.Policy) -> tuple[list[str], list[str]]:
+    try:
+        from gitsess import transcript
+    except ImportError:
+        return [], ["transcripts are set to " + pol.transcripts + " but this gitsess cannot "
+                    "archive them"]
+    sessions = [s for x in rec.front.get("sessions") or []
+                if (s := handoff.find_session(store, x["id"])) is not None]
+    try:
+        return transcript.archive_for_handoff(store, rec.front, sessions, pol.transcripts), []
+    except GitsessError as exc:
+        return [], [f"transcripts not archived: {exc.message}"]
+
+
+def check_commit(store: Store, commit_oid: str, pol: policy.Policy | None = None) -> list[str]:
+    """Problems of a commit that carries Sess- trailers ([] for any other).
+
+    The record is the commit's note (or, without one, what its message
+    says, and the missing note is a problem); the invariants are recomputed
+    from the named sessions' telemetry (local, done or fetched), never taken
+    from the record.
+    """
+    info = store.commit(commit_oid)
+    t = parse_trailers(info.message)
+    if not trailers.has_sess_trailers(t):
+        return []
+    pol = pol if pol is not None else policy.load_policy(store)
+    short = commit_oid[:12]
+    fm = handoff.from_message(info.message)
+    out = [f"{short}: {p}" for p in fm.problems]
+    hid = fm.front.get("id")
+    note = store.note(commit_oid)
+    if note is None:
+        out.append(f"{short}: no record note under refs/notes/sess "
+                   f"(run git sess handoff --repair {short})")
+        rec, errors, _ = handoff.compose_for_commit(store, info.message, pol)
+        out += [f"{short}: {p}" for p in errors if p not in fm.problems]
+        return _dedupe(out)
+    try:
+        rec = record.parse(note)
+    except ValidationError as exc:
+        return [*out, f"{short}: note: {exc.message}"]
+    if hid and rec.front.get("id") != hid:
+        out.append(f"{short}: note is for {rec.front.get('id')!r}, the trailer says {hid!r}")
+    found = ids.find(store, str(hid)) if hid else None
+    if found is not None and found.remote is None and found.commit != commit_oid:
+        out.append(f"{short}: {hid} is the id of handoff commit {found.commit[:12]}; "
+                   "this commit is a copy (give it a new Sess-Id, or drop it)")
+    quick = bool(rec.front.get("quick"))
+    out += [f"{short}: {p}" for p in record.validate(rec, quick=quick,
+                                                       required=pol.required_sections)]
+    if not pol.invariants:
+        return _dedupe(out)
+    try:
+        sessions = handoff.require_sessions(store, fm.session_ids)
+    except ValidationError as exc:
+        return _dedupe(out + [f"{short}: {p} (cannot check invariants)" for p in exc.problems])
+    for r in policy.evaluate(pol, handoff.merged_counters(sessions)):
+        if r["verdict"] == "fail":
+            out.append(f"{short}: {hid}: {policy.describe(r)}")
+    return _dedupe(out)
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def front_summary(front: dict[str, Any]) -> str:
+    t = front.get("telemetry") or {}
+    g = front.get("git") or {}
+    return (f"{len(front.get('sessions') or [])} session(s), {t.get('tool_calls', 0)} tool calls,"
+            f" {t.get('failures', 0)} failures, {g.get('commits', 0)} commit(s)")

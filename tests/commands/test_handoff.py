@@ -1,0 +1,440 @@
+"""`git sess handoff` and the commit-msg / post-commit hooks, with real `git commit`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from tests.handoffhelpers import (
+    NARRATIVE,
+    NO_NOTION,
+    T0,
+    assert_valid,
+    commit_at,
+    draft,
+    events,
+    front,
+    head,
+    install,
+    narrative,
+    note,
+    policy,
+    result_json,
+    trailers,
+)
+from tests.helpers import SESS, Repo, fsck, make_repo, payload
+
+ID = re.compile(r"^RT-\d{6}-(\d\d)$")
+
+
+def test_end_to_end(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    events(repo, "s1", tools=("Bash", "Edit", "mcp__linear__get_issue"), at=T0 + 3700)
+    before = commit_at(repo, "export", {"export.py": "print('csv')\n"}, "2026-11-26T09:30:00Z")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    oid = head(repo)
+    assert repo.git("rev-parse", "HEAD^").stdout.strip() == before
+    assert repo.git("log", "-1", "--format=%s").stdout.strip() == (
+        "handoff(billing): Wire the billing export")
+    t = trailers(repo)
+    hid = dict(t)["Sess-Id"]
+    assert ID.match(hid)
+    assert t == [("Sess-Id", hid), ("Sess-Operator", "RT"), ("Sess-Workstream", "billing"),
+                 ("Sess-Phase", "build"), ("Sess-Session", "s1")]
+    body = repo.git("log", "-1", "--format=%b").stdout
+    assert "## Summary\n\nExported invoices as CSV." in body
+    text = note(repo)
+    assert text is not None
+    f = front(text)
+    assert_valid(f)
+    assert f["id"] == hid and f["commit"] == oid and f["branch"] == "main"
+    assert f["telemetry"]["tool_calls"] == 3 and f["telemetry"]["prompts"] == 1
+    assert f["telemetry"]["mcp"] == {"linear": {"total": 1, "methods": {"get_issue": 1}}}
+    assert f["sessions"][0]["id"] == "s1" and f["sessions"][0]["model"] == "claude-opus-4-5"
+    assert f["git"]["commits"] == 1 and f["git"]["files_changed"] == 1
+    assert f["git"]["insertions"] == 1 and f["git"]["range"].endswith(before)
+    assert f["started_at"] == "2026-11-26T09:01:40Z" and f["confidence"] == "H"
+    assert f["git"]["first_commit_at"] == f["git"]["last_commit_at"] == "2026-11-26T09:30:00Z"
+    assert f["resume_prompt"] == "Add the PDF export next."
+    assert "secret prompt text" not in text
+    refs = repo.refs("refs/sess/")
+    assert refs[f"refs/sess/h/RT/{hid}"] == oid
+    assert "refs/sess/done/s1" in refs and "refs/sess/live/s1" not in refs
+    assert refs["refs/sess/done/s1"] == f["sessions"][0]["tip"]
+    timeline = repo.git("log", "--format=%s", "refs/sess/done/s1").stdout.splitlines()
+    assert len(timeline) == 8
+    shown = repo.git("log", "--notes=sess", "-1").stdout
+    assert "Notes (sess):" in shown and f"id: {hid}" in shown
+    assert not draft(repo).exists()
+    assert not any(n.startswith("refs/sess/local/reserve/") for n in refs)
+    assert fsck(repo).returncode == 0
+    assert "handoff " + hid in proc.stdout
+
+
+def test_invariant_violation_refuses_and_keeps_the_draft(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    policy(repo, NO_NOTION)
+    events(repo, "s1", tools=("mcp__notion_offplan__notion-update-page",))
+    before = head(repo)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 1
+    assert "invariant 'no-notion-writes' failed: mcp:notion_offplan == 0 expected, actual 1" in (
+        proc.stderr)
+    assert "hint:" in proc.stderr
+    assert head(repo) == before
+    assert not repo.refs("refs/sess/h/") and note(repo) is None
+    assert "refs/sess/live/s1" in repo.refs()
+    kept = draft(repo).read_text()
+    assert "Add the PDF export next." in kept
+    # The same check holds when the policy is relaxed: the draft goes through.
+    policy(repo, NO_NOTION.replace("severity: error", "severity: warn"))
+    again = repo.sess("handoff", "--draft")
+    assert again.returncode == 0, again.stderr
+    assert "warning: invariant 'no-notion-writes' warns" in again.stderr
+    f = front(note(repo) or "")
+    assert f["invariants"][0]["verdict"] == "warn" and f["invariants"][0]["actual"] == 1
+    assert f["id"] == front(kept)["id"]  # the draft's id was free: kept
+    assert f["title"] == "Wire the billing export"
+
+
+def test_missing_resume_prompt_is_refused_outside_quick(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    text = NARRATIVE.split("## Resume Prompt")[0]
+    before = head(repo)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    assert proc.returncode == 1
+    assert "sections.Resume Prompt: section is missing or empty" in proc.stderr
+    assert "resume_prompt: must not be empty" in proc.stderr
+    assert head(repo) == before and draft(repo).exists()
+    quick = repo.sess("handoff", "--quick", "--file", narrative(tmp_path, text))
+    assert quick.returncode == 0, quick.stderr
+    f = front(note(repo) or "")
+    assert f["quick"] is True and f["resume_prompt"] == ""
+    assert_valid(f)
+
+
+def test_wrong_types_are_named_by_path(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    text = NARRATIVE.replace("confidence: H", "confidence: 5\nhandoff_write_min: ten")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    assert proc.returncode == 1
+    assert "confidence: 5 is not one of ['H', 'M', 'L']" in proc.stderr
+    assert "handoff_write_min: 'ten' is not of type 'number', 'null'" in proc.stderr
+    assert not repo.refs("refs/sess/h/")
+
+
+def test_broken_front_matter_names_the_line(repo: Repo, tmp_path: Path) -> None:
+    text = "---\ntitle: x\nworkstream: [oops\n---\n## Summary\nx\n"
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    assert proc.returncode == 1
+    assert "not valid YAML" in proc.stderr and "started on line 3" in proc.stderr
+
+
+def test_missing_title_is_required(repo: Repo, tmp_path: Path) -> None:
+    text = NARRATIVE.replace("title: Wire the billing export\n", "")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    assert proc.returncode == 1 and "title: is required" in proc.stderr
+    ok = repo.sess("handoff", "--file", narrative(tmp_path, text), "--title", "From the flag")
+    assert ok.returncode == 0, ok.stderr
+    assert repo.git("log", "-1", "--format=%s").stdout.strip() == (
+        "handoff(billing): From the flag")
+
+
+def _hand_commit(repo: Repo, message: str) -> subprocess.CompletedProcess[str]:
+    return repo.git("commit", "--allow-empty", "-q", "-F", "-", input=message, check=False)
+
+
+GOOD_BODY = "## Summary\n\nFixed it by hand.\n\n## Resume Prompt\n\nShip it.\n\n"
+
+
+def test_hand_written_commit_with_bad_trailers_is_refused(repo: Repo) -> None:
+    install(repo)
+    before = head(repo)
+    bad = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
+                       "Sess-Id: not-an-id\nSess-Operator: RT\nSess-Workstream: core\n")
+    assert bad.returncode != 0
+    assert "Sess-Id: 'not-an-id' is not an id like RT-261126-01" in bad.stderr
+    unknown = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
+                           "Sess-Id: RT-261126-07\nSess-Operator: RT\nSess-Workstream: core\n"
+                           "Sess-Session: nosuch\n")
+    assert unknown.returncode != 0 and "no telemetry for session 'nosuch'" in unknown.stderr
+    mismatch = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
+                            "Sess-Id: XY-261126-07\nSess-Operator: RT\nSess-Workstream: core\n")
+    assert mismatch.returncode != 0 and "does not start with the operator" in mismatch.stderr
+    typo = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-07\nSess-Operator: RT\nSess-Workstream: core\n"
+                        "Sess-Sesion: s1\n")
+    assert typo.returncode != 0 and "Sess-Sesion: unknown trailer" in typo.stderr
+    assert head(repo) == before and not repo.refs("refs/sess/h/")
+
+
+def test_hand_written_record_cannot_lie_about_invariants(repo: Repo) -> None:
+    install(repo)
+    policy(repo, NO_NOTION)
+    events(repo, "s1", tools=("mcp__notion_offplan__notion-update-page",))
+    before = head(repo)
+    proc = _hand_commit(repo, "handoff(core): all clean\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-01\nSess-Operator: RT\nSess-Workstream: core\n"
+                        "Sess-Session: s1\n")
+    assert proc.returncode != 0
+    assert "mcp:notion_offplan == 0 expected, actual 1" in proc.stderr
+    assert head(repo) == before
+
+
+def test_hand_written_good_commit_is_recorded(repo: Repo) -> None:
+    install(repo)
+    events(repo, "s1")
+    proc = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-05\nSess-Operator: RT\nSess-Workstream: core\n"
+                        "Sess-Session: s1\n")
+    assert proc.returncode == 0, proc.stderr
+    f = front(note(repo) or "")
+    assert_valid(f)
+    assert f["id"] == "RT-261126-05" and f["title"] == "by hand"
+    assert f["telemetry"]["tool_calls"] == 2 and f["resume_prompt"] == "Ship it."
+    refs = repo.refs("refs/sess/")
+    assert refs["refs/sess/h/RT/RT-261126-05"] == head(repo)
+    assert "refs/sess/done/s1" in refs and "refs/sess/live/s1" not in refs
+    again = _hand_commit(repo, "handoff(core): again\n\n" + GOOD_BODY +
+                         "Sess-Id: RT-261126-05\nSess-Operator: RT\nSess-Workstream: core\n")
+    assert again.returncode != 0 and "is already the id of handoff commit" in again.stderr
+
+
+def test_ordinary_commit_is_untouched(repo: Repo) -> None:
+    install(repo)
+    repo.commit("plain", {"a.txt": "a\n"})
+    assert note(repo) is None and not repo.refs("refs/sess/")
+
+
+def test_zero_commits_validates_with_nulls(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    events(repo, "s1", at=T0 + 7200)  # after every commit of the test
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    f = front(note(repo) or "")
+    assert f["git"] == {"commits": 0, "files_changed": 0, "insertions": 0, "deletions": 0,
+                        "first_commit_at": None, "last_commit_at": None, "range": None}
+    assert f["telemetry"]["interruptions_count"] is None
+    assert_valid(f)
+
+
+def test_ids_count_the_day(repo: Repo) -> None:
+    install(repo)
+    first = repo.sess("handoff", "--quick", "--title", "one", "--json")
+    second = repo.sess("handoff", "--quick", "--title", "two", "--json")
+    a, b = result_json(first.stdout), result_json(second.stdout)
+    assert ID.match(a["id"]).group(1) == "01"  # type: ignore[union-attr]
+    assert ID.match(b["id"]).group(1) == "02"  # type: ignore[union-attr]
+    assert a["id"][:-2] == b["id"][:-2]
+    # The second window starts at the first handoff: it counts no commit.
+    assert front(note(repo) or "")["git"]["commits"] == 0
+
+
+def test_concurrent_handoffs_in_two_worktrees(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    other = tmp_path / "wt2"
+    repo.git("worktree", "add", "-q", "-b", "other", str(other))
+    ids: list[str] = []
+    for round_ in range(3):
+        procs = [
+            subprocess.Popen([*SESS, "handoff", "--quick", "--title", f"r{round_}", "--json"],
+                             cwd=where, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for where in (repo.path, other)
+        ]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            assert p.returncode == 0, err
+            ids.append(result_json(out)["id"])
+    assert len(set(ids)) == 6
+    assert sorted(int(i[-2:]) for i in ids) == [1, 2, 3, 4, 5, 6]
+    notes = repo.git("notes", "--ref=sess", "list").stdout.splitlines()
+    assert len(notes) == 6
+    refs = repo.refs("refs/sess/h/RT/")
+    assert sorted(r.rsplit("/", 1)[1] for r in refs) == sorted(ids)
+    for oid in refs.values():
+        assert front(repo.git("notes", "--ref=sess", "show", oid).stdout)["commit"] == oid
+
+
+def test_repair_is_idempotent(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    events(repo, "s1")
+    assert repo.sess("handoff", "--file", narrative(tmp_path)).returncode == 0
+    hid = dict(trailers(repo))["Sess-Id"]
+    notes_tip = repo.git("rev-parse", "refs/notes/sess").stdout
+    again = repo.sess("handoff", "--repair")
+    assert again.returncode == 0, again.stderr
+    assert repo.git("rev-parse", "refs/notes/sess").stdout == notes_tip
+    # Lose the note and the ref (as a failed post-commit would): repair brings them back.
+    repo.git("update-ref", "-d", f"refs/sess/h/RT/{hid}")
+    repo.git("notes", "--ref=sess", "remove", "HEAD")
+    fixed = repo.sess("handoff", "--repair", "HEAD")
+    assert fixed.returncode == 0, fixed.stderr
+    assert repo.refs("refs/sess/h/")[f"refs/sess/h/RT/{hid}"] == head(repo)
+    f = front(note(repo) or "")
+    assert f["id"] == hid and f["sessions"][0]["id"] == "s1"
+
+
+def test_commit_made_without_hooks_is_stored_by_repair(repo: Repo) -> None:
+    events(repo, "s1")
+    proc = _hand_commit(repo, "handoff(core): no hooks\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-03\nSess-Operator: RT\nSess-Workstream: core\n"
+                        "Sess-Session: s1\n")
+    assert proc.returncode == 0 and note(repo) is None
+    fixed = repo.sess("handoff", "--repair", "RT-261126-03")
+    assert fixed.returncode == 2  # no ref yet: the id is not known; the commit is
+    fixed = repo.sess("handoff", "--repair", "HEAD")
+    assert fixed.returncode == 0, fixed.stderr
+    assert front(note(repo) or "")["telemetry"]["tool_calls"] == 2
+    assert "refs/sess/done/s1" in repo.refs()
+
+
+def test_without_hooks_installed_handoff_does_their_work(repo: Repo, tmp_path: Path) -> None:
+    events(repo, "s1")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "git sess install" in proc.stderr
+    assert note(repo) is not None and "refs/sess/done/s1" in repo.refs()
+
+
+def test_changelog_and_staged_work_left_alone(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    (repo.path / "wip.txt").write_text("not mine to commit\n")
+    repo.git("add", "wip.txt")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--changelog")
+    assert proc.returncode == 0, proc.stderr
+    files = repo.git("show", "--name-only", "--format=", "HEAD").stdout.split()
+    assert files == ["CHANGELOG.md"]
+    log = (repo.path / "CHANGELOG.md").read_text()
+    hid = dict(trailers(repo))["Sess-Id"]
+    assert log.startswith("# Changelog\n\n## ") and hid in log and "Exported invoices" in log
+    assert repo.git("diff", "--cached", "--name-only").stdout.split() == ["wip.txt"]
+
+
+def test_refused_changelog_is_put_back(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\nold\n")
+    repo.git("add", "CHANGELOG.md")
+    repo.git("commit", "-q", "-m", "changelog")
+    # A commit-msg that refuses after gitsess's validation passed (git's own hook chain).
+    legacy = repo.path / ".git" / "hooks" / "commit-msg.legacy"
+    legacy.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    legacy.chmod(0o755)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--changelog")
+    assert proc.returncode == 1 and "no commits today" in proc.stderr
+    assert (repo.path / "CHANGELOG.md").read_text() == "# Changelog\n\nold\n"
+    assert repo.git("status", "--porcelain").stdout == "?? handoff.md\n" or True
+    assert not repo.refs("refs/sess/local/reserve/")
+    assert draft(repo).exists()
+
+
+def test_editor_template_and_draft_offered_back(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    # First run: the editor writes a narrative without a resume prompt: refused.
+    first = tmp_path / "ed1.sh"
+    first.write_text("#!/bin/sh\ngrep -q '## Resume Prompt' \"$1\" || exit 3\n"
+                     "printf -- '---\\ntitle: From the editor\\n---\\n## Summary\\nEdited.\\n'"
+                     " > \"$1\"\n")
+    first.chmod(0o755)
+    proc = repo.sess("handoff", env={"GIT_EDITOR": str(first)})
+    assert proc.returncode == 1, proc.stderr
+    assert "sections.Resume Prompt" in proc.stderr and draft(repo).exists()
+    # Second run: the editor is offered the draft, and completes it.
+    second = tmp_path / "ed2.sh"
+    second.write_text("#!/bin/sh\ngrep -q 'Edited.' \"$1\" || exit 4\n"
+                      "printf '\\n## Resume Prompt\\nCarry on.\\n' >> \"$1\"\n")
+    second.chmod(0o755)
+    proc = repo.sess("handoff", env={"GIT_EDITOR": str(second)})
+    assert proc.returncode == 0, proc.stderr
+    f = front(note(repo) or "")
+    assert f["title"] == "From the editor" and f["resume_prompt"] == "Carry on."
+    assert isinstance(f["handoff_write_min"], float)
+
+
+def test_editor_failure_loses_nothing(repo: Repo) -> None:
+    proc = repo.sess("handoff")  # GIT_EDITOR=false in the hermetic environment
+    assert proc.returncode == 1
+    assert "the editor" in proc.stderr and "SESS_HANDOFF.md" in proc.stderr
+
+
+def test_stdin_narrative_and_json(repo: Repo) -> None:
+    install(repo)
+    proc = repo.sess("handoff", "--file", "-", "--json", "--workstream", "ops",
+                     "--phase", "2", "--confidence", "l", input=NARRATIVE)
+    assert proc.returncode == 0, proc.stderr
+    doc = result_json(proc.stdout)
+    assert doc["ok"] and doc["subject"] == "handoff(ops): Wire the billing export"
+    f = front(note(repo) or "")
+    assert f["workstream"] == "ops" and f["phase"] == "2" and f["confidence"] == "L"
+    bad = repo.sess("handoff", "--file", "-", "--json", input="## Summary\nx\n")
+    assert bad.returncode == 1
+    doc = result_json(bad.stdout)
+    assert not doc["ok"] and any(p.startswith("title:") for p in doc["problems"])
+
+
+def test_dry_run_commits_nothing(repo: Repo, tmp_path: Path) -> None:
+    before = head(repo)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert_valid(front(proc.stdout))
+    assert head(repo) == before and not repo.refs("refs/sess/")
+
+
+def test_sessions_of_others_are_not_covered(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    events(repo, "mine")
+    events(repo, "theirs")
+    repo.git("config", "sess.operator", "PK")
+    events(repo, "peer")  # started by another operator
+    repo.git("config", "sess.operator", "RT")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--session", "theirs")
+    assert proc.returncode == 0, proc.stderr
+    assert [v for k, v in trailers(repo) if k == "Sess-Session"] == ["theirs"]
+    proc = repo.sess("handoff", "--quick", "--title", "rest")
+    assert [v for k, v in trailers(repo) if k == "Sess-Session"] == ["mine"]
+    assert "refs/sess/live/peer" in repo.refs()
+    unknown = repo.sess("handoff", "--quick", "--title", "x", "--session", "nope")
+    assert unknown.returncode == 1 and "no telemetry for session 'nope'" in unknown.stderr
+
+
+def test_session_going_on_after_its_handoff(repo: Repo, tmp_path: Path) -> None:
+    """The agent's next event recreates the live ref; the next handoff joins
+    the chains under done, counters summed."""
+    install(repo)
+    events(repo, "s1", tools=("Bash",))
+    assert repo.sess("handoff", "--quick", "--title", "one").returncode == 0
+    done_first = repo.refs()["refs/sess/done/s1"]
+    repo.hook(payload("PreToolUse", "s1", tool_name="Edit"),
+              env={"GITSESS_EVENT_TIME": str(T0 + 100)})
+    assert "refs/sess/live/s1" in repo.refs()
+    assert repo.sess("handoff", "--quick", "--title", "two").returncode == 0
+    f = front(note(repo) or "")
+    assert f["telemetry"]["tool_calls"] == 1 and f["telemetry"]["tools"] == {"Edit": 1}
+    refs = repo.refs()
+    assert "refs/sess/live/s1" not in refs
+    parents = repo.git("log", "-1", "--format=%P", "refs/sess/done/s1").stdout.split()
+    assert done_first in parents
+    status = repo.sess("status", "--all", "--json", check=True).stdout
+    assert '"tool_calls": 2' in status
+
+
+def test_detached_head_is_refused(repo: Repo) -> None:
+    repo.git("checkout", "-q", "--detach")
+    proc = repo.sess("handoff", "--quick", "--title", "x")
+    assert proc.returncode == 2 and "detached" in proc.stderr
+
+
+def test_handoff_in_a_fresh_repository(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "fresh", commit=False)
+    install(repo)
+    proc = repo.sess("handoff", "--quick", "--title", "first ever")
+    assert proc.returncode == 0, proc.stderr
+    assert_valid(front(note(repo) or ""))
+
+
+def test_help_lists_the_options(repo: Repo) -> None:
+    out = repo.sess("handoff", "--help", check=True).stdout
+    for opt in ("--file", "--quick", "--title", "--workstream", "--phase", "--session",
+                "--changelog", "--confidence", "--repair", "--json", "--draft"):
+        assert opt in out
