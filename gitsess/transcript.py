@@ -7,7 +7,8 @@ redacted in memory by gitsess.redact, and only then written to git, as a
 commit whose tree holds:
 
     transcript.jsonl    the redacted transcript
-    redactions.json     what was removed, by secret type (never the values)
+    redactions.json     what was removed, by secret type, never the values
+                        (schemas/redactions.json)
 
 under one ref per handoff and session:
 

@@ -7,10 +7,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from gitsess import telemetry
 from gitsess.errors import ValidationError
+from gitsess.resources import schema
 from gitsess.store import Store
 from gitsess.transcript import archive_for_handoff, find_transcript, project_folder
 from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, Repo, fsck, payload
@@ -73,6 +75,7 @@ def test_a_planted_secret_appears_in_no_git_object(repo: Repo) -> None:
         "user", "assistant", "user", "user", "assistant"]
     assert "[REDACTED:AWS Access Key]" in stored and "[REDACTED:Private Key]" in stored
     summary = json.loads(repo.git("show", f"{refs[0]}:redactions.json").stdout)
+    jsonschema.validate(summary, schema("redactions"))
     assert summary["handoff"] == "RT-261126-01" and summary["session"] == SID
     assert summary["redactions"]["Private Key"] == 1
     assert summary["detector"].startswith("detect-secrets")
