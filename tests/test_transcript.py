@@ -169,3 +169,25 @@ def test_find_transcript_explicit_path_config_dir_and_other_folder_names(
     assert find_transcript({"session_id": SID}, SID) == str(newer)
     # An id that is not safe never becomes part of a path.
     assert find_transcript({"session_id": "../../etc/passwd"}, "../../etc/passwd") is None
+
+
+def test_end_to_end_a_real_handoff_archives_no_secret(repo: Repo, tmp_path: Path) -> None:
+    """Issue 3's acceptance: through `git sess handoff`, the real git commit and post-commit."""
+    block, body = pem(seed="e2e")
+    assert repo.sess("install").returncode == 0
+    start(repo)
+    plant(Path.home(), repo.path, SID, transcript_lines(block))
+    repo.commit("policy", {".gitsess.yaml": "version: 1\ntranscripts: local\n"})
+    exports = tmp_path / "exports"
+    proc = repo.sess("handoff", "--quick", "--title", "archive it", "--workstream", "demo",
+                     env={"TRANSCRIPTS_DIR": str(exports)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (ref,) = repo.refs("refs/sess/local/transcripts/")
+    hid = ref.split("/")[4]
+    assert ref == f"refs/sess/local/transcripts/{hid}/{SID}"
+    assert repo.refs(f"refs/sess/h/RT/{hid}")
+    objects = all_objects(repo)
+    for secret in (AWS_ID, AWS_SECRET, GH_CLASSIC, "pl4nted-passw0rd", *body):
+        assert secret not in objects and json.dumps(secret)[1:-1] not in objects
+    exported = (exports / f"{hid}.jsonl").read_text()
+    assert "[REDACTED:Private Key]" in exported and AWS_SECRET not in exported
