@@ -1,16 +1,19 @@
 """Secret redaction for agent transcripts, done before anything reaches git.
 
 Detection is detect-secrets' (Yelp's maintained scanner): the patterns and
-entropy limits of every plugin in its default settings look at every line.
-We call its plugins' own regular expressions rather than `scan_line`, for
-three reasons: `scan_line` is built for ad-hoc reports and turns on "eager"
+entropy limits of every plugin in its default settings. We call its
+plugins' own regular expressions rather than `scan_line`, for three
+reasons: `scan_line` is built for ad-hoc reports and turns on "eager"
 search, which flags every word of a line whatever its entropy; a regex
 detector reports its first capture group, which for some patterns is only a
 token's prefix (GitHubTokenDetector reports 'ghp'), whereas removal needs
-the whole span; and `analyze_line` may try to verify a secret over the
-network when verification is configured, which a redactor must never do.
+the whole span, so a match is widened to the token it sits in; and
+`analyze_line` may try to verify a secret over the network when
+verification is configured, which a redactor must never do. The keyword
+detector's own false-positive filters (indirect references, templates,
+`$VARS`) are applied; for the rest, removing too much is the safe side.
 
-Two small additions cover what a line-by-line report leaves behind:
+Three small additions cover what detect-secrets 1.5 leaves behind:
 
 * Private key blocks. PrivateKeyDetector flags the `BEGIN ... PRIVATE KEY`
   header only, while the secret is the lines after it. From a flagged header
@@ -21,6 +24,8 @@ Two small additions cover what a line-by-line report leaves behind:
   config files its entropy plugins only look inside quotes; so an unquoted
   `DEPLOY_TOKEN=...` passes. A `NAME=value` assignment whose name holds one
   of those words (ENV_SECRET_WORDS) has its value removed.
+* GitHub fine-grained tokens (`github_pat_...`, EXTRA_PATTERNS), which
+  GitHubTokenDetector predates.
 
 Anything found once is removed everywhere else in the same transcript (an
 AWS key read from a .env file and later echoed in prose), when it is long
