@@ -10,7 +10,6 @@ commits. Commits the remote is known to have were checked when they left
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 
@@ -63,41 +62,12 @@ def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[Com
 
 
 def check_commit(store: Store, commit: CommitInfo) -> list[str]:
-    """Problems of one handoff commit: gitsess.handoffs.check_commit when the
-    handoff module provides it, else the record's presence and invariants."""
-    try:
-        handoffs = importlib.import_module("gitsess.handoffs")
-    except ImportError:
-        return _basic_problems(store, commit)
-    return [str(p) for p in handoffs.check_commit(store, commit.oid)]
+    """Problems of one handoff commit: its record against the schema and the
+    policy's sections, and the invariants recomputed from its sessions'
+    telemetry (gitsess.handoffs.check_commit, the same check commit-msg runs)."""
+    from gitsess import handoffs
 
-
-def _basic_problems(store: Store, commit: CommitInfo) -> list[str]:
-    from gitsess import record, sync
-
-    text = store.note(commit.oid)
-    if text is None:
-        return [f"no record: refs/notes/sess has no note on {commit.oid[:12]}"]
-    problems = []
-    ids = sess_ids(commit.message)
-    found = set()
-    for part in sync.split_records(text):
-        try:
-            rec = record.parse(part)
-        except Exception as exc:  # a record that does not parse is a finding, not a crash
-            problems.append(f"record does not parse: {exc}")
-            continue
-        found.add(rec.id)
-        for inv in rec.front.get("invariants") or []:
-            if isinstance(inv, dict) and inv.get("verdict") == "fail" and inv.get("severity", "error") == "error":
-                problems.append(
-                    f"invariant {inv.get('name')}: expected {inv.get('counter')} {inv.get('op')}"
-                    f" {inv.get('expected')}, actual {inv.get('actual')}"
-                )
-    for hid in ids:
-        if hid not in found:
-            problems.append(f"no record with id {hid} in the note on {commit.oid[:12]}")
-    return problems
+    return handoffs.check_commit(store, commit.oid)
 
 
 def check_push(store: Store, remote: str, lines: list[PushLine]) -> list[Failure]:

@@ -50,9 +50,8 @@ def test_violated_invariant_refuses_the_push_and_leaves_the_remote_alone(
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode != 0
     err = proc.stderr
-    # The policy's invariant (recomputed from telemetry) or, before the handoff
-    # checks exist, the record's own verdict names the failure.
-    assert hid in err and ("no-bash" in err or "tool-calls-counted" in err)
+    # The policy's invariant, recomputed from telemetry (the record's own verdict is not trusted).
+    assert hid in err and "no-bash" in err
     assert "--no-verify" in err and "hint:" in err
     assert remote_refs(remote) == before  # nothing reached the remote, sess refs included
 
