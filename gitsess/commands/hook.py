@@ -7,11 +7,12 @@ asks for more (SessionStart prints the resume context).
 
 The deadline bounds all waiting (stdin, the telemetry queue, CAS retries):
 telemetry.record spills the event before it. A watchdog (SIGALRM) ends the
-process at the deadline; but a hook that is still starting up or already
-writing its event, which happens only when the machine is starved of CPU
-(fifty hooks at once on two cores), gets one grace period of half the
-deadline (at most 1 s) to finish writing, so that exit 0 means the event was
-written. A hook stuck on its stdin gets no grace.
+process at the deadline, with one exception: a hook that is still starting
+up or already writing its event when the deadline passes is not waiting but
+starved of CPU (fifty hooks at once on two cores took 3-4 s just to import
+pygit2), and killing it would lose an event while exiting 0. It may finish,
+up to STARVED_LIMIT_S; past the deadline it waits on nothing (record tries
+the ref once, then spills). A hook stuck on its stdin gets no such grace.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ import time
 from typing import IO, Any
 
 DEFAULT_TIMEOUT_S = 2.0
+# How long a starved hook may take to finish writing its event (see above):
+# well inside Claude Code's own hook timeout (60 s by default).
+STARVED_LIMIT_S = 20.0
 # Payloads up to this size are parsed whole; a larger one (a huge
 # tool_response) is drained and only its leading top-level fields are read.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
@@ -37,17 +41,16 @@ _SCALARS = ("session_id", "hook_event_name", "tool_name", "agent_id", "agent_typ
 
 
 class _Watchdog:
-    """SIGALRM handler: what the hook is doing decides whether it gets a grace."""
+    """SIGALRM handler: what the hook is doing decides whether it may go on."""
 
-    def __init__(self) -> None:
+    def __init__(self, started: float) -> None:
         self.phase = "starting"  # starting | reading | recording | recorded
-        self.grace = DEFAULT_TIMEOUT_S / 2
-        self.extended = False
+        self.limit = started + STARVED_LIMIT_S
 
     def __call__(self, signum: int, frame: Any) -> None:
-        if self.phase in ("starting", "recording") and not self.extended:
-            self.extended = True
-            signal.setitimer(signal.ITIMER_REAL, self.grace)
+        left = self.limit - time.monotonic()
+        if self.phase in ("starting", "recording") and left > 0:
+            signal.setitimer(signal.ITIMER_REAL, left)
             return
         note = b"after recording the event" if self.phase == "recorded" else b"event not recorded"
         try:
@@ -117,7 +120,7 @@ def _leading_fields(head: bytes) -> dict[str, Any] | None:
 
 def run(*, agent: str = "claude", stdin: IO[bytes] | None = None) -> int:
     started = time.monotonic()
-    watchdog = _Watchdog()
+    watchdog = _Watchdog(started)
     previous: Any = None
     try:
         previous = signal.signal(signal.SIGALRM, watchdog)
@@ -150,8 +153,8 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
     if store is None:
         return 0  # not in a repository: nothing to do
     timeout = _timeout(store)
-    watchdog.grace = min(timeout / 2, 1.0)
-    if timeout != DEFAULT_TIMEOUT_S and not watchdog.extended:
+    watchdog.limit = started + max(STARVED_LIMIT_S, 2 * timeout)
+    if timeout != DEFAULT_TIMEOUT_S:
         try:
             left = timeout - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.05))
@@ -159,6 +162,9 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
             pass
     deadline = started + timeout
     watchdog.phase = "reading"
+    if time.monotonic() >= deadline:  # starved past it while starting: stdin gets no grace
+        with contextlib.suppress(ValueError, OSError):
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
     payload = read_payload(stdin, deadline - 0.3)
     if payload is None:
         print("gitsess: hook: payload is not a JSON object; ignored", file=sys.stderr)

@@ -423,6 +423,44 @@ def test_hook_timeout_is_honoured(repo: Repo) -> None:
     assert session(repo, "t").counters["events"] == 4
 
 
+def test_stalled_stdin_is_cut_at_the_deadline(repo: Repo) -> None:
+    """An agent that never closes the hook's stdin: exit 0 at the deadline, event not kept."""
+    p = subprocess.Popen([*SESS, "hook"], cwd=repo.path, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdin is not None
+    t0 = time.monotonic()
+    p.stdin.write(b'{"session_id": "stall", "hook_event_name": "St')
+    p.stdin.flush()  # and never closed while the hook runs
+    p.wait(timeout=DEADLINE_S + SLACK_S + 5)
+    elapsed = time.monotonic() - t0
+    assert p.stderr is not None
+    err = p.stderr.read()
+    p.stdin.close()
+    assert p.returncode == 0 and elapsed < DEADLINE_S + SLACK_S
+    assert err == b"gitsess: hook deadline reached; event not recorded\n"
+    assert repo.refs("refs/sess/") == {}
+
+
+def test_a_starved_hook_finishes_writing_its_event(repo: Repo) -> None:
+    """SIGSTOP stands in for CPU starvation: the deadline passes while the hook
+    is writing (or still starting); it finishes instead of dropping the event."""
+    first = payload("PreToolUse", "starved", tool_name="Bash")
+    assert run_hook(repo, json.dumps(first).encode())[0].returncode == 0
+    with held_lock(repo.path / ".git/refs/sess/live/starved.lock"):
+        p = subprocess.Popen([*SESS, "hook"], cwd=repo.path, stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert p.stdin is not None and p.stderr is not None
+        p.stdin.write(json.dumps(payload("PreToolUse", "starved", tool_name="Read")).encode())
+        p.stdin.close()
+        time.sleep(0.8)  # retrying the held ref until its soft deadline (or still importing)
+        p.send_signal(signal.SIGSTOP)
+        time.sleep(DEADLINE_S + 0.5)  # the deadline passes while it cannot run
+        p.send_signal(signal.SIGCONT)
+        assert p.wait(timeout=30) == 0
+        assert p.stderr.read() == b""
+    assert session(repo, "starved").counters["tools"] == {"Bash": 1, "Read": 1}
+
+
 # -- hostile payloads ------------------------------------------------------------
 
 def _p(**fields: Any) -> bytes:
