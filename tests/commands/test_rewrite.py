@@ -23,7 +23,7 @@ def test_amend_moves_the_handoff_ref_and_the_note(repo: Repo) -> None:
     old = handoff_commit(repo, hid)
     (repo.path / "more.txt").write_text("more\n")
     repo.git("add", "more.txt")
-    repo.git("commit", "-q", "--no-verify", "--amend", "--no-edit")
+    repo.git("commit", "-q", "--amend", "--no-edit")  # commit-msg and post-commit run too
     new = repo.git("rev-parse", "HEAD").stdout.strip()
     assert new != old
     assert _h(repo, hid) == new
@@ -66,7 +66,7 @@ def test_squash_merge_is_relinked_by_sess_id(repo: Repo) -> None:
         handoff_commit(repo, hid, ws="topic")
     repo.git("switch", "-q", "main")
     repo.git("merge", "-q", "--squash", "topic")
-    repo.git("commit", "-q", "--no-verify", "--no-edit")  # git's squash message keeps the trailers
+    repo.git("commit", "-q", "--no-edit")  # git's squash message keeps the trailers, indented
     repo.git("branch", "-q", "-D", "topic")
     squash = repo.git("rev-parse", "HEAD").stdout.strip()
     assert "Sess-Id: " + ids[0] in repo.git("log", "-1", "--format=%B").stdout
@@ -86,3 +86,22 @@ def test_squash_merge_is_relinked_by_sess_id(repo: Repo) -> None:
     again = json.loads(repo.sess("doctor", "--relink", "--json").stdout)
     assert again["relinked"] == []
     assert fsck(repo).returncode == 0
+
+
+def test_hosting_site_squash_with_plain_trailers_is_relinked(repo: Repo) -> None:
+    """A squash made elsewhere (GitHub lists the squashed messages unindented), then pulled."""
+    repo.sess("install", check=True)
+    repo.git("switch", "-q", "-c", "topic")
+    ids = [handoff_id(i) for i in (1, 2)]
+    for hid in ids:
+        handoff_commit(repo, hid, ws="topic")
+    tree = repo.git("rev-parse", "topic^{tree}").stdout.strip()
+    message = "Topic (#12)\n\n" + "".join(f"* handoff(topic): step\n\nSess-Id: {h}\n\n" for h in ids)
+    squash = repo.git("commit-tree", tree, "-p", "main", "-F", "-", input=message).stdout.strip()
+    repo.git("switch", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", squash)
+    repo.git("branch", "-q", "-D", "topic")
+    data = json.loads(repo.sess("doctor", "--relink", "--json").stdout)
+    assert sorted(r["record"] for r in data["relinked"]) == ids
+    for hid in ids:
+        assert f"id: {hid}" in _note(repo, squash) and _h(repo, hid) == squash
