@@ -104,41 +104,84 @@ def test_policy_owner_decides_whose_workstream_it_is(repo: Repo) -> None:
     assert (mine["name"], mine["owner"], mine["last"]["id"]) == ("billing", "RT", "AB-261126-01")
 
 
-def test_two_machines_resume_through_a_bare_remote(team: tuple[Repo, Repo, Path]) -> None:
-    a, b, _remote = team
+NARRATIVE = """\
+---
+title: Parser handles unicode
+workstream: parser
+phase: build
+confidence: H
+---
+## Summary
+Unicode works in the tokenizer.
+
+## Open Questions
+- UTF-16 too?
+
+## Resume Prompt
+Fix the tokenizer's surrogate pairs next.
+"""
+
+
+@pytest.fixture
+def installed(team: tuple[Repo, Repo, Path]) -> tuple[Repo, Repo, Path]:
+    """The team with gitsess installed in both clones (hooks and fetch refspecs)."""
+    a, b, remote = team
+    a.sess("install", check=True)
+    b.sess("install", check=True)
+    return a, b, remote
+
+
+def test_two_machines_resume_through_a_bare_remote(installed: tuple[Repo, Repo, Path],
+                                                   tmp_path: Path) -> None:
+    """Issue 4 acceptance, on the real path: install, handoff, push, fetch."""
+    a, b, _remote = installed
     a.git("checkout", "-q", "-b", "feature-x")
     a.commit("parser", files={"parser.py": "x = 1\n"})
-    make_handoff(a, "AK-261126-01", operator="AK", workstream="parser",
-                 title="Parser handles unicode", phase="build", resume_prompt="Fix the tokenizer.")
-    push_sess(a, "origin", "feature-x")
-    fetch_sess(b)
+    narrative = tmp_path / "handoff.md"
+    narrative.write_text(NARRATIVE)
+    done = a.sess("handoff", "--file", str(narrative))
+    assert done.returncode == 0, done.stderr
+    (mine,) = log_ids(a)
+    assert mine.startswith("AK-")
+    a.git("push", "-q", "-u", "origin", "feature-x")  # pre-push sends refs/sess and the notes
+    b.git("fetch", "-q")  # install's refspecs bring them into refs/sess/remotes/origin/
     out = b.sess("resume", check=True).stdout
     assert out.splitlines()[0] == "no handoff yet for BO; run git sess handoff when you stop"
     assert "Peers' workstreams:\n  parser  AK  build  " in out
-    assert 'Peer activity — AK: last seen AK-261126-01 ("Parser handles unicode", ' in out
+    assert f'Peer activity — AK: last seen {mine} ("Parser handles unicode", ' in out
     # A deletes the branch on the remote; B prunes: the handoff ref still holds it.
     a.git("push", "-q", "origin", "--delete", "feature-x")
-    fetch_sess(b, prune=True)
+    b.git("fetch", "-q", "--prune")
     assert "refs/remotes/origin/feature-x" not in b.refs("refs/remotes/")
     out = b.sess("resume", check=True).stdout
-    assert 'Peer activity — AK: last seen AK-261126-01 ("Parser handles unicode", ' in out
-    doc = resume_json(b, "--operator", "AK")
-    last = doc["last_handoff"]
-    assert last["ref"] == "refs/sess/remotes/origin/h/AK/AK-261126-01"
+    assert f'Peer activity — AK: last seen {mine} ("Parser handles unicode", ' in out
+    assert log_ids(b) == [mine]
+    last = resume_json(b, "--operator", "AK")["last_handoff"]
+    assert last["ref"] == f"refs/sess/remotes/origin/h/AK/{mine}"
     assert last["branch"]["name"] == "feature-x" and not last["branch"]["exists"]
-    assert last["resume_prompt"] == "Fix the tokenizer."  # read from the fetched notes
-    assert "made on feature-x, which no longer exists; kept by refs/sess/remotes/origin/h/AK/" \
+    assert last["resume_prompt"] == "Fix the tokenizer's surrogate pairs next."  # fetched notes
+    assert f"made on feature-x, which no longer exists; kept by refs/sess/remotes/origin/h/AK/{mine}" \
         in b.sess("resume", "--operator", "AK").stdout
+    # And A, resuming, sees its own handoff with the prompt verbatim.
+    out = a.sess("resume", check=True).stdout
+    assert out.startswith(f'Last handoff: {mine} "Parser handles unicode" (parser, phase build)')
+    assert "  on feature-x, checked out here\n" in out
+    assert "Resume prompt:\nFix the tokenizer's surrogate pairs next.\n" in out
+    assert "    ? UTF-16 too?\n" in out
 
 
-def test_a_live_peer_shows_as_active_now(team: tuple[Repo, Repo, Path]) -> None:
-    a, b, _remote = team
+def log_ids(repo: Repo) -> list[str]:
+    return [h["id"] for h in json.loads(repo.sess("log", "--json", check=True).stdout)["handoffs"]]
+
+
+def test_a_live_peer_shows_as_active_now(installed: tuple[Repo, Repo, Path]) -> None:
+    a, b, _remote = installed
     for p in (payload("SessionStart", session="sa", source="startup"),
               payload("PreToolUse", session="sa", tool_name="Bash"),
               payload("PreToolUse", session="sa", tool_name="Edit")):
         assert a.hook(p).returncode == 0
-    a.git("push", "-q", "origin", "refs/sess/live/*:refs/sess/live/*")
-    fetch_sess(b)
+    a.sess("sync", check=True)  # pushes the live ref
+    b.git("fetch", "-q")
     assert "refs/sess/remotes/origin/live/sa" in b.refs("refs/sess/remotes/")
     out = b.sess("resume", check=True).stdout
     assert "Peer activity — AK: active now (2 tool calls)" in out
