@@ -33,11 +33,24 @@ def parse_rewrites(text: str) -> dict[str, str]:
     return out
 
 
+def published(store: Store, name: str, oid: str) -> bool:
+    """Whether handoff ref `name` already reached a remote at `oid` (as last fetched or pushed).
+
+    A published handoff ref stays where it is after a rewrite: moving it
+    would make it a non-fast-forward that every later push is refused (and
+    gitsess never forces). The record still follows, as the note on the
+    rewritten commit, and the ref keeps the original commit reachable.
+    """
+    suffix = name[len(H_PREFIX):]
+    return any(r.endswith("/h/" + suffix) and v == oid
+               for r, v in store.refs("refs/sess/remotes/").items())
+
+
 def follow(store: Store, mapping: dict[str, str], *, deadline: float) -> list[str]:
-    """Move handoff refs and notes from rewritten commits to their rewrites."""
+    """Move unpublished handoff refs, and notes, from rewritten commits to their rewrites."""
     moved = []
     for name, oid in store.refs(H_PREFIX).items():
-        if oid in mapping:
+        if oid in mapping and not published(store, name, oid):
             store.update_ref(name, lambda old: mapping.get(old, old) if old else old,
                              deadline=deadline)
             moved.append(name)
@@ -128,7 +141,8 @@ def relink(store: Store, *, deadline: float) -> list[Relinked]:
             store.set_note(item.commit.oid, text, deadline=deadline, merge=sync.merge_note_texts)
             moved = None
             for name, oid in store.refs(H_PREFIX).items():
-                if name.rsplit("/", 1)[-1] == hid and oid != item.commit.oid:
+                if (name.rsplit("/", 1)[-1] == hid and oid != item.commit.oid
+                        and not published(store, name, oid)):
                     store.update_ref(name, _move(oid, item.commit.oid), deadline=deadline)
                     moved = name
             out.append(Relinked(hid, item.commit.oid, origin, moved))

@@ -4,9 +4,10 @@ every record stays reachable from its rewritten commit."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from tests.helpers import Repo, fsck
-from tests.sesshelpers import handoff_commit, handoff_id
+from tests.helpers import Repo, fsck, git
+from tests.sesshelpers import bare, handoff_commit, handoff_id
 
 
 def _note(repo: Repo, oid: str) -> str:
@@ -105,3 +106,19 @@ def test_hosting_site_squash_with_plain_trailers_is_relinked(repo: Repo) -> None
     assert sorted(r["record"] for r in data["relinked"]) == ids
     for hid in ids:
         assert f"id: {hid}" in _note(repo, squash) and _h(repo, hid) == squash
+
+
+def test_a_published_handoff_ref_stays_and_the_record_follows(repo: Repo, tmp_path: Path) -> None:
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    repo.sess("install", check=True)
+    hid = handoff_id(1)
+    old = handoff_commit(repo, hid)
+    repo.git("push", "-q", "origin", "main")
+    repo.git("commit", "-q", "--amend", "--no-edit", "--allow-empty")
+    new = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert _h(repo, hid) == old  # on the remote already: moving it could never be pushed
+    assert f"id: {hid}" in _note(repo, new)
+    proc = repo.git("push", "-f", "origin", "main", check=False)  # the user's own rewrite
+    assert proc.returncode == 0 and "not sent" not in proc.stderr, proc.stderr
+    assert f"id: {hid}" in git("notes", "--ref=sess", "show", new, cwd=remote).stdout
