@@ -331,16 +331,30 @@ class Store:
     def _shared_refs(self) -> pygit2.Repository:
         """The repository to create shared refs in.
 
-        libgit2 (1.9.7) opened on a linked worktree's git dir creates a ref
-        with force=False even when the common dir already has it, which would
-        make two worktrees' creations both "win"; opened on the common dir it
-        refuses as it should. (Updates check the old value in both.)
+        libgit2 (1.9.7) opened on a linked worktree's git dir does not see
+        the common dir's refs when it creates one; opened on the common dir
+        it does. (Updates check the old value in both.)
         """
         if self.common_dir == self.git_dir:
             return self._repo
         if getattr(self, "_common_repo", None) is None:
             self._common_repo = pygit2.Repository(self.common_dir)
         return self._common_repo
+
+    def _create_ref(self, name: str, new: str) -> None:
+        """Create `name` at `new` only if it does not exist, atomically.
+
+        libgit2's create(force=False) looks for the ref before it takes the
+        lock, so two racing creators both succeed and one is lost; a
+        transaction takes the lock first and looks under it, as
+        `git update-ref <ref> <new> ""` does.
+        """
+        repo = self._shared_refs()
+        with repo.transaction() as txn:
+            txn.lock_ref(name)
+            if repo.references.get(name) is not None:
+                raise RefError("modified", f"ref {name} was created concurrently")
+            txn.set_target(name, pygit2.Oid(hex=new), message="gitsess: create")
 
     def cas_ref(self, name: str, new: str | None, old: str | None) -> None:
         """Move `name` from `old` to `new` atomically (None = absent).
@@ -354,7 +368,7 @@ class Store:
             if old is None:
                 if new is None:
                     return
-                self._shared_refs().create_reference_direct(name, pygit2.Oid(hex=new), False)
+                self._create_ref(name, new)
                 return
             ref = repo.references.get(name)
             if ref is None:
