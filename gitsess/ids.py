@@ -167,6 +167,8 @@ def reserve(store: Store, hid: str) -> bool:
     try:
         store.cas_ref(name, blob, None)
     except RefError as exc:
+        if exc.kind == "locked":  # another process is creating it right now
+            return False
         if exc.kind != "modified":
             raise
         old = store.ref(name)
@@ -212,6 +214,7 @@ def allocate(store: Store, operator: str, *, now: float, prefer: str | None = No
         hid = make_id(operator, date, nn)
         if reserve(store, hid):
             return hid
+        time.sleep(0.001 + 0.004 * (os.getpid() % 7) / 7)  # let the racer finish its write
         if time.monotonic() >= deadline:
             raise RefError("locked", f"could not reserve a handoff id for {operator}",
                            hint="another handoff is being committed; retry in a moment")
