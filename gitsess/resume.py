@@ -146,7 +146,7 @@ def _peers(store: Store, index: Index, handoffs: list[Handoff], me: str, now: fl
             continue
         mine = live.setdefault(op, {})
         other = mine.get(s.session_id)
-        if other is None or telemetry_rank(s) > telemetry_rank(other):
+        if other is None or _rank(s) > _rank(other):
             mine[s.session_id] = s  # the same session fetched from two remotes
     out = []
     for op in set(last) | set(live):
@@ -170,7 +170,7 @@ def _peers(store: Store, index: Index, handoffs: list[Handoff], me: str, now: fl
     return out
 
 
-def telemetry_rank(s: telemetry.Session) -> tuple[int, int]:
+def _rank(s: telemetry.Session) -> tuple[int, int]:
     return (int(s.counters.get("last_event_ms") or 0), int(s.counters.get("events", 0)))
 
 
@@ -186,7 +186,8 @@ def _workstreams(store: Store, index: Index, handoffs: list[Handoff], me: str, n
     mine, peers = [], []
     for ws, h in latest.items():
         owner = owners.get(ws) or h.operator
-        entry: dict[str, Any] = {"name": ws, "owner": owner, "phase": phase.get(ws), "last": _brief(h, now)}
+        entry: dict[str, Any] = {"name": ws, "owner": owner, "phase": phase.get(ws),
+                                 "last": _brief(h, now)}
         if owner == me:
             rec = read_record(store, index, h, front=False)
             entry["open_questions"] = open_questions(rec.sections)
@@ -238,7 +239,7 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
             "branch": _branch(store, index, last, rec.front.get("branch")),
             "resume_prompt": prompt or str(rec.front.get("resume_prompt") or "") or None,
             "summary": rec.sections.get("Summary", "").strip() or None,
-            "confidence": rec.front.get("confidence"),
+            "confidence": c if (c := rec.front.get("confidence")) in ("H", "M", "L") else None,
         }
     mine, peer_ws = _workstreams(store, index, handoffs, me, now, _policy_owners(store))
     doc["workstreams"] = {"mine": mine, "peers": peer_ws}
@@ -322,10 +323,12 @@ def render(doc: dict[str, Any], *, now: float | None = None) -> str:
             lines += [f"    ? {q}" for q in w.get("open_questions", [])]
     if peers:
         lines += ["", "Peers' workstreams:"]
-        width = max(len(w["name"]) for w in peers[:PEER_WORKSTREAMS_SHOWN])
-        for w in peers[:PEER_WORKSTREAMS_SHOWN]:
-            lines.append(f"  {w['name']:<{width}}  {w['owner']}  {w['phase'] or '-'}  "
-                         f"{_age(w['last'], now_ms)}")
+        shown = peers[:PEER_WORKSTREAMS_SHOWN]
+        width = max(len(w["name"]) for w in shown)
+        owner_width = max(len(w["owner"]) for w in shown)
+        for w in shown:
+            lines.append(f"  {w['name']:<{width}}  {w['owner']:<{owner_width}}  "
+                         f"{w['phase'] or '-'}  {_age(w['last'], now_ms)}")
         if len(peers) > PEER_WORKSTREAMS_SHOWN:
             lines.append(f"  … and {len(peers) - PEER_WORKSTREAMS_SHOWN} more "
                          "(git sess resume --json, git sess log --workstream W)")
