@@ -187,8 +187,7 @@ def complete(store: Store, commit_oid: str, *, deadline: float,
     rec.front["commit"] = commit_oid
     text = record.render(rec)
     hid = str(rec.front["id"])
-    replaces = amended_from(store, commit_oid, str(rec.front["operator"]), hid)
-    ref = store_record(store, commit_oid, text, deadline=deadline, replaces=replaces)
+    ref = store_record(store, commit_oid, text, deadline=deadline)
     done = Completion(hid, commit_oid, ref)
     for s in rec.front.get("sessions") or []:
         try:
@@ -206,8 +205,7 @@ def complete(store: Store, commit_oid: str, *, deadline: float,
 def amended_from(store: Store, commit_oid: str, op: str, hid: str) -> str | None:
     """The commit this one amended, when the handoff ref points at it.
 
-    `git commit --amend` leaves the old commit as HEAD@{1}, not a parent:
-    the ref may follow it. (post-rewrite moves it too; either is idempotent.)
+    `git commit --amend` leaves the old commit as HEAD@{1}, not a parent.
     """
     old = store.ref(handoff_ref(op, hid))
     if old is None or old == commit_oid or old in store.commit(commit_oid).parents:
@@ -248,6 +246,11 @@ def check_commit(store: Store, commit_oid: str, pol: policy.Policy | None = None
     out = [f"{short}: {p}" for p in fm.problems]
     hid = fm.front.get("id")
     note = store.note(commit_oid)
+    found = ids.find(store, str(hid)) if hid and note is None else None
+    if found is not None and found.commit != commit_oid:
+        # A rewrite carries its note along (gitsess.rewrite); a copy has none.
+        return [*out, f"{short}: {hid} is the id of handoff commit {found.commit[:12]}; "
+                      "this commit is a copy (give it a new Sess-Id, or drop it)"]
     if note is None:
         out.append(f"{short}: no record note under refs/notes/sess "
                    f"(run git sess handoff --repair {short})")
@@ -260,10 +263,6 @@ def check_commit(store: Store, commit_oid: str, pol: policy.Policy | None = None
         return [*out, f"{short}: note: {exc.message}"]
     if hid and rec.front.get("id") != hid:
         out.append(f"{short}: note is for {rec.front.get('id')!r}, the trailer says {hid!r}")
-    found = ids.find(store, str(hid)) if hid else None
-    if found is not None and found.remote is None and found.commit != commit_oid:
-        out.append(f"{short}: {hid} is the id of handoff commit {found.commit[:12]}; "
-                   "this commit is a copy (give it a new Sess-Id, or drop it)")
     quick = bool(rec.front.get("quick"))
     out += [f"{short}: {p}" for p in record.validate(rec, quick=quick,
                                                        required=pol.required_sections)]

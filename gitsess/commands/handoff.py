@@ -508,14 +508,16 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     if hid is None:
         return 0
     parts = ids.split_id(hid)
-    if parts is not None:
-        found = ids.find(store, hid)
-        if (found is not None and found.commit != head
-                and handoffs.amended_from(store, head, parts[0], hid) is None):
-            # A cherry-pick or rebase copy: the original keeps the handoff.
+    found = ids.find(store, hid) if parts is not None else None
+    if parts is not None and found is not None and found.commit != head:
+        # A rewrite of a recorded handoff (amend, rebase, cherry-pick): git
+        # copies the note (notes.rewriteRef) and post-rewrite moves the ref
+        # (gitsess.rewrite); a note written here would be concatenated.
+        handoff.drop_draft(store, hid)
+        if handoffs.amended_from(store, head, parts[0], hid) is None and not _rebasing(store):
             print(f"gitsess: {hid} is recorded on {found.commit[:12]}; this copy is not "
                   "a new handoff", file=sys.stderr)
-            return 0
+        return 0
     try:
         done = handoffs.complete(store, head, deadline=time.monotonic() + DEADLINE_S)
     except GitsessError as exc:
