@@ -12,7 +12,9 @@ up or already writing its event when the deadline passes is not waiting but
 starved of CPU (fifty hooks at once on two cores took 3-4 s just to import
 pygit2), and killing it would lose an event while exiting 0. It may finish,
 up to STARVED_LIMIT_S; past the deadline it waits on nothing (record tries
-the ref once, then spills). A hook stuck on its stdin gets no such grace.
+the ref once, then spills). While it reads its stdin, it goes on only as long
+as the pipe has something to read (it is starved, not stalled): a hook whose
+agent holds stdin open without writing exits at the deadline.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 # import, which costs ~0.6 ms (about 1% of a hook process) for one timer.
 import _signal as signal
 import contextlib
+import io
 import json
 import math
 import os
@@ -43,20 +46,37 @@ _SCALARS = ("session_id", "hook_event_name", "tool_name", "agent_id", "agent_typ
 class _Watchdog:
     """SIGALRM handler: what the hook is doing decides whether it may go on."""
 
-    def __init__(self, started: float) -> None:
+    def __init__(self, started: float, stdin: IO[bytes]) -> None:
         self.phase = "starting"  # starting | reading | recording | recorded
         self.limit = started + STARVED_LIMIT_S
+        self.stdin = stdin
 
     def __call__(self, signum: int, frame: Any) -> None:
         left = self.limit - time.monotonic()
         if self.phase in ("starting", "recording") and left > 0:
             signal.setitimer(signal.ITIMER_REAL, left)
             return
+        if self.phase == "reading" and left > 0 and self._stdin_ready():
+            signal.setitimer(signal.ITIMER_REAL, min(left, 0.5))  # look again soon
+            return
         note = b"after recording the event" if self.phase == "recorded" else b"event not recorded"
         try:
             os.write(2, b"gitsess: hook deadline reached; " + note + b"\n")
         finally:
             os._exit(0)
+
+    def _stdin_ready(self) -> bool:
+        """Data (or its end) is waiting in the pipe: the reader is slow, not stuck."""
+        import select
+
+        try:
+            fd = self.stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            return True  # an in-memory stream never blocks
+        try:
+            return bool(select.select([fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
 
 def _timeout(store: Any) -> float:
@@ -120,7 +140,9 @@ def _leading_fields(head: bytes) -> dict[str, Any] | None:
 
 def run(*, agent: str = "claude", stdin: IO[bytes] | None = None) -> int:
     started = time.monotonic()
-    watchdog = _Watchdog(started)
+    if stdin is None:  # fd 0 closed: sys.stdin is None, and there is nothing to read
+        stdin = getattr(sys.stdin, "buffer", None) or io.BytesIO()
+    watchdog = _Watchdog(started, stdin)
     previous: Any = None
     try:
         previous = signal.signal(signal.SIGALRM, watchdog)
@@ -128,7 +150,7 @@ def run(*, agent: str = "claude", stdin: IO[bytes] | None = None) -> int:
     except (ValueError, OSError):  # not the main thread (tests calling run())
         pass
     try:
-        return _run(agent, stdin or sys.stdin.buffer, started, watchdog)
+        return _run(agent, stdin, started, watchdog)
     except Exception as exc:  # never a traceback into the agent
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"gitsess: hook: {msg[:300]}", file=sys.stderr)
@@ -162,7 +184,7 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
             pass
     deadline = started + timeout
     watchdog.phase = "reading"
-    if time.monotonic() >= deadline:  # starved past it while starting: stdin gets no grace
+    if time.monotonic() >= deadline:  # starved past it while starting: check stdin soon
         with contextlib.suppress(ValueError, OSError):
             signal.setitimer(signal.ITIMER_REAL, 0.5)
     payload = read_payload(stdin, deadline - 0.3)

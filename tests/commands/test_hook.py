@@ -441,6 +441,17 @@ def test_stalled_stdin_is_cut_at_the_deadline(repo: Repo) -> None:
     assert repo.refs("refs/sess/") == {}
 
 
+def test_closed_stdin(repo: Repo) -> None:
+    t0 = time.monotonic()
+    proc = subprocess.run([*SESS, "hook"], cwd=repo.path, stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=60)
+    assert_quiet_exit(proc, time.monotonic() - t0)
+    proc = subprocess.run(["sh", "-c", '"$0" hook <&-', SESS[0]], cwd=repo.path,
+                          capture_output=True, timeout=60)
+    assert_quiet_exit(proc, 0)
+    assert repo.refs("refs/sess/") == {}
+
+
 def test_a_starved_hook_finishes_writing_its_event(repo: Repo) -> None:
     """SIGSTOP stands in for CPU starvation: the deadline passes while the hook
     is writing (or still starting); it finishes instead of dropping the event."""
