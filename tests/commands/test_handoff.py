@@ -438,3 +438,32 @@ def test_help_lists_the_options(repo: Repo) -> None:
     for opt in ("--file", "--quick", "--title", "--workstream", "--phase", "--session",
                 "--changelog", "--confidence", "--repair", "--json", "--draft"):
         assert opt in out
+
+
+def test_shims_decide_ordinary_commits_without_python(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    marker = tmp_path / "started"
+    hooks = repo.path / ".git" / "hooks"
+    for name in ("commit-msg", "post-commit"):
+        text = (hooks / name).read_text()
+        exec_line = next(ln for ln in text.splitlines() if "githook" in ln)
+        target = exec_line.split("exec ", 1)[1].split(" githook")[0]
+        (hooks / name).write_text(text.replace(target, f"touch {marker} #"))
+    repo.commit("ordinary", {"o.txt": "o\n"})
+    repo.git("commit", "-q", "--allow-empty", "-m", "mentions Sess-Id: in prose only")
+    assert not marker.exists()
+    repo.git("commit", "-q", "--allow-empty", "-m", "s\n\nSess-Id: RT-261126-01")
+    assert marker.exists()
+
+
+def test_hand_written_handoff_in_a_linked_worktree(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    wt = tmp_path / "wt"
+    repo.git("worktree", "add", "-q", "-b", "wt", str(wt))
+    other = Repo(wt)
+    proc = _hand_commit(other, "handoff(core): from a worktree\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-04\nSess-Operator: RT\nSess-Workstream: core\n")
+    assert proc.returncode == 0, proc.stderr
+    f = front(note(other) or "")
+    assert f["id"] == "RT-261126-04" and f["branch"] == "wt"
+    assert repo.refs("refs/sess/h/")["refs/sess/h/RT/RT-261126-04"] == head(other)

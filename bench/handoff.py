@@ -1,0 +1,176 @@
+"""Handoff costs (issue 3), as ratios against floors measured in the same run.
+
+A program, not a test (STYLE.md 15): it prints figures and asserts nothing.
+
+    python bench/handoff.py [--rounds 9] [--events 10000]
+
+1. Ordinary commits. `git commit` of a one-line change in a repository with
+   `git sess install` (its commit-msg and post-commit shims decide in the
+   shell that the commit is no handoff) against the same commit in a
+   repository without hooks, alternating which goes first. Target: <= 1.5x.
+
+2. Handoffs. A full `git sess handoff --file` (compose, validate, reserve the
+   id, the real `git commit` with both hooks, note, ref, live -> done) over a
+   session of --events events, against the same handoff over a session of
+   one event: the ratio shows the cost does not grow with the session
+   (counters are read from the session ref's tip, no chain is walked).
+   Target: the 10,000-event handoff under 1.5 s.
+
+Between rounds the session is put back (its done ref removed, its live ref
+restored at the same tip), so every round hands off the same events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COMMIT_TARGET = 1.5
+HANDOFF_TARGET_S = 1.5
+SESS = [str(Path(sys.executable).parent / "git-sess")]
+if not Path(SESS[0]).exists():
+    SESS = [sys.executable, "-m", "gitsess.main"]
+
+NARRATIVE = """\
+---
+title: Bench handoff
+workstream: bench
+confidence: M
+---
+## Summary
+A benchmark handoff.
+
+## Resume Prompt
+Run the bench again.
+"""
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_", "GITSESS_"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1",
+               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), TZ="UTC", GIT_EDITOR="false")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def _repo(path: Path, env: dict[str, str], *, hooks: bool) -> Path:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], env=env, check=True)
+    (path / "f.txt").write_text("0\n")
+    _run(["git", "add", "f.txt"], path, env)
+    _run(["git", "commit", "-q", "-m", "init"], path, env)
+    if hooks:
+        _run([*SESS, "install"], path, env)
+    return path
+
+
+def bench_commits(root: Path, env: dict[str, str], rounds: int) -> tuple[float, float]:
+    plain = _repo(root / "plain", env, hooks=False)
+    hooked = _repo(root / "hooked", env, hooks=True)
+    times: dict[Path, list[float]] = {plain: [], hooked: []}
+    for i in range(rounds * 3):
+        order = (plain, hooked) if i % 2 == 0 else (hooked, plain)
+        for repo in order:
+            (repo / "f.txt").write_text(f"{i + 1}\n")
+            _run(["git", "add", "f.txt"], repo, env)
+            times[repo].append(_run(["git", "commit", "-q", "-m", f"change {i}"], repo, env))
+    return statistics.median(times[plain]), statistics.median(times[hooked])
+
+
+def _session(repo: Path, name: str, n: int) -> str:
+    """A live session of n events written by the real telemetry writer; its tip."""
+    from gitsess import telemetry
+    from gitsess.store import Store
+
+    store = Store.discover(str(repo))
+    t0 = int(time.time() * 1000) - n * 1000
+    kinds = [("PreToolUse", telemetry.TOOL_START), ("PostToolUse", telemetry.TOOL_END)]
+    for i in range(n):
+        if i == 0:
+            ev = telemetry.Event(kind=telemetry.SESSION_START, name="SessionStart",
+                                 session_id=name, agent="claude-code", at_ms=t0, model="bench")
+        else:
+            event, kind = kinds[i % 2]
+            tool = ("Bash", "Read", "Edit", "mcp__notion__search")[(i // 2) % 4]
+            ev = telemetry.Event(kind=kind, name=event, session_id=name, agent="claude-code",
+                                 at_ms=t0 + i * 1000, tool=tool, cwd=str(repo))
+        telemetry.record(store, ev, deadline=time.monotonic() + 5)
+    tip = store.ref(telemetry.LIVE + name)
+    assert tip is not None
+    return tip
+
+
+def _restore(repo: Path, env: dict[str, str], name: str, tip: str) -> None:
+    subprocess.run(["git", "update-ref", "-d", f"refs/sess/done/{name}"], cwd=repo, env=env,
+                   check=False, capture_output=True)
+    _run(["git", "update-ref", f"refs/sess/live/{name}", tip], repo, env)
+
+
+def bench_handoffs(root: Path, env: dict[str, str], rounds: int, events: int,
+                   ) -> tuple[float, float, float]:
+    big = _repo(root / "big", env, hooks=True)
+    small = _repo(root / "small", env, hooks=True)
+    old = os.environ.copy()
+    os.environ.update(env)  # the writer reads the operator from this HOME's config
+    try:
+        t = time.perf_counter()
+        big_tip = _session(big, "big", events)
+        build = time.perf_counter() - t
+        small_tip = _session(small, "small", 1)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    notes = root / "narrative.md"
+    notes.write_text(NARRATIVE)
+    cmd = [*SESS, "handoff", "--file", str(notes)]
+    times: dict[Path, list[float]] = {big: [], small: []}
+    for i in range(rounds):
+        for repo, name, tip in ((big, "big", big_tip), (small, "small", small_tip))[:: 1 if i % 2
+                                                                                     else -1]:
+            _restore(repo, env, name, tip)
+            times[repo].append(_run([*cmd, "--session", name], repo, env))
+    return statistics.median(times[small]), statistics.median(times[big]), build
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--events", type=int, default=10000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gitsess-bench-") as tmp:
+        root = Path(tmp)
+        home = root / "home"
+        home.mkdir()
+        (home / ".gitconfig").write_text(
+            "[user]\n\tname = Rosa Tanaka\n\temail = rosa@example.com\n"
+            "[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n")
+        env = _env(home)
+        plain, hooked = bench_commits(root, env, args.rounds)
+        ratio = hooked / plain
+        print(f"ordinary git commit, median of {args.rounds * 3}:")
+        print(f"  without hooks (floor)   {plain * 1000:7.1f} ms")
+        print(f"  with gitsess hooks      {hooked * 1000:7.1f} ms   ratio {ratio:.2f}x  "
+              f"(target <= {COMMIT_TARGET}x: {'ok' if ratio <= COMMIT_TARGET else 'MISSED'})")
+        small, big, build = bench_handoffs(root, env, args.rounds, args.events)
+        print(f"git sess handoff --file, median of {args.rounds}:")
+        print(f"  session of 1 event (floor)       {small * 1000:7.1f} ms")
+        print(f"  session of {args.events:,} events    {big * 1000:7.1f} ms   ratio "
+              f"{big / small:.2f}x   (target < {HANDOFF_TARGET_S} s: "
+              f"{'ok' if big < HANDOFF_TARGET_S else 'MISSED'})")
+        print(f"  (writing the {args.events:,} events through the hook writer took {build:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
