@@ -1,5 +1,5 @@
 #!/bin/sh
-# install.sh [--agent claude] [--local] [REPO]
+# install.sh [--demo] [--agent claude] [--local] [REPO]
 #
 # Installs gitsess from the directory this script lives in into its own
 # virtual environment, ${XDG_DATA_HOME:-~/.local/share}/gitsess/venv, and
@@ -7,7 +7,8 @@
 # PATH; the script says how when it is not). Given REPO, it then runs
 # `git sess install` there (with --agent/--local passed on). Safe to run
 # again: an unchanged source is not reinstalled, the link is kept, and
-# `git sess install` itself changes nothing the second time.
+# `git sess install` itself changes nothing the second time. With --demo it
+# then runs `git sess demo` (a replayed session in a throwaway repository).
 #
 # Environment: GITSESS_PYTHON (default python3, 3.10 or newer),
 # GITSESS_VENV (default above), GITSESS_BIN_DIR (default ~/.local/bin).
@@ -16,7 +17,7 @@ set -eu
 die() { echo "install.sh: error: $*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 src=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +26,7 @@ venv=${GITSESS_VENV:-$data/venv}
 bindir=${GITSESS_BIN_DIR:-$HOME/.local/bin}
 py=${GITSESS_PYTHON:-python3}
 repo=
+demo=
 set --  "$@" --end--
 while [ "$1" != --end-- ]; do
   case $1 in
@@ -32,6 +34,7 @@ while [ "$1" != --end-- ]; do
              set -- "$@" --agent "$2"; shift 2 ;;
     --agent=*) set -- "$@" --agent "${1#--agent=}"; shift ;;
     --local) set -- "$@" --local; shift ;;
+    --demo) demo=1; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) die "unknown option $1 (see install.sh --help)" ;;
     *) [ -z "$repo" ] || die "one repository at a time ($repo, $1)"
@@ -84,4 +87,7 @@ if [ -n "$repo" ]; then
   (cd "$repo" && "$venv/bin/git-sess" install "$@")
 elif [ $# -gt 0 ]; then
   die "--agent/--local apply to a repository: install.sh $* REPO"
+fi
+if [ -n "$demo" ]; then
+  "$venv/bin/git-sess" demo
 fi

@@ -255,13 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return int(ExitCode.USAGE)
     except GitsessError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        for problem in getattr(exc, "problems", []):
-            print(f"  - {problem}", file=sys.stderr)
-        if exc.hint:
-            for line in exc.hint.splitlines():
-                print(f"hint: {line}", file=sys.stderr)
-        return int(exc.exit_code)
+        return exc.report()
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 
 
@@ -25,6 +26,14 @@ class GitsessError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def report(self) -> int:
+        """Print the error in git's voice (`error: …`, `hint: …`); its exit code."""
+        lines = [f"error: {self.message}"]
+        lines += [f"  - {problem}" for problem in getattr(self, "problems", [])]
+        lines += [f"hint: {line}" for line in (self.hint or "").splitlines()]
+        print("\n".join(lines), file=sys.stderr)
+        return int(self.exit_code)
 
 
 class UsageError(GitsessError):

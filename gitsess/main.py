@@ -1,8 +1,8 @@
 """Console entry point `git-sess`.
 
-`git sess hook` runs on every agent tool call, so it is dispatched here
-before click (or anything else not needed) is imported; every other command
-goes through gitsess.cli.
+`git sess hook` runs on every agent tool call and `git sess githook` inside
+git's own hooks, so both are dispatched here before click (or anything else
+not needed) is imported; every other command goes through gitsess.cli.
 """
 
 from __future__ import annotations
@@ -25,9 +25,34 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:  # the console script, not a caller in-process
             _exit_now(code)
         return code
+    if args[:1] == ["githook"] and len(args) >= 2 and not ({"-h", "--help"} & set(args)):
+        return _githook(args[1], args[2:])
     from gitsess.cli import main as cli_main
 
     return cli_main(args)
+
+
+def _githook(name: str, rest: list[str]) -> int:
+    from gitsess.commands import githook
+    from gitsess.errors import GitsessError
+    from gitsess.store import Store
+
+    try:
+        return githook.run(store=Store.discover("."), name=name, args=rest)
+    except GitsessError as exc:
+        return exc.report()
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: one line, unless asked for the traceback
+        import os
+
+        if os.environ.get("GITSESS_DEBUG"):
+            raise
+        print(f"error: gitsess {name} hook: internal error: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        print("hint: rerun with GITSESS_DEBUG=1 for a traceback; --no-verify skips the hook",
+              file=sys.stderr)
+        return 70
 
 
 def _exit_now(code: int) -> None:
