@@ -230,12 +230,11 @@ class Store:
             tree = tree.tree
         if not isinstance(tree, pygit2.Tree):
             raise GitsessError(f"{oid} is not a tree")
-        return {e.name: (e.type_str, str(e.id)) for e in tree}
+        return {str(e.name): (e.type_str, str(e.id)) for e in tree}
 
     def tree_file(self, commit_or_tree: str, path: str) -> bytes | None:
         """A blob's bytes at `path` in a commit's (or a tree's) tree, or None."""
-        obj = self._repo[commit_or_tree]
-        tree = obj.tree if isinstance(obj, pygit2.Commit) else obj
+        tree = self._repo[commit_or_tree].peel(pygit2.Tree)
         try:
             entry = tree[path]
         except KeyError:
@@ -299,7 +298,7 @@ class Store:
         if old is None:
             diff = new_tree.diff_to_tree(swap=True)
         else:
-            diff = self._repo.diff(self._repo[old].peel(pygit2.Tree), new_tree)
+            diff = self._repo[old].peel(pygit2.Tree).diff_to_tree(new_tree)
         st = diff.stats
         return int(st.files_changed), int(st.insertions), int(st.deletions)
 
@@ -476,30 +475,38 @@ class Store:
     def note(self, annotated: str, ref: str = NOTES_REF) -> str | None:
         """The note text on a commit, or None."""
         tip = self.ref(ref)
-        if tip is None:
-            return None
-        blob = self.notes_map(tip).get(annotated)
-        if blob is None:
-            return None
-        return self.read_blob(blob).decode("utf-8", "replace")
+        return None if tip is None else self.note_in(annotated, tip)
 
     def notes_map(self, notes_commit: str) -> dict[str, str]:
         """annotated oid -> note blob oid, for flat and fanned-out notes trees."""
-        out: dict[str, str] = {}
-        commit = self._repo[notes_commit]
-        tree = commit.peel(pygit2.Tree)
-        stack: list[tuple[str, pygit2.Tree]] = [("", tree)]
+        return dict(self._notes_entries([notes_commit]))
+
+    def _notes_entries(self, notes_commits: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """(annotated oid, note blob oid) in notes commits, any fan-out.
+
+        Trees already read are skipped by oid, so a local notes ref and the
+        fetched copy of the remote's, which mostly agree, cost one read.
+        """
+        seen: set[str] = set()
+        stack: list[tuple[str, pygit2.Tree]] = []
+        for oid in notes_commits:
+            try:
+                stack.append(("", self._repo[oid].peel(pygit2.Tree)))
+            except (KeyError, ValueError, pygit2.GitError):
+                continue
         while stack:
-            prefix, t = stack.pop()
-            for e in t:
-                name = prefix + e.name
+            prefix, tree = stack.pop()
+            if str(tree.id) in seen:
+                continue
+            seen.add(str(tree.id))
+            for e in tree:
+                name = prefix + (e.name or "")
                 if e.type_str == "tree":
                     sub = self._repo[e.id]
                     if isinstance(sub, pygit2.Tree):
                         stack.append((name, sub))
                 elif len(name) == 40:
-                    out[name] = str(e.id)
-        return out
+                    yield name, str(e.id)
 
     def write_notes_commit(
         self, notes: Mapping[str, str], parents: list[str], message: str
@@ -625,34 +632,8 @@ class Store:
                 push(str(parent))
 
     def notes_annotated(self, notes_commits: Iterable[str]) -> set[str]:
-        """Every annotated oid in these notes commits (flat or fanned out).
-
-        Trees already read are skipped by oid, so a local notes ref and the
-        fetched copy of the remote's, which mostly agree, cost one read.
-        """
-        out: set[str] = set()
-        seen: set[str] = set()
-        stack: list[tuple[str, pygit2.Tree]] = []
-        for oid in notes_commits:
-            try:
-                tree = self._repo[oid].peel(pygit2.Tree)
-            except (KeyError, ValueError, pygit2.GitError):
-                continue
-            stack.append(("", tree))
-        while stack:
-            prefix, tree = stack.pop()
-            if str(tree.id) in seen:
-                continue
-            seen.add(str(tree.id))
-            for e in tree:
-                name = prefix + (e.name or "")
-                if e.type_str == "tree":
-                    sub = self._repo[e.id]
-                    if isinstance(sub, pygit2.Tree):
-                        stack.append((name, sub))
-                elif len(name) == 40:
-                    out.add(name)
-        return out
+        """Every annotated oid in these notes commits (flat or fanned out)."""
+        return {name for name, _blob in self._notes_entries(notes_commits)}
 
     def note_in(self, annotated: str, notes_commit: str) -> str | None:
         """One note's text from a notes commit, by path (any fan-out), or None."""
