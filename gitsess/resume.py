@@ -408,7 +408,10 @@ def agent_context(store: Store, *, deadline: float) -> str:
         # at the deadline, and a context cut mid-write is worse than none.
         if deadline - time.monotonic() < 0.15:
             return ""
-        doc = view(store, deadline=deadline - 0.1)
+        # No config write from inside an agent hook: parallel hooks would
+        # fight over .git/config.lock and could make the user's git fail.
+        me = current_operator(store, cache=False).id
+        doc = view(store, operator=me, deadline=deadline - 0.1)
         if time.monotonic() >= deadline - 0.05:
             return ""
         return agent_text(doc)
