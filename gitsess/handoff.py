@@ -22,7 +22,7 @@ import contextlib
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gitsess import gitstats, ids, policy, telemetry, trailers
@@ -41,64 +41,7 @@ EDITABLE = ("title", "workstream", "phase", "confidence", "handoff_write_min", "
 CONFIDENCE = ("H", "M", "L")
 DEFAULT_CONFIDENCE = "M"
 SUBJECT_RE = re.compile(r"^handoff\((?P<ws>[^()\s]+)\):[ \t]*(?P<title>.*)$")
-_TEMPLATE_COMMENT = re.compile(r"<!--\s*gitsess:.*?-->\n?", re.S)
 _WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
-
-
-# -- narrative --------------------------------------------------------------
-
-
-@dataclass
-class Narrative:
-    """What a person (or an agent) wrote: editable front matter + sections."""
-
-    front: dict[str, Any] = field(default_factory=dict)
-    sections: dict[str, str] = field(default_factory=dict)
-
-
-def parse_narrative(text: str, *, source: str = "narrative") -> Narrative:
-    """A narrative file: optional YAML front matter, then `## <Section>` blocks.
-
-    Computed keys in the front matter (a draft offered back carries them)
-    are ignored; template guidance comments (`<!-- gitsess: ... -->`) dropped.
-    """
-    text = _TEMPLATE_COMMENT.sub("", text.replace("\r\n", "\n"))
-    try:
-        front, body, _ = split_front_matter(text)
-    except ValidationError as exc:
-        raise ValidationError(f"{source}: {exc.message}", exc.problems,
-                              hint="fix the front matter between the --- lines and retry") from exc
-    kept = {k: front[k] for k in EDITABLE if k in front}
-    for key in ("title", "phase", "workstream"):  # `phase: 2` means "2"
-        if isinstance(kept.get(key), (int, float)) and not isinstance(kept.get(key), bool):
-            kept[key] = str(kept[key])
-    if "id" in front:
-        kept["_draft_id"] = front["id"]
-    return Narrative(kept, parse_sections(body))
-
-
-def template(*, title: str | None, workstream: str, phase: str | None,
-             summary_hint: str) -> str:
-    """The $EDITOR template: front matter to fill, one heading per section."""
-    guidance = {
-        "Summary": "what happened, in two or three sentences",
-        "What I Did": "the changes, as a list",
-        "Decisions Made": "choices and why; what you ruled out",
-        "For Future Me": "traps, context, where things are",
-        "Learnings": "what surprised you",
-        "Open Questions": "what is undecided or unknown",
-        "Resume Prompt": "the first message for the next session: where to start, what to run",
-    }
-    from gitsess.record import dump_yaml
-
-    front = dump_yaml({"title": title or "", "workstream": workstream, "phase": phase,
-                       "confidence": DEFAULT_CONFIDENCE})
-    parts = [f"---\n{front}---\n",
-             f"<!-- gitsess: {summary_hint}. Lines like this one are dropped;"
-             " an empty file aborts. confidence: H, M or L. -->\n"]
-    for name in SECTIONS:
-        parts.append(f"## {name}\n<!-- gitsess: {guidance[name]} -->\n\n")
-    return "\n".join(parts)
 
 
 # -- sessions and telemetry ---------------------------------------------------

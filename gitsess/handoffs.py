@@ -13,18 +13,22 @@ What others call:
 - `complete(store, commit, deadline=...)`: everything post-commit does,
   idempotently (the note, the ref, live -> done, transcripts); `git sess
   handoff --repair` is this.
+
+and, for `git sess handoff` and commit-msg, `make_commit` (the real `git
+commit`) and `id_problems` (an id must be new).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitsess import handoff, ids, policy, record, telemetry, trailers
+from gitsess import changelog, handoff, ids, policy, record, telemetry, trailers
 from gitsess.errors import GitsessError, RefError, ValidationError
 from gitsess.ids import HANDOFF_PREFIX, handoff_ref
 from gitsess.store import Store
@@ -41,6 +45,7 @@ __all__ = [
     "store_record",
 ]
 
+MESSAGE_FILE = "SESS_HANDOFF_MSG"
 MERGE_MESSAGE = "gitsess: a later chain of this session, taken in by a handoff\n"
 
 
@@ -292,3 +297,86 @@ def front_summary(front: dict[str, Any]) -> str:
     g = front.get("git") or {}
     return (f"{len(front.get('sessions') or [])} session(s), {t.get('tool_calls', 0)} tool calls,"
             f" {t.get('failures', 0)} failures, {g.get('commits', 0)} commit(s)")
+
+
+# -- making the commit, and the checks only commit-msg can make ------------------
+
+
+def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
+                retry_hint: str) -> str:
+    """`git commit` of the handoff: empty, or the CHANGELOG entry alone.
+
+    --only (with --allow-empty and no path: an empty commit) leaves whatever
+    the user has staged out of the handoff; --cleanup=whitespace keeps the
+    `## Section` headings whatever commit.cleanup says.
+    """
+    msg_path = os.path.join(store.git_dir, MESSAGE_FILE)
+    with open(msg_path, "w", encoding="utf-8") as fh:
+        fh.write(handoff.message(rec))
+    try:
+        with changelog.entry(store, rec, enabled=with_changelog) as paths:
+            args = ["commit", "--only", "--allow-empty", "--cleanup=whitespace", "--no-edit",
+                    "-F", msg_path, "--", *paths]
+            proc = store.run_git(args, check=False)
+            if proc.returncode != 0:
+                out = (proc.stderr + proc.stdout).decode("utf-8", "replace")
+                raise ValidationError(
+                    f"handoff {rec.id} refused by git commit (exit {proc.returncode})",
+                    _hook_problems(out),
+                    hint=retry_hint,
+                )
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(msg_path)
+    head = store.head().oid
+    assert head is not None
+    return head
+
+
+def _hook_problems(output: str) -> list[str]:
+    """git commit's output as problems: our commit-msg's items unwrapped,
+    its header and hints dropped, anything else (another hook, git) kept."""
+    out = []
+    for line in output.splitlines():
+        if line.startswith("  - "):
+            out.append(line[4:])
+        elif line.strip() and not line.startswith(("hint: ", "error: handoff ")):
+            out.append(line.strip())
+    return out[-30:]
+
+
+def id_problems(store: Store, front: dict[str, Any]) -> list[str]:
+    """The id must be new: not another commit's handoff, not reserved elsewhere."""
+    hid = str(front.get("id") or "")
+    if ids.split_id(hid) is None:
+        return []
+    if rebasing(store):
+        return []  # a rebased copy replaces its original (post-rewrite moves the ref)
+    found = ids.find(store, hid)
+    if found is not None and (found.commit != store.head().oid or not _amending()):
+        return [f"{trailers.SESS_ID}: {hid} is already the id of handoff commit "
+                f"{found.commit[:12]} ({found.ref}); each handoff needs its own id"]
+    if ids.reserved_elsewhere(store, hid):
+        return [f"{trailers.SESS_ID}: {hid} is being committed by another worktree or process"]
+    return []
+
+
+def _amending() -> bool:
+    """Whether the `git commit` running this hook amends HEAD.
+
+    git tells its hooks nothing about --amend; on Linux the parent's argv
+    says it. Elsewhere a commit reusing the id of the handoff at HEAD is
+    taken to be its amendment (post-commit and the pre-push guard still
+    catch a copy on top).
+    """
+    try:
+        with open(f"/proc/{os.getppid()}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+    except OSError:
+        return True
+    return any(a == b"--amend" for a in argv)
+
+
+def rebasing(store: Store) -> bool:
+    return any(os.path.exists(os.path.join(store.git_dir, d))
+               for d in ("rebase-merge", "rebase-apply"))

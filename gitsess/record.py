@@ -123,20 +123,35 @@ def render(rec: Record) -> str:
     return f"---\n{dump_yaml(rec.front)}---\n\n{render_body(rec.sections)}"
 
 
+# What a field's pattern means, for people (schemas/handoff.json).
+PATTERN_MEANING = {
+    "id": "must look like RT-261126-01 (<operator>-YYMMDD-NN)",
+    "operator": "must be letters, digits, '_' or '-' (e.g. RT)",
+    "workstream": "must be letters, digits, '.', '_', '/' or '-', no spaces or parentheses",
+    "title": "must be one line, not blank (--title or `title:` in the front matter)",
+    "phase": "must be one line",
+    "commit": "must be a full 40-hex commit id",
+}
+
+
 def schema_problems(front: dict[str, Any]) -> list[str]:
-    """Every schema violation of a front matter, one line each, by field path."""
+    """Every schema violation of a front matter by field path, one line per field."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema("handoff"))
-    problems = []
+    problems: dict[str, str] = {}
     for err in sorted(validator.iter_errors(front), key=lambda e: list(map(str, e.path))):
         path = ".".join(str(p) for p in err.absolute_path)
         if err.validator == "required":
             missing = err.message.split("'")[1] if "'" in err.message else err.message
-            problems.append(f"{path + '.' if path else ''}{missing}: is required")
+            problems.setdefault(f"{path + '.' if path else ''}{missing}", "is required")
+        elif err.validator in ("pattern", "minLength") and path in PATTERN_MEANING:
+            problems.setdefault(path, f"{err.instance!r} {PATTERN_MEANING[path]}")
+        elif path.endswith(("_at", "range")) and err.validator in ("pattern", "oneOf"):
+            problems.setdefault(path, f"{err.instance!r} is not an RFC 3339 time or null")
         else:
-            problems.append(f"{path or '(record)'}: {err.message}")
-    return problems
+            problems.setdefault(path or "(record)", err.message)
+    return [f"{path}: {what}" for path, what in problems.items()]
 
 
 def validate(rec: Record, *, quick: bool = False, required: tuple[str, ...] = ()) -> list[str]:

@@ -135,7 +135,7 @@ def test_broken_front_matter_names_the_line(repo: Repo, tmp_path: Path) -> None:
 def test_missing_title_is_required(repo: Repo, tmp_path: Path) -> None:
     text = NARRATIVE.replace("title: Wire the billing export\n", "")
     proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
-    assert proc.returncode == 1 and "title: is required" in proc.stderr
+    assert proc.returncode == 1 and "title: '' must be one line, not blank" in proc.stderr
     ok = repo.sess("handoff", "--file", narrative(tmp_path, text), "--title", "From the flag")
     assert ok.returncode == 0, ok.stderr
     assert repo.git("log", "-1", "--format=%s").stdout.strip() == (
@@ -467,3 +467,44 @@ def test_hand_written_handoff_in_a_linked_worktree(repo: Repo, tmp_path: Path) -
     f = front(note(other) or "")
     assert f["id"] == "RT-261126-04" and f["branch"] == "wt"
     assert repo.refs("refs/sess/h/")["refs/sess/h/RT/RT-261126-04"] == head(other)
+
+
+def test_transcripts_archived_redacted_by_the_handoff(repo: Repo, tmp_path: Path) -> None:
+    import os
+    import subprocess as sp
+
+    from tests.helpers import AWS_SECRET
+
+    install(repo)
+    policy(repo, "version: 1\ntranscripts: local\n")
+    events(repo, "s1")
+    folder = Path(os.environ["HOME"]) / ".claude" / "projects" / "-work-project"
+    folder.mkdir(parents=True)
+    (folder / "s1.jsonl").write_text(
+        '{"type": "user", "message": {"content": "AWS_SECRET_ACCESS_KEY=' + AWS_SECRET + '"}}\n')
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    hid = result_json(proc.stdout)["id"]
+    assert f"refs/sess/local/transcripts/{hid}/s1" in repo.refs()
+    objects = sp.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo.path,
+                     capture_output=True, check=True).stdout
+    assert AWS_SECRET.encode() not in objects
+
+
+def test_undeclared_workstream_warns(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    policy(repo, "version: 1\nworkstreams:\n  infra: {owner: PK}\n")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "workstream 'billing' is not declared" in proc.stderr and "infra" in proc.stderr
+
+
+def test_broken_policy_refuses_with_its_line(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    policy(repo, "version: 1\ninvariants:\n  - name: x\n    counter: tool_calls\n    op: '=<'\n"
+                 "    value: 1\n")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 1 and "line 5: invariants[0].op" in proc.stderr
+    hand = _hand_commit(repo, "handoff(core): x\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-01\nSess-Operator: RT\nSess-Workstream: core\n")
+    assert hand.returncode != 0 and "line 5: invariants[0].op" in hand.stderr
