@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import NOTES_REF, Store
 
-PUSHED = ("live", "done", "h")
+# Namespaces that travel; refs/sess/local/ and refs/sess/pending/ never leave.
+PUSHED = ("live", "done", "h", "transcripts")
 RECORD_SEPARATOR = "\n<!-- gitsess: next record -->\n"
 ZERO = "0" * 40
 # Set in the environment of every git gitsess starts to push: a pre-push

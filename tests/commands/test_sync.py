@@ -138,11 +138,14 @@ def test_local_only_refs_never_leave(repo: Repo, tmp_path: Path) -> None:
     repo.git("remote", "add", "origin", str(remote))
     repo.sess("install", check=True)
     head = repo.git("rev-parse", "HEAD").stdout.strip()
-    for ref in ("refs/sess/local/transcripts/x", "refs/sess/pending/s1/1", "refs/sess/live/s1"):
+    for ref in ("refs/sess/local/transcripts/x", "refs/sess/pending/s1/1", "refs/sess/live/s1",
+                "refs/sess/transcripts/RT-261126-01/s1"):
         repo.git("update-ref", ref, head)
     repo.sess("sync", check=True)
     got = remote_refs(remote)
     assert "refs/sess/live/s1" in got
+    # transcripts: push puts them under refs/sess/transcripts/, which travels
+    assert "refs/sess/transcripts/RT-261126-01/s1" in got
     assert not [r for r in got if r.startswith(("refs/sess/local/", "refs/sess/pending/",
                                                 "refs/sess/remotes/"))]
 
