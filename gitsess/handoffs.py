@@ -364,17 +364,27 @@ def id_problems(store: Store, front: dict[str, Any]) -> list[str]:
 def _amending() -> bool:
     """Whether the `git commit` running this hook amends HEAD.
 
-    git tells its hooks nothing about --amend; on Linux the parent's argv
-    says it. Elsewhere a commit reusing the id of the handoff at HEAD is
+    git tells its hooks nothing about --amend; on Linux the argv of the git
+    above us says it (looked for up to a few parents: a hook manager may sit
+    in between). Elsewhere a commit reusing the id of the handoff at HEAD is
     taken to be its amendment (post-commit and the pre-push guard still
     catch a copy on top).
     """
-    try:
-        with open(f"/proc/{os.getppid()}/cmdline", "rb") as fh:
-            argv = fh.read().split(b"\0")
-    except OSError:
-        return True
-    return any(a == b"--amend" for a in argv)
+    pid = os.getppid()
+    for _ in range(4):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                parent = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return True
+        if argv and os.path.basename(argv[0]) in (b"git", b"git.exe") and b"commit" in argv:
+            return b"--amend" in argv
+        if parent <= 1:
+            break
+        pid = parent
+    return True
 
 
 def rebasing(store: Store) -> bool:

@@ -78,6 +78,8 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
     kept = handoff.read_draft(store)
     told, write_min = narrative.read(store, file=file, quick=quick, use_draft=use_draft,
                                      kept=kept, stdin=stdin, title=title)
+    if kept is not None and (file is not None or quick) and not use_draft:
+        _rotate_draft(store)  # a new narrative replaces the draft; keep the old one aside
     flags = {"title": title, "workstream": workstream, "phase": phase,
              "confidence": confidence.upper() if confidence else None}
     rec, warnings = _compose(store, pol, told, kept, flags, session_ids, quick=quick,
@@ -223,6 +225,7 @@ def _draft_if_any(store: Store) -> str | None:
 
 
 def _rotate_draft(store: Store) -> None:
+    """Set the draft aside as SESS_HANDOFF~ (one level, as an editor's backup)."""
     path = handoff.draft_path(store)
     with contextlib.suppress(FileNotFoundError):
         os.replace(path, path + "~")

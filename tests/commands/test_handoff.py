@@ -508,3 +508,14 @@ def test_broken_policy_refuses_with_its_line(repo: Repo, tmp_path: Path) -> None
     hand = _hand_commit(repo, "handoff(core): x\n\n" + GOOD_BODY +
                         "Sess-Id: RT-261126-01\nSess-Operator: RT\nSess-Workstream: core\n")
     assert hand.returncode != 0 and "line 5: invariants[0].op" in hand.stderr
+
+
+def test_a_new_narrative_sets_the_old_draft_aside(repo: Repo, tmp_path: Path) -> None:
+    text = NARRATIVE.split("## Resume Prompt")[0]
+    assert repo.sess("handoff", "--file", narrative(tmp_path, text)).returncode == 1
+    first = draft(repo).read_text()
+    other = text.replace("Exported invoices as CSV.", "Second attempt.")
+    assert repo.sess("handoff", "--file", narrative(tmp_path, other)).returncode == 1
+    assert "Second attempt." in draft(repo).read_text()
+    aside = draft(repo).with_name("SESS_HANDOFF~").read_text()
+    assert aside == first and front(aside)["id"] == front(draft(repo).read_text())["id"]
