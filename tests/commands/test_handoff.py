@@ -519,3 +519,17 @@ def test_a_new_narrative_sets_the_old_draft_aside(repo: Repo, tmp_path: Path) ->
     assert "Second attempt." in draft(repo).read_text()
     aside = draft(repo).with_name("SESS_HANDOFF~").read_text()
     assert aside == first and front(aside)["id"] == front(draft(repo).read_text())["id"]
+
+
+def test_policy_required_sections(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    policy(repo, "version: 1\nrequired_sections: [Learnings, Risks]\n")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 1
+    assert "sections.Risks: section is missing or empty" in proc.stderr
+    assert "sections.Learnings" not in proc.stderr
+    with_risks = NARRATIVE + "\n## Risks\nThe export may time out.\n"
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, with_risks))
+    assert proc.returncode == 0, proc.stderr
+    assert "## Risks\n\nThe export may time out." in repo.git("log", "-1", "--format=%b").stdout
+    assert repo.sess("handoff", "--quick", "--title", "q").returncode == 0
