@@ -159,13 +159,14 @@ def main() -> int:
         plain, hooked = bench_commits(root, env, args.rounds)
         ratio = hooked / plain
         print(f"ordinary git commit, median of {args.rounds * 3}:")
-        print(f"  without hooks (floor)   {plain * 1000:7.1f} ms")
-        print(f"  with gitsess hooks      {hooked * 1000:7.1f} ms   ratio {ratio:.2f}x  "
+        print(f"  {'without hooks (floor)':<32}{plain * 1000:7.1f} ms")
+        print(f"  {'with gitsess hooks':<32}{hooked * 1000:7.1f} ms   ratio {ratio:.2f}x  "
               f"(target <= {COMMIT_TARGET}x: {'ok' if ratio <= COMMIT_TARGET else 'MISSED'})")
         small, big, build = bench_handoffs(root, env, args.rounds, args.events)
         print(f"git sess handoff --file, median of {args.rounds}:")
-        print(f"  session of 1 event (floor)       {small * 1000:7.1f} ms")
-        print(f"  session of {args.events:,} events    {big * 1000:7.1f} ms   ratio "
+        label = f"session of {args.events:,} events"
+        print(f"  {'session of 1 event (floor)':<32}{small * 1000:7.1f} ms")
+        print(f"  {label:<32}{big * 1000:7.1f} ms   ratio "
               f"{big / small:.2f}x   (target < {HANDOFF_TARGET_S} s: "
               f"{'ok' if big < HANDOFF_TARGET_S else 'MISSED'})")
         print(f"  (writing the {args.events:,} events through the hook writer took {build:.1f} s)")
