@@ -162,7 +162,7 @@ def record_for(store: Store, commit_oid: str, pol: policy.Policy) -> tuple[recor
         raise GitsessError(f"commit {commit_oid[:12]} is not a handoff (no Sess-Id trailer)")
     note = store.note(commit_oid)
     if note is not None:
-        rec = record.parse(note)
+        rec = record.parse(note, id=hid)
         if rec.front.get("id") == hid:
             return rec, "note"
     draft = handoff.read_draft(store)
@@ -263,7 +263,7 @@ def check_commit(store: Store, commit_oid: str, pol: policy.Policy | None = None
         out += [f"{short}: {p}" for p in errors if p not in fm.problems]
         return _dedupe(out)
     try:
-        rec = record.parse(note)
+        rec = record.parse(note, id=hid or None)
     except ValidationError as exc:
         return [*out, f"{short}: note: {exc.message}"]
     if hid and rec.front.get("id") != hid:

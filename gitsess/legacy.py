@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from gitsess import gitstats
 from gitsess.errors import ValidationError
 from gitsess.record import ID_RE, RECORD_VERSION, Record, parse_sections
 from gitsess.timefmt import iso
@@ -108,16 +109,7 @@ def to_record(
         "commit": legacy.get("commit"),
         "started_at": started,
         "ended_at": ended,
-        "git": {
-            "commits": 0,
-            "files_changed": 0,
-            "insertions": 0,
-            "deletions": 0,
-            "first_commit_at": None,
-            "last_commit_at": None,
-            "range": None,
-            **_mapping(legacy.get("git")),
-        },
+        "git": {**gitstats.empty(), **_mapping(legacy.get("git"))},
         "sessions": legacy.get("sessions") or [],
         "telemetry": {
             "events": 0,

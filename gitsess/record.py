@@ -101,9 +101,38 @@ def parse_sections(body: str) -> dict[str, str]:
     return sections
 
 
-def parse(text: str) -> Record:
+# Two records can sit on one commit when a sync merges notes by union
+# (gitsess.sync): they are kept in one note, separated by this line.
+RECORD_SEPARATOR = "\n<!-- gitsess: next record -->\n"
+
+
+def split_records(text: str) -> list[str]:
+    """The record texts in one note (usually one)."""
+    return [part.strip("\n") + "\n" for part in text.split(RECORD_SEPARATOR) if part.strip()]
+
+
+def join_records(records: list[str]) -> str:
+    return RECORD_SEPARATOR.join(r.strip("\n") + "\n" for r in records)
+
+
+def _parse_one(text: str) -> Record:
     front, body, _ = split_front_matter(text)
     return Record(front, parse_sections(body))
+
+
+def parse(text: str, *, id: str | None = None) -> Record:
+    """The record in a note: the one whose id is `id` when given and present,
+    else the first (a note may hold several, see RECORD_SEPARATOR)."""
+    parts = split_records(text) or [text]
+    if id is not None and len(parts) > 1:
+        for part in parts:
+            try:
+                rec = _parse_one(part)
+            except ValidationError:
+                continue
+            if rec.id == id:
+                return rec
+    return _parse_one(parts[0])
 
 
 def render_body(sections: dict[str, str]) -> str:

@@ -60,6 +60,9 @@ def read_record(store: Store, index: Index, h: Handoff, *, front: bool = True) -
     text = handoff_index.record_text(store, index, h)
     if text is None:
         return _Record({}, record.parse_sections(handoff_index.message_body(store, h)))
+    # A note can hold two records (a union merge at sync): take this handoff's.
+    parts = record.split_records(text) or [text]
+    text = next((p for p in parts if f"\nid: {h.id}\n" in "\n" + p), parts[0])
     if front:
         try:
             rec = record.parse(text)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gitsess import sync
+from gitsess import record, sync
 from gitsess.store import CommitInfo, Store
 
 H_PREFIX = "refs/sess/h/"
@@ -109,7 +109,7 @@ def find_record(store: Store, hid: str) -> tuple[str, str] | None:
 
 
 def _record_in(note: str | None, hid: str) -> str | None:
-    for part in sync.split_records(note or ""):
+    for part in record.split_records(note or ""):
         if hid in record_ids(part):
             return part
     return None

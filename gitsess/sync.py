@@ -10,7 +10,7 @@ fast-forward push is all it needs. The notes ref is shared: a rejected push
 of it is answered by fetch, a union merge into `refs/notes/sess` (CAS, a
 merge commit whose parents are both sides, so both sides stay fast-forwards)
 and a retry. When both sides annotate one commit with different notes, both
-records are kept in one note, separated by RECORD_SEPARATOR.
+records are kept in one note, separated by record.RECORD_SEPARATOR.
 
 After a handoff the local `refs/sess/live/<s>` has become `refs/sess/done/<s>`;
 the remote's copy of the live ref is deleted with a lease
@@ -24,12 +24,12 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from gitsess import record
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import NOTES_REF, Store
 
 # Namespaces that travel; refs/sess/local/ and refs/sess/pending/ never leave.
 PUSHED = ("live", "done", "h", "transcripts")
-RECORD_SEPARATOR = "\n<!-- gitsess: next record -->\n"
 ZERO = "0" * 40
 # Set in the environment of every git gitsess starts to push: a pre-push
 # shim that sees it runs nothing of gitsess's (the pushes also use --no-verify).
@@ -65,20 +65,12 @@ def fetch_refspecs(remote: str) -> list[str]:
 # -- notes: union merge ---------------------------------------------------
 
 
-def split_records(text: str) -> list[str]:
-    return [part.strip("\n") + "\n" for part in text.split(RECORD_SEPARATOR) if part.strip()]
-
-
-def join_records(records: list[str]) -> str:
-    return RECORD_SEPARATOR.join(r.strip("\n") + "\n" for r in records)
-
-
 def merge_note_texts(a: str, b: str) -> str:
     """Both records, once each, in an order that does not depend on who merges."""
     seen: dict[str, str] = {}
-    for rec in split_records(a) + split_records(b):
+    for rec in record.split_records(a) + record.split_records(b):
         seen.setdefault(rec.strip(), rec)
-    return join_records(sorted(seen.values()))
+    return record.join_records(sorted(seen.values()))
 
 
 def is_ancestor(store: Store, a: str, b: str) -> bool:

@@ -80,3 +80,19 @@ def test_front_matter_errors_name_the_line() -> None:
     with pytest.raises(ValidationError, match="mapping"):
         record.split_front_matter("---\n- a\n---\n")
     assert record.split_front_matter("no front matter") == ({}, "no front matter", 1)
+
+
+def test_a_note_with_two_records_yields_each_by_id() -> None:
+    """A union merge at sync can leave two records on one commit; neither
+    may leak into the other's sections."""
+    a = record.Record({"id": "AA-261126-01"}, {"Summary": "first", "Resume Prompt": "go on A"})
+    b = record.Record({"id": "BB-261126-01"}, {"Summary": "second", "Resume Prompt": "go on B"})
+    text = record.join_records([record.render(a), record.render(b)])
+    assert [record.parse(t).id for t in record.split_records(text)] == ["AA-261126-01",
+                                                                         "BB-261126-01"]
+    first = record.parse(text)
+    assert first.id == "AA-261126-01" and first.sections["Resume Prompt"] == "go on A"
+    second = record.parse(text, id="BB-261126-01")
+    assert second.sections == {**{s: "" for s in record.SECTIONS},
+                               "Summary": "second", "Resume Prompt": "go on B"}
+    assert record.parse(text, id="CC-261126-01").id == "AA-261126-01"

@@ -54,11 +54,12 @@ def _note(store: Store, oid: str) -> str | None:
 
 def load(store: Store, oid: str) -> tuple[Record, str, str]:
     """(record, source, text): source is 'note' or 'message'."""
+    message = store.commit(oid).message
+    hid = trailers.first(trailers.parse_trailers(message), trailers.SESS_ID)
     text = _note(store, oid)
     if text is not None:
-        return parse(text), "note", text
-    message = store.commit(oid).message
-    if trailers.first(trailers.parse_trailers(message), trailers.SESS_ID) is None:
+        return parse(text, id=hid), "note", text
+    if hid is None:
         raise UsageError(f"commit {oid[:12]} is not a handoff (no Sess-Id trailer, no note)")
     fm = handoff.from_message(message)
     front = {"v": 1, **fm.front, "commit": oid,

@@ -7,7 +7,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gitsess import sync
+from gitsess import record, sync
 from tests.commands.test_guard import HAVE_HANDOFF
 from tests.helpers import Repo, fsck, git, payload
 from tests.sesshelpers import bare, git_daemon, handoff_commit, handoff_id, remote_refs
@@ -104,7 +104,7 @@ def test_merge_note_texts_is_a_union_in_a_fixed_order() -> None:
     both = sync.merge_note_texts(x, y)
     assert both == sync.merge_note_texts(y, x)
     assert sync.merge_note_texts(both, y) == both
-    assert sync.split_records(both) == sorted([x, y])
+    assert record.split_records(both) == sorted([x, y])
 
 
 def test_handed_off_live_ref_is_deleted_remotely_with_a_lease(repo: Repo, tmp_path: Path) -> None:
