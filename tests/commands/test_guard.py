@@ -3,10 +3,7 @@ fail their checks; send session refs and notes along, never forced."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-
-import pytest
 
 from tests.helpers import Repo, git, payload
 from tests.sesshelpers import (
@@ -22,8 +19,6 @@ from tests.sesshelpers import (
 
 # `git sess handoff` (the handoff issue) makes the handoff commits where it exists;
 # until then the tests make them by hand, per ARCHITECTURE.md.
-HAVE_HANDOFF = importlib.util.find_spec("gitsess.commands.handoff") is not None
-needs_handoff = pytest.mark.skipif(not HAVE_HANDOFF, reason="git sess handoff is not there yet")
 
 
 def _setup(repo: Repo, tmp_path: Path) -> Path:
@@ -181,7 +176,6 @@ def test_dry_run_checks_but_sends_nothing(repo: Repo, tmp_path: Path) -> None:
     assert remote_refs(remote) == before
 
 
-@needs_handoff
 def test_real_handoffs_push_clean_then_a_tightened_policy_refuses(repo: Repo, tmp_path: Path) -> None:
     remote = _setup(repo, tmp_path)
     _session(repo, "s1")

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gitsess import record, sync
-from tests.commands.test_guard import HAVE_HANDOFF
 from tests.helpers import Repo, fsck, git, payload
 from tests.sesshelpers import bare, git_daemon, handoff_commit, handoff_id, remote_refs
 
@@ -151,12 +150,9 @@ def test_local_only_refs_never_leave(repo: Repo, tmp_path: Path) -> None:
 
 
 def _handoff(r: Repo, i: int, op: str) -> None:
-    """One handoff: `git sess handoff` where it exists, else made by hand per ARCHITECTURE.md."""
-    if HAVE_HANDOFF:
-        proc = r.sess("handoff", "--quick", "--title", f"{op} step {i}", "--workstream", f"ws-{op}")
-        assert proc.returncode == 0, proc.stderr
-    else:
-        handoff_commit(r, handoff_id(i, op), op=op, ws=f"ws-{op}")
+    """One handoff, the way a user makes it."""
+    proc = r.sess("handoff", "--quick", "--title", f"{op} step {i}", "--workstream", f"ws-{op}")
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_concurrent_sync_two_clones_twenty_handoffs_each(tmp_path: Path) -> None:
