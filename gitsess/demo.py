@@ -83,6 +83,31 @@ def script() -> list[Step]:
     return steps
 
 
+POLICY = """\
+version: 1
+invariants:
+  - name: no-notion-writes
+    counter: mcp:notion_offplan
+    op: "=="
+    value: 0
+    severity: error
+  - name: few-failed-tool-calls
+    counter: failures
+    op: "<="
+    value: 3
+    severity: warn
+"""
+
+# The strict policy the demo tries first: it refuses the handoff, to show
+# what a violated invariant looks like.
+STRICT_POLICY = POLICY + """\
+  - name: no-linear-writes
+    counter: mcp:linear
+    op: "=="
+    value: 0
+    severity: error
+"""
+
 NARRATIVE = """\
 ---
 title: Rate-limit the export endpoint

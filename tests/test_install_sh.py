@@ -38,10 +38,13 @@ def test_install_sh_fresh_then_again(repo: Repo) -> None:
 
     before = snapshot(repo.path / ".git" / "hooks")
     settings = (repo.path / ".claude" / "settings.json").read_bytes()
-    second = _run(str(repo.path), "--agent", "claude",
+    # The README's first command: install (already done: up to date) and the demo.
+    second = _run(str(repo.path), "--agent", "claude", "--demo",
                   path=f"{home}/.local/bin:{os.environ.get('PATH', '')}")
     assert second.returncode == 0, second.stdout + second.stderr
     assert "up to date" in second.stdout and "not on your PATH" not in second.stdout
+    assert "35 hook events sent through `git-sess hook`" in second.stdout
+    assert "Resume prompt:" in second.stdout and "refs/sess/h/RT/RT-" in second.stdout
     assert snapshot(repo.path / ".git" / "hooks") == before
     assert (repo.path / ".claude" / "settings.json").read_bytes() == settings
 

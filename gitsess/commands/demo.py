@@ -100,9 +100,47 @@ def run(*, keep: bool = False, directory: str | None = None) -> int:
         from gitsess.commands import status
 
         status.run(store=Store.discover(repo))
-        _banner(f"the session's timeline: git log refs/sess/live/{demo.SESSION_ID} (newest 5)")
-        log = store.run_git(["log", "-5", "--format=%h %s", f"refs/sess/live/{demo.SESSION_ID}"])
+        _banner(f"the session's timeline: git log refs/sess/live/{demo.SESSION_ID} (newest 3)")
+        log = store.run_git(["log", "-3", "--format=%h %s", f"refs/sess/live/{demo.SESSION_ID}"])
         sys.stdout.write(log.stdout.decode())
+
+        narrative = os.path.join(where, "handoff.md")
+        with open(narrative, "w", encoding="utf-8") as fh:
+            fh.write(demo.NARRATIVE)
+        _write(repo, ".gitsess.yaml", demo.STRICT_POLICY)
+        _banner("git sess handoff --file handoff.md   (policy: no calls to the linear MCP server)")
+        refused = _sess(repo, ["handoff", "--file", narrative])
+        _show(refused)
+        print(f"(exit status {refused.returncode}: nothing committed, the draft is kept)")
+
+        _write(repo, ".gitsess.yaml", demo.POLICY)
+        store.run_git(["add", ".gitsess.yaml"])
+        store.run_git(["commit", "-q", "-m", "Add the gitsess policy"])
+        _banner("git sess handoff --file handoff.md   (the policy allows linear now)")
+        done = _sess(repo, ["handoff", "--file", narrative])
+        _show(done)
+        if done.returncode != 0:
+            return done.returncode
+        _banner("git log -1 --notes=sess --format='%s%n%N' | head -24   (the stored record)")
+        shown = store.run_git(["log", "-1", "--notes=sess", "--format=%s%n%N"]).stdout.decode()
+        print("\n".join(shown.splitlines()[:24]))
+        print("...")
+        _banner("git sess resume   (what the next session, or a teammate, sees)")
+        _show(_sess(repo, ["resume"]))
+        _banner("git for-each-ref refs/sess refs/notes")
+        sys.stdout.write(store.run_git(["for-each-ref", "--format=%(refname)", "refs/sess",
+                                        "refs/notes"]).stdout.decode())
         if keep or directory:
             print(f"\nthe demo repository is kept at {repo}")
     return 0
+
+
+def _write(repo: str, name: str, text: str) -> None:
+    with open(os.path.join(repo, name), "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _show(proc: subprocess.CompletedProcess[bytes]) -> None:
+    sys.stdout.write(proc.stdout.decode(errors="replace"))
+    sys.stdout.write(proc.stderr.decode(errors="replace"))
+    sys.stdout.flush()
