@@ -95,34 +95,48 @@ def retire_session(store: Store, sid: str, recorded_tip: str | None, *, deadline
     """
     name = telemetry.safe_session_name(sid)
     live_ref, done_ref = telemetry.LIVE + name, telemetry.DONE + name
-    settle = getattr(telemetry, "settle", None)
     while True:
-        if settle is not None and store.ref(live_ref) is not None:
+        if store.ref(live_ref) is not None:
             with contextlib.suppress(RefError):
-                settle(store, live_ref, deadline)
-        live = store.ref(live_ref)
-        if live is None:
-            return "done" if store.ref(done_ref) else "missing"
-        if recorded_tip and store.has_object(recorded_tip) and not _is_ancestor(
-                store, recorded_tip, live):
-            return "kept (a later chain)"
-        done = store.ref(done_ref)
-        if done is None or _is_ancestor(store, done, live):
-            target = live
-        elif _is_ancestor(store, live, done):
-            target = done
-        else:
-            target = _join(store, done, live)
+                telemetry.settle(store, live_ref, deadline)
+        # Under the hooks' writer lock, a .lock on the live ref is a dead
+        # writer's, so clearing a stale one cannot race a live hook.
         try:
-            if target != done:
-                store.cas_ref(done_ref, target, done)
-            store.cas_ref(live_ref, None, live)
-            return "retired"
-        except RefError as exc:
-            if exc.kind == "locked":
-                store.clear_stale_locks(live_ref)
-            if time.monotonic() >= deadline:
-                raise
+            with telemetry.writer_lock(store, deadline):
+                outcome = _retire_once(store, live_ref, done_ref, recorded_tip)
+        except telemetry.QueueTimeout:
+            outcome = None
+        if outcome is not None:
+            return outcome
+        if time.monotonic() >= deadline:
+            raise RefError("locked", f"could not move {live_ref} to {done_ref} in time")
+
+
+def _retire_once(store: Store, live_ref: str, done_ref: str,
+                 recorded_tip: str | None) -> str | None:
+    """One attempt of retire_session; None when a ref moved or was locked."""
+    live = store.ref(live_ref)
+    if live is None:
+        return "done" if store.ref(done_ref) else "missing"
+    if recorded_tip and store.has_object(recorded_tip) and not _is_ancestor(
+            store, recorded_tip, live):
+        return "kept (a later chain)"
+    done = store.ref(done_ref)
+    if done is None or _is_ancestor(store, done, live):
+        target = live
+    elif _is_ancestor(store, live, done):
+        target = done
+    else:
+        target = _join(store, done, live)
+    try:
+        if target != done:
+            store.cas_ref(done_ref, target, done)
+        store.cas_ref(live_ref, None, live)
+        return "retired"
+    except RefError as exc:
+        if exc.kind == "locked":
+            store.clear_stale_locks(live_ref)
+        return None
 
 
 def _join(store: Store, done: str, live: str) -> str:

@@ -348,34 +348,42 @@ def _jitter() -> float:
     return 0.5 + int.from_bytes(os.urandom(2), "big") / 65536
 
 
+class QueueTimeout(Exception):
+    """The telemetry flock was not ours by the deadline: spill instead."""
+
+
 @contextlib.contextmanager
-def _queue(store: Store, deadline: float) -> Iterator[bool]:
+def writer_lock(store: Store, deadline: float) -> Iterator[None]:
     """Hold the repository's telemetry flock, waiting at most until `deadline`.
 
-    Yields whether the lock is held; without it the CAS still keeps counts
-    exact, it just retries more. The kernel drops the lock with its holder.
+    Raises QueueTimeout when another writer holds it past the deadline. Every
+    session-ref write happens under this lock, so a ref `.lock` file met
+    while holding it belongs to a dead writer (or to git itself for
+    microseconds): that is what makes clearing stale locks safe. A writer
+    that cleared a *live* writer's lock could see its own write land through
+    the other's rename and then retry it, counting an event twice. Where the
+    filesystem has no flock at all, the CAS alone keeps counts exact. The
+    kernel drops the lock with its holder, so the lock itself never goes stale.
     """
     try:
         fd = os.open(store.common_dir, os.O_RDONLY)
     except OSError:
-        yield False
+        yield
         return
-    held = False
     try:
         delay = 0.0005
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                held = True
                 break
             except BlockingIOError:
                 if time.monotonic() + delay >= deadline:
-                    break
+                    raise QueueTimeout() from None
                 time.sleep(delay * _jitter())
                 delay = min(delay * 2, 0.02)
-            except OSError:
+            except OSError:  # no flock here (some network filesystems)
                 break
-        yield held
+        yield
     finally:
         os.close(fd)  # closing releases the flock
 
@@ -519,10 +527,10 @@ def record(store: Store, ev: Event, *, deadline: float) -> str:
     # Keep a quarter of what is left for the spill, should the CAS run out.
     soft = deadline - 0.25 * max(0.0, deadline - time.monotonic())
     try:
-        with _queue(store, soft):
+        with writer_lock(store, soft):
             _advance(store, LIVE + session, session, ev, deadline=soft, full=False)
             return LIVE + session
-    except RefError:
+    except (RefError, QueueTimeout):
         pass
     return spill(store, ev, session)
 
@@ -536,8 +544,11 @@ def settle(store: Store, ref: str, deadline: float) -> str | None:
     `deadline`. A session whose only events spilled gets its ref here.
     """
     session = ref.rsplit("/", 1)[-1]
-    with _queue(store, deadline):
-        return _advance(store, ref, session, None, deadline=deadline, full=True)
+    try:
+        with writer_lock(store, deadline):
+            return _advance(store, ref, session, None, deadline=deadline, full=True)
+    except QueueTimeout:
+        raise RefError("locked", f"{ref}: another gitsess writer held the queue") from None
 
 
 def spill(store: Store, ev: Event, session: str) -> str:

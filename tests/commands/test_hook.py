@@ -377,6 +377,31 @@ def test_fresh_lock_spills_then_folds_exactly_once(repo: Repo) -> None:
     assert_fsck_clean(repo)
 
 
+def test_writer_lock_held_past_the_deadline_spills(repo: Repo) -> None:
+    """Another writer holds the hooks' flock for the whole hook: the hook
+    spills rather than touch the ref without it (only a flock holder may
+    clear a stale .lock), exits 0 in time, and the event counts."""
+    import fcntl
+
+    first = payload("PreToolUse", "fl", tool_name="Bash")
+    assert run_hook(repo, json.dumps(first).encode())[0].returncode == 0
+    repo.git("config", "sess.hookTimeout", "0.5")
+    fd = os.open(repo.path / ".git", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        second = payload("PreToolUse", "fl", tool_name="Read")
+        proc, elapsed = run_hook(repo, json.dumps(second).encode())
+        assert_quiet_exit(proc, elapsed)
+        assert len(pending(repo, "fl/")) == 1
+    finally:
+        os.close(fd)
+    assert session(repo, "fl").counters["tools"] == {"Bash": 1, "Read": 1}
+    third = payload("Stop", "fl")
+    assert run_hook(repo, json.dumps(third).encode())[0].returncode == 0
+    assert pending(repo) == {}
+    assert session(repo, "fl").counters["events"] == 3
+
+
 def test_first_event_spilled_makes_an_orphan_that_readers_see(repo: Repo) -> None:
     p = payload("SessionStart", "orphan", source="startup", model="claude-opus-4-5")
     with held_lock(repo.path / ".git/refs/sess/live/orphan.lock"):
