@@ -234,11 +234,8 @@ def amended_from(store: Store, commit_oid: str, op: str, hid: str) -> str | None
 
 
 def _archive(store: Store, rec: record.Record, pol: policy.Policy) -> tuple[list[str], list[str]]:
-    try:
-        from gitsess import transcript
-    except ImportError:
-        return [], ["transcripts are set to " + pol.transcripts + " but this gitsess cannot "
-                    "archive them"]
+    from gitsess import transcript  # detect-secrets: only when transcripts are on
+
     sessions = [s for x in rec.front.get("sessions") or []
                 if (s := handoff.find_session(store, x["id"])) is not None]
     try:

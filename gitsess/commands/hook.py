@@ -212,10 +212,8 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
 
 def _print_resume_context(store: Any, deadline: float) -> None:
     """SessionStart's stdout becomes the new session's context in Claude Code."""
-    try:
-        from gitsess import resume
-    except ImportError:
-        return
+    from gitsess import resume
+
     context = resume.agent_context(store, deadline=deadline)
     if context:
         sys.stdout.write(context)
