@@ -24,8 +24,11 @@ from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
 
 # Claude Code's hook `timeout` is in seconds. The hook gives itself a 2 s
-# deadline (sess.hookTimeout); SessionStart also prints the resume context;
-# SessionEnd runs while the agent exits, so it gets a short explicit one.
+# deadline (sess.hookTimeout) and, starved of CPU, at most
+# commands/hook.py's STARVED_LIMIT_S (8 s): every timeout here is above that,
+# so Claude Code never kills a hook that would have recorded its event.
+# SessionStart also prints the resume context; SessionEnd, which runs while
+# the agent exits, gets its own explicit timeout rather than the default 60 s.
 CLAUDE_EVENTS: dict[str, int] = {
     "SessionStart": 15,
     "UserPromptSubmit": 10,
@@ -36,7 +39,7 @@ CLAUDE_EVENTS: dict[str, int] = {
     "SubagentStop": 10,
     "Stop": 10,
     "PreCompact": 10,
-    "SessionEnd": 5,
+    "SessionEnd": 10,
 }
 TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure"})
 _OURS = re.compile(r"(git-sess|gitsess\.main)['\"]?\s+hook\s+--agent[ =]claude\s*$")

@@ -34,8 +34,9 @@ from typing import IO, Any
 
 DEFAULT_TIMEOUT_S = 2.0
 # How long a starved hook may take to finish writing its event (see above):
-# well inside Claude Code's own hook timeout (60 s by default).
-STARVED_LIMIT_S = 20.0
+# below the 10 s timeout `git sess install` gives Claude Code's hooks
+# (agentsettings.CLAUDE_EVENTS), so the agent never kills a hook mid-write.
+STARVED_LIMIT_S = 8.0
 # Payloads up to this size are parsed whole; a larger one (a huge
 # tool_response) is drained and only its leading top-level fields are read.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
