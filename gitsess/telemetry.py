@@ -8,19 +8,19 @@ is O(1) and `git log refs/sess/live/<session>` is its timeline:
     counters.json   cumulative counters (COUNTERS_VERSION)
     folded.json     spilled events already counted (only while any remain)
 
-Writers queue on an flock of the repository's common dir (released by the
-kernel when a writer dies, so it never goes stale) and then compare-and-swap
-the ref; the CAS alone is what keeps counts exact, the flock only keeps fifty
-racing hooks from redoing each other's work. A writer that cannot finish by
-its deadline spills its event to a ref of its own,
-`refs/sess/pending/<session>/<unique>`, which never contends; the next writer
-(or `settle`) folds spilled events into the counters and readers add any
-still pending, so an event whose hook returned is never lost.
+Writers queue on an flock of the repository's common dir (`writer_lock`:
+released by the kernel when a writer dies, so it never goes stale) and then
+compare-and-swap the ref; the CAS is what keeps counts exact, the flock keeps
+fifty racing hooks from redoing each other's work. A writer that does not get
+the flock, or cannot finish, by its deadline spills its event to a ref of its
+own, `refs/sess/pending/<session>/<unique>`, which never contends; the next
+writer (or `settle`) folds spilled events into the counters and readers add
+any still pending, so an event whose hook returned is never lost.
 
 Stale locks: the flock cannot go stale. A ref's `.lock` file left by a killed
-writer can; `Store.update_ref` removes one older than `STALE_REF_LOCK_S`
-(a live writer holds it for microseconds) when a CAS meets it, and a hook
-that still cannot get through spills before its deadline.
+writer can; `Store.update_ref` removes one older than `STALE_REF_LOCK_S` when
+a CAS meets it. Only flock holders write session refs, so such a lock is a
+dead writer's (or git's own for microseconds), never a live hook's.
 
 This module is on the hook's hot path: it imports nothing that pygit2 has not
 already imported except json and fcntl (hashlib only for an unsafe session id).
