@@ -101,8 +101,9 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
                 st = HookState(name, path, "ok", True, chained)
         elif kind == "absent":
             st = HookState(name, path, "missing", False, chained)
-            d.findings.append(Finding("hooks", "error", f"no {name} hook in {loc.path}: git will"
-                                      f" not run gitsess's {name}", "git sess install"))
+            if not loc.problem:  # else the location's finding says why and what to do
+                d.findings.append(Finding("hooks", "error", f"no {name} hook in {loc.path}: git"
+                                          f" will not run gitsess's {name}", "git sess install"))
         elif install.kind_of(legacy) == "ours":
             st = HookState(name, path, "chained-by-other", kind == "pre-commit", path)
             if kind != "pre-commit":

@@ -87,7 +87,19 @@ def hooks_location(store: Store) -> HooksLocation:
     base = store.workdir or store.git_dir
     path = os.path.normpath(os.path.join(base, os.path.expanduser(raw)))
     loc = HooksLocation(path, "core.hooksPath", scope=scope, manager=_manager(path))
-    if scope not in ("local", "worktree"):
+    if not raw or (os.path.lexists(path) and not os.path.isdir(path)):
+        # An empty value or a file (/dev/null is the usual one) turns hooks off:
+        # git looks for `<value>/<hook>` and finds nothing to run.
+        what = "empty" if not raw else f"{raw}, which is not a directory"
+        loc.problem = (
+            f"core.hooksPath is set in the {scope} git config and is {what}:"
+            " git runs no hooks in this repository, so gitsess's would not run either"
+        )
+        loc.hint = (
+            f"if hooks are off on purpose, gitsess cannot record handoffs here; otherwise\n"
+            f"  git config{_scope_flag(scope)} --unset core.hooksPath && git sess install"
+        )
+    elif scope not in ("local", "worktree"):
         loc.problem = (
             f"core.hooksPath is set in the {scope} git config to {raw}: every repository"
             " on this machine runs its hooks from there, so gitsess will not install into it"
@@ -107,6 +119,10 @@ def hooks_location(store: Store) -> HooksLocation:
             "  npx husky  (sets core.hooksPath to .husky/_) then git sess install"
         )
     return loc
+
+
+def _scope_flag(scope: str) -> str:
+    return f" --{scope}" if scope in ("local", "worktree", "global", "system") else ""
 
 
 def _manager(path: str) -> str | None:

@@ -153,6 +153,25 @@ def test_global_hooks_path_is_refused(repo: Repo, tmp_path: Path) -> None:
     assert list(shared.iterdir()) == []
 
 
+@pytest.mark.parametrize("value", ["/dev/null", "a-file", ""])
+def test_hooks_path_that_turns_hooks_off_is_refused(repo: Repo, value: str) -> None:
+    """core.hooksPath=/dev/null (or any file, or empty) makes git run no hooks: install
+    used to crash on makedirs (exit 70) or litter the worktree with shims that never ran."""
+    (repo.path / "a-file").write_text("x\n")
+    repo.git("config", "core.hooksPath", value)
+    out = repo.sess("install")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert out.stderr.startswith("error: not installing hooks: core.hooksPath") and "hint:" in out.stderr
+    assert "Traceback" not in out.stderr and "internal error" not in out.stderr
+    assert not (repo.path / "commit-msg").exists() and (repo.path / "a-file").read_text() == "x\n"
+    doctor = repo.sess("doctor", "--json")
+    data = json.loads(doctor.stdout)
+    assert doctor.returncode == 1 and not data["ok"]
+    assert [f["message"] for f in data["findings"] if f["check"] == "hooks"] == [
+        out.stderr.splitlines()[0].removeprefix("error: not installing hooks: ")]
+    assert "git config --local --unset core.hooksPath" in str(data["findings"])
+
+
 def test_missing_local_hooks_path_is_created_and_removed(repo: Repo) -> None:
     repo.git("config", "core.hooksPath", ".git/my-hooks")
     repo.sess("install", check=True)
