@@ -37,6 +37,7 @@ SECTIONS = (
 )
 ID_RE = re.compile(r"^(?P<op>[A-Za-z0-9][A-Za-z0-9_-]{0,31})-(?P<date>\d{6})-(?P<nn>\d{2,})$")
 _HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?\n?", re.S | re.M)
 
 
@@ -81,24 +82,42 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
 
 
 def parse_sections(body: str) -> dict[str, str]:
-    """`## Heading` sections of a markdown body; text before the first is dropped."""
+    """`## Heading` sections of a markdown body; text before the first is dropped.
+
+    A heading given twice (`## Summary` ... `## summary`) gets both texts,
+    in order: a narrative's words are never dropped. Headings inside fenced
+    code blocks are text; a fence closes only on its own character, at
+    least as long (CommonMark 4.5).
+    """
     sections: dict[str, str] = {}
     current: str | None = None
     lines: list[str] = []
-    fence = False
+    fence: str | None = None
+
+    def close() -> None:
+        if current is not None:
+            text = "\n".join(lines).strip()
+            before = sections.get(current, "")
+            sections[current] = f"{before}\n\n{text}" if before and text else before or text
+
     for line in body.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            fence = not fence
-        m = None if fence else _HEADING.match(line)
+        f = _FENCE.match(line)
+        if f and fence is None:
+            fence = f.group(1)
+        elif f and fence is not None and _closes(fence, f.group(1), line):
+            fence = None
+        m = None if fence is not None or f else _HEADING.match(line)
         if m:
-            if current is not None:
-                sections[current] = "\n".join(lines).strip()
+            close()
             current, lines = section_key(m.group(1)), []
         elif current is not None:
             lines.append(line)
-    if current is not None:
-        sections[current] = "\n".join(lines).strip()
+    close()
     return sections
+
+
+def _closes(fence: str, mark: str, line: str) -> bool:
+    return mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark):].strip()
 
 
 # Two records can sit on one commit when a sync merges notes by union

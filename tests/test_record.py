@@ -96,3 +96,17 @@ def test_a_note_with_two_records_yields_each_by_id() -> None:
     assert second.sections == {**{s: "" for s in record.SECTIONS},
                                "Summary": "second", "Resume Prompt": "go on B"}
     assert record.parse(text, id="CC-261126-01").id == "AA-261126-01"
+
+
+def test_a_section_given_twice_keeps_both_texts() -> None:
+    # Regression: the second `## Summary` silently replaced the first.
+    s = record.parse_sections("## Summary\nfirst\n## summary\nsecond\n## Summary\n")
+    assert s == {"Summary": "first\n\nsecond"}
+
+
+def test_a_fence_closes_only_on_its_own_kind() -> None:
+    # Regression: ``` inside a ~~~ block closed it, so its ## line became a section.
+    s = record.parse_sections("## Summary\n~~~\n```py\n## inside\n```\n~~~\n## Learnings\nl\n")
+    assert s == {"Summary": "~~~\n```py\n## inside\n```\n~~~", "Learnings": "l"}
+    s = record.parse_sections("## Summary\n````\n```\n## inside\n````\n## Learnings\nl\n")
+    assert set(s) == {"Summary", "Learnings"}

@@ -533,3 +533,14 @@ def test_policy_required_sections(repo: Repo, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "## Risks\n\nThe export may time out." in repo.git("log", "-1", "--format=%b").stdout
     assert repo.sess("handoff", "--quick", "--title", "q").returncode == 0
+
+
+def test_duplicate_sections_lose_no_text(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    text = NARRATIVE.replace("## What I Did", "## summary\nAnd a second thought.\n\n## What I Did")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    assert proc.returncode == 0, proc.stderr
+    stored = note(repo)
+    assert stored is not None
+    assert "Exported invoices as CSV.\n\nAnd a second thought." in stored
+    assert "And a second thought." in repo.git("log", "-1", "--format=%b").stdout
