@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shlex
+import stat
 from typing import Any
 
 from gitsess.errors import GitsessError, RefError
@@ -148,15 +149,42 @@ def _dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
+def _writable(path: str) -> None:
+    """Refuse a settings file its owner made read-only (before anything is changed)."""
+    with contextlib.suppress(FileNotFoundError):
+        if not os.stat(path).st_mode & stat.S_IWUSR:
+            raise GitsessError(
+                f"{path} is read-only; not touching it",
+                hint=f"make it writable (chmod u+w {shlex.quote(path)}) and run the command again",
+            )
+
+
 def _write(path: str, data: bytes) -> None:
-    tmp = f"{path}.gitsess-tmp-{os.getpid()}"
+    """Replace the file's bytes atomically, keeping what the user set up: a
+    symlinked settings file (dotfiles) is written through, and keeps its mode."""
+    target = os.path.realpath(path)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    tmp = f"{target}.gitsess-tmp-{os.getpid()}"
     with open(tmp, "wb") as fh:
         fh.write(data)
-    os.replace(tmp, path)
+    if mode is not None:
+        os.chmod(tmp, mode)
+    os.replace(tmp, target)
 
 
 def _orig_ref(path: str) -> str:
     return ORIG_PREFIX + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:16]
+
+
+def check(store: Store, argv: list[str], *, local: bool) -> None:
+    """Raise what install would refuse, so that it refuses before changing anything."""
+    path = settings_path(store, local=local)
+    _, data = _load(path)
+    if merged(data, hook_command(argv)) != data:
+        _writable(path)
 
 
 def install(store: Store, argv: list[str], *, local: bool) -> list[str]:
@@ -165,6 +193,7 @@ def install(store: Store, argv: list[str], *, local: bool) -> list[str]:
     new = merged(data, hook_command(argv))
     if new == data:
         return [f"up to date {path}"]
+    _writable(path)
     if raw is None:
         d = os.path.dirname(path)
         if not os.path.isdir(d):
@@ -181,13 +210,22 @@ def install(store: Store, argv: list[str], *, local: bool) -> list[str]:
 
 def uninstall(store: Store, *, local: bool) -> list[str]:
     path = settings_path(store, local=local)
-    raw, data = _load(path)
     ref = _orig_ref(path)
     orig_oid = store.ref(ref)
     created = path in store.config_get_all(CFG_CREATED)
+    try:
+        raw, data = _load(path)
+    except GitsessError as exc:
+        if orig_oid is None and not created and not _mentions_us(path):
+            return []  # a broken file gitsess never touched: not uninstall's business
+        exc.hint = ("fix the file, or take out its `git-sess hook --agent claude` entries by"
+                    " hand, then run git sess uninstall again")
+        raise
     lines = []
     if raw is not None:
         rest = stripped(data)
+        if rest != data or (orig_oid and store.read_blob(orig_oid) != raw):
+            _writable(path)
         orig = store.read_blob(orig_oid) if orig_oid else None
         if orig is not None and _same(orig, rest):
             if orig != raw:
@@ -211,6 +249,14 @@ def uninstall(store: Store, *, local: bool) -> list[str]:
                 store.run_git(["config", "--unset-all", "--fixed-value", CFG_CREATED, d],
                               check=False)
     return lines
+
+
+def _mentions_us(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b"hook --agent claude" in fh.read()
+    except OSError:
+        return False
 
 
 def _same(raw: bytes, data: dict[str, Any]) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Repo, git
+from tests.helpers import SESS, Repo, git
 from tests.sesshelpers import bare, handoff_commit, handoff_id, remote_refs, snapshot
 
 MARK = "marks"
@@ -291,6 +291,70 @@ def test_invalid_settings_json_is_not_touched(repo: Repo) -> None:
     out = repo.sess("install", "--agent", "claude")
     assert out.returncode == 1 and "not valid JSON" in out.stderr
     assert path.read_text() == "{ not json"
+
+
+def test_symlinked_settings_are_written_through_and_keep_their_mode(repo: Repo, tmp_path: Path) -> None:
+    """A settings.json linked from a dotfiles directory stays a link (install used to
+    replace it with a regular file), and a 0600 file stays 0600."""
+    dotfiles = tmp_path / "dotfiles" / "claude-settings.json"
+    dotfiles.parent.mkdir()
+    original = json.dumps(_claude_settings()) + "\n"
+    dotfiles.write_text(original)
+    dotfiles.chmod(0o600)
+    link = repo.path / ".claude" / "settings.json"
+    link.parent.mkdir()
+    link.symlink_to(dotfiles)
+    repo.sess("install", "--agent", "claude", check=True)
+    assert link.is_symlink() and os.readlink(link) == str(dotfiles)
+    assert "hook --agent claude" in dotfiles.read_text()
+    assert dotfiles.stat().st_mode & 0o777 == 0o600
+    assert not list(dotfiles.parent.glob("*gitsess-tmp*"))
+    repo.sess("uninstall", check=True)
+    assert link.is_symlink() and dotfiles.read_text() == original
+    assert dotfiles.stat().st_mode & 0o777 == 0o600
+
+
+def test_unusable_settings_refuse_install_before_anything_changes(repo: Repo, tmp_path: Path) -> None:
+    """A settings file install cannot merge into used to fail only after the git
+    hooks and config were already in: a half install behind an error."""
+    path = repo.path / ".claude" / "settings.json"
+    path.parent.mkdir()
+    for text, mode, words in (("[1, 2]", 0o644, "does not hold a JSON object"),
+                              ('{"hooks": []}', 0o644, '"hooks" is not an object'),
+                              ('{"model": "opus"}', 0o444, "is read-only")):
+        path.write_text(text)
+        path.chmod(mode)
+        out = repo.sess("install", "--agent", "claude")
+        assert out.returncode == 1 and words in out.stderr, out.stderr
+        assert out.stderr.startswith("error: ") and "Traceback" not in out.stderr
+        assert path.read_text() == text and path.stat().st_mode & 0o777 == mode
+        assert not (repo.path / ".git" / "hooks" / "commit-msg").exists()
+        assert repo.git("config", "--get-regexp", "^(sess|notes)\\.", check=False).stdout == ""
+    bare_repo = bare(tmp_path / "bare.git")
+    out = subprocess.run([*SESS, "install", "--agent", "claude"], cwd=bare_repo,
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and "bare" in out.stderr
+    assert not (bare_repo / "hooks" / "commit-msg").exists()
+
+
+def test_uninstall_with_a_broken_settings_file_takes_out_the_rest(repo: Repo) -> None:
+    path = repo.path / ".claude" / "settings.json"
+    repo.sess("install", "--agent", "claude", check=True)
+    path.write_text(path.read_text() + "{ oops")
+    out = repo.sess("uninstall")
+    assert out.returncode == 1 and "not valid JSON" in out.stderr
+    assert "by hand, then run git sess uninstall again" in out.stderr
+    assert not (repo.path / ".git" / "hooks" / "commit-msg").exists()  # the rest came out
+    assert path.read_text().endswith("{ oops")  # the user's file is not touched
+    path.write_text(path.read_text().removesuffix("{ oops"))
+    repo.sess("uninstall", check=True)
+    assert not (repo.path / ".claude").exists()
+    # A broken file gitsess never wrote to does not stop uninstall at all.
+    repo.sess("install", "--agent", "claude", "--local", check=True)
+    path.write_text("{ mine, broken")
+    repo.sess("uninstall", check=True)
+    assert path.read_text() == "{ mine, broken"
+    assert not (repo.path / ".claude" / "settings.local.json").exists()
 
 
 def test_shims_name_the_exact_install(repo: Repo) -> None:

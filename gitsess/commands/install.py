@@ -15,6 +15,8 @@ def run(*, store: Store, agent: str | None = None, local: bool = False) -> int:
         raise UsageError(f"unknown agent '{agent}'", hint="supported: " + ", ".join(AGENTS))
     if local and agent is None:
         raise UsageError("--local only applies to agent settings", hint="add --agent claude")
+    if agent == "claude":  # refuse an unusable settings file before changing anything
+        agentsettings.check(store, install.gitsess_command(), local=local)
     report = install.install_hooks(store)
     loc = report.location
     where = "core.hooksPath" if loc.source == "core.hooksPath" else "the repository's hooks"

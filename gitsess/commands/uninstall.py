@@ -4,17 +4,24 @@ hooks and agent settings byte for byte. Recorded sessions and handoffs stay."""
 from __future__ import annotations
 
 from gitsess import agentsettings, install
+from gitsess.errors import GitsessError
 from gitsess.store import Store
 
 
 def run(*, store: Store) -> int:
     lines = []
+    left: list[GitsessError] = []
     if store.workdir:
         for local in (False, True):
-            lines += [f"agent: {ln}" for ln in agentsettings.uninstall(store, local=local)]
+            try:
+                lines += [f"agent: {ln}" for ln in agentsettings.uninstall(store, local=local)]
+            except GitsessError as exc:  # the rest still comes out; the file is named below
+                left.append(exc)
     lines += [f"hooks: {ln}" for ln in install.uninstall_hooks(store)]
     lines += [f"config: {ln}" for ln in install.unconfigure_git(store)]
     for line in lines or ["nothing to uninstall"]:
         print(line)
     print("kept: refs/sess/ and refs/notes/sess (your sessions and handoff records)")
+    if left:
+        raise GitsessError("; ".join(e.message for e in left), hint=left[0].hint)
     return 0
