@@ -13,10 +13,31 @@ import contextlib
 import os
 from collections.abc import Iterator
 
+from gitsess.errors import UsageError
 from gitsess.record import Record
 from gitsess.store import Store
 
 CHANGELOG_NAMES = ("CHANGELOG.md", "CHANGELOG", "CHANGES.md", "HISTORY.md")
+
+
+def file_name(store: Store) -> str:
+    """The CHANGELOG this repository uses (the first that exists, else CHANGELOG.md)."""
+    assert store.workdir is not None
+    return next((n for n in CHANGELOG_NAMES if os.path.exists(os.path.join(store.workdir, n))),
+                CHANGELOG_NAMES[0])
+
+
+def check_clean(store: Store) -> None:
+    """UsageError when the CHANGELOG has changes of its own (staged, unstaged or
+    untracked): the handoff commits the file whole, so they would be swept in."""
+    name = file_name(store)
+    proc = store.run_git(["status", "--porcelain", "--untracked-files=all", "--", name],
+                         check=False)
+    if proc.returncode == 0 and proc.stdout.strip():
+        raise UsageError(
+            f"{name} has uncommitted changes; --changelog would commit them with the handoff",
+            hint=f"commit or stash your changes to {name} (or leave out --changelog), "
+                 "then retry")
 
 
 @contextlib.contextmanager
@@ -26,8 +47,8 @@ def entry(store: Store, rec: Record, *, enabled: bool) -> Iterator[list[str]]:
         yield []
         return
     assert store.workdir is not None
-    name = next((n for n in CHANGELOG_NAMES if os.path.exists(os.path.join(store.workdir, n))),
-                CHANGELOG_NAMES[0])
+    check_clean(store)
+    name = file_name(store)
     path = os.path.join(store.workdir, name)
     try:
         with open(path, encoding="utf-8") as fh:

@@ -17,6 +17,7 @@ import sys
 import time
 from typing import IO, Any
 
+from gitsess import changelog as gitsess_changelog
 from gitsess import handoff, handoffs, ids, narrative, policy, trailers
 from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
 from gitsess.identity import operator as current_operator
@@ -73,6 +74,8 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
         raise UsageError("HEAD is detached: a handoff commit belongs on a branch",
                          hint="git switch -c <branch> (or git switch <branch>), then retry")
     pol = policy.load_policy(store)
+    if changelog:
+        gitsess_changelog.check_clean(store)
     if discard_draft:
         _rotate_draft(store)
     kept = handoff.read_draft(store)

@@ -544,3 +544,22 @@ def test_duplicate_sections_lose_no_text(repo: Repo, tmp_path: Path) -> None:
     assert stored is not None
     assert "Exported invoices as CSV.\n\nAnd a second thought." in stored
     assert "And a second thought." in repo.git("log", "-1", "--format=%b").stdout
+
+
+def test_changelog_with_edits_of_its_own_is_refused(repo: Repo, tmp_path: Path) -> None:
+    # Regression: `--only CHANGELOG.md` committed the person's unstaged edits with the entry.
+    install(repo)
+    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\nold\n")
+    repo.git("add", "CHANGELOG.md")
+    repo.git("commit", "-q", "-m", "changelog")
+    before = head(repo)
+    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\nold\nmy unfinished line\n")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--changelog")
+    assert proc.returncode == 2 and "CHANGELOG.md has uncommitted changes" in proc.stderr
+    assert "hint: commit or stash" in proc.stderr and "Traceback" not in proc.stderr
+    assert head(repo) == before and not repo.refs("refs/sess/local/reserve/")
+    assert (repo.path / "CHANGELOG.md").read_text().endswith("my unfinished line\n")
+    repo.git("checkout", "CHANGELOG.md")
+    (repo.path / "CHANGES.md").write_text("untracked notes\n")  # not the one in use
+    assert repo.sess("handoff", "--file", narrative(tmp_path), "--changelog").returncode == 0
+    assert repo.git("show", "--name-only", "--format=", "HEAD").stdout.split() == ["CHANGELOG.md"]
