@@ -70,6 +70,7 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
              dry_run: bool, as_json: bool, stdin: IO[str]) -> int:
     if store.workdir is None:
         raise UsageError("a handoff commit needs a working tree (this repository is bare)")
+    _refuse_mid_operation(store)
     if store.head().detached:
         raise UsageError("HEAD is detached: a handoff commit belongs on a branch",
                          hint="git switch -c <branch> (or git switch <branch>), then retry")
@@ -117,6 +118,26 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
                         "did (git sess install puts gitsess's hooks in place)")
     _report(rec, done, warnings, as_json=as_json)
     return 0
+
+
+# What git leaves in the git dir while an operation waits for the person
+# (wt-status.c wt_status_get_state), and how they end it.
+_IN_PROGRESS = (
+    ("rebase-merge", "a rebase", "git rebase --continue (or --abort)"),
+    ("rebase-apply", "a rebase or git am", "git rebase --continue / git am --continue (or --abort)"),
+    ("MERGE_HEAD", "a merge", "git commit to conclude it (or git merge --abort)"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue (or --abort)"),
+    ("REVERT_HEAD", "a revert", "git revert --continue (or --abort)"),
+    ("BISECT_LOG", "a bisect", "git bisect reset"),
+)
+
+
+def _refuse_mid_operation(store: Store) -> None:
+    """A handoff commit in the middle of a rebase, merge, ... would land inside it."""
+    for name, what, finish in _IN_PROGRESS:
+        if os.path.exists(os.path.join(store.git_dir, name)):
+            raise UsageError(f"{what} is in progress: a handoff commit would land in the "
+                             "middle of it", hint=f"finish it first: {finish}; then hand off")
 
 
 def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: Record | None,

@@ -563,3 +563,25 @@ def test_changelog_with_edits_of_its_own_is_refused(repo: Repo, tmp_path: Path) 
     (repo.path / "CHANGES.md").write_text("untracked notes\n")  # not the one in use
     assert repo.sess("handoff", "--file", narrative(tmp_path), "--changelog").returncode == 0
     assert repo.git("show", "--name-only", "--format=", "HEAD").stdout.split() == ["CHANGELOG.md"]
+
+
+def test_merge_or_rebase_in_progress_is_refused_up_front(repo: Repo) -> None:
+    # Regression: a merge failed late in git commit (exit 1, "partial commit during a
+    # merge"); a rebase was called a detached HEAD, with a hint to switch branches.
+    install(repo)
+    repo.commit("a", {"f": "a\n"})
+    repo.git("checkout", "-q", "-b", "side", "HEAD~1")
+    repo.commit("b", {"f": "b\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "side", check=False)
+    proc = repo.sess("handoff", "--quick", "--title", "x")
+    assert proc.returncode == 2 and "a merge is in progress" in proc.stderr
+    assert "git merge --abort" in proc.stderr and not repo.refs("refs/sess/")
+    repo.git("merge", "--abort")
+    repo.git("checkout", "-q", "side")
+    repo.git("rebase", "main", check=False)
+    proc = repo.sess("handoff", "--quick", "--title", "x")
+    assert proc.returncode == 2 and "a rebase is in progress" in proc.stderr
+    assert "git rebase --continue" in proc.stderr and "git switch" not in proc.stderr
+    repo.git("rebase", "--abort")
+    assert repo.sess("handoff", "--quick", "--title", "x").returncode == 0
