@@ -10,6 +10,7 @@ finds each record by its Sess-Id and re-attaches it to the squash commit.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,11 +55,32 @@ def follow(store: Store, mapping: dict[str, str], *, deadline: float) -> list[st
             store.update_ref(name, lambda old: mapping.get(old, old) if old else old,
                              deadline=deadline)
             moved.append(name)
+    sources: dict[str, list[str]] = {}
     for old, new in mapping.items():
-        text = store.note(old)
-        if text is not None and store.note(new) is None:
-            store.set_note(new, text, deadline=deadline, merge=sync.merge_note_texts)
+        sources.setdefault(new, []).append(old)
+    for new, olds in sources.items():
+        texts = [t for t in (store.note(o) for o in olds) if t is not None]
+        if not texts:
+            continue
+        # A squash or fixup in `git rebase -i` rewrites several commits into one:
+        # git concatenates their notes with a blank line (notes.rewriteMode), and
+        # the records would read as one. Each is kept as a record of its own.
+        want = texts[0] if len(texts) == 1 else record.join_records(
+            list(dict.fromkeys(part for t in texts for part in record.split_records(t))))
+        store.set_note(new, want, deadline=deadline, merge=functools.partial(_settle, texts=texts))
     return moved
+
+
+def _settle(prior: str, want: str, *, texts: list[str]) -> str:
+    """The note for a rewritten commit that already has `prior`: `want` when
+    prior is only git's copy of the old notes (concatenated or overwritten),
+    else both, once each (the commit had a note of its own)."""
+    residue = prior
+    for t in texts:
+        residue = residue.replace(t.strip("\n"), "", 1)
+    if not residue.strip():
+        return prior if len(texts) == 1 else want
+    return sync.merge_note_texts(prior, want)
 
 
 def record_ids(note: str | None) -> set[str]:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
+import pytest
+
+from gitsess.resources import schema
 from tests.helpers import Repo, fsck, git
 from tests.sesshelpers import bare, handoff_commit, handoff_id
 
@@ -122,3 +126,30 @@ def test_a_published_handoff_ref_stays_and_the_record_follows(repo: Repo, tmp_pa
     proc = repo.git("push", "-f", "origin", "main", check=False)  # the user's own rewrite
     assert proc.returncode == 0 and "not sent" not in proc.stderr, proc.stderr
     assert f"id: {hid}" in git("notes", "--ref=sess", "show", new, cwd=remote).stdout
+
+
+@pytest.mark.parametrize("mode", [None, "overwrite", "ignore"])
+def test_rebase_squashing_two_handoffs_keeps_both_records(repo: Repo, mode: str | None) -> None:
+    """`git rebase -i` squash: git concatenated the two notes into one text that read
+    as the first record only (or, with notes.rewriteMode=overwrite, kept the last)."""
+    from gitsess import record
+
+    repo.sess("install", check=True)
+    if mode:
+        repo.git("config", "notes.rewriteMode", mode)
+    ids = [handoff_id(1), handoff_id(2)]
+    for hid in ids:
+        handoff_commit(repo, hid)
+    env = {"GIT_SEQUENCE_EDITOR": "sed -i '2s/^pick/squash/'", "GIT_EDITOR": "true"}
+    repo.git("rebase", "-q", "-i", "HEAD~2", env=env)
+    new = repo.git("rev-parse", "HEAD").stdout.strip()
+    note = _note(repo, new)
+    assert len(record.split_records(note)) == 2
+    for hid in ids:
+        assert _h(repo, hid) == new
+        assert record.parse(note, id=hid).front["id"] == hid
+    out = repo.sess("doctor", "--json")
+    data = json.loads(out.stdout)
+    jsonschema.Draft202012Validator(schema("doctor")).validate(data)
+    assert not [f for f in data["findings"] if f["check"] == "notes"]
+    assert fsck(repo).returncode == 0
