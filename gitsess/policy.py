@@ -30,11 +30,14 @@ Counters an invariant may name, summed over the sessions a handoff covers:
 `mcp:<server>` (every call to one MCP server) and `mcp:<server>:<method>`.
 
 A broken file raises ValidationError; each problem names the line (the YAML
-mark) and, for schema errors, the field path.
+mark) and, for schema errors, the field path. Beyond the schema: a key given
+twice in one mapping is an error (YAML would keep the last silently),
+invariant names are unique and values finite.
 """
 
 from __future__ import annotations
 
+import math
 import operator as _op
 import os
 from collections.abc import Callable
@@ -139,7 +142,7 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
             f"{source} has policy version {version}; this gitsess understands {POLICY_VERSION}",
             hint="upgrade gitsess",
         )
-    problems = _schema_problems(data, node)
+    problems = _duplicate_keys(node) + _schema_problems(data, node) + _invariant_problems(data, node)
     if problems:
         raise ValidationError(
             f"{source} does not match the policy schema",
@@ -159,7 +162,8 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
         )
     return Policy(
         invariants=invariants,
-        required_sections=tuple(section_key(s) for s in data.get("required_sections") or []),
+        required_sections=tuple(dict.fromkeys(
+            section_key(s) for s in data.get("required_sections") or [])),
         transcripts=str(data.get("transcripts", "off")),
         workstreams={str(k): dict(v or {}) for k, v in (data.get("workstreams") or {}).items()},
         source=source,
@@ -192,6 +196,47 @@ def _schema_problems(data: dict[str, Any], node: yaml.Node | None) -> list[str]:
             )
         else:
             out.append(f"{where}{dotted}: {err.message}")
+    return out
+
+
+def _duplicate_keys(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> list[str]:
+    """A key given twice in one mapping: YAML loaders keep the last silently, so a
+    second `invariants:` would drop the first list (PyYAML does not refuse it)."""
+    out: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for k, v in node.value:
+            key = str(getattr(k, "value", ""))
+            if key in seen:
+                out.append(f"line {k.start_mark.line + 1}: {_dotted([*path, key])}: given "
+                           "twice in one mapping; keep one")
+            seen.add(key)
+            out += _duplicate_keys(v, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out += _duplicate_keys(item, (*path, i))
+    return out
+
+
+def _invariant_problems(data: dict[str, Any], node: yaml.Node | None) -> list[str]:
+    """What the schema cannot say: names are unique (a failure is reported by its
+    name), and a value is a finite number (NaN never holds; JSON has no infinity)."""
+    out = []
+    invariants = data.get("invariants")
+    seen: dict[str, int] = {}
+    for i, inv in enumerate(invariants if isinstance(invariants, list) else []):
+        if not isinstance(inv, dict):
+            continue
+        name, value = inv.get("name"), inv.get("value")
+        if isinstance(name, str) and name in seen:
+            out.append(f"line {_line_of(node, ['invariants', i, 'name'])}: "
+                       f"invariants[{i}].name: '{name}' is already the name of "
+                       f"invariants[{seen[name]}]; names must be unique")
+        elif isinstance(name, str):
+            seen[name] = i
+        if isinstance(value, float) and not math.isfinite(value):
+            out.append(f"line {_line_of(node, ['invariants', i, 'value'])}: "
+                       f"invariants[{i}].value: {value} is not a finite number")
     return out
 
 

@@ -56,6 +56,9 @@ def test_yaml_off_is_off_and_sections_are_canonical() -> None:
     p = parse_policy("transcripts: off\nrequired_sections: [learnings, 'open  questions']\n")
     assert p.transcripts == "off"
     assert p.required_sections == ("Learnings", "Open Questions")
+    # Regression: a section named twice was reported missing twice.
+    assert parse_policy("required_sections: [Learnings, learnings]\n").required_sections == (
+        "Learnings",)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +74,19 @@ def test_yaml_off_is_off_and_sections_are_canonical() -> None:
         ("invariants:\n  - name: x\n    op: '=='\n    value: 1\n",
          "invariants[0]: 'counter' is a required property"),
         ("transcripts: maybe\n", "line 1: transcripts: 'maybe' is not one of"),
+        # Regressions: each was accepted, the policy silently weaker than written.
+        ("invariants:\n  - {name: x, counter: tool_calls, op: '==', value: 0}\n"
+         "transcripts: off\ninvariants: []\n",
+         "line 4: invariants: given twice in one mapping"),
+        ("workstreams:\n  billing: {owner: RT, owner: PK}\n",
+         "line 2: workstreams.billing.owner: given twice"),
+        ("invariants:\n  - {name: x, counter: tool_calls, op: '==', value: 0}\n"
+         "  - {name: x, counter: failures, op: '==', value: 0}\n",
+         "line 3: invariants[1].name: 'x' is already the name of invariants[0]"),
+        ("invariants:\n  - {name: x, counter: tool_calls, op: '<', value: .nan}\n",
+         "line 2: invariants[0].value: nan is not a finite number"),
+        ("invariants:\n  - {name: x, counter: tool_calls, op: '<', value: .inf}\n",
+         "invariants[0].value: inf is not a finite number"),
     ],
 )
 def test_schema_errors_name_line_and_path(text: str, expected: str) -> None:

@@ -585,3 +585,15 @@ def test_merge_or_rebase_in_progress_is_refused_up_front(repo: Repo) -> None:
     assert "git rebase --continue" in proc.stderr and "git switch" not in proc.stderr
     repo.git("rebase", "--abort")
     assert repo.sess("handoff", "--quick", "--title", "x").returncode == 0
+
+
+def test_policy_with_a_key_given_twice_refuses_with_its_line(repo: Repo, tmp_path: Path) -> None:
+    # Regression: the second `invariants:` silently replaced the first, and the
+    # notion invariant the file states was not checked.
+    install(repo)
+    policy(repo, NO_NOTION + "invariants: []\n")
+    events(repo, "s1", tools=("mcp__notion_offplan__notion-update-page",))
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "line 8: invariants: given twice in one mapping" in proc.stderr
+    assert not repo.refs("refs/sess/h/")
