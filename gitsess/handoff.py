@@ -377,6 +377,19 @@ def require_sessions(store: Store, session_ids: list[str]) -> list[telemetry.Ses
     return found
 
 
+def foreign_sessions(sessions: list[telemetry.Session], operator: str, *,
+                     label: str = "sessions") -> list[str]:
+    """Problems for sessions another operator started: a handoff would retire
+    their live telemetry from under them and claim what they did."""
+    out = []
+    for i, s in enumerate(sessions):
+        owner = s.meta.get("operator")
+        if owner and str(owner) != operator:
+            out.append(f"{label}[{i}]: session '{s.session_id}' was started by operator "
+                       f"{owner}, not {operator}; each operator hands off their own sessions")
+    return out
+
+
 def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
                        draft: Record | None = None, comment: str = "#",
                        now: float | None = None) -> tuple[Record, list[str], list[str]]:
@@ -409,6 +422,8 @@ def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
         sessions = require_sessions(store, fm.session_ids)
     except ValidationError as exc:
         errors += [p.replace("sessions[", f"{trailers.SESS_SESSION}[") for p in exc.problems]
+    if front.get("operator"):
+        errors += foreign_sessions(sessions, str(front["operator"]), label=trailers.SESS_SESSION)
     sync_resume_prompt(front, sections)
     if not all(k in front for k in ("id", "operator", "workstream")):
         return Record(front, sections), errors, []

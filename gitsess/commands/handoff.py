@@ -169,6 +169,11 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
     ]
     sessions = (handoff.require_sessions(store, picked) if picked
                 else handoff.own_live_sessions(store, me.id))
+    foreign = handoff.foreign_sessions(sessions, me.id)
+    if foreign:
+        raise ValidationError("sessions of another operator", foreign,
+                              hint="leave them out (--session names yours); their operator "
+                                   "hands them off")
     now = time.time()
     date = ids.id_date(now)
     usable = isinstance(draft_id, str) and _usable(store, draft_id, me.id, date)

@@ -597,3 +597,24 @@ def test_policy_with_a_key_given_twice_refuses_with_its_line(repo: Repo, tmp_pat
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "line 8: invariants: given twice in one mapping" in proc.stderr
     assert not repo.refs("refs/sess/h/")
+
+
+def test_a_session_of_another_operator_is_refused(repo: Repo, tmp_path: Path) -> None:
+    # Regression: --session took a teammate's live session, claimed its telemetry
+    # and moved it to refs/sess/done/ from under them.
+    install(repo)
+    repo.git("config", "sess.operator", "PK")
+    events(repo, "peer")
+    repo.git("config", "sess.operator", "RT")
+    before = head(repo)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--session", "peer")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "session 'peer' was started by operator PK, not RT" in proc.stderr
+    assert head(repo) == before and "refs/sess/live/peer" in repo.refs()
+    assert not repo.refs("refs/sess/local/reserve/")
+    # The same claim by hand is refused by commit-msg.
+    msg = ("handoff(main): theirs\n\n## Summary\n\nx\n\n## Resume Prompt\n\ny\n\n"
+           "Sess-Id: RT-261126-01\nSess-Session: peer\n")
+    hand = repo.git("commit", "--allow-empty", "-F", "-", input=msg, check=False)
+    assert hand.returncode != 0 and "started by operator PK" in hand.stderr
+    assert head(repo) == before and "refs/sess/live/peer" in repo.refs()
