@@ -165,9 +165,22 @@ def _sessions(store: Store, d: Diagnosis) -> None:
 
 def _notes(store: Store, d: Diagnosis) -> None:
     for item in rewrite.unlinked(store):
-        findable = [h for h in item.missing if rewrite.find_record(store, h) is not None]
+        found = {h: rewrite.find_record(store, h) for h in item.missing}
         subject = item.commit.message.split("\n", 1)[0]
-        ids = ", ".join(item.missing)
+        copies = {h: o for h in item.missing
+                  if (o := rewrite.copied_from(store, item.commit.oid, found[h])) is not None}
+        for hid, origin in copies.items():
+            d.findings.append(Finding(
+                "notes", "warning", f"commit {item.commit.oid[:12]} ({subject!r}) repeats {hid},"
+                f" the id of handoff commit {origin[:12]}, which is still on a branch: a copy"
+                " (cherry-pick); the pre-push guard refuses it",
+                f"drop the copy (git rebase -i), or amend it with a new Sess-Id; if the branch"
+                f" holding {origin[:12]} was squash-merged, delete it, then git sess doctor --relink"))
+        missing = [h for h in item.missing if h not in copies]
+        if not missing:
+            continue
+        findable = [h for h in missing if found[h] is not None]
+        ids = ", ".join(missing)
         if findable:
             d.findings.append(Finding("notes", "warning", f"commit {item.commit.oid[:12]}"
                                       f" ({subject!r}) names {ids} but has no record (a squash"

@@ -150,14 +150,34 @@ def _move(frm: str, to: str) -> Callable[[str | None], str | None]:
     return lambda old: to if old == frm else old
 
 
+def on_branch(store: Store, oid: str) -> bool:
+    """Whether a local branch contains commit `oid`."""
+    proc = store.run_git(["for-each-ref", "--count=1", "--format=%(refname)", "--contains", oid,
+                          "refs/heads/"], check=False)
+    return bool(proc.stdout.strip())
+
+
+def copied_from(store: Store, commit: str, found: tuple[str, str] | None) -> str | None:
+    """The handoff commit `commit` copies (a cherry-pick): the one holding the
+    record, when that one is still on a branch. A squash merge's originals are
+    on no branch once the topic is deleted; a copy's original still is, and its
+    handoff ref must not be taken from it (the pre-push guard refuses copies)."""
+    if found is None or found[1] == commit or not on_branch(store, found[1]):
+        return None
+    return found[1]
+
+
 def relink(store: Store, *, deadline: float) -> list[Relinked]:
-    """Re-attach records to commits that carry their Sess-Id but not their note."""
+    """Re-attach records to commits that carry their Sess-Id but not their note
+    (copies of handoff commits still on a branch are left to doctor's finding)."""
     out = []
     for item in unlinked(store):
         for hid in item.missing:
             found = find_record(store, hid)
             if found is None:
                 out.append(Relinked(hid, item.commit.oid, None))
+                continue
+            if copied_from(store, item.commit.oid, found):
                 continue
             text, origin = found
             store.set_note(item.commit.oid, text, deadline=deadline, merge=sync.merge_note_texts)

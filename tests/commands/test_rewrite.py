@@ -153,3 +153,32 @@ def test_rebase_squashing_two_handoffs_keeps_both_records(repo: Repo, mode: str 
     jsonschema.Draft202012Validator(schema("doctor")).validate(data)
     assert not [f for f in data["findings"] if f["check"] == "notes"]
     assert fsck(repo).returncode == 0
+
+
+def test_cherry_picked_handoff_is_a_copy_relink_leaves_the_original_its_ref(repo: Repo) -> None:
+    """A cherry-pick is not a rewrite: doctor used to offer --relink, which moved the
+    original's handoff ref onto the copy and gave the copy the record."""
+    repo.sess("install", check=True)
+    repo.git("switch", "-q", "-c", "topic")
+    hid = handoff_id(1)
+    original = handoff_commit(repo, hid, ws="topic")
+    repo.git("switch", "-q", "main")
+    repo.commit("main moved", files={"m.txt": "m\n"})
+    repo.git("cherry-pick", "topic")
+    copy = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert copy != original and _h(repo, hid) == original and _note(repo, copy) == ""
+
+    out = repo.sess("doctor", "--relink", "--json")
+    data = json.loads(out.stdout)
+    jsonschema.Draft202012Validator(schema("doctor")).validate(data)
+    assert out.returncode == 1 and data["relinked"] == []
+    [finding] = [f for f in data["findings"] if f["check"] == "notes"]
+    assert "a copy (cherry-pick)" in finding["message"] and original[:12] in finding["message"]
+    assert "--relink" not in finding["fix"].split(";")[0]
+    assert _h(repo, hid) == original and _note(repo, copy) == ""
+
+    # Once the original's branch is gone (squash-merged), relink attaches the record.
+    repo.git("branch", "-q", "-D", "topic")
+    data = json.loads(repo.sess("doctor", "--relink", "--json").stdout)
+    assert [r["record"] for r in data["relinked"]] == [hid]
+    assert _h(repo, hid) == copy and f"id: {hid}" in _note(repo, copy)
