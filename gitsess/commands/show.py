@@ -2,7 +2,9 @@
 
 The record is the note on the handoff commit (refs/notes/sess, then the
 fetched copies of peers' notes); a handoff commit without a note (notes not
-fetched, or lost in a rewrite) is shown from its message, and says so.
+fetched, or lost in a rewrite) is shown from its message, and says so; so
+is one whose note is not a record this gitsess reads (broken YAML, another
+version, another id), with a warning naming why.
 An id is found by its handoff ref (local, then fetched), else by a search
 of the branches for its Sess-Id trailer.
 """
@@ -10,11 +12,12 @@ of the branches for its Sess-Id trailer.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
 from gitsess import handoff, ids, trailers
-from gitsess.errors import UsageError
+from gitsess.errors import UsageError, ValidationError
 from gitsess.record import Record, parse, render
 from gitsess.store import Store
 
@@ -27,8 +30,10 @@ def resolve(store: Store, what: str) -> str:
         found = ids.find(store, what)
         if found is not None and store.has_object(found.commit):
             return found.commit
-        proc = store.run_git(["log", "--all", "-n1", "--format=%H", "-F",
-                              f"--grep={trailers.SESS_ID}: {what}"], check=False)
+        # The whole trailer line: RT-261126-01 must not find RT-261126-011.
+        proc = store.run_git(["log", "--all", "-n1", "--format=%H", "-E", "-i",
+                              f"--grep=^{trailers.SESS_ID}:[[:space:]]*{what}[[:space:]]*$"],
+                             check=False)
         hit = proc.stdout.decode().strip()
         if hit:
             return hit
@@ -36,8 +41,22 @@ def resolve(store: Store, what: str) -> str:
                          hint="git sess sync fetches peers' handoffs; git sess log lists them")
     oid = store.resolve(what)
     if oid is None:
+        candidates = _candidates(store, what)
+        if len(candidates) > 1:
+            raise UsageError(f"short commit id '{what}' is ambiguous",
+                             hint="candidates: " + ", ".join(c[:12] for c in candidates[:8])
+                                  + "; give more digits")
         raise UsageError(f"'{what}' is neither a handoff id (RT-261126-01) nor a commit")
     return oid
+
+
+def _candidates(store: Store, prefix: str) -> list[str]:
+    """Commits whose id starts with `prefix` (git rev-parse --disambiguate)."""
+    if not re.fullmatch(r"[0-9a-fA-F]{4,39}", prefix):
+        return []
+    proc = store.run_git(["rev-parse", f"--disambiguate={prefix}"], check=False)
+    oids = proc.stdout.decode().split()
+    return [o for o in oids if store.resolve(o) == o]
 
 
 def _note(store: Store, oid: str) -> str | None:
@@ -58,7 +77,18 @@ def load(store: Store, oid: str) -> tuple[Record, str, str]:
     hid = trailers.first(trailers.parse_trailers(message), trailers.SESS_ID)
     text = _note(store, oid)
     if text is not None:
-        return parse(text, id=hid), "note", text
+        try:
+            rec: Record | None = parse(text, id=hid)
+            problem = _not_a_record(rec.front if rec else {}, hid)
+        except ValidationError as exc:
+            rec, problem = None, exc.message
+        if rec is not None and problem is None:
+            return rec, "note", text
+        if hid is None:
+            raise ValidationError(f"the note on {oid[:12]} is not a handoff record: {problem}",
+                                  hint="git notes --ref=sess show " + oid[:12] + " shows it")
+        print(f"warning: the note on {oid[:12]} is not a readable record ({problem}); "
+              "shown from the commit message", file=sys.stderr)
     if hid is None:
         raise UsageError(f"commit {oid[:12]} is not a handoff (no Sess-Id trailer, no note)")
     fm = handoff.from_message(message)
@@ -66,6 +96,20 @@ def load(store: Store, oid: str) -> tuple[Record, str, str]:
              "sessions": [{"id": s} for s in fm.session_ids]}
     rec = Record(front, fm.sections)
     return rec, "message", render(rec)
+
+
+def _not_a_record(front: dict[str, Any], hid: str | None) -> str | None:
+    """Why a note's front matter cannot be shown as this commit's record (STYLE 7:
+    a version this gitsess does not know is flagged, not passed off as one)."""
+    if not front:
+        return "no front matter"
+    if front.get("v") != SCHEMA_VERSION:
+        return f"record version {front.get('v')!r}; this gitsess reads version {SCHEMA_VERSION}"
+    if not isinstance(front.get("id"), str):
+        return f"id {front.get('id')!r} is not a handoff id"
+    if hid is not None and front["id"] != hid:
+        return f"it is the record of {front['id']}, the commit's Sess-Id is {hid}"
+    return None
 
 
 def view(rec: Record, oid: str, source: str) -> dict[str, Any]:
@@ -87,7 +131,7 @@ def run(*, store: Store, what: str, as_json: bool = False) -> int:
         json.dump(view(rec, oid, source), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return 0
-    if source == "message":
+    if source == "message" and _note(store, oid) is None:
         print(f"# no record note on {oid[:12]}: shown from the commit message", file=sys.stderr)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
