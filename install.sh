@@ -25,6 +25,9 @@ data=${XDG_DATA_HOME:-$HOME/.local/share}/gitsess
 venv=${GITSESS_VENV:-$data/venv}
 bindir=${GITSESS_BIN_DIR:-$HOME/.local/bin}
 py=${GITSESS_PYTHON:-python3}
+# Relative paths would make a dangling link and break `git sess install` in REPO.
+case $venv in /*) ;; *) venv=$(pwd)/$venv ;; esac
+case $bindir in /*) ;; *) bindir=$(pwd)/$bindir ;; esac
 repo=
 demo=
 set --  "$@" --end--
@@ -49,6 +52,9 @@ command -v "$py" >/dev/null 2>&1 || die "$py not found (set GITSESS_PYTHON to a 
   die "gitsess needs Python 3.10 or newer; $py is $("$py" -V 2>&1)"
 [ -f "$src/pyproject.toml" ] && [ -d "$src/gitsess" ] || die "$src is not a gitsess source tree"
 
+if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ] && [ -n "$(ls -A "$venv" 2>/dev/null || echo file)" ]; then
+  die "$venv exists and is not a virtual environment; not installing into it (set GITSESS_VENV to a new directory)"
+fi
 link=$bindir/git-sess
 if [ -e "$link" ] && [ ! -L "$link" ]; then
   die "$link exists and is not a symlink; not replacing it (remove it or set GITSESS_BIN_DIR)"

@@ -67,3 +67,32 @@ def test_install_sh_usage_errors() -> None:
     proc = _run("--bogus")
     assert proc.returncode == 1 and "unknown option --bogus" in proc.stderr
     assert "install.sh" in _run("--help").stdout
+
+
+def test_install_sh_refuses_a_venv_dir_that_is_not_one(tmp_path: Path) -> None:
+    """GITSESS_VENV naming a directory of the user's used to be turned into a venv."""
+    mine = tmp_path / "projects"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine\n")
+    os.environ["GITSESS_VENV"] = str(mine)
+    try:
+        proc = _run()
+    finally:
+        del os.environ["GITSESS_VENV"]
+    assert proc.returncode == 1 and "is not a virtual environment" in proc.stderr
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+def test_install_sh_relative_venv_and_bin_dir_from_another_cwd(repo: Repo, tmp_path: Path) -> None:
+    """Relative GITSESS_VENV / GITSESS_BIN_DIR made a dangling link and a
+    `git sess install` that was 'not found'."""
+    env = dict(os.environ, GITSESS_PYTHON=sys.executable, GITSESS_VENV="v e n v",
+               GITSESS_BIN_DIR="b i n")
+    proc = subprocess.run(["sh", str(ROOT / "install.sh"), str(repo.path)], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    link = tmp_path / "b i n" / "git-sess"
+    assert os.readlink(link) == str(tmp_path / "v e n v" / "bin" / "git-sess")
+    assert subprocess.run([str(link), "--version"], capture_output=True).returncode == 0
+    assert str(tmp_path / "v e n v" / "bin" / "git-sess") in (
+        repo.path / ".git" / "hooks" / "pre-push").read_text()
