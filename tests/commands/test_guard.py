@@ -142,6 +142,14 @@ def test_session_refs_that_cannot_be_sent_do_not_fail_the_push(repo: Repo, tmp_p
     assert remote_refs(remote)["refs/heads/main"] == oid
 
 
+def _no_python(repo: Repo) -> None:
+    """Break the shim's Python line: a push that starts Python now fails loudly."""
+    hook = repo.path / ".git" / "hooks" / "pre-push"
+    text = hook.read_text()
+    assert text.count("githook pre-push") == 1
+    hook.write_text(text.replace("githook pre-push", "no-such-command"))
+
+
 def test_nothing_new_is_decided_in_the_shell(repo: Repo, tmp_path: Path) -> None:
     """With no handoff pushed and the session refs as the remote has them,
     Python never starts: a broken git-sess path would show otherwise."""
@@ -153,9 +161,7 @@ def test_nothing_new_is_decided_in_the_shell(repo: Repo, tmp_path: Path) -> None
     git("update-ref", "refs/sess/live/peer", "refs/heads/main", cwd=remote)
     repo.git("fetch", "-q", "origin")
     assert "refs/sess/remotes/origin/live/peer" in repo.refs()
-    hook = repo.path / ".git" / "hooks" / "pre-push"
-    text = hook.read_text()
-    hook.write_text(text.replace("githook pre-push", "no-such-command"))
+    _no_python(repo)
     repo.commit("two")
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr
@@ -199,3 +205,94 @@ def test_real_handoffs_push_clean_then_a_tightened_policy_refuses(repo: Repo, tm
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode != 0 and "no-bash" in proc.stderr and "--no-verify" in proc.stderr
     assert remote_refs(remote) == before
+
+
+def test_moved_session_refs_are_sent_from_the_shell(repo: Repo, tmp_path: Path) -> None:
+    """No handoff in the push, session refs and notes moved: the shim sends
+    branch, session refs and notes itself and Python never starts."""
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    repo.git("push", "-q", "origin", "main")
+    _no_python(repo)
+    _session(repo)  # agent activity: live/s1 moves on
+    _session(repo, "s2")
+    repo.git("notes", "--ref=sess", "add", "-m", "---\nid: RT-261126-09\n---\nold", "HEAD")
+    oid = repo.commit("work")
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "no-such-command" not in proc.stderr and "gitsess" not in proc.stderr
+    got, mine = remote_refs(remote), repo.refs()
+    assert got["refs/heads/main"] == oid
+    for ref in ("refs/sess/live/s1", "refs/sess/live/s2", "refs/notes/sess"):
+        assert got[ref] == mine[ref]
+    # The tracking refs followed, as after Python's push: the next push sends nothing.
+    assert mine["refs/sess/remotes/origin/live/s1"] == mine["refs/sess/live/s1"]
+    assert mine["refs/sess/remotes/origin/notes"] == mine["refs/notes/sess"]
+    assert "refs/sess/remotes/origin/live/s2" in mine
+    log = git("reflog", "show", "--format=%gs", "refs/notes/sess", cwd=remote, check=False).stdout
+    assert "forced" not in log
+
+
+def test_push_to_a_url_sends_session_refs_from_the_shell(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    _no_python(repo)
+    _session(repo)
+    oid = repo.commit("work")
+    proc = repo.git("push", str(remote), "main", check=False)
+    assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid
+    assert got["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
+
+
+def test_remote_without_refspecs_goes_to_python_which_adds_them(
+        repo: Repo, tmp_path: Path) -> None:
+    _setup(repo, tmp_path)
+    other = bare(tmp_path / "other.git")
+    repo.git("remote", "add", "other", str(other))  # after install: no fetch refspecs yet
+    _session(repo)
+    proc = repo.git("push", "-q", "other", "main", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert remote_refs(other)["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
+    specs = repo.git("config", "--get-all", "remote.other.fetch").stdout
+    assert "+refs/notes/sess*:refs/sess/remotes/other/notes*" in specs
+    assert "refs/sess/remotes/other/live/s1" in repo.refs()
+
+
+def test_rejected_notes_in_the_shell_fall_back_to_python(repo: Repo, tmp_path: Path) -> None:
+    """A peer's notes on the remote make the shell's push fail; Python then
+    fetches, merges both sides' records and pushes, and the user sees none of it."""
+    remote = _setup(repo, tmp_path)
+    base = repo.git("rev-parse", "HEAD").stdout.strip()
+    peer = Repo(tmp_path / "peer")
+    git("clone", "-q", str(remote), str(peer.path), cwd=tmp_path)
+    peer.git("notes", "--ref=sess", "add", "-m", "---\nid: PE-261126-01\n---\nfrom peer", base)
+    peer.git("push", "-q", "--no-verify", "origin", "refs/notes/sess")
+    repo.git("notes", "--ref=sess", "add", "-m", "---\nid: RT-261126-01\n---\nfrom me", base)
+    _session(repo)
+    oid = repo.commit("work")
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "[rejected]" not in proc.stderr and "gitsess:" not in proc.stderr, proc.stderr
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid
+    assert got["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
+    note = git("notes", "--ref=sess", "show", base, cwd=remote).stdout
+    assert note.count("id: PE-261126-01") == 1 and note.count("id: RT-261126-01") == 1
+    # Only Python's union merge makes a two-parent notes commit.
+    assert git("rev-parse", "-q", "--verify", "refs/notes/sess^2", cwd=remote).returncode == 0
+    log = git("reflog", "show", "--format=%gs", "refs/notes/sess", cwd=remote, check=False).stdout
+    assert "forced" not in log
+
+
+def test_dry_run_is_seen_in_the_shell_and_sends_nothing(repo: Repo, tmp_path: Path) -> None:
+    remote = _setup(repo, tmp_path)
+    _no_python(repo)
+    _session(repo)
+    repo.commit("work")
+    before = remote_refs(remote)
+    for flag in ("--dry-run", "-n", "-qn"):
+        proc = repo.git("push", flag, "origin", "main", check=False)
+        assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
+        assert remote_refs(remote) == before
+    assert "refs/sess/remotes/origin/live/s1" not in repo.refs()

@@ -132,6 +132,24 @@ def test_handed_off_live_ref_is_deleted_remotely_with_a_lease(repo: Repo, tmp_pa
     assert not _only_fast_forwards(remote)
 
 
+def test_push_after_a_handoff_deletes_the_remote_live_ref(repo: Repo, tmp_path: Path) -> None:
+    """The shim leaves a leased deletion to Python: a plain `git push` does it."""
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    repo.sess("install", check=True)
+    repo.hook(payload("PreToolUse", session="s1", tool_name="Bash"))
+    repo.git("push", "-q", "origin", "main")
+    assert "refs/sess/live/s1" in remote_refs(remote)
+    repo.git("update-ref", "refs/sess/done/s1", "refs/sess/live/s1")
+    repo.git("update-ref", "-d", "refs/sess/live/s1")
+    repo.commit("work")
+    proc = repo.git("push", "-q", "origin", "main", check=False)
+    assert proc.returncode == 0, proc.stderr
+    got = remote_refs(remote)
+    assert "refs/sess/live/s1" not in got and "refs/sess/done/s1" in got
+    assert not _only_fast_forwards(remote)
+
+
 def test_local_only_refs_never_leave(repo: Repo, tmp_path: Path) -> None:
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
