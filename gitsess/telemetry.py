@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from gitsess.errors import RefError
+from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
 
 COUNTERS_VERSION = 1
@@ -57,6 +57,12 @@ LIVE_WINDOW_MS = 60 * 60 * 1000
 MAX_NAME = 200
 MAX_KEYS = 500
 OVERFLOW_KEY = "(other)"
+# session.json keys readers print: counts, and text (or null).
+_META_COUNTS = frozenset({"started_at_ms", "parallel_sessions"})
+_META_TEXT = frozenset(
+    {"session_id", "raw_session_id", "agent", "model", "operator", "cwd", "worktree", "branch",
+     "head"}
+)
 
 _SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
@@ -407,11 +413,77 @@ def _json_entry(store: Store, entries: dict[str, tuple[str, str]], name: str) ->
 
 
 def _read_tip(store: Store, tip: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    entries = store.read_tree(tip)
-    meta = _json_entry(store, entries, "session.json") or {}
-    counters = _json_entry(store, entries, "counters.json") or new_counters()
-    folded = _json_entry(store, entries, "folded.json") or []
-    return meta, counters, folded
+    """A tip's session.json, counters and folded.json, fit for readers.
+
+    Refs are fetched from peers: a value of the wrong shape (a list for the
+    counters, text for a count) is dropped here, so that one bad ref cannot
+    stop status or resume; the session shows what it holds that makes sense.
+    ValueError when the tip is not a tree or its JSON does not parse.
+    """
+    try:
+        entries = store.read_tree(tip)
+    except GitsessError as exc:  # a blob where a commit should be
+        raise ValueError(exc.message) from None
+    meta = _json_entry(store, entries, "session.json")
+    counters = _json_entry(store, entries, "counters.json")
+    folded = _json_entry(store, entries, "folded.json")
+    return (
+        _sane_meta(meta),
+        _sane_counters(counters),
+        [n for n in folded if isinstance(n, str)] if isinstance(folded, list) else [],
+    )
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def _sane_meta(meta: Any) -> dict[str, Any]:
+    if not isinstance(meta, dict):
+        return {}
+    out = {}
+    for key, value in meta.items():
+        if key in _META_COUNTS and not _count(value):
+            continue
+        if key in _META_TEXT and not (value is None or isinstance(value, str)):
+            continue
+        out[key] = value
+    return out
+
+
+def _sane_counters(raw: Any) -> dict[str, Any]:
+    """Counters with every known key of its type (new_counters' value otherwise)."""
+    c = new_counters()
+    if not isinstance(raw, dict):
+        return c
+    for key, value in raw.items():
+        if key not in c:
+            c[key] = value  # a key this version does not know: kept as it is
+            continue
+        default = c[key]
+        if key == "mcp":
+            c[key] = _sane_mcp(value)
+        elif isinstance(default, dict):
+            c[key] = _sane_map(value)
+        elif key.endswith("_ms") and default is None:
+            c[key] = value if _count(value) else None
+        else:
+            c[key] = value if _count(value) else default
+    return c
+
+
+def _sane_mcp(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(server): {"total": e["total"], "methods": _sane_map(e.get("methods"))}
+        for server, e in value.items()
+        if isinstance(e, dict) and _count(e.get("total"))
+    }
+
+
+def _sane_map(value: Any) -> dict[str, int]:
+    return {str(k): v for k, v in value.items() if _count(v)} if isinstance(value, dict) else {}
 
 
 def _read_spill(store: Store, oid: str, session: str) -> Event | None:

@@ -221,3 +221,24 @@ def push_sess(repo: Repo, remote: str = "origin", *branches: str) -> None:
     """Push branches, the handoff and telemetry refs and the notes."""
     repo.git("push", "-q", remote, *branches, "refs/sess/h/*:refs/sess/h/*",
              "refs/notes/sess:refs/notes/sess")
+
+
+# -- damaged refs (read-side robustness) -----------------------------------------
+
+
+def write_live_ref(repo: Repo, session: str, files: dict[str, bytes] | None = None, *,
+                   blob: bool = False, prefix: str = "refs/sess/live/") -> str:
+    """A telemetry ref built by hand, as a broken or hostile peer could push it:
+    a commit whose tree holds `files`, or (blob=True) a bare blob. Returns the oid."""
+    if blob:
+        oid = repo.git("hash-object", "-w", "--stdin", input="not a commit\n").stdout.strip()
+    else:
+        lines = []
+        for name, data in (files or {}).items():
+            b = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo.path,
+                               input=data, capture_output=True, check=True).stdout.decode().strip()
+            lines.append(f"100644 blob {b}\t{name}\n")
+        tree = repo.git("mktree", input="".join(lines)).stdout.strip()
+        oid = repo.git("commit-tree", "-m", "event", tree).stdout.strip()
+    repo.git("update-ref", prefix + session, oid)
+    return oid

@@ -63,9 +63,11 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False) -> i
     for v, s in zip(views, sessions, strict=False):
         mcp = ", ".join(f"{k} {e['total']}" for k, e in sorted(v["mcp"].items())) or "-"
         state = "" if v["state"] == "live" else " [done]"
-        print(f"{v['session_id']}{state}  {v['agent']}" + (f" ({v['model']})" if v["model"] else ""))
+        agent = v["agent"] or "unknown agent"
+        print(f"{v['session_id']}{state}  {agent}" + (f" ({v['model']})" if v["model"] else ""))
         print(
-            f"  started {v['started_at']}  last event {ago(s.counters.get('last_event_ms'))}"
+            f"  started {v['started_at'] or 'at an unknown time'}"
+            f"  last event {ago(s.counters.get('last_event_ms'))}"
             f"  on {v['branch'] or '(detached)'}"
         )
         print(

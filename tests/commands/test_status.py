@@ -111,3 +111,31 @@ def test_outside_a_repository(tmp_path: Any) -> None:
     proc = subprocess.run([*SESS, "status"], cwd=tmp_path, capture_output=True, text=True,
                           env={**_env(), "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert proc.returncode == 3 and proc.stderr.startswith("error: not a git repository")
+
+
+def test_damaged_session_refs_do_not_stop_status_or_resume(repo: Repo) -> None:
+    """A fetched ref can hold anything: a blob, a list, counts as text."""
+    from tests.helpers import write_live_ref
+
+    two_sessions(repo)
+    write_live_ref(repo, "a-blob", blob=True)
+    write_live_ref(repo, "no-counters", {"session.json": b"{}"})
+    write_live_ref(repo, "garbage", {"session.json": b"{", "counters.json": b"{garbage"})
+    write_live_ref(repo, "lists", {"session.json": b"[1]", "counters.json": b"[1, 2]",
+                                   "folded.json": b"{}"})
+    write_live_ref(repo, "bad-types", {
+        "session.json": b'{"operator": "ZZ", "agent": 5, "parallel_sessions": "x"}',
+        "counters.json": b'{"tool_calls": "many", "last_event_ms": "yesterday", '
+                         b'"tools": {"Bash": "x", "Read": 2}, "active_ms": -4, '
+                         b'"mcp": {"s": {"total": "x"}, "t": {"total": 1, "methods": []}}}'})
+    out = status_json(repo)
+    by_id = {s["session_id"]: s for s in out["sessions"]}
+    assert {"newer", "older", "no-counters", "bad-types"} <= set(by_id)
+    assert "a-blob" not in by_id and "garbage" not in by_id
+    assert by_id["bad-types"]["tools"] == {"Read": 2}
+    assert by_id["bad-types"]["mcp"] == {"t": {"total": 1, "methods": {}}}
+    assert by_id["bad-types"]["agent"] is None
+    for args in (("status",), ("status", "--all"), ("resume",), ("resume", "--json")):
+        proc = repo.sess(*args)
+        assert proc.returncode == 0 and proc.stderr == "", (args, proc.stderr)
+    assert "None" not in repo.sess("status").stdout
