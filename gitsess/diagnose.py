@@ -92,6 +92,13 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
                 d.findings.append(Finding("hooks", "error",
                                           f"{path} is not executable: git will not run it",
                                           f"chmod +x {path}"))
+            elif not install.shim_is_current(path, name) and not install.executable(
+                    prog := install.shim_program(path) or ""):
+                st = HookState(name, path, "stale", False, chained)
+                d.findings.append(Finding("hooks", "error", f"{path} runs {prog or 'a program'},"
+                                          " which is gone (an older gitsess install): the commits"
+                                          " and pushes it should check will fail",
+                                          "git sess install"))
             elif not install.shim_is_current(path, name):
                 st = HookState(name, path, "stale", True, chained)
                 d.findings.append(Finding("hooks", "warning",

@@ -327,6 +327,19 @@ def _uninstall_one(d: str, name: str) -> list[str]:
     return lines
 
 
+def shim_program(path: str) -> str | None:
+    """The program an installed shim execs (`exec <argv> githook <name>`), or None."""
+    for line in (_read(path) or "").splitlines():
+        head, sep, _ = line.partition(" githook ")
+        if sep and "exec " in head:
+            try:
+                argv = shlex.split(head.split("exec ", 1)[1])
+            except ValueError:
+                return None
+            return argv[0] if argv else None
+    return None
+
+
 def shim_is_current(path: str, name: str) -> bool:
     return _read(path) == render_shim(name) and os.access(path, os.X_OK)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,33 @@ def test_handoff_commit_without_a_note(repo: Repo) -> None:
     notes = [f for f in data["findings"] if f["check"] == "notes"]
     assert rc == 1 and len(notes) == 1 and oid[:12] in notes[0]["message"]
     assert "git sess sync" in notes[0]["fix"]
+
+
+
+def test_shims_of_a_removed_install_will_not_run(repo: Repo, tmp_path: Path) -> None:
+    """Shims naming a git-sess that is gone were reported 'stale … runs'; a handoff
+    commit or a push through them fails with 'not found'."""
+    from gitsess.install import gitsess_command
+
+    repo.sess("install", check=True)
+    hooks = repo.path / ".git" / "hooks"
+    program = shlex.join(gitsess_command())
+    older = tmp_path / "older venv" / "git-sess"  # another install that still exists
+    older.parent.mkdir()
+    older.write_text("#!/bin/sh\n")
+    older.chmod(0o755)
+    for name in ("commit-msg", "pre-push"):
+        text = (hooks / name).read_text()
+        assert program in text
+        (hooks / name).write_text(text.replace(program, shlex.quote(str(older))))
+    rc, data = _doctor(repo)
+    assert {h["name"]: (h["state"], h["runs"]) for h in data["hooks"]}["pre-push"] == ("stale", True)
+    older.unlink()
+    rc, data = _doctor(repo)
+    states = {h["name"]: (h["state"], h["runs"]) for h in data["hooks"]}
+    assert rc == 1 and states["pre-push"] == ("stale", False) == states["commit-msg"]
+    assert any(f"{older}, which is gone" in f["message"] and f["severity"] == "error"
+               for f in data["findings"])
+    repo.sess("install", check=True)
+    rc, data = _doctor(repo)
+    assert all(h["state"] == "ok" for h in data["hooks"])
