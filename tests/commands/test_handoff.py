@@ -618,3 +618,25 @@ def test_a_session_of_another_operator_is_refused(repo: Repo, tmp_path: Path) ->
     hand = repo.git("commit", "--allow-empty", "-F", "-", input=msg, check=False)
     assert hand.returncode != 0 and "started by operator PK" in hand.stderr
     assert head(repo) == before and "refs/sess/live/peer" in repo.refs()
+
+
+def test_shims_decide_long_messages_with_one_grep(repo: Repo, tmp_path: Path) -> None:
+    # Regression: the shims read every line with the shell's read (a byte per system
+    # call), so any commit with a 2 MB message paid 0.7 s per hook. Past 64 lines
+    # they grep; the decision must be the same.
+    install(repo)
+    marker = tmp_path / "started"
+    hooks = repo.path / ".git" / "hooks"
+    for name in ("commit-msg", "post-commit"):
+        text = (hooks / name).read_text()
+        exec_line = next(ln for ln in text.splitlines() if "githook" in ln)
+        target = exec_line.split("exec ", 1)[1].split(" githook")[0]
+        (hooks / name).write_text(text.replace(target, f"echo {name} >> {marker} #"))
+    prose = "long\n\n" + "a line of prose, sess-ion: not a trailer\n" * 300
+    repo.git("commit", "-q", "--allow-empty", "-F", "-", input=prose)
+    assert not marker.exists()
+    repo.git("commit", "-q", "--allow-empty", "-F", "-", input=prose + "\nSess-Id: RT-261126-01\n")
+    assert marker.read_text().split() == ["commit-msg", "post-commit"]
+    marker.unlink()
+    repo.git("commit", "-q", "--allow-empty", "-F", "-", input=prose + "\nsess-phase: x\n")
+    assert marker.read_text().split() == ["commit-msg"]
