@@ -28,7 +28,7 @@ SCHEMA_VERSION = 1
 ACTIVE_WINDOW_S = telemetry.LIVE_WINDOW_MS // 1000
 MAX_OPEN_QUESTIONS = 5
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_DURATION = re.compile(r"([0-9]+)\s*([smhdw])")  # [0-9]: int() reads other digits too
 _NONE = {"", "-", "none", "none.", "n/a", "nothing", "nothing.", "no"}
 
 
@@ -63,13 +63,23 @@ def read_record(store: Store, index: Index, h: Handoff, *, front: bool = True) -
     # A note can hold two records (a union merge at sync): take this handoff's.
     parts = record.split_records(text) or [text]
     text = next((p for p in parts if f"\nid: {h.id}\n" in "\n" + p), parts[0])
+    out = _Record({}, {})
     if front:
         try:
             rec = record.parse(text)
-            return _Record(rec.front, rec.sections)
+            out = _Record(rec.front if isinstance(rec.front, dict) else {}, rec.sections)
         except Exception:  # broken YAML must not hide the sections below it
             pass
-    return _Record({}, record.parse_sections(_after_front_matter(text)))
+    if not out.sections:
+        out.sections = record.parse_sections(_after_front_matter(text))
+    if not out.sections:  # a note that is no record at all: the commit still says it
+        out.sections = record.parse_sections(handoff_index.message_body(store, h))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    """A front matter value printed as text: only when it is text (notes are fetched)."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _after_front_matter(text: str) -> str:
@@ -219,7 +229,8 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
     """The resume document (schemas/resume.json)."""
     now = time.time() if now is None else now
     me = operator or current_operator(store).id
-    cutoff = now - since_s if since_s is not None else None
+    # Clamped: a cutoff before 1970 (--since 99999999d) would not format.
+    cutoff = max(0.0, now - since_s) if since_s is not None else None
     index = handoff_index.build(store, deadline=deadline)
     handoffs = [h for h in index.handoffs if cutoff is None or h.time >= cutoff]
     doc: dict[str, Any] = {
@@ -239,8 +250,8 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
         prompt = rec.sections.get("Resume Prompt", "").strip()
         doc["last_handoff"] = {
             **_brief(last, now),
-            "branch": _branch(store, index, last, rec.front.get("branch")),
-            "resume_prompt": prompt or str(rec.front.get("resume_prompt") or "") or None,
+            "branch": _branch(store, index, last, _text(rec.front.get("branch"))),
+            "resume_prompt": prompt or _text(rec.front.get("resume_prompt")),
             "summary": rec.sections.get("Summary", "").strip() or None,
             "confidence": c if (c := rec.front.get("confidence")) in ("H", "M", "L") else None,
         }

@@ -16,7 +16,7 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
     if operator is not None and not OPERATOR_RE.match(operator):
         raise UsageError(f"invalid operator '{operator}'",
                          hint="an operator is letters, digits, '-' and '_', e.g. RT")
-    since_s = resume.parse_duration(since) if since else None
+    since_s = resume.parse_duration(since) if since is not None else None
     doc = resume.view(store, operator=operator, since_s=since_s)
     if as_json:
         json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +264,44 @@ def test_a_handed_off_session_is_not_active(team: tuple[Repo, Repo, Path]) -> No
     fetch_sess(b)
     assert "refs/sess/remotes/origin/live/sa" in b.refs()
     assert resume_json(b)["peers"] == []
+
+
+@pytest.mark.parametrize("note", [
+    b"\x00\xff garbage: [unclosed\n---\n: :\n",  # not YAML, not text
+    b"- a\n- b\n",  # a YAML list
+    b"---\n- a\n---\n",  # a list as front matter, no sections
+])
+def test_a_note_that_is_no_record_falls_back_to_the_commit(repo: Repo, note: bytes) -> None:
+    oid = make_handoff(repo, "RT-261126-01", note=False, summary="From the commit.",
+                       resume_prompt="Commit prompt.")
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo.path, input=note,
+                          capture_output=True, check=True).stdout.decode().strip()
+    repo.git("notes", "--ref=sess", "add", "-C", blob, oid)
+    doc = resume_json(repo)
+    assert doc["last_handoff"]["summary"] == "From the commit."
+    assert doc["last_handoff"]["resume_prompt"] == "Commit prompt."
+
+
+def test_front_matter_values_of_the_wrong_type_keep_the_json_valid(repo: Repo) -> None:
+    oid = make_handoff(repo, "RT-261126-01", note=False)
+    note = ("---\nid: RT-261126-01\nbranch: [1, 2]\nresume_prompt: {a: 1}\nconfidence: [H]\n"
+            "---\n\n## Summary\nx\n")
+    repo.git("notes", "--ref=sess", "add", "-F", "-", oid, input=note)
+    last = resume_json(repo)["last_handoff"]  # validates against schemas/resume.json
+    assert last["branch"]["name"] is None and last["resume_prompt"] is None
+    assert last["confidence"] is None
+    assert "on an unrecorded branch" in repo.sess("resume", check=True).stdout
+
+
+@pytest.mark.parametrize("since", ["", "abc", "-5d", "0", "5", " ", "1e3d", "\u0663d"])
+def test_bad_since_is_one_usage_error(repo: Repo, since: str) -> None:
+    proc = repo.sess("resume", "--since", since)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[0] == f"error: invalid duration '{since}'"
+    assert proc.stderr.splitlines()[1].startswith("hint: ")
+
+
+def test_a_since_longer_than_the_epoch_means_everything(repo: Repo) -> None:
+    make_handoff(repo, "RT-261126-01")
+    doc = resume_json(repo, "--since", "99999999999999999999d")
+    assert doc["since"] == "1970-01-01T00:00:00Z" and doc["last_handoff"]["id"] == "RT-261126-01"
