@@ -7,6 +7,7 @@ from typing import Any
 
 import jsonschema
 
+from gitsess.commands.log import width
 from gitsess.resources import schema
 from tests.helpers import Repo, make_handoff
 
@@ -67,3 +68,28 @@ def test_empty_repository(empty_repo: Repo) -> None:
     proc = empty_repo.sess("log")
     assert (proc.returncode, proc.stdout) == (0, "no handoffs yet\n")
     assert log_json(empty_repo) == []
+
+
+def test_odd_arguments_end_in_one_answer(repo: Repo) -> None:
+    build(repo)
+    assert repo.sess("log", "-n", "0", check=True).stdout == ""  # as git log -0
+    # An empty filter is a filter that matches nothing, not "no handoffs yet".
+    assert repo.sess("log", "--workstream", "", check=True).stdout == "no handoffs match\n"
+    # A cutoff before 1970 means everything (it overflowed time_t in resume).
+    assert len(log_json(repo, "--since", "99999999999999999999d")) == 4
+    for args in (("--since", ""), ("--since", "abc"), ("--since", "-5d"), ("--since", "0"),
+                 ("--since", "\u0663d"), ("--operator", "../x")):
+        proc = repo.sess("log", *args)
+        assert proc.returncode == 2 and proc.stderr.startswith("error: "), (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+
+
+def test_wide_characters_keep_the_columns(repo: Repo) -> None:
+    make_handoff(repo, "RT-261120-01", title="Wide", workstream="core", phase=None,
+                 when="2026-11-20T08:00:00Z")
+    oid = repo.commit("handoff(x): T\n\nSess-Id: RT-261121-01\nSess-Workstream: \u65e5\u672c\u8a9e")
+    repo.git("update-ref", "refs/sess/h/RT/RT-261121-01", oid)
+    wide, narrow = repo.sess("log", check=True).stdout.splitlines()
+    # 日本語 takes six terminal columns: both titles start in the same column.
+    assert wide.endswith("\u65e5\u672c\u8a9e  T") and narrow.endswith("core    Wide")
+    assert width(wide[: -len("T")]) == width(narrow[: -len("Wide")])
