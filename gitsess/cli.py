@@ -61,7 +61,7 @@ def status(as_json: bool, include_done: bool) -> int:
     return cmd.run(store=_store(), as_json=as_json, include_done=include_done)
 
 
-@cli.command()
+@cli.command(short_help="Replay a demo agent session in a throwaway repository.")
 @click.option("--keep", is_flag=True, help="Keep the throwaway repository and print its path.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Build the demo here.")
 def demo(keep: bool, directory: str | None) -> int:
@@ -81,7 +81,7 @@ def githook(name: str, args: tuple[str, ...]) -> int:
     return cmd.run(store=_store(), name=name, args=list(args))
 
 
-@cli.command()
+@cli.command(short_help="Install the git hooks and config (and agent hooks).")
 @click.option("--agent", type=click.Choice(["claude"]), help="Also wire this agent's hooks.")
 @click.option("--local", is_flag=True,
               help="Agent settings go to .claude/settings.local.json (not committed).")
@@ -96,7 +96,7 @@ def install(agent: str | None, local: bool) -> int:
     return cmd.run(store=_store(), agent=agent, local=local)
 
 
-@cli.command()
+@cli.command(short_help="Remove exactly what install added.")
 def uninstall() -> int:
     """Remove only what install added; chained hooks and settings come back byte for byte."""
     from gitsess.commands import uninstall as cmd
@@ -113,7 +113,7 @@ def whoami(as_json: bool) -> int:
     return cmd.run(store=_store(), as_json=as_json)
 
 
-@cli.command()
+@cli.command(short_help="Your last handoff, workstreams and peers' activity.")
 @json_option
 @click.option("--operator", metavar="OP", help="Resume as this operator instead of you.")
 @click.option("--since", metavar="DURATION", help="Only handoffs and activity this recent (2h, 7d).")
@@ -139,7 +139,7 @@ def log_(as_json: bool, operator: str | None, workstream: str | None, limit: int
                    limit=limit, since=since)
 
 
-@cli.command(name="import")
+@cli.command(name="import", short_help="Import legacy session documents as handoffs.")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--operator", metavar="OP", help="Operator for documents that name none.")
 @click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
@@ -156,7 +156,7 @@ def import_(directory: str, operator: str | None, dry_run: bool, as_json: bool) 
                    as_json=as_json)
 
 
-@cli.command()
+@cli.command(short_help="Exchange sessions and records with a remote.")
 @click.argument("remote", required=False)
 def sync(remote: str | None) -> int:
     """Fetch peers' sessions and records from REMOTE, merge the notes, push yours.
@@ -169,7 +169,7 @@ def sync(remote: str | None) -> int:
     return cmd.run(store=_store(), remote=remote)
 
 
-@cli.command()
+@cli.command(short_help="Check the install and the records; name each fix.")
 @json_option
 @click.option("--relink", is_flag=True,
               help="Re-attach records to squash-merged commits by their Sess-Id trailers.")
@@ -182,7 +182,7 @@ def doctor(as_json: bool, relink: bool) -> int:
     return cmd.run(store=_store(), as_json=as_json, relink=relink)
 
 
-@cli.command()
+@cli.command(short_help="End a session with a handoff commit.")
 @click.option("--file", "-F", "file", metavar="FILE",
               help="The narrative: markdown with one '## <Section>' per section, optional YAML "
                    "front matter (title, workstream, phase, confidence). '-' reads stdin. "
@@ -231,7 +231,7 @@ def handoff(file: str | None, quick: bool, title: str | None, workstream: str | 
                    repair=repair, dry_run=dry_run, as_json=as_json)
 
 
-@cli.command()
+@cli.command(short_help="Print one handoff record, by id or commit.")
 @click.argument("what", metavar="ID|COMMIT")
 @json_option
 def show(what: str, as_json: bool) -> int:
@@ -251,8 +251,16 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         print("error: aborted", file=sys.stderr)
         return int(ExitCode.FAILURE)
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `git sess`: the command list
+        print(exc.ctx.get_help() if exc.ctx else exc.format_message(), file=sys.stderr)
+        return int(ExitCode.USAGE)
+    except click.UsageError as exc:  # in git's voice, as every other error
+        command = exc.ctx.command_path if exc.ctx else "git sess"
+        print(f"error: {_sentence(exc.format_message())}", file=sys.stderr)
+        print(f"hint: see '{command} -h'", file=sys.stderr)
+        return int(ExitCode.USAGE)
     except click.ClickException as exc:
-        exc.show()
+        print(f"error: {_sentence(exc.format_message())}", file=sys.stderr)
         return int(ExitCode.USAGE)
     except GitsessError as exc:
         return exc.report()
@@ -267,3 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         print("hint: rerun with GITSESS_DEBUG=1 for a traceback, and report it", file=sys.stderr)
         return int(ExitCode.INTERNAL)
     return int(rv) if isinstance(rv, int) else 0
+
+
+def _sentence(message: str) -> str:
+    """click's "No such option '--x'." as git says it: lower case, no full stop, one line."""
+    text = " ".join(message.split()).rstrip(".")
+    return text[:1].lower() + text[1:]
+
