@@ -15,6 +15,7 @@ class Operator:
     id: str
     email: str | None
     source: str  # "sess.operator", "derived from user.name", ...
+    ignored: str | None = None  # a sess.operator that is not a valid id, set aside
 
 
 def derive_operator(name: str | None, email: str | None) -> tuple[str, str]:
@@ -40,7 +41,7 @@ def operator(store: Store, *, cache: bool = True) -> Operator:
     config as sess.operator, with sess.operatorSource saying how, so that ids
     stay stable when the name later changes.
     """
-    email = store.config_get("user.email")
+    email = store.config_get("user.email") or None  # an empty user.email is none
     configured = store.config_get("sess.operator")
     if configured and OPERATOR_RE.match(configured):
         source = store.config_get("sess.operatorSource") or "sess.operator"
@@ -52,4 +53,4 @@ def operator(store: Store, *, cache: bool = True) -> Operator:
             store.config_set("sess.operatorSource", how)
         except Exception:  # a read-only config must not stop anyone working
             pass
-    return Operator(derived, email, how)
+    return Operator(derived, email, how, ignored=configured or None)

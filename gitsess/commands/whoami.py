@@ -13,6 +13,10 @@ SCHEMA_VERSION = 1
 
 def run(*, store: Store, as_json: bool = False) -> int:
     op = operator(store)
+    if op.ignored is not None:  # say why the configured id is not the one in use
+        print(f"warning: sess.operator '{op.ignored}' is not a valid operator id; using {op.id}\n"
+              "hint: an operator is 1-32 letters, digits, '_' or '-': "
+              "git config sess.operator RT", file=sys.stderr)
     if as_json:
         doc = {"v": SCHEMA_VERSION, "operator": op.id, "email": op.email, "source": op.source}
         json.dump(doc, sys.stdout, indent=2)

@@ -42,3 +42,24 @@ def test_outside_a_repository(tmp_path: object) -> None:
 
     proc = sess("whoami", cwd=Path(str(tmp_path)))
     assert proc.returncode == 3 and proc.stderr.startswith("error: not a git repository")
+
+
+def test_an_invalid_sess_operator_is_named_not_silently_replaced(repo: Repo) -> None:
+    repo.git("config", "sess.operator", "../../x y")
+    proc = repo.sess("whoami", "--json", check=True)
+    doc = json.loads(proc.stdout)
+    jsonschema.validate(doc, schema("whoami"))
+    assert doc["operator"] == "RT"
+    assert proc.stderr.splitlines()[0] == (
+        "warning: sess.operator '../../x y' is not a valid operator id; using RT")
+    assert proc.stderr.splitlines()[1].startswith("hint: ")
+    # The configured value is the user's: never overwritten by the derived id.
+    assert repo.git("config", "sess.operator").stdout.strip() == "../../x y"
+
+
+def test_no_user_name_or_email(repo: Repo) -> None:
+    repo.git("config", "user.name", "")
+    repo.git("config", "user.email", "")
+    doc = json.loads(repo.sess("whoami", "--json", check=True).stdout)
+    assert (doc["operator"], doc["email"]) == ("anon", None)
+    assert doc["source"].startswith("default")
