@@ -131,7 +131,8 @@ def import_documents(
 
 def _display(store: Store, directory: str, path: str) -> str:
     """The path a report shows and `imported.source` keeps: repo-relative when inside."""
-    full = os.path.realpath(path)
+    # The path as found (a symlink's own name), in its real directory.
+    full = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
     for root in (store.workdir, directory):
         if root:
             rel = os.path.relpath(full, os.path.realpath(root))
@@ -142,12 +143,22 @@ def _display(store: Store, directory: str, path: str) -> str:
 
 def _read(path: str, shown: str, operator: str | None, at: str) -> _Doc | Outcome:
     out = Outcome(shown)
+    if os.path.islink(path):  # its target may be anywhere (/etc/passwd): never read into git
+        out.status, out.reason = "skipped", "a symbolic link: not followed"
+        return out
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
+    except OSError as exc:
+        out.reason = f"cannot read: {exc.strerror or exc}"
+        return out
+    try:
         text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        out.reason = f"cannot read: {exc}"
+        bad = raw.find(b"\0")  # valid UTF-8, but binary all the same
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if bad >= 0:
+        out.reason = f"not a UTF-8 text document (byte {raw[bad]:#04x} at offset {bad})"
         return out
     try:
         legacy, body, _ = split(text)

@@ -210,3 +210,41 @@ def test_dir_may_be_the_repository_or_its_sessions_folder(repo: Repo, where: str
     code, report = run_import(repo, target)
     assert code == 0
     assert [d["path"] for d in report["documents"]] == ["docs/sessions/RT-250114-01.md"]
+
+
+def test_symlinks_binary_files_and_hostile_ids(repo: Repo, tmp_path: Path) -> None:
+    folder = repo.path / "docs" / "sessions"
+    write(folder, "RT-250114-01.md", doc("title: Real\n"))
+    secret = write(tmp_path / "outside", "secret.txt", "date: 2025-01-14\noperator: RT\n")
+    (folder / "CONV-link.md").symlink_to(secret)
+    (folder / "CONV-dangling.md").symlink_to(tmp_path / "nowhere")
+    (folder / "RT-250116-01.md").symlink_to(folder / "RT-250114-01.md")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "loop").symlink_to(folder)  # a directory loop: not walked
+    (folder / "CONV-bin.md").write_bytes(b"---\ndate: 2025-01-14\n---\n\x00\x01")
+    (folder / "RT-250115-01.md").write_bytes(b"\x90\x91 latin junk")
+    write(folder, "CONV-trav.md", doc("id: ../../x\noperator: ../../x\ndate: 2025-01-14\n"))
+    write(folder, "CONV-trav2.md", doc("id: RT-250117-01\noperator: RT/../../heads/main\n"
+                                       "date: 2025-01-14\n"))
+    before = repo.refs()
+    code, report = run_import(repo, str(repo.path))
+    assert code == 1
+    by_name = {d["path"]: d for d in report["documents"]}
+    assert set(by_name) == {f"docs/sessions/{n}" for n in (
+        "RT-250114-01.md", "CONV-link.md", "CONV-dangling.md", "RT-250116-01.md",
+        "CONV-bin.md", "RT-250115-01.md", "CONV-trav.md", "CONV-trav2.md")}
+    for name in ("CONV-link.md", "CONV-dangling.md", "RT-250116-01.md"):
+        d = by_name[f"docs/sessions/{name}"]
+        assert (d["status"], d["reason"]) == ("skipped", "a symbolic link: not followed")
+    assert by_name["docs/sessions/CONV-bin.md"]["reason"] == (
+        "not a UTF-8 text document (byte 0x00 at offset 25)")
+    assert by_name["docs/sessions/RT-250115-01.md"]["reason"].startswith(
+        "not a UTF-8 text document (byte 0x90 at offset 0)")
+    assert by_name["docs/sessions/CONV-trav.md"]["status"] == "invalid"
+    assert by_name["docs/sessions/CONV-trav2.md"]["status"] == "invalid"
+    assert by_name["docs/sessions/RT-250114-01.md"]["status"] == "imported"
+    # Only the one real document was written, and only under refs/sess/ and the notes.
+    new = {r for r in repo.refs() if r not in before}
+    assert new == {"refs/sess/h/RT/RT-250114-01", "refs/notes/sess"}
+    assert "secret" not in repo.git("log", "-p", "--all", "--format=%B").stdout
+    assert fsck(repo).returncode == 0
