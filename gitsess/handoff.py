@@ -169,7 +169,7 @@ def compute(store: Store, front: dict[str, Any], sessions: list[telemetry.Sessio
     out["invariants"] = policy.evaluate(pol, counters)
     out.setdefault("handoff_write_min", None)
     out.setdefault("confidence", DEFAULT_CONFIDENCE)
-    out["quick"] = bool(out.get("quick", False))
+    out["quick"] = out.get("quick") or False  # `quick: "no"` stays, for the schema to name
     return _ordered(out)
 
 
@@ -187,6 +187,8 @@ def _ordered(front: dict[str, Any]) -> dict[str, Any]:
 def sync_resume_prompt(front: dict[str, Any], sections: dict[str, str]) -> None:
     """The Resume Prompt section and `resume_prompt` are one text: either fills the other."""
     section = sections.get("Resume Prompt", "").strip()
+    if not isinstance(front.get("resume_prompt"), (str, type(None))) and not section:
+        return  # not a text: left for the schema to name
     given = str(front.get("resume_prompt") or "").strip()
     if section:
         front["resume_prompt"] = section
@@ -199,7 +201,7 @@ def sync_resume_prompt(front: dict[str, Any], sections: dict[str, str]) -> None:
 
 def problems(rec: Record, pol: policy.Policy) -> tuple[list[str], list[str]]:
     """(errors, warnings) of a computed record: schema, sections, invariants."""
-    quick = bool(rec.front.get("quick"))
+    quick = rec.front.get("quick") is True
     errors = validate_record(rec, quick=quick, required=pol.required_sections)
     warnings = []
     for r in rec.front.get("invariants") or []:

@@ -10,6 +10,7 @@ one (the draft offered back). `--quick` without a file needs none.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import subprocess
@@ -50,8 +51,9 @@ def parse_narrative(text: str, *, source: str = "narrative") -> Narrative:
         raise ValidationError(f"{source}: {exc.message}", exc.problems,
                               hint="fix the front matter between the --- lines and retry") from exc
     kept = {k: front[k] for k in handoff.EDITABLE if k in front}
-    for key in ("title", "phase", "workstream"):  # `phase: 2` means "2"
-        if isinstance(kept.get(key), (int, float)) and not isinstance(kept.get(key), bool):
+    for key in ("title", "phase", "workstream"):  # `phase: 2` means "2", a date its text
+        if isinstance(kept.get(key), (int, float, datetime.date)) and not isinstance(
+                kept.get(key), bool):
             kept[key] = str(kept[key])
     if "id" in front:
         kept["_draft_id"] = front["id"]

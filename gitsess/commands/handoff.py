@@ -18,7 +18,7 @@ import time
 from typing import IO, Any
 
 from gitsess import changelog as gitsess_changelog
-from gitsess import handoff, handoffs, ids, narrative, policy, trailers
+from gitsess import handoff, handoffs, ids, narrative, policy, telemetry, trailers
 from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
@@ -163,17 +163,15 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
     if write_min is not None:
         front["handoff_write_min"] = write_min
     listed = front.pop("sessions", None) or []
-    picked = list(session_ids) or [
-        str(s.get("id")) if isinstance(s, dict) else str(s)
-        for s in (listed if isinstance(listed, list) else [listed])
-    ]
-    sessions = (handoff.require_sessions(store, picked) if picked
-                else handoff.own_live_sessions(store, me.id))
-    foreign = handoff.foreign_sessions(sessions, me.id)
-    if foreign:
-        raise ValidationError("sessions of another operator", foreign,
-                              hint="leave them out (--session names yours); their operator "
-                                   "hands them off")
+    try:
+        sessions = _sessions(store, me.id, listed, session_ids)
+    except ValidationError as exc:
+        if any(v.strip() for v in told.sections.values()):  # stdin is read once: keep it
+            path = handoff.write_draft(store, Record({**front, "sessions": listed},
+                                                     dict(told.sections)))
+            exc.hint = (f"{exc.hint}\nyour narrative is kept in {_shown(path)}: fix its "
+                        "sessions, then `git sess handoff --draft`")
+        raise
     now = time.time()
     date = ids.id_date(now)
     usable = isinstance(draft_id, str) and _usable(store, draft_id, me.id, date)
@@ -192,6 +190,28 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
     return rec, warnings
 
 
+def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
+              ) -> list[telemetry.Session]:
+    """--session's sessions, else the narrative's `sessions:`, else this operator's
+    live ones here; ValidationError for junk, unknown or another operator's."""
+    listed = listed if isinstance(listed, list) else [listed]
+    bad = [f"sessions[{i}]: {s!r} is not a session id" for i, s in enumerate(listed)
+           if not isinstance(s.get("id") if isinstance(s, dict) else s, (str, int))]
+    if bad and not session_ids:
+        raise ValidationError("the narrative's sessions: are not session ids", bad,
+                              hint="give a list of ids (sessions: [<id>, ...]) or --session ID")
+    picked = list(session_ids) or [
+        str(s.get("id")) if isinstance(s, dict) else str(s) for s in listed]
+    sessions = (handoff.require_sessions(store, picked) if picked
+                else handoff.own_live_sessions(store, me))
+    foreign = handoff.foreign_sessions(sessions, me)
+    if foreign:
+        raise ValidationError("sessions of another operator", foreign,
+                              hint="leave them out (--session names yours); their operator "
+                                   "hands them off")
+    return sessions
+
+
 def _usable(store: Store, hid: str, op: str, date: str) -> bool:
     parts = ids.split_id(hid)
     return bool(parts and parts[0] == op and parts[1] == date and not ids.is_taken(store, hid))
@@ -204,9 +224,12 @@ def _peek_id(store: Store, op: str, date: str) -> str:
     return ids.make_id(op, date, max(taken, default=0) + 1)
 
 
+def _shown(path: str) -> str:
+    return os.path.relpath(path) if not os.path.relpath(path).startswith("../..") else path
+
+
 def _retry_hint(store: Store, path: str, errors: list[str], *, quick: bool) -> str:
-    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("../..") else path
-    lines = [f"nothing was committed; the draft is kept in {shown}"]
+    lines = [f"nothing was committed; the draft is kept in {_shown(path)}"]
     if any(e.startswith("invariants.") for e in errors):
         lines.append("an invariant of the policy failed: that is what the sessions did, not "
                      "what the narrative says;")

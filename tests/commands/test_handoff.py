@@ -640,3 +640,38 @@ def test_shims_decide_long_messages_with_one_grep(repo: Repo, tmp_path: Path) ->
     marker.unlink()
     repo.git("commit", "-q", "--allow-empty", "-F", "-", input=prose + "\nsess-phase: x\n")
     assert marker.read_text().split() == ["commit-msg"]
+
+
+def test_front_matter_types_are_named_not_coerced(repo: Repo, tmp_path: Path) -> None:
+    # Regressions: `quick: "false"` was truthy (sections went unchecked), a mapping as
+    # resume_prompt became its repr, `sessions: {a: 1}` was "no telemetry for 'None'".
+    install(repo)
+    quick = NARRATIVE.replace("confidence: H", 'confidence: H\nquick: "false"')
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, quick.split("## Resume")[0]))
+    assert proc.returncode == 1 and "quick: 'false' is not of type 'boolean'" in proc.stderr
+    assert "sections.Resume Prompt: section is missing or empty" in proc.stderr
+    rp = NARRATIVE.replace("confidence: H", "confidence: H\nresume_prompt: {a: 1}")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, rp.split("## Resume")[0]))
+    assert proc.returncode == 1 and "resume_prompt: {'a': 1} is not of type" in proc.stderr
+    junk = NARRATIVE.replace("confidence: H", "confidence: H\nsessions: {a: 1}")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, junk))
+    assert proc.returncode == 1 and "sessions[0]: {'a': 1} is not a session id" in proc.stderr
+    dated = NARRATIVE.replace("title: Wire the billing export", "title: 2026-11-26")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, dated))
+    assert proc.returncode == 0, proc.stderr
+    assert repo.git("log", "-1", "--format=%s").stdout.strip() == "handoff(billing): 2026-11-26"
+    assert not repo.refs("refs/sess/local/reserve/")
+
+
+def test_stdin_narrative_is_kept_when_its_sessions_are_refused(repo: Repo) -> None:
+    # Regression: an unknown --session was refused before the draft was written, and
+    # a narrative piped on stdin was gone.
+    install(repo)
+    proc = repo.sess("handoff", "--file", "-", "--session", "nope", input=NARRATIVE)
+    assert proc.returncode == 1 and "no telemetry for session 'nope'" in proc.stderr
+    assert "your narrative is kept in" in proc.stderr
+    assert "Exported invoices as CSV." in draft(repo).read_text()
+    events(repo, "s1")
+    proc = repo.sess("handoff", "--draft")
+    assert proc.returncode == 0, proc.stderr
+    assert "Exported invoices as CSV." in (note(repo) or "")
