@@ -18,7 +18,7 @@ from typing import Any
 
 from gitsess import handoff, ids, trailers
 from gitsess.errors import UsageError, ValidationError
-from gitsess.record import Record, parse, render
+from gitsess.record import Record, parse, render, split_records
 from gitsess.store import Store
 
 SCHEMA_VERSION = 1
@@ -71,10 +71,16 @@ def _note(store: Store, oid: str) -> str | None:
     return None
 
 
-def load(store: Store, oid: str) -> tuple[Record, str, str]:
-    """(record, source, text): source is 'note' or 'message'."""
+def load(store: Store, oid: str, want: str | None = None) -> tuple[Record, str, str]:
+    """(record, source, text): source is 'note' or 'message'.
+
+    `want` is the handoff id asked for: a squash of two handoffs carries two
+    records in its note, and shows the one asked for.
+    """
     message = store.commit(oid).message
-    hid = trailers.first(trailers.parse_trailers(message), trailers.SESS_ID)
+    # A squash keeps only the last commit's trailers as the trailer block; the
+    # id asked for found this commit through its handoff ref or a search.
+    hid = want or trailers.first(trailers.parse_trailers(message), trailers.SESS_ID)
     text = _note(store, oid)
     if text is not None:
         try:
@@ -83,6 +89,8 @@ def load(store: Store, oid: str) -> tuple[Record, str, str]:
         except ValidationError as exc:
             rec, problem = None, exc.message
         if rec is not None and problem is None:
+            if len(split_records(text)) > 1:  # print only the record asked for
+                text = render(rec)
             return rec, "note", text
         if hid is None:
             raise ValidationError(f"the note on {oid[:12]} is not a handoff record: {problem}",
@@ -126,7 +134,7 @@ def view(rec: Record, oid: str, source: str) -> dict[str, Any]:
 
 def run(*, store: Store, what: str, as_json: bool = False) -> int:
     oid = resolve(store, what)
-    rec, source, text = load(store, oid)
+    rec, source, text = load(store, oid, want=what if ids.split_id(what) else None)
     if as_json:
         json.dump(view(rec, oid, source), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

@@ -148,6 +148,9 @@ def test_rebase_squashing_two_handoffs_keeps_both_records(repo: Repo, mode: str 
     for hid in ids:
         assert _h(repo, hid) == new
         assert record.parse(note, id=hid).front["id"] == hid
+        shown = repo.sess("show", hid, check=True).stdout  # the record asked for, alone
+        assert f"id: {hid}" in shown and record.RECORD_SEPARATOR.strip() not in shown
+        assert json.loads(repo.sess("show", hid, "--json", check=True).stdout)["id"] == hid
     out = repo.sess("doctor", "--json")
     data = json.loads(out.stdout)
     jsonschema.Draft202012Validator(schema("doctor")).validate(data)
