@@ -242,3 +242,40 @@ def write_live_ref(repo: Repo, session: str, files: dict[str, bytes] | None = No
         oid = repo.git("commit-tree", "-m", "event", tree).stdout.strip()
     repo.git("update-ref", prefix + session, oid)
     return oid
+
+
+def many_handoffs(repo: Repo, n: int, *, resume_prompt: str, operator: str = "RT",
+                  start: int = 1_790_000_000) -> None:
+    """`n` handoffs, each in a workstream of its own, with notes and refs, in one
+    `git fast-import` (make_handoff costs three git processes a handoff)."""
+    from gitsess import record
+
+    out: list[bytes] = []
+
+    def data(text: str) -> None:
+        b = text.encode()
+        out.append(f"data {len(b)}\n".encode() + b + b"\n")
+
+    parent = repo.git("rev-parse", "HEAD").stdout.strip()
+    notes: list[tuple[int, str]] = []
+    for i in range(1, n + 1):
+        hid, ws = f"{operator}-261126-{i:02d}", f"ws-{i:04d}-" + "x" * 40
+        sections = {"Summary": f"Summary {i}.", "Open Questions": "- " + "why " * 80,
+                    "Resume Prompt": resume_prompt}
+        front = handoff_front(id=hid, operator=operator, workstream=ws, title=f"Step {i}",
+                              phase=None, branch="main", resume_prompt=resume_prompt)
+        out.append(f"commit refs/heads/main\nmark :{i}\n"
+                   f"committer R <r@x> {start + i} +0000\n".encode())
+        data(f"handoff({ws}): Step {i}\n\n{record.render_body(sections)}\n"
+             f"Sess-Id: {hid}\nSess-Operator: {operator}\nSess-Workstream: {ws}\n")
+        out.append(f"from {parent}\n".encode() if i == 1 else f"from :{i - 1}\n".encode())
+        out.append(f"reset refs/sess/h/{operator}/{hid}\nfrom :{i}\n".encode())
+        notes.append((i, record.render(record.Record(front, sections))))
+    out.append(f"commit refs/notes/sess\ncommitter R <r@x> {start + n + 1} +0000\n".encode())
+    data("notes")
+    for mark, text in notes:
+        out.append(f"N inline :{mark}\n".encode())
+        data(text)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(out),
+                   check=True, capture_output=True)
+    repo.git("reset", "-q", "--hard")

@@ -305,3 +305,19 @@ def test_a_since_longer_than_the_epoch_means_everything(repo: Repo) -> None:
     make_handoff(repo, "RT-261126-01")
     doc = resume_json(repo, "--since", "99999999999999999999d")
     assert doc["since"] == "1970-01-01T00:00:00Z" and doc["last_handoff"]["id"] == "RT-261126-01"
+
+
+def test_the_agent_context_stays_bounded_with_a_thousand_workstreams(repo: Repo) -> None:
+    from tests.helpers import many_handoffs
+
+    many_handoffs(repo, 1000, resume_prompt="Resume here. " * 800)  # a 10 KB prompt each
+    assert len(repo.refs("refs/sess/h/")) == 1000
+    # A slow CI machine must not turn this into a test of the deadline (an
+    # empty context, tested above): give the read room.
+    repo.git("config", "sess.hookTimeout", "8")
+    proc = repo.hook(payload("SessionStart", session="s9", source="startup"))
+    assert proc.returncode == 0, proc.stderr
+    assert 0 < len(proc.stdout) <= 4096
+    text = proc.stdout.decode()
+    assert text.startswith("gitsess resume for RT: last handoff RT-261126-1000")
+    assert "- … and 994 more (git sess resume)" in text
