@@ -127,7 +127,7 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
 
 
 def _config(store: Store, d: Diagnosis) -> None:
-    if sync.NOTES_REF not in store.config_get_all("notes.rewriteRef"):
+    if not {sync.NOTES_REF, sync.NOTES_REF + "*"} & set(store.config_get_all("notes.rewriteRef")):
         d.findings.append(Finding("config", "warning", "notes.rewriteRef does not include"
                                   " refs/notes/sess: records will not follow amend and rebase",
                                   "git sess install"))

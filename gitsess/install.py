@@ -363,11 +363,17 @@ def _add_config(store: Store, key: str, value: str, lines: list[str]) -> None:
     lines.append(f"git config --add {key} {value}")
 
 
+# A glob, not the ref itself: git warns "notes ref refs/notes/sess is
+# invalid" on every amend and rebase while an exact rewriteRef does not exist
+# yet (before the first handoff); a glob that matches nothing is silent.
+REWRITE_REF = sync.NOTES_REF + "*"
+
+
 def configure_git(store: Store) -> list[str]:
     """notes.rewriteRef (records follow amend and rebase) and, for every
     remote, fetch refspecs that bring peers' refs into refs/sess/remotes/."""
     lines: list[str] = []
-    _add_config(store, "notes.rewriteRef", sync.NOTES_REF, lines)
+    _add_config(store, "notes.rewriteRef", REWRITE_REF, lines)
     for cmd in ("amend", "rebase"):
         # git's default is true; set it only where nobody decided, never over a "false".
         if store.config_get(f"notes.rewrite.{cmd}") is None:

@@ -185,7 +185,10 @@ def test_git_config_and_plain_fetch_brings_peers_refs(repo: Repo, tmp_path: Path
     repo.git("config", "notes.rewriteRef", "refs/notes/commits")
     repo.sess("install", check=True)
     assert repo.git("config", "--get-all", "notes.rewriteRef").stdout.split() == [
-        "refs/notes/commits", "refs/notes/sess"]
+        "refs/notes/commits", "refs/notes/sess*"]
+    # Before any handoff there is no refs/notes/sess: an amend must not warn about it.
+    amend = repo.git("commit", "--amend", "--allow-empty", "-q", "-m", "initial")
+    assert "refs/notes/sess" not in amend.stderr, amend.stderr  # (the user's own ref may warn)
     # A peer's session refs, notes and local-only refs on the remote.
     repo.git("push", "-q", "origin", "main")
     repo.git("fetch", "-q")  # a remote without refs/notes/sess must not break a plain fetch
