@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitsess import record, sync
+from gitsess.errors import ValidationError
 from gitsess.store import CommitInfo, Store
 
 H_PREFIX = "refs/sess/h/"
@@ -65,7 +66,7 @@ def follow(store: Store, mapping: dict[str, str], *, deadline: float) -> list[st
         # A squash or fixup in `git rebase -i` rewrites several commits into one:
         # git concatenates their notes with a blank line (notes.rewriteMode), and
         # the records would read as one. Each is kept as a record of its own.
-        want = texts[0] if len(texts) == 1 else record.join_records(
+        want = _refreshed(store, new, texts[0]) if len(texts) == 1 else record.join_records(
             list(dict.fromkeys(part for t in texts for part in record.split_records(t))))
         store.set_note(new, want, deadline=deadline, merge=functools.partial(_settle, texts=texts))
     return moved
@@ -79,8 +80,40 @@ def _settle(prior: str, want: str, *, texts: list[str]) -> str:
     for t in texts:
         residue = residue.replace(t.strip("\n"), "", 1)
     if not residue.strip():
-        return prior if len(texts) == 1 else want
+        return want
     return sync.merge_note_texts(prior, want)
+
+
+def _refreshed(store: Store, new: str, text: str) -> str:
+    """The record(s) that followed a rewrite onto `new`, brought up to date:
+    `commit` names the rewrite, and an amend that edited the message's
+    narrative (title, sections) edits the record's too. The message holds
+    the whole narrative (every non-empty section; handoff.message), and
+    commit-msg has just checked it."""
+    from gitsess import handoff
+
+    fm = handoff.from_message(store.commit(new).message)
+    hid = fm.front.get("id")
+    out = []
+    for part in record.split_records(text):
+        try:
+            rec = record.parse(part)
+        except ValidationError:
+            out.append(part)
+            continue
+        if hid is None or rec.id != hid:
+            out.append(part)
+            continue
+        rec.front["commit"] = new
+        if fm.front.get("title"):
+            rec.front["title"] = fm.front["title"]
+        names = dict.fromkeys([*record.SECTIONS, *fm.sections])
+        rec.sections = {name: fm.sections.get(name, "") for name in names}
+        prompt = rec.sections.get("Resume Prompt", "").strip()
+        if prompt:
+            rec.front["resume_prompt"] = prompt
+        out.append(record.render(rec))
+    return record.join_records(out) if out else text
 
 
 def record_ids(note: str | None) -> set[str]:

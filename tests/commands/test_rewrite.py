@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from gitsess.resources import schema
-from tests.helpers import Repo, fsck, git
+from tests.helpers import Repo, fsck, git, payload
 from tests.sesshelpers import bare, handoff_commit, handoff_id
 
 
@@ -34,6 +34,36 @@ def test_amend_moves_the_handoff_ref_and_the_note(repo: Repo) -> None:
     assert _h(repo, hid) == new
     assert f"id: {hid}" in _note(repo, new)
     assert fsck(repo).returncode == 0
+
+
+def test_amend_that_edits_the_narrative_updates_the_record(repo: Repo, tmp_path: Path) -> None:
+    """git copies the old note onto an amended handoff; the record must then say
+    what the amended message says, and name the amended commit."""
+    from gitsess import record
+
+    repo.sess("install", check=True)
+    repo.hook(payload("PreToolUse", "am1", tool_name="Bash"))
+    narrative = tmp_path / "n.md"
+    narrative.write_text("---\ntitle: First\nworkstream: ws\n---\n## Summary\nold summary\n"
+                         "## Resume Prompt\nold prompt\n")
+    repo.sess("handoff", "-F", str(narrative), check=True)
+    old = repo.git("rev-parse", "HEAD").stdout.strip()
+    msg = repo.git("log", "-1", "--format=%B").stdout
+    msg = msg.replace("old summary", "new summary").replace("old prompt", "new prompt")
+    msg = msg.replace("handoff(ws): First", "handoff(ws): Second")
+    repo.git("commit", "-q", "--amend", "--allow-empty", "-F", "-", input=msg)
+    new = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert new != old
+    note = _note(repo, new)
+    assert len(record.split_records(note)) == 1
+    rec = record.parse(note)
+    assert rec.front["commit"] == new and rec.front["title"] == "Second"
+    assert rec.sections["Summary"] == "new summary"
+    assert rec.front["resume_prompt"] == "new prompt"
+    assert rec.front["telemetry"]["tool_calls"] == 1  # what the sessions did stays
+    assert record.validate(rec) == []
+    shown = json.loads(repo.sess("show", rec.id, "--json", check=True).stdout)
+    assert shown["sections"]["Summary"] == "new summary"
 
 
 def test_amend_copies_the_note_even_when_git_is_told_not_to(repo: Repo) -> None:
