@@ -188,22 +188,31 @@ def _rank(s: telemetry.Session) -> tuple[int, int]:
 
 
 def _workstreams(store: Store, index: Index, handoffs: list[Handoff], me: str, now: float,
-                 owners: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(yours, your peers'): owned by the last to hand off, unless the policy names an owner."""
+                 owners: dict[str, str], questions_for: int | None = None,
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(yours, your peers'): owned by the last to hand off, unless the policy names an owner.
+
+    Open questions are read (one note each) for your newest `questions_for`
+    workstreams only, when given: the agent's context shows a few, and a
+    thousand reads would eat the hook's deadline."""
     latest: dict[str, Handoff] = {}
     phase: dict[str, str | None] = {}
     for h in handoffs:  # newest first
         latest.setdefault(h.workstream, h)
         if phase.get(h.workstream) is None:
             phase[h.workstream] = h.phase
-    mine, peers = [], []
+    mine: list[dict[str, Any]] = []
+    peers: list[dict[str, Any]] = []
     for ws, h in latest.items():
         owner = owners.get(ws) or h.operator
         entry: dict[str, Any] = {"name": ws, "owner": owner, "phase": phase.get(ws),
                                  "last": _brief(h, now)}
         if owner == me:
-            rec = read_record(store, index, h, front=False)
-            entry["open_questions"] = open_questions(rec.sections)
+            if questions_for is None or len(mine) < questions_for:
+                rec = read_record(store, index, h, front=False)
+                entry["open_questions"] = open_questions(rec.sections)
+            else:
+                entry["open_questions"] = []
             mine.append(entry)
         else:
             peers.append(entry)
@@ -225,8 +234,9 @@ def _policy_owners(store: Store) -> dict[str, str]:
 
 
 def view(store: Store, *, operator: str | None = None, since_s: int | None = None,
-         now: float | None = None, deadline: float | None = None) -> dict[str, Any]:
-    """The resume document (schemas/resume.json)."""
+         now: float | None = None, deadline: float | None = None,
+         questions_for: int | None = None) -> dict[str, Any]:
+    """The resume document (schemas/resume.json); `questions_for`: see _workstreams."""
     now = time.time() if now is None else now
     me = operator or current_operator(store).id
     # Clamped: a cutoff before 1970 (--since 99999999d) would not format.
@@ -255,7 +265,8 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
             "summary": rec.sections.get("Summary", "").strip() or None,
             "confidence": c if (c := rec.front.get("confidence")) in ("H", "M", "L") else None,
         }
-    mine, peer_ws = _workstreams(store, index, handoffs, me, now, _policy_owners(store))
+    mine, peer_ws = _workstreams(store, index, handoffs, me, now, _policy_owners(store),
+                                 questions_for)
     doc["workstreams"] = {"mine": mine, "peers": peer_ws}
     doc["peers"] = _peers(store, index, handoffs, me, now, cutoff)
     doc["complete"] = index.complete
@@ -425,7 +436,8 @@ def agent_context(store: Store, *, deadline: float) -> str:
         # No config write from inside an agent hook: parallel hooks would
         # fight over .git/config.lock and could make the user's git fail.
         me = current_operator(store, cache=False).id
-        doc = view(store, operator=me, deadline=deadline - 0.1)
+        doc = view(store, operator=me, deadline=deadline - 0.1,
+                   questions_for=_WORKSTREAM_LINES)
         if time.monotonic() >= deadline - 0.05:
             return ""
         return agent_text(doc)

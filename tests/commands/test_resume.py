@@ -321,3 +321,21 @@ def test_the_agent_context_stays_bounded_with_a_thousand_workstreams(repo: Repo)
     text = proc.stdout.decode()
     assert text.startswith("gitsess resume for RT: last handoff RT-261126-1000")
     assert "- … and 994 more (git sess resume)" in text
+
+
+def test_the_agent_context_reads_the_questions_it_shows_only(repo: Repo) -> None:
+    """One note read per workstream costs ~0.7 ms: a thousand would eat the
+    hook's deadline, and the context shows six."""
+    from gitsess import resume
+    from gitsess.store import Store
+    from tests.helpers import many_handoffs
+
+    many_handoffs(repo, 20, resume_prompt="Go on.")
+    doc = resume.view(Store.discover(str(repo.path)), operator="RT",
+                      questions_for=resume._WORKSTREAM_LINES)
+    mine = doc["workstreams"]["mine"]
+    assert len(mine) == 20 and resume._WORKSTREAM_LINES == 6
+    assert all(w["open_questions"] for w in mine[:6])
+    assert not any(w["open_questions"] for w in mine[6:])
+    full = resume.view(Store.discover(str(repo.path)), operator="RT")
+    assert all(w["open_questions"] for w in full["workstreams"]["mine"])
