@@ -44,13 +44,18 @@ def operator(store: Store, *, cache: bool = True) -> Operator:
     email = store.config_get("user.email") or None  # an empty user.email is none
     configured = store.config_get("sess.operator")
     if configured and OPERATOR_RE.match(configured):
-        source = store.config_get("sess.operatorSource") or "sess.operator"
+        # sess.operatorSource names the id it was written for ("derived from
+        # user.name (RT)"): once someone sets sess.operator by hand, it no
+        # longer describes the value and the source is sess.operator itself.
+        cached = store.config_get("sess.operatorSource") or ""
+        how, _, value = cached.rpartition(" (")
+        source = how if how and value == configured + ")" else "sess.operator"
         return Operator(configured, email, source)
     derived, how = derive_operator(store.config_get("user.name"), email)
     if cache and not configured:
         try:
             store.config_set("sess.operator", derived)
-            store.config_set("sess.operatorSource", how)
+            store.config_set("sess.operatorSource", f"{how} ({derived})")
         except Exception:  # a read-only config must not stop anyone working
             pass
     return Operator(derived, email, how, ignored=configured or None)

@@ -22,6 +22,13 @@ def test_derived_from_user_name_and_cached(repo: Repo) -> None:
                    "source": "derived from user.name"}
 
 
+def test_a_hand_set_operator_after_a_cached_one_is_reported_as_set(repo: Repo) -> None:
+    repo.sess("whoami", check=True)  # caches RT, derived from user.name
+    repo.git("config", "sess.operator", "rosa")
+    doc = json.loads(repo.sess("whoami", "--json", check=True).stdout)
+    assert (doc["operator"], doc["source"]) == ("rosa", "sess.operator")
+
+
 def test_sess_operator_wins(repo: Repo) -> None:
     repo.git("config", "sess.operator", "rosa_t")
     doc = json.loads(repo.sess("whoami", "--json", check=True).stdout)
