@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 
+# RFC 3339 has four-digit years: a crafted commit or event time outside them
+# is shown at the nearest end rather than as an invalid date-time.
+_MAX_S = 253402300799  # 9999-12-31T23:59:59Z
+
 
 def iso(ms: int | float | None) -> str | None:
     """Epoch milliseconds -> RFC 3339 UTC ('2026-11-26T07:53:00Z'), None stays None."""
     if ms is None:
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
+    seconds = ms / 1000
+    seconds = 0 if seconds != seconds else min(max(seconds, 0), _MAX_S)  # NaN -> epoch
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def ago(ms: int | float | None, now_ms: float | None = None) -> str:
