@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.handoffhelpers import (
@@ -440,15 +441,21 @@ def test_help_lists_the_options(repo: Repo) -> None:
         assert opt in out
 
 
-def test_shims_decide_ordinary_commits_without_python(repo: Repo, tmp_path: Path) -> None:
-    install(repo)
-    marker = tmp_path / "started"
+def _stub_python(repo: Repo, command: Callable[[str], str]) -> None:
+    """Make the commit-msg and post-commit shims run `command(hook name)` where
+    they would start Python, so a test sees which commits start it."""
     hooks = repo.path / ".git" / "hooks"
     for name in ("commit-msg", "post-commit"):
         text = (hooks / name).read_text()
         exec_line = next(ln for ln in text.splitlines() if "githook" in ln)
         target = exec_line.split("exec ", 1)[1].split(" githook")[0]
-        (hooks / name).write_text(text.replace(target, f"touch {marker} #"))
+        (hooks / name).write_text(text.replace(target, command(name) + " #"))
+
+
+def test_shims_decide_ordinary_commits_without_python(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    marker = tmp_path / "started"
+    _stub_python(repo, lambda name: f"touch {marker}")
     repo.commit("ordinary", {"o.txt": "o\n"})
     repo.git("commit", "-q", "--allow-empty", "-m", "mentions Sess-Id: in prose only")
     assert not marker.exists()
@@ -626,12 +633,7 @@ def test_shims_decide_long_messages_with_one_grep(repo: Repo, tmp_path: Path) ->
     # they grep; the decision must be the same.
     install(repo)
     marker = tmp_path / "started"
-    hooks = repo.path / ".git" / "hooks"
-    for name in ("commit-msg", "post-commit"):
-        text = (hooks / name).read_text()
-        exec_line = next(ln for ln in text.splitlines() if "githook" in ln)
-        target = exec_line.split("exec ", 1)[1].split(" githook")[0]
-        (hooks / name).write_text(text.replace(target, f"echo {name} >> {marker} #"))
+    _stub_python(repo, lambda name: f"echo {name} >> {marker}")
     prose = "long\n\n" + "a line of prose, sess-ion: not a trailer\n" * 300
     repo.git("commit", "-q", "--allow-empty", "-F", "-", input=prose)
     assert not marker.exists()
