@@ -14,9 +14,12 @@ from tests.sesshelpers import snapshot
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(*args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, path: str | None = None,
+         venv: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["GITSESS_PYTHON"] = sys.executable
+    if venv is not None:
+        env["GITSESS_VENV"] = str(venv)
     env["PATH"] = path or env.get("PATH", "")
     return subprocess.run(["sh", str(ROOT / "install.sh"), *args], capture_output=True, text=True,
                           env=env, timeout=600)
@@ -54,11 +57,7 @@ def test_install_sh_refuses_to_replace_a_foreign_file(tmp_path: Path) -> None:
     bindir.mkdir(parents=True)
     (bindir / "git-sess").write_text("#!/bin/sh\necho mine\n")
     env_venv = tmp_path / "venv"
-    os.environ["GITSESS_VENV"] = str(env_venv)
-    try:
-        proc = _run()
-    finally:
-        del os.environ["GITSESS_VENV"]
+    proc = _run(venv=env_venv)
     assert proc.returncode == 1 and "not a symlink" in proc.stderr
     assert (bindir / "git-sess").read_text() == "#!/bin/sh\necho mine\n"
 
@@ -74,11 +73,7 @@ def test_install_sh_refuses_a_venv_dir_that_is_not_one(tmp_path: Path) -> None:
     mine = tmp_path / "projects"
     mine.mkdir()
     (mine / "notes.txt").write_text("mine\n")
-    os.environ["GITSESS_VENV"] = str(mine)
-    try:
-        proc = _run()
-    finally:
-        del os.environ["GITSESS_VENV"]
+    proc = _run(venv=mine)
     assert proc.returncode == 1 and "is not a virtual environment" in proc.stderr
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
 
