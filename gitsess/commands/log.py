@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-import unicodedata
 from typing import Any
 
-from gitsess import handoff_index
+from gitsess import columns, handoff_index
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff
 from gitsess.identity import OPERATOR_RE
@@ -17,6 +16,9 @@ from gitsess.store import Store
 from gitsess.timefmt import iso
 
 SCHEMA_VERSION = 1
+# Columns a workstream/phase may take before it is cut with '…' (the title,
+# last on the line, is never cut).
+WS_COLS = 32
 
 
 def entry(h: Handoff) -> dict[str, Any]:
@@ -39,16 +41,10 @@ def _ws(h: Handoff) -> str:
     return h.workstream + (f"/{h.phase}" if h.phase else "")
 
 
-def width(text: str) -> int:
-    """Terminal columns: East Asian wide characters take two (日本語 is 6)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def line(h: Handoff, id_width: int, ws_width: int) -> str:
+def row(h: Handoff) -> list[str]:
+    """One handoff's cells: id, local time, workstream/phase, title."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(h.time))
-    ws = _ws(h)
-    pad = " " * (ws_width - width(ws))
-    return f"{h.id:<{id_width}}  {when}  {ws}{pad}  {h.title}".rstrip()
+    return [h.id, when, _ws(h), h.title]
 
 
 def run(*, store: Store, as_json: bool = False, operator: str | None = None,
@@ -72,9 +68,6 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
             filtered = operator is not None or workstream is not None or since is not None
             print("no handoffs" + (" match" if filtered else " yet"))
         return 0
-    id_width = max(len(h.id) for h in shown)
-    ws_width = max(width(_ws(h)) for h in shown)
-    out = sys.stdout
-    for h in shown:
-        out.write(line(h, id_width, ws_width) + "\n")
+    for text in columns.table([row(h) for h in shown], [None, None, WS_COLS, None]):
+        sys.stdout.write(text + "\n")
     return 0

@@ -7,7 +7,8 @@ from typing import Any
 
 import jsonschema
 
-from gitsess.commands.log import width
+from gitsess.columns import width
+from gitsess.commands.log import WS_COLS
 from gitsess.resources import schema
 from tests.helpers import Repo, make_handoff
 
@@ -93,3 +94,19 @@ def test_wide_characters_keep_the_columns(repo: Repo) -> None:
     # 日本語 takes six terminal columns: both titles start in the same column.
     assert wide.endswith("\u65e5\u672c\u8a9e  T") and narrow.endswith("core    Wide")
     assert width(wide[: -len("T")]) == width(narrow[: -len("Wide")])
+
+
+def test_combining_marks_and_emoji_keep_the_columns(repo: Repo) -> None:
+    """Columns by grapheme, not by code point: 'cafe' + U+0301 takes four
+    columns and a ZWJ emoji two (a per-character count said five and five)."""
+    cells = [("ui", "cafe\u0301"), ("ui", "\U0001f469\u200d\U0001f4bb"), ("ui", None),
+             ("x" * 40, None)]
+    for i, (ws, phase) in enumerate(cells):
+        make_handoff(repo, f"RT-26112{i}-01", workstream=ws, phase=phase, title=f"T{i}",
+                     when=f"2026-11-2{i}T08:00:00Z")
+    lines = repo.sess("log", check=True).stdout.splitlines()
+    assert [ln.rsplit("  ", 1)[1] for ln in lines] == ["T3", "T2", "T1", "T0"]
+    assert {width(ln[: -len("T0")]) for ln in lines} == {len("RT-261123-01  2026-11-23 08:00  ")
+                                                         + WS_COLS + 2}, lines
+    # A long workstream is cut to its column with an ellipsis, not the table widened.
+    assert lines[0].endswith("  " + "x" * (WS_COLS - 1) + "…  T3")
