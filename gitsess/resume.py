@@ -2,8 +2,9 @@
 
 `view()` builds the document `git sess resume --json` prints
 (schemas/resume.json) from the handoff index (gitsess.handoff_index) and the
-live telemetry refs, local and fetched. `render()` turns it into text and
-`agent_context()` into the few lines the SessionStart hook hands the agent.
+live telemetry refs, local and fetched. gitsess.resume_text turns it into
+text for a terminal and `agent_context()` into the few lines the SessionStart
+hook hands the agent.
 
 Only the records displayed are parsed from their notes: your last handoff
 and the last handoff of each of your workstreams.
@@ -282,12 +283,10 @@ def _span(seconds: int | None) -> str:
     return f"{s}s"
 
 
-# -- text ---------------------------------------------------------------------
+# -- text (here and in gitsess.resume_text) -------------------------------------
 
-PEER_WORKSTREAMS_SHOWN = 15
-
-
-def _age(entry: dict[str, Any], now_ms: float) -> str:
+def age(entry: dict[str, Any], now_ms: float) -> str:
+    """How long ago a brief (schemas/resume.json) was made: '3h ago'."""
     return ago(now_ms - entry["age_s"] * 1000, now_ms)
 
 
@@ -305,64 +304,6 @@ def branch_line(b: dict[str, Any], h: dict[str, Any]) -> str:
     if b["exists"]:
         return f"made on {name}, which no longer contains it; {kept}"
     return f"made on {name}, which no longer exists; {kept}"
-
-
-def peer_line(p: dict[str, Any], now_ms: float) -> str:
-    seen = p.get("last_seen")
-    seen_text = f'last seen {seen["id"]} ("{seen["title"]}", {_age(seen, now_ms)})' if seen else ""
-    calls = f"{p['tool_calls']} tool calls"
-    if p["sessions"] > 1:
-        calls = f"{p['sessions']} sessions, {calls}"
-    if p["active"]:
-        text = f"active now ({calls})" + (f"; {seen_text}" if seen_text else "")
-    elif seen_text:
-        text = seen_text
-    else:
-        idle = ago(now_ms - (p.get("last_event_age_s") or 0) * 1000, now_ms)
-        text = f"last active {idle} ({calls}), no handoff yet"
-    return f"Peer activity — {p['operator']}: {text}"
-
-
-def render(doc: dict[str, Any], *, now: float | None = None) -> str:
-    now_ms = (time.time() if now is None else now) * 1000
-    lines: list[str] = []
-    last = doc.get("last_handoff")
-    if last is None:
-        lines.append(str(doc["message"]))
-    else:
-        phase = f", phase {last['phase']}" if last.get("phase") else ""
-        lines.append(f'Last handoff: {last["id"]} "{last["title"]}" '
-                     f"({last['workstream']}{phase}), {_age(last, now_ms)}")
-        lines.append(f"  {branch_line(last['branch'], last)}")
-        if last.get("resume_prompt"):
-            lines += ["", "Resume prompt:", last["resume_prompt"]]
-        if last.get("summary"):
-            lines += ["", "Summary:", last["summary"]]
-    mine, peers = doc["workstreams"]["mine"], doc["workstreams"]["peers"]
-    if mine:
-        lines += ["", "Your workstreams:"]
-        for w in mine:
-            h = w["last"]
-            lines.append(f"  {w['name']}  {w['phase'] or '-'}  last {h['id']} "
-                         f"\"{h['title']}\", {_age(h, now_ms)}")
-            lines += [f"    ? {q}" for q in w.get("open_questions", [])]
-    if peers:
-        lines += ["", "Peers' workstreams:"]
-        shown = peers[:PEER_WORKSTREAMS_SHOWN]
-        width = max(len(w["name"]) for w in shown)
-        owner_width = max(len(w["owner"]) for w in shown)
-        for w in shown:
-            lines.append(f"  {w['name']:<{width}}  {w['owner']:<{owner_width}}  "
-                         f"{w['phase'] or '-'}  {_age(w['last'], now_ms)}")
-        if len(peers) > PEER_WORKSTREAMS_SHOWN:
-            lines.append(f"  … and {len(peers) - PEER_WORKSTREAMS_SHOWN} more "
-                         "(git sess resume --json, git sess log --workstream W)")
-    if doc["peers"]:
-        lines.append("")
-        lines += [peer_line(p, now_ms) for p in doc["peers"]]
-    if not doc.get("complete", True):
-        lines += ["", "(partial: the deadline cut the read short)"]
-    return "\n".join(lines) + "\n"
 
 
 # -- inside the agent -----------------------------------------------------------
@@ -388,7 +329,7 @@ def agent_text(doc: dict[str, Any], *, now: float | None = None) -> str:
     else:
         phase = f", phase {last['phase']}" if last.get("phase") else ""
         lines = [f"gitsess resume for {me}: last handoff {last['id']} \"{_clip(last['title'], 120)}\" "
-                 f"({last['workstream']}{phase}), {_age(last, now_ms)}, "
+                 f"({last['workstream']}{phase}), {age(last, now_ms)}, "
                  f"{branch_line(last['branch'], last)}."]
         if last.get("resume_prompt"):
             lines += ["", "Resume prompt:", _clip(last["resume_prompt"], _PROMPT_CHARS)]
@@ -403,7 +344,7 @@ def agent_text(doc: dict[str, Any], *, now: float | None = None) -> str:
             if qs:
                 open_q = f"; open: {_clip(qs[0], 100)}" + (f" (+{len(qs) - 1})" if qs[1:] else "")
             lines.append(f"- {w['name']} ({w['phase'] or '-'}), last {w['last']['id']} "
-                         f"{_age(w['last'], now_ms)}{open_q}")
+                         f"{age(w['last'], now_ms)}{open_q}")
         if len(mine) > _WORKSTREAM_LINES:
             lines.append(f"- … and {len(mine) - _WORKSTREAM_LINES} more (git sess resume)")
     active = [p for p in doc["peers"] if p["active"]]

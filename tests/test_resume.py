@@ -83,22 +83,6 @@ def test_ownership_goes_to_the_last_to_hand_off(repo: Repo) -> None:
     assert doc["last_handoff"]["id"] == "RT-261126-01"
 
 
-def test_peer_lines() -> None:
-    now = 1_000_000.0
-    seen = {"id": "AB-261126-01", "title": "T", "age_s": 3 * 3600}
-    base = {"operator": "AB", "active": False, "sessions": 0, "tool_calls": 0,
-            "last_event_age_s": None, "last_seen": seen}
-    assert resume.peer_line(base, now * 1000) == \
-        'Peer activity — AB: last seen AB-261126-01 ("T", 3h ago)'
-    live = {**base, "active": True, "sessions": 2, "tool_calls": 9}
-    assert resume.peer_line(live, now * 1000) == (
-        'Peer activity — AB: active now (2 sessions, 9 tool calls); '
-        'last seen AB-261126-01 ("T", 3h ago)')
-    idle = {**base, "sessions": 1, "tool_calls": 4, "last_event_age_s": 7200, "last_seen": None}
-    assert resume.peer_line(idle, now * 1000) == \
-        "Peer activity — AB: last active 2h ago (4 tool calls), no handoff yet"
-
-
 def test_sections_without_parsing_the_front_matter() -> None:
     text = "---\nid: x\nresume_prompt: |\n  ## not a heading\n---\n\n## Summary\n\nS.\n"
     assert resume._after_front_matter(text) == "\n## Summary\n\nS.\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from gitsess import resume
+from gitsess import resume, resume_text
 from gitsess.errors import UsageError
 from gitsess.identity import OPERATOR_RE
 from gitsess.store import Store
@@ -22,5 +22,5 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
         json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(resume.render(doc))
+        sys.stdout.write(resume_text.render(doc))
     return 0
