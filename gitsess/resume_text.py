@@ -1,19 +1,26 @@
-"""`git sess resume` as text for a terminal (gitsess.resume builds the document)."""
+"""`git sess resume` as text for a terminal (gitsess.resume builds the document).
+
+Columns line up by display width (gitsess.columns: CJK, emoji and combining
+marks); fetched names and titles print on one line, control characters as '?'.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from gitsess.columns import cell, table
 from gitsess.resume import age, branch_line
 from gitsess.timefmt import ago
 
 PEER_WORKSTREAMS_SHOWN = 15
+NAME_COLS = 30  # a workstream name in a table, cut with '…' beyond
 
 
 def peer_line(p: dict[str, Any], now_ms: float) -> str:
     seen = p.get("last_seen")
-    seen_text = f'last seen {seen["id"]} ("{seen["title"]}", {age(seen, now_ms)})' if seen else ""
+    seen_text = (f'last seen {seen["id"]} ("{cell(seen["title"])}", {age(seen, now_ms)})'
+                 if seen else "")
     calls = f"{p['tool_calls']} tool calls"
     if p["sessions"] > 1:
         calls = f"{p['sessions']} sessions, {calls}"
@@ -24,7 +31,7 @@ def peer_line(p: dict[str, Any], now_ms: float) -> str:
     else:
         idle = ago(now_ms - (p.get("last_event_age_s") or 0) * 1000, now_ms)
         text = f"last active {idle} ({calls}), no handoff yet"
-    return f"Peer activity — {p['operator']}: {text}"
+    return f"Peer activity — {cell(p['operator'])}: {text}"
 
 
 def render(doc: dict[str, Any], *, now: float | None = None) -> str:
@@ -35,9 +42,9 @@ def render(doc: dict[str, Any], *, now: float | None = None) -> str:
         lines.append(str(doc["message"]))
     else:
         phase = f", phase {last['phase']}" if last.get("phase") else ""
-        lines.append(f'Last handoff: {last["id"]} "{last["title"]}" '
-                     f"({last['workstream']}{phase}), {age(last, now_ms)}")
-        lines.append(f"  {branch_line(last['branch'], last)}")
+        lines.append(cell(f'Last handoff: {last["id"]} "{last["title"]}" '
+                          f"({last['workstream']}{phase}), {age(last, now_ms)}"))
+        lines.append(f"  {cell(branch_line(last['branch'], last))}")
         if last.get("resume_prompt"):
             lines += ["", "Resume prompt:", last["resume_prompt"]]
         if last.get("summary"):
@@ -45,19 +52,17 @@ def render(doc: dict[str, Any], *, now: float | None = None) -> str:
     mine, peers = doc["workstreams"]["mine"], doc["workstreams"]["peers"]
     if mine:
         lines += ["", "Your workstreams:"]
-        for w in mine:
-            h = w["last"]
-            lines.append(f"  {w['name']}  {w['phase'] or '-'}  last {h['id']} "
-                         f"\"{h['title']}\", {age(h, now_ms)}")
-            lines += [f"    ? {q}" for q in w.get("open_questions", [])]
+        rows = [[w["name"], w["phase"] or "-", f"last {w['last']['id']}",
+                 f"\"{w['last']['title']}\", {age(w['last'], now_ms)}"] for w in mine]
+        for w, row in zip(mine, table(rows, [NAME_COLS, None, None, None]), strict=True):
+            lines.append(f"  {row}")
+            lines += [f"    ? {cell(q)}" for q in w.get("open_questions", [])]
     if peers:
         lines += ["", "Peers' workstreams:"]
         shown = peers[:PEER_WORKSTREAMS_SHOWN]
-        width = max(len(w["name"]) for w in shown)
-        owner_width = max(len(w["owner"]) for w in shown)
-        for w in shown:
-            lines.append(f"  {w['name']:<{width}}  {w['owner']:<{owner_width}}  "
-                         f"{w['phase'] or '-'}  {age(w['last'], now_ms)}")
+        rows = [[w["name"], w["owner"], w["phase"] or "-", age(w["last"], now_ms)]
+                for w in shown]
+        lines += [f"  {row}" for row in table(rows, [NAME_COLS, None, None, None])]
         if len(peers) > PEER_WORKSTREAMS_SHOWN:
             lines.append(f"  … and {len(peers) - PEER_WORKSTREAMS_SHOWN} more "
                          "(git sess resume --json, git sess log --workstream W)")

@@ -339,3 +339,80 @@ def test_the_agent_context_reads_the_questions_it_shows_only(repo: Repo) -> None
     assert not any(w["open_questions"] for w in mine[6:])
     full = resume.view(Store.discover(str(repo.path)), operator="RT")
     assert all(w["open_questions"] for w in full["workstreams"]["mine"])
+
+
+# -- the text: columns by display width -----------------------------------------
+
+def hand_made_handoff(repo: Repo, hid: str, *, workstream: str, title: str,
+                      phase: str | None = None) -> None:
+    """A handoff written by hand (or fetched): trailers only, no record, so
+    its workstream and phase are whatever the commit says."""
+    op = hid.rsplit("-", 2)[0]
+    trailers = f"Sess-Id: {hid}\nSess-Operator: {op}\nSess-Workstream: {workstream}\n"
+    if phase:
+        trailers += f"Sess-Phase: {phase}\n"
+    oid = repo.commit(f"handoff(x): {title}\n\n{trailers}")
+    repo.git("update-ref", f"refs/sess/h/{op}/{hid}", oid)
+
+
+def section(out: str, heading: str) -> list[str]:
+    """The lines under `heading`, up to the next blank line."""
+    lines = out.splitlines()
+    start = lines.index(heading) + 1
+    end = lines.index("", start) if "" in lines[start:] else len(lines)
+    return lines[start:end]
+
+
+def starts(lines: list[str], cells: list[str]) -> set[int]:
+    """The screen columns where each line's cell begins."""
+    from gitsess.columns import width
+
+    return {width(line[: line.index(c)]) for line, c in zip(lines, cells, strict=True)}
+
+
+def test_peers_workstreams_line_up_by_display_width(repo: Repo) -> None:
+    from gitsess.columns import width
+    from gitsess.resume_text import NAME_COLS
+
+    make_handoff(repo, "AB-261126-01", workstream="ui", phase="design", title="Login",
+                 when="2026-11-26T05:00:00Z")
+    hand_made_handoff(repo, "CD-261126-01", workstream="日本語の作業", phase="cafe\u0301",
+                      title="設計")
+    hand_made_handoff(repo, "EFG-261126-01", workstream="\U0001f680-launch",
+                      phase="\U0001f469\u200d\U0001f4bb", title="Ship")
+    hand_made_handoff(repo, "HI-261126-01", workstream="長" * 20, title="Long")
+    out = repo.sess("resume", check=True).stdout
+    rows = section(out, "Peers' workstreams:")
+    assert len(rows) == 4, out
+    owners = [r.split()[-4] if r.split()[-4] != "…" else "" for r in rows]
+    assert owners == ["HI", "EFG", "CD", "AB"], rows
+    assert len(starts(rows, [f"  {op}  " for op in owners])) == 1, rows  # owner column
+    phases = ["-", "\U0001f469\u200d\U0001f4bb", "cafe\u0301", "design"]
+    assert len(starts(rows, [f"  {p}  " for p in phases])) == 1, rows  # phase column
+    ages = [r.split("  ")[-1].strip() for r in rows]
+    assert len(starts(rows, [f"  {a}" for a in ages])) == 1, rows  # age column
+    # 40 columns of 長 are cut to the name column's 30 on a character boundary.
+    assert rows[0].startswith("  " + "長" * 14 + "…  HI")
+    assert width("長" * 14 + "…") <= NAME_COLS
+    # --json keeps the names whole.
+    names = [w["name"] for w in resume_json(repo)["workstreams"]["peers"]]
+    assert names[0] == "長" * 20 and "日本語の作業" in names
+
+
+def test_my_workstreams_line_up_by_display_width(repo: Repo) -> None:
+    make_handoff(repo, "RT-261126-01", workstream="parser", phase="build",
+                 title="日本語のタイトル", when="2026-11-26T05:00:00Z")
+    make_handoff(repo, "RT-261126-02", workstream="ui", phase="cafe\u0301 review",
+                 title="\U0001f680 launch", when="2026-11-26T06:00:00Z")
+    rows = [r for r in section(repo.sess("resume", check=True).stdout, "Your workstreams:")
+            if not r.startswith("    ?")]
+    assert len(rows) == 2
+    assert len(starts(rows, ["  build  ", "  cafe\u0301 review  "][::-1])) == 1, rows
+    assert len(starts(rows, ["last RT-261126-02", "last RT-261126-01"])) == 1, rows
+
+
+def test_control_characters_in_a_fetched_title_do_not_reach_the_terminal(repo: Repo) -> None:
+    hand_made_handoff(repo, "AB-261126-01", workstream="ui", title="evil\x1b]0;pwned\x07 title")
+    out = repo.sess("resume", check=True).stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert '("evil?]0;pwned? title", ' in out
