@@ -117,11 +117,19 @@ def whoami(as_json: bool) -> int:
 @json_option
 @click.option("--operator", metavar="OP", help="Resume as this operator instead of you.")
 @click.option("--since", metavar="DURATION", help="Only handoffs and activity this recent (2h, 7d).")
-def resume(as_json: bool, operator: str | None, since: str | None) -> int:
-    """Your last handoff, your and your peers' workstreams, who did what lately."""
+@click.option("--all", "show_all", is_flag=True,
+              help="Show every workstream and peer, the prompt and summary whole and long "
+                   "names uncut (the text is otherwise bounded for a terminal; --json never is).")
+def resume(as_json: bool, operator: str | None, since: str | None, show_all: bool) -> int:
+    """Your last handoff, your and your peers' workstreams, who did what lately.
+
+    The text fits a terminal: long lists and text are cut, and each cut says
+    how much it left out; --all shows everything.
+    """
     from gitsess.commands import resume as cmd
 
-    return cmd.run(store=_store(), as_json=as_json, operator=operator, since=since)
+    return cmd.run(store=_store(), as_json=as_json, operator=operator, since=since,
+                   show_all=show_all)
 
 
 @cli.command(name="log")

@@ -341,7 +341,7 @@ def test_the_agent_context_reads_the_questions_it_shows_only(repo: Repo) -> None
     assert all(w["open_questions"] for w in full["workstreams"]["mine"])
 
 
-# -- the text: columns by display width -----------------------------------------
+# -- the text: columns by display width, bounded for a terminal ----------------
 
 def hand_made_handoff(repo: Repo, hid: str, *, workstream: str, title: str,
                       phase: str | None = None) -> None:
@@ -409,6 +409,62 @@ def test_my_workstreams_line_up_by_display_width(repo: Repo) -> None:
     assert len(rows) == 2
     assert len(starts(rows, ["  build  ", "  cafe\u0301 review  "][::-1])) == 1, rows
     assert len(starts(rows, ["last RT-261126-02", "last RT-261126-01"])) == 1, rows
+
+
+def test_plain_resume_is_bounded_and_says_what_it_left_out(repo: Repo) -> None:
+    from gitsess.columns import width
+    from tests.helpers import many_handoffs
+
+    prompt = "Resume here. " * 800  # one 10 KB line: 130 rows of a terminal
+    many_handoffs(repo, 25, resume_prompt=prompt)  # 25 workstreams of mine, 48-char names
+    for i in range(12):  # 12 peers, a workstream each
+        make_handoff(repo, f"P{i:02d}-261120-01", workstream=f"peer-{i:02d}",
+                     open_questions="- a?\n- b?\n- c?", when=f"2026-11-20T08:{i:02d}:00Z")
+    out = repo.sess("resume", check=True).stdout
+    lines = out.splitlines()
+    assert len(lines) <= 80 and len(out.encode()) <= 8 * 1024, out
+    # The prompt: 30 rows of 80 columns, then what was left out.
+    cut = lines.index("Resume prompt:") + 1
+    assert width(lines[cut]) <= 30 * 80 and lines[cut].endswith("…")
+    assert lines[cut + 1] == "  … 1 more line (git sess resume --all)"
+    assert "  … 17 more workstreams (git sess resume --all)" in lines  # 25 - 8 of mine
+    assert "  … 2 more workstreams (git sess resume --all)" in lines  # 12 - 10 of peers'
+    assert "  … 4 more peers (git sess resume --all)" in lines  # 12 - 8 peer lines
+    assert sum(line.startswith("Peer activity — ") for line in lines) == 8
+    # Long names and questions are cut to their columns.
+    mine = section(out, "Your workstreams:")
+    assert mine[0].startswith("  ws-0025-" + "x" * 21 + "…  -  last RT-261126-25")
+    assert all(width(line) <= 4 + 2 + 72 for line in mine if line.startswith("    ?"))
+    # --all shows everything: the prompt verbatim, every name whole, no cut.
+    full = repo.sess("resume", "--all", check=True).stdout
+    assert f"Resume prompt:\n{prompt.strip()}\n" in full
+    assert "(git sess resume --all)" not in full and "…" not in full
+    for i in range(1, 26):
+        assert f"  ws-{i:04d}-" + "x" * 40 + "  -  last" in full
+    assert all(f"Peer activity — P{i:02d}: " in full for i in range(12))
+    # And --json is complete whatever the text shows.
+    doc = resume_json(repo)
+    assert len(doc["workstreams"]["mine"]) == 25 and len(doc["peers"]) == 12
+    assert all(w["open_questions"] for w in doc["workstreams"]["mine"])
+    assert doc["last_handoff"]["resume_prompt"] == prompt.strip()
+
+
+def test_plain_resume_cuts_open_questions_and_the_summary(repo: Repo) -> None:
+    summary = "\n".join(f"Line {i}." for i in range(1, 21))
+    make_handoff(repo, "RT-261126-01", summary=summary,
+                 open_questions="- One?\n- Two?\n- Three?\n- Four?")
+    out = repo.sess("resume", check=True).stdout
+    assert "Summary:\n" + "\n".join(f"Line {i}." for i in range(1, 13)) + \
+        "\n  … 8 more lines (git sess resume --all)\n" in out
+    assert "    ? One?\n    ? Two?\n    … 2 more open questions (git sess resume --all)\n" in out
+    full = repo.sess("resume", "--all", check=True).stdout
+    assert f"Summary:\n{summary}\n" in full and "    ? Four?\n" in full
+
+
+def test_the_all_option_is_described(repo: Repo) -> None:
+    text = " ".join(repo.sess("resume", "--help", check=True).stdout.split())
+    assert "--all Show every workstream and peer" in text
+    assert "--json never is" in text
 
 
 def test_control_characters_in_a_fetched_title_do_not_reach_the_terminal(repo: Repo) -> None:
