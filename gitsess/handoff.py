@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitsess import gitstats, ids, policy, telemetry, trailers
-from gitsess.errors import ValidationError
+from gitsess.errors import GitsessError, ValidationError
 from gitsess.record import SECTIONS, Record, parse_sections, render, split_front_matter
 from gitsess.record import validate as validate_record
 from gitsess.store import Store
 from gitsess.timefmt import iso
+
+SETTLE_S = 1.0  # folding a session's spills before its tip goes into a record
 
 RECORD_VERSION = 1
 DRAFT_FILE = "SESS_HANDOFF"
@@ -362,6 +364,21 @@ def draft_age(store: Store) -> float | None:
         return None
 
 
+def settle_spills(store: Store, sessions: list[telemetry.Session]) -> list[telemetry.Session]:
+    """The sessions again, each live one with spilled events folded into its
+    ref first, so that the tip a record names counts all the record counts
+    (the pre-push guard reads the counters at that tip). Best effort: a
+    session whose ref stays busy is returned as read."""
+    out = []
+    for s in sessions:
+        if s.ref.startswith(telemetry.LIVE) and telemetry.has_spills(store, s.ref):
+            with contextlib.suppress(GitsessError):
+                telemetry.settle(store, s.ref, time.monotonic() + SETTLE_S)
+                s = telemetry.read_session(store, s.ref) or s
+        out.append(s)
+    return out
+
+
 def require_sessions(store: Store, session_ids: list[str]) -> list[telemetry.Session]:
     """The named sessions; ValidationError naming each one not found."""
     found: list[telemetry.Session] = []
@@ -421,7 +438,7 @@ def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
     front["email"] = me.email if front.get("operator") == me.id else None
     sessions: list[telemetry.Session] = []
     try:
-        sessions = require_sessions(store, fm.session_ids)
+        sessions = settle_spills(store, require_sessions(store, fm.session_ids))
     except ValidationError as exc:
         errors += [p.replace("sessions[", f"{trailers.SESS_SESSION}[") for p in exc.problems]
     if front.get("operator"):

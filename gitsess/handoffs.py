@@ -7,9 +7,10 @@ What others call:
 - `store_record(store, commit, text, deadline=...)`: the note (CAS) and the
   handoff ref, idempotently;
 - `check_commit(store, commit)`: the problems of a commit with Sess-
-  trailers (schema, invariants recomputed from telemetry, required
-  sections, a missing note), [] for any other commit; the pre-push guard
-  uses it;
+  trailers (schema, invariants recomputed from the telemetry the handoff
+  covered, required sections, a missing note), [] for any other commit;
+  `examine` adds what that verdict rests on, for the pre-push guard and
+  its stamps (gitsess.verified);
 - `complete(store, commit, deadline=...)`: everything post-commit does,
   idempotently (the note, the ref, live -> done, transcripts); `git sess
   handoff --repair` is this.
@@ -39,6 +40,7 @@ __all__ = [
     "Completion",
     "check_commit",
     "complete",
+    "examine",
     "handoff_ref",
     "parse_trailers",
     "retire_session",
@@ -244,54 +246,117 @@ def _archive(store: Store, rec: record.Record, pol: policy.Policy) -> tuple[list
         return [], [f"transcripts not archived: {exc.message}"]
 
 
+@dataclass
+class Verdict:
+    """What `examine` found: the problems, the note it read, and whether the
+    verdict depends on nothing but the commit, that note and the policy
+    (every covered session read at its recorded tip), so it may be
+    remembered (gitsess.verified)."""
+
+    problems: list[str]
+    note_oid: str | None = None
+    pinned: bool = False
+
+
 def check_commit(store: Store, commit_oid: str, pol: policy.Policy | None = None) -> list[str]:
-    """Problems of a commit that carries Sess- trailers ([] for any other).
+    """Problems of a commit that carries Sess- trailers ([] for any other)."""
+    return examine(store, commit_oid, pol).problems
+
+
+def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None) -> Verdict:
+    """check_commit's verdict, with what it rests on.
 
     The record is the commit's note (or, without one, what its message
-    says, and the missing note is a problem); the invariants are recomputed
-    from the named sessions' telemetry (local, done or fetched), never taken
-    from the record.
+    says, and the missing note is a problem). The invariants are recomputed
+    from telemetry, never taken from the record's counts: for each session
+    the counters of the telemetry commit the record names as its tip (what
+    the handoff covered; events after the handoff belong to the next one),
+    else, for a record without one, the session's refs (local, done or
+    fetched).
     """
     info = store.commit(commit_oid)
     t = parse_trailers(info.message)
     if not trailers.has_sess_trailers(t):
-        return []
+        return Verdict([])
     pol = pol if pol is not None else policy.load_policy(store)
     short = commit_oid[:12]
     fm = handoff.from_message(info.message)
     out = [f"{short}: {p}" for p in fm.problems]
     hid = fm.front.get("id")
-    note = store.note(commit_oid)
+    note_oid = store.note_oid(commit_oid)
+    note = store.read_blob(note_oid).decode("utf-8", "replace") if note_oid else None
     found = ids.find(store, str(hid)) if hid and note is None else None
     if found is not None and found.commit != commit_oid:
         # A rewrite carries its note along (gitsess.rewrite); a copy has none.
-        return [*out, f"{short}: {hid} is the id of handoff commit {found.commit[:12]}; "
-                      "this commit is a copy (give it a new Sess-Id, or drop it)"]
+        return Verdict([*out, f"{short}: {hid} is the id of handoff commit {found.commit[:12]}; "
+                              "this commit is a copy (give it a new Sess-Id, or drop it)"])
     if note is None:
         out.append(f"{short}: no record note under refs/notes/sess "
                    f"(run git sess handoff --repair {short})")
         rec, errors, _ = handoff.compose_for_commit(store, info.message, pol)
         out += [f"{short}: {p}" for p in errors if p not in fm.problems]
-        return _dedupe(out)
+        return Verdict(_dedupe(out))
+    verdict = Verdict(out, note_oid)
     try:
         rec = record.parse(note, id=hid or None)
     except ValidationError as exc:
-        return [*out, f"{short}: note: {exc.message}"]
+        return Verdict([*out, f"{short}: note: {exc.message}"], note_oid)
     if hid and rec.front.get("id") != hid:
         out.append(f"{short}: note is for {rec.front.get('id')!r}, the trailer says {hid!r}")
     quick = bool(rec.front.get("quick"))
     out += [f"{short}: {p}" for p in record.validate(rec, quick=quick,
                                                        required=pol.required_sections)]
+    verdict.problems = _dedupe(out)
     if not pol.invariants:
-        return _dedupe(out)
+        verdict.pinned = True
+        return verdict
     try:
-        sessions = handoff.require_sessions(store, fm.session_ids)
+        sessions, verdict.pinned = covered_sessions(store, fm.session_ids, rec)
     except ValidationError as exc:
-        return _dedupe(out + [f"{short}: {p} (cannot check invariants)" for p in exc.problems])
+        verdict.problems = _dedupe(out + [f"{short}: {p} (cannot check invariants)"
+                                          for p in exc.problems])
+        return verdict
     for r in policy.evaluate(pol, handoff.merged_counters(sessions)):
         if r["verdict"] == "fail":
             out.append(f"{short}: {hid}: {policy.describe(r)}")
-    return _dedupe(out)
+    verdict.problems = _dedupe(out)
+    return verdict
+
+
+def covered_sessions(store: Store, session_ids: list[str],
+                     rec: record.Record) -> tuple[list[telemetry.Session], bool]:
+    """The sessions a handoff covers, as it covered them, and whether every
+    one was read at the tip its record names (True) rather than from refs.
+
+    A tip is taken only when it is a telemetry commit of that very session;
+    ValidationError names each session found neither way.
+    """
+    tips = {str(s.get("id")): s.get("tip") for s in rec.front.get("sessions") or []
+            if isinstance(s, dict)}
+    pinned: list[telemetry.Session] = []
+    rest: list[str] = []
+    for sid in session_ids:
+        tip = tips.get(sid)
+        s = _at_tip(store, sid, tip) if isinstance(tip, str) else None
+        if s is None:
+            rest.append(sid)
+        elif all(x.session_id != s.session_id for x in pinned):
+            pinned.append(s)
+    if not rest:
+        return pinned, True
+    more = handoff.require_sessions(store, rest)
+    return pinned + [s for s in more if all(x.session_id != s.session_id for x in pinned)], False
+
+
+def _at_tip(store: Store, sid: str, tip: str) -> telemetry.Session | None:
+    if len(tip) != 40 or not store.has_object(tip):
+        return None
+    ref = telemetry.DONE + telemetry.safe_session_name(sid)
+    try:
+        s = telemetry.read_session(store, ref, tip)
+    except (GitsessError, KeyError, ValueError):
+        return None
+    return s if s is not None and s.session_id == sid else None
 
 
 def _dedupe(items: list[str]) -> list[str]:

@@ -37,6 +37,7 @@ invariant names are unique and values finite.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator as _op
 import os
@@ -82,6 +83,9 @@ class Policy:
     transcripts: str = "off"
     workstreams: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # a path, "HEAD:.gitsess.yaml" or "defaults"
+    # The policy file's blob id (`git hash-object --no-filters`), "none" for
+    # the defaults: what a verification stamp (gitsess.verified) was made under.
+    digest: str = "none"
 
     def owner(self, workstream: str) -> str | None:
         """The declared owner of a workstream, or None."""
@@ -98,17 +102,21 @@ def load_policy(store: Store) -> Policy:
     if store.workdir:
         path = os.path.join(store.workdir, POLICY_FILE)
         try:
-            with open(path, encoding="utf-8") as fh:
-                return parse_policy(fh.read(), source=path)
+            with open(path, "rb") as fh:
+                raw = fh.read()
+            pol = parse_policy(raw.decode("utf-8"), source=path)
         except FileNotFoundError:
             pass
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot read {path}: {exc}") from exc
+        else:
+            return dataclasses.replace(pol, digest=store.hash_blob(raw))
     head = store.head().oid
     if head:
         data = store.tree_file(head, POLICY_FILE)
         if data is not None:
-            return parse_policy(data.decode("utf-8", "replace"), source=f"HEAD:{POLICY_FILE}")
+            pol = parse_policy(data.decode("utf-8", "replace"), source=f"HEAD:{POLICY_FILE}")
+            return dataclasses.replace(pol, digest=store.hash_blob(data))
     return DEFAULT
 
 

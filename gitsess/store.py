@@ -210,6 +210,11 @@ class Store:
     def write_blob(self, data: bytes) -> str:
         return str(self._repo.create_blob(data))
 
+    @staticmethod
+    def hash_blob(data: bytes) -> str:
+        """The id `data` has as a blob (`git hash-object --no-filters`), written nowhere."""
+        return str(pygit2.hash(data))
+
     def read_blob(self, oid: str) -> bytes:
         obj = self._repo[oid]
         if not isinstance(obj, pygit2.Blob):
@@ -637,6 +642,16 @@ class Store:
 
     def note_in(self, annotated: str, notes_commit: str) -> str | None:
         """One note's text from a notes commit, by path (any fan-out), or None."""
+        blob = self._note_blob(annotated, notes_commit)
+        return None if blob is None else bytes(blob.data).decode("utf-8", "replace")
+
+    def note_oid(self, annotated: str, ref: str = NOTES_REF) -> str | None:
+        """The blob id of a commit's note (what `git notes list <commit>` prints), or None."""
+        tip = self.ref(ref)
+        blob = None if tip is None else self._note_blob(annotated, tip)
+        return None if blob is None else str(blob.id)
+
+    def _note_blob(self, annotated: str, notes_commit: str) -> pygit2.Blob | None:
         try:
             tree = self._repo[notes_commit].peel(pygit2.Tree)
         except (KeyError, ValueError, pygit2.GitError):
@@ -645,9 +660,7 @@ class Store:
         while rest:
             if rest in tree:
                 obj = self._repo[tree[rest].id]
-                if isinstance(obj, pygit2.Blob):
-                    return bytes(obj.data).decode("utf-8", "replace")
-                return None
+                return obj if isinstance(obj, pygit2.Blob) else None
             head, rest = rest[:2], rest[2:]
             if head not in tree:
                 return None

@@ -407,6 +407,11 @@ def _pending_refs(store: Store, session: str, *, loose_only: bool) -> dict[str, 
     return store.refs(prefix)
 
 
+def has_spills(store: Store, ref: str) -> bool:
+    """Whether `ref`'s session has spilled events not folded into a ref yet."""
+    return bool(_pending_refs(store, ref.rsplit("/", 1)[-1], loose_only=False))
+
+
 def _json_entry(store: Store, entries: dict[str, tuple[str, str]], name: str) -> Any:
     entry = entries.get(name)
     return json.loads(store.read_blob(entry[1])) if entry else None
