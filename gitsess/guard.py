@@ -10,13 +10,18 @@ commits. Commits the remote is known to have were checked when they left
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from dataclasses import dataclass, field
 
+from gitsess import handoffs, policy, verified
+from gitsess.errors import GitsessError
 from gitsess.store import CommitInfo, Store
 
 ZERO = "0" * 40
-_SESS_ID = re.compile(r"^Sess-Id:[ \t]*(\S+)[ \t]*$", re.M)
+STAMP_S = 1.0
+_SESS_ID = re.compile(r"^Sess-Id:[ \t]*(\S+)[ \t]*$", re.M | re.I)  # as the shim's grep
 
 
 @dataclass(frozen=True)
@@ -61,22 +66,32 @@ def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[Com
     return list(store.walk(tips, hide))
 
 
-def check_commit(store: Store, commit: CommitInfo) -> list[str]:
+def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = None) -> list[str]:
     """Problems of one handoff commit: its record against the schema and the
-    policy's sections, and the invariants recomputed from its sessions'
-    telemetry (gitsess.handoffs.check_commit, the same check commit-msg runs)."""
-    from gitsess import handoffs
-
-    return handoffs.check_commit(store, commit.oid)
+    policy's sections, and the invariants recomputed from the telemetry it
+    covered (gitsess.handoffs.examine, the same check commit-msg runs). A
+    commit that passes is stamped (gitsess.verified), so that the next push
+    of it is decided by the shim alone."""
+    pol = pol if pol is not None else policy.load_policy(store)
+    verdict = handoffs.examine(store, commit.oid, pol)
+    if not verdict.problems and verdict.pinned and verdict.note_oid:
+        # A memo only: a stamp that cannot be written costs the next push
+        # a Python start, never this push.
+        with contextlib.suppress(GitsessError):
+            verified.stamp(store, commit.oid, verdict.note_oid, pol.digest,
+                           deadline=time.monotonic() + STAMP_S)
+    return verdict.problems
 
 
 def check_push(store: Store, remote: str, lines: list[PushLine]) -> list[Failure]:
     failures = []
+    pol: policy.Policy | None = None
     for commit in pushed_commits(store, remote, lines):
         ids = sess_ids(commit.message)
         if not ids:
             continue
-        problems = check_commit(store, commit)
+        pol = pol if pol is not None else policy.load_policy(store)
+        problems = check_commit(store, commit, pol)
         if problems:
             failures.append(Failure(commit, ", ".join(ids), problems))
     return failures

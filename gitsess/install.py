@@ -59,7 +59,10 @@ def gitsess_command() -> list[str]:
 def render_shim(name: str) -> str:
     with open(os.path.join(githooks_dir(), name), encoding="utf-8") as fh:
         text = fh.read()
-    return text.replace("@GITSESS@", shlex.join(gitsess_command()))
+    from gitsess import verified
+
+    return text.replace("@GITSESS@", shlex.join(gitsess_command())).replace(
+        "@STAMP@", verified.VERSION)
 
 
 # -- where git runs hooks -------------------------------------------------
@@ -328,15 +331,17 @@ def _uninstall_one(d: str, name: str) -> list[str]:
 
 
 def shim_program(path: str) -> str | None:
-    """The program an installed shim execs (`exec <argv> githook <name>`), or None."""
+    """The program an installed shim runs (`[exec] <argv> githook <name>`), or None."""
     for line in (_read(path) or "").splitlines():
         head, sep, _ = line.partition(" githook ")
-        if sep and "exec " in head:
-            try:
-                argv = shlex.split(head.split("exec ", 1)[1])
-            except ValueError:
-                return None
-            return argv[0] if argv else None
+        head = head.strip()
+        if not sep or head.startswith("#"):
+            continue
+        try:
+            argv = shlex.split(head.split("exec ", 1)[-1])
+        except ValueError:
+            return None
+        return argv[0] if argv else None
     return None
 
 

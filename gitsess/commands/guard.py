@@ -1,6 +1,7 @@
-"""The pre-push hook: refuse handoff commits whose record fails its checks,
-then send the session refs and notes to the same remote (never forced, and
-never failing the user's own push for it)."""
+"""The pre-push hook's Python side: refuse handoff commits whose record
+fails its checks, and send the session refs and notes to the same remote
+(never forced, and never failing the user's own push for it). The shim
+(githooks/pre-push) calls each half only when it cannot do without it."""
 
 from __future__ import annotations
 
@@ -17,17 +18,30 @@ from gitsess.store import Store
 SHARE_BUDGET_S = 20.0
 
 
-def pre_push_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
+def pre_push_check_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
+    """The shim's guard, for the handoff commits it found no valid stamp for."""
     remote = args[0] if args else "origin"
-    lines = guard.parse_push_lines(stdin.read())
-    failures = guard.check_push(store, remote, lines)
+    failures = guard.check_push(store, remote, guard.parse_push_lines(stdin.read()))
     if failures:
         for line in guard.refusal(failures):
             print(line, file=sys.stderr)
         return 1
-    if not dry_run():
-        share(store, remote)
     return 0
+
+
+def pre_push_send_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
+    """The shim's send, when a plain push of the session refs did not do."""
+    share(store, args[0] if args else "origin")
+    return 0
+
+
+def pre_push_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
+    """Both at once, in line: what shims of gitsess 0.1.0 before stamps ran
+    (`git sess doctor` reports those as stale)."""
+    code = pre_push_check_hook(store, args, stdin)
+    if code == 0 and not dry_run():
+        share(store, args[0] if args else "origin")
+    return code
 
 
 def dry_run(pid: int | None = None) -> bool:
@@ -61,5 +75,5 @@ def share(store: Store, remote: str) -> None:
     except GitsessError as exc:
         why = exc.message
     if why:
-        print(f"gitsess: session refs and notes not sent to {remote} ({why}); your push goes on;"
-              " `git sess sync` retries", file=sys.stderr)
+        print(f"gitsess: session refs and notes not sent to {remote} ({why}); your own push"
+              f" is not affected; `git sess sync {remote}` retries", file=sys.stderr)

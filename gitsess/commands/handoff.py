@@ -112,6 +112,8 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
     hook_ran = not os.path.exists(path)
     done = handoffs.complete(store, commit, deadline=time.monotonic() + DEADLINE_S, pol=pol,
                              archive=not hook_ran)
+    if not hook_ran:
+        _stamp(store, commit)
     warnings += done.warnings
     if not hook_ran:
         warnings.append("the post-commit hook did not store this handoff, so git sess handoff "
@@ -202,8 +204,8 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
                               hint="give a list of ids (sessions: [<id>, ...]) or --session ID")
     picked = list(session_ids) or [
         str(s.get("id")) if isinstance(s, dict) else str(s) for s in listed]
-    sessions = (handoff.require_sessions(store, picked) if picked
-                else handoff.own_live_sessions(store, me))
+    sessions = handoff.settle_spills(store, handoff.require_sessions(store, picked) if picked
+                                     else handoff.own_live_sessions(store, me))
     foreign = handoff.foreign_sessions(sessions, me)
     if foreign:
         raise ValidationError("sessions of another operator", foreign,
@@ -300,6 +302,7 @@ def _repair(store: Store, rev: str, *, as_json: bool) -> int:
     if trailers.first(t, trailers.SESS_ID) is None:
         raise UsageError(f"commit {oid[:12]} is not a handoff (no Sess-Id trailer)")
     done = handoffs.complete(store, oid, deadline=time.monotonic() + DEADLINE_S)
+    _stamp(store, oid)
     if as_json:
         _print_json({"v": RESULT_VERSION, "ok": True, "id": done.id, "commit": done.commit,
                      "ref": done.ref, "sessions": done.sessions,
@@ -385,4 +388,15 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
               file=sys.stderr)
         return int(exc.exit_code)
     handoffs.warn(done.warnings)
+    _stamp(store, head)
     return 0
+
+
+def _stamp(store: Store, commit: str) -> None:
+    """Check the stored handoff as pre-push will, and stamp it when it passes
+    (gitsess.verified), so that its push starts no Python. Never fails the
+    caller: a handoff that does not pass is reported by the push itself."""
+    from gitsess import guard
+
+    with contextlib.suppress(GitsessError):
+        guard.check_commit(store, store.commit(commit))

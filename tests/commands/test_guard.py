@@ -146,7 +146,7 @@ def _no_python(repo: Repo) -> None:
     """Break the shim's Python line: a push that starts Python now fails loudly."""
     hook = repo.path / ".git" / "hooks" / "pre-push"
     text = hook.read_text()
-    assert text.count("githook pre-push") == 1
+    assert text.count("githook pre-push") == 2  # the check and the send
     hook.write_text(text.replace("githook pre-push", "no-such-command"))
 
 

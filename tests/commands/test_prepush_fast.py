@@ -1,0 +1,264 @@
+"""The pre-push shim's two economies, with real pushes to local bare remotes:
+verification stamps (gitsess/verified.py) that spare a stamped handoff's push
+its Python start, and the session refs sent in the background when a person
+is watching. Each stamp test also shows the stamp is a memo, never a pass:
+change what the verdict rests on and the full check runs again."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import time
+from pathlib import Path
+
+from gitsess import verified
+from gitsess.store import Store
+from tests.handoffhelpers import NO_NOTION, T0, events, install, narrative, policy
+from tests.helpers import Repo, git
+from tests.sesshelpers import bare, remote_refs
+
+NO_MORE_THAN_ONE_BASH = """\
+version: 1
+invariants:
+  - name: one-bash
+    counter: tool:Bash
+    op: "<="
+    value: 1
+"""
+
+
+def _remote(repo: Repo, tmp_path: Path) -> Path:
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    install(repo)
+    repo.git("push", "-q", "-u", "origin", "main")
+    return remote
+
+
+def _handoff(repo: Repo, tmp_path: Path, title: str = "Wire the billing export") -> str:
+    text = (Path(narrative(tmp_path)).read_text()
+            .replace("Wire the billing export", title))
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, text, name=f"{title}.md"))
+    assert proc.returncode == 0, proc.stderr
+    return repo.git("rev-parse", "HEAD").stdout.strip()
+
+
+def _no_python(repo: Repo) -> None:
+    """Break the shim's Python lines: a push that needs Python now fails loudly."""
+    hook = repo.path / ".git" / "hooks" / "pre-push"
+    text = hook.read_text()
+    assert text.count("githook pre-push") == 2
+    hook.write_text(text.replace("githook pre-push", "no-such-command"))
+
+
+def _policy_commit(repo: Repo, text: str) -> None:
+    policy(repo, text, commit=True)
+    repo.git("push", "-q", "origin", "main")
+
+
+def test_a_handoff_is_stamped_and_its_push_starts_no_python(repo: Repo, tmp_path: Path) -> None:
+    remote = _remote(repo, tmp_path)
+    _policy_commit(repo, NO_NOTION)
+    events(repo, "s1")
+    oid = _handoff(repo, tmp_path)
+    stamp = repo.git("cat-file", "blob", f"{verified.REF}:{oid}").stdout
+    note = repo.git("notes", "--ref=sess", "list", oid).stdout.strip()
+    pol = repo.git("rev-parse", "HEAD:.gitsess.yaml").stdout.strip()
+    assert stamp == verified.line(note, pol)
+    _no_python(repo)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid
+    assert got["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
+    assert any(r.startswith("refs/sess/h/") for r in got)
+    assert not any(r.startswith("refs/sess/local/") for r in got)  # stamps never leave
+
+
+def test_an_edited_note_is_checked_again(repo: Repo, tmp_path: Path) -> None:
+    remote = _remote(repo, tmp_path)
+    events(repo, "s1")
+    oid = _handoff(repo, tmp_path)
+    note = repo.git("notes", "--ref=sess", "show", oid).stdout
+    broken = note.replace("## Resume Prompt", "## Something Else")
+    repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=broken)
+    before = remote_refs(remote)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0 and "push refused" in proc.stderr, proc.stderr
+    assert remote_refs(remote) == before
+
+
+def test_a_tightened_policy_is_checked_again(repo: Repo, tmp_path: Path) -> None:
+    """Stamped under no policy; the worktree's new policy forbids what the
+    session did, before it is even committed: the push is refused."""
+    remote = _remote(repo, tmp_path)
+    events(repo, "s1", tools=("Bash", "Bash"))
+    _handoff(repo, tmp_path)
+    policy(repo, NO_MORE_THAN_ONE_BASH)
+    before = remote_refs(remote)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0 and "one-bash" in proc.stderr, proc.stderr
+    assert "tool:Bash <= 1 expected, actual 2" in proc.stderr
+    assert remote_refs(remote) == before
+
+
+def test_a_stamp_of_another_gitsess_is_not_taken(repo: Repo, tmp_path: Path) -> None:
+    _remote(repo, tmp_path)
+    events(repo, "s1")
+    _handoff(repo, tmp_path)
+    hook = repo.path / ".git" / "hooks" / "pre-push"
+    text = hook.read_text()
+    assert text.count(verified.VERSION) == 1
+    hook.write_text(text.replace(verified.VERSION, "0.0.1+check0"))
+    _no_python(repo)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0 and "no-such-command" in proc.stderr
+
+
+def test_a_handoff_covers_its_own_events_not_later_ones(repo: Repo, tmp_path: Path) -> None:
+    """One session, two handoffs, one Bash call each, under "at most one
+    Bash call": each handoff passed at its commit, so each passes at the
+    push too, even after the session went on (the first handoff's session
+    was read at its recorded tip, not at the refs that moved since). The
+    stamps are dropped first, so that Python makes this check itself."""
+    remote = _remote(repo, tmp_path)
+    _policy_commit(repo, NO_MORE_THAN_ONE_BASH)
+    events(repo, "s1", tools=("Bash",))
+    first = _handoff(repo, tmp_path, "first")
+    events(repo, "s1", tools=("Bash",), at=T0 + 100)
+    second = _handoff(repo, tmp_path, "second")
+    events(repo, "s1", tools=("Bash", "Bash"), at=T0 + 200)  # and on: a third portion, not handed off
+    repo.git("update-ref", "-d", verified.REF)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert remote_refs(remote)["refs/heads/main"] == second
+    # Python stamped both on the way (they pass): the next push of them would not start it.
+    for oid in (first, second):
+        assert repo.git("cat-file", "-e", f"{verified.REF}:{oid}", check=False).returncode == 0
+
+
+def test_the_stamp_ref_keeps_the_newest(repo: Repo) -> None:
+    store = Store.discover(str(repo.path))
+    oids = []
+    for i in range(verified.KEEP + 6):
+        oids.append(repo.commit(f"c{i}"))
+    for oid in oids:
+        verified.stamp(store, oid, "0" * 40, "none", deadline=time.monotonic() + 5)
+    kept = repo.git("ls-tree", "--name-only", verified.REF).stdout.split()
+    assert len(kept) == verified.KEEP
+    # Pinned commit dates tie; the order then falls back to the id, deterministically.
+    assert set(kept) == set(sorted(oids)[-verified.KEEP:])
+    assert verified.stamped(store, sorted(oids)[-1]) == verified.line("0" * 40, "none")
+
+
+# -- the session refs in the background ------------------------------------------
+
+GATE = """#!/bin/sh
+# Holds any update of session refs or notes until the test opens the gate.
+while read -r old new ref; do
+  case "$ref" in
+    refs/sess/*|refs/notes/*)
+      n=0
+      while [ ! -e "{gate}" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done ;;
+  esac
+done
+exit 0
+"""
+
+
+def _gated(remote: Path, tmp_path: Path) -> Path:
+    gate = tmp_path / "gate"
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(GATE.replace("{gate}", str(gate)))
+    hook.chmod(0o755)
+    return gate
+
+
+def _wait_for(remote: Path, ref: str, want: str | None, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if remote_refs(remote).get(ref) == want:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{ref} on the remote is {remote_refs(remote).get(ref)}, not {want}")
+
+
+def test_background_send_does_not_hold_the_push(repo: Repo, tmp_path: Path) -> None:
+    """sess.pushSessions = background: `git push` ends while the remote still
+    holds the session refs' push; they land once it lets go."""
+    remote = _remote(repo, tmp_path)
+    repo.git("config", "sess.pushSessions", "background")
+    events(repo, "s1")
+    oid = _handoff(repo, tmp_path)
+    gate = _gated(remote, tmp_path)
+    with open(tmp_path / "push.err", "w") as err:  # a file: the background holds no pipe of ours
+        proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
+                              stdout=subprocess.DEVNULL, stderr=err, timeout=50)
+    assert proc.returncode == 0
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid
+    assert "refs/notes/sess" not in got  # still held at the gate, after the push returned
+    gate.touch()
+    _wait_for(remote, "refs/notes/sess", repo.refs()["refs/notes/sess"])
+    assert (tmp_path / "push.err").read_text() == ""
+
+
+def test_a_terminal_gets_the_background_by_default(repo: Repo, tmp_path: Path) -> None:
+    """No sess.pushSessions: with stderr on a terminal the send is detached."""
+    remote = _remote(repo, tmp_path)
+    events(repo, "s1")
+    oid = _handoff(repo, tmp_path)
+    gate = _gated(remote, tmp_path)
+    main, tty = pty.openpty()
+    try:
+        proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
+                              stdin=subprocess.DEVNULL, stdout=tty, stderr=tty, timeout=50)
+    finally:
+        os.close(tty)
+    try:
+        assert proc.returncode == 0
+        got = remote_refs(remote)
+        assert got["refs/heads/main"] == oid and "refs/notes/sess" not in got
+        gate.touch()
+        _wait_for(remote, "refs/notes/sess", repo.refs()["refs/notes/sess"])
+    finally:
+        gate.touch()
+        os.close(main)
+
+
+def test_a_failed_background_send_says_so_in_one_line(repo: Repo, tmp_path: Path) -> None:
+    remote = _remote(repo, tmp_path)
+    repo.git("config", "sess.pushSessions", "background")
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\ngrep -q ' refs/heads/' && exit 0\n"
+                    "echo 'no session refs here' >&2; exit 1\n")
+    hook.chmod(0o755)
+    events(repo, "s1")
+    oid = _handoff(repo, tmp_path)
+    # A pipe: capture_output waits for the background's end, so the line is in.
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert remote_refs(remote)["refs/heads/main"] == oid
+    said = [ln for ln in proc.stderr.splitlines() if "gitsess" in ln]
+    assert len(said) == 1 and "not sent to origin" in said[0], proc.stderr
+    assert "git sess sync origin" in said[0]
+    assert not any(r.startswith(("refs/sess/", "refs/notes/")) for r in remote_refs(remote))
+
+
+def test_wait_mode_sends_in_line(repo: Repo, tmp_path: Path) -> None:
+    """sess.pushSessions = wait on a terminal: the refs are there when push returns."""
+    remote = _remote(repo, tmp_path)
+    repo.git("config", "sess.pushSessions", "wait")
+    events(repo, "s1")
+    _handoff(repo, tmp_path)
+    main, tty = pty.openpty()
+    try:
+        proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
+                              stdin=subprocess.DEVNULL, stdout=tty, stderr=tty, timeout=50)
+    finally:
+        os.close(tty)
+        os.close(main)
+    assert proc.returncode == 0
+    assert remote_refs(remote)["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
+    assert git("fsck", "--no-progress", cwd=remote).returncode == 0
