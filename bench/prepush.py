@@ -6,18 +6,25 @@ A program, not a test (STYLE.md 15): it prints figures and asserts nothing.
     python bench/prepush.py [--rounds 15] [--daemon]
 
 Two repositories start from one commit: "plain" has no hooks, "gitsess" has
-`git sess install` (all four shims, chaining nothing). Each round adds 10
-commits to both, the last one a handoff commit (trailers, a schema-valid
-record note, its handoff ref, a telemetry session), then times `git push`
-of main to each one's own bare remote, alternating which goes first. With
-gitsess the push also runs the guard (the handoff's record and invariants)
-and sends refs/sess/* and refs/notes/sess (a second push). --daemon pushes
-over `git daemon` on 127.0.0.1 instead of to a local path.
+`git sess install`. Each round adds 10 commits to both: 9 ordinary ones,
+then in "gitsess" a real handoff (hook events of an agent session, then
+`git sess handoff --file`, whose post-commit stores the record and stamps
+it) and in "plain" a tenth ordinary commit. Then `git push` of main goes to
+each one's own bare remote, alternating which goes first, and is timed to
+the end of the `git push` process. With gitsess the push runs the guard
+(the shim finds the handoff's verification stamp; no Python) and sends
+refs/sess/* and refs/notes/sess in a second, non-forced push.
+
+Each scenario is measured two ways, because the shim chooses by where its
+stderr goes (sess.pushSessions unset):
+- on a terminal (a pty, what a person sees): the session refs go in the
+  background, so the push does not wait for them; the bench then waits
+  until they are on the remote and prints that time as well;
+- on a pipe (scripts, agents, CI): the session refs are sent in line.
 
 A second scenario, agent activity: each round adds 10 commits and no
-handoff; with gitsess one telemetry event also moves a live session ref, so
-the push sends refs/sess/* and refs/notes/sess too (from the shim itself:
-no handoff to check, so no Python).
+handoff; with gitsess one telemetry event also moves a live session ref,
+which the push sends along.
 """
 
 from __future__ import annotations
@@ -26,11 +33,13 @@ import argparse
 import contextlib
 import json
 import os
+import pty
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,11 +49,24 @@ SESS = [str(Path(sys.executable).parent / "git-sess")]
 if not Path(SESS[0]).exists():
     SESS = [sys.executable, "-m", "gitsess.main"]
 
+NARRATIVE = """\
+---
+title: Bench handoff {n}
+workstream: bench
+confidence: M
+---
+## Summary
+A benchmark handoff.
+
+## Resume Prompt
+Run the bench again.
+"""
+
 
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_", "GITSESS_"))}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1",
-               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), TZ="UTC")
+               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), TZ="UTC", GIT_EDITOR="false")
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed gitsess has its bytecode
     return env
 
@@ -54,82 +76,98 @@ def _git(cwd: Path, env: dict[str, str], *args: str, input: str | None = None) -
                           text=True, input=input).stdout.strip()
 
 
-def _record(hid: str, session: str, oid: str) -> str:
-    from gitsess import record
-
-    front = {
-        "v": 1, "id": hid, "operator": "RT", "email": "rosa@example.com", "title": f"bench {hid}",
-        "workstream": "bench", "phase": None, "branch": "main", "commit": oid,
-        "started_at": "2026-11-26T08:00:00Z", "ended_at": "2026-11-26T09:00:00Z",
-        "git": {"commits": 10, "files_changed": 10, "insertions": 10, "deletions": 0,
-                "first_commit_at": None, "last_commit_at": None, "range": None},
-        "sessions": [{"id": session, "agent": "claude-code", "model": None}],
-        "telemetry": {"events": 1, "tool_calls": 1, "tools": {"Bash": 1}, "mcp": {},
-                      "subagents": 0, "prompts": 0, "failures": 0, "compactions": 0,
-                      "active_min_estimate": 1.0, "interruptions_count": 0},
-        "invariants": [], "handoff_write_min": 1.0, "confidence": "H",
-        "resume_prompt": "Carry on.",
-    }
-    return record.render(record.Record(front, {"Summary": "bench", "Resume Prompt": "Carry on."}))
+def _hook(repo: Path, env: dict[str, str], session: str) -> None:
+    payload = {"session_id": session, "hook_event_name": "PreToolUse", "tool_name": "Bash",
+               "cwd": str(repo)}
+    subprocess.run([*SESS, "hook"], cwd=repo, env=env, input=json.dumps(payload).encode(),
+                   check=True, capture_output=True)
 
 
-def _round(repo: Path, env: dict[str, str], n: int, with_sess: bool) -> None:
-    for i in range(9):
-        (repo / f"f{n}-{i}.txt").write_text(f"{n} {i}\n")
+def _commits(repo: Path, env: dict[str, str], tag: str, k: int) -> None:
+    for i in range(k):
+        (repo / f"{tag}-{i}.txt").write_text(f"{tag} {i}\n")
         _git(repo, env, "add", "-A")
-        _git(repo, env, "commit", "-q", "--no-verify", "-m", f"work {n}.{i}")
-    hid, session = f"RT-261126-{n + 1:02d}", f"bench-{n}"
-    if with_sess:
-        payload = {"session_id": session, "hook_event_name": "PreToolUse", "tool_name": "Bash",
-                   "cwd": str(repo)}
-        subprocess.run([*SESS, "hook"], cwd=repo, env=env, input=json.dumps(payload).encode(),
-                       check=True, capture_output=True)
-    (repo / f"h{n}.txt").write_text("handoff\n")
-    _git(repo, env, "add", "-A")
-    msg = (f"handoff(bench): round {n}\n\n## Summary\n\nbench\n\nSess-Id: {hid}\n"
-           f"Sess-Operator: RT\nSess-Workstream: bench\nSess-Session: {session}\n")
-    _git(repo, env, "commit", "-q", "--no-verify", "-F", "-", input=msg)
-    if with_sess:
-        oid = _git(repo, env, "rev-parse", "HEAD")
-        _git(repo, env, "notes", "--ref=sess", "add", "-F", "-", oid,
-             input=_record(hid, session, oid))
-        _git(repo, env, "update-ref", f"refs/sess/h/RT/{hid}", oid)
+        _git(repo, env, "commit", "-q", "--no-verify", "-m", f"work {tag}.{i}")
+
+
+def _handoff_round(repo: Path, env: dict[str, str], n: int, with_sess: bool) -> None:
+    _commits(repo, env, f"r{n}", 9)
+    if not with_sess:
+        _commits(repo, env, f"r{n}h", 1)
+        return
+    _hook(repo, env, f"bench-{n}")
+    notes = repo.parent / f"narrative-{n}.md"
+    notes.write_text(NARRATIVE.format(n=n))
+    proc = subprocess.run([*SESS, "handoff", "--file", str(notes), "--session", f"bench-{n}"],
+                          cwd=repo, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"git sess handoff failed:\n{proc.stderr}")
+    head = _git(repo, env, "rev-parse", "HEAD")
+    if subprocess.run(["git", "cat-file", "-e", f"refs/sess/local/verified:{head}"], cwd=repo,
+                      env=env).returncode != 0:
+        raise SystemExit("the handoff was not stamped: its push would start Python")
 
 
 def _activity_round(repo: Path, env: dict[str, str], n: int, with_sess: bool) -> None:
-    for i in range(10):
-        (repo / f"a{n}-{i}.txt").write_text(f"{n} {i}\n")
-        _git(repo, env, "add", "-A")
-        _git(repo, env, "commit", "-q", "--no-verify", "-m", f"activity {n}.{i}")
+    _commits(repo, env, f"a{n}", 10)
     if with_sess:
-        payload = {"session_id": "agent", "hook_event_name": "PreToolUse", "tool_name": "Bash",
-                   "cwd": str(repo)}
-        subprocess.run([*SESS, "hook"], cwd=repo, env=env, input=json.dumps(payload).encode(),
-                       check=True, capture_output=True)
+        _hook(repo, env, "agent")
 
 
-def _measure(repos: dict[str, Path], env: dict[str, str], rounds: int,
-             make: Callable[[Path, dict[str, str], int, bool], None],
-             times: dict[str, list[float]]) -> None:
-    for n in range(rounds):
-        for name, repo in repos.items():
-            make(repo, env, n, name == "gitsess")
-        order = ["plain", "gitsess"] if n % 2 == 0 else ["gitsess", "plain"]
-        for name in order:
-            times[name].append(_time_push(repos[name], env))
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import pygit2"], env=env, check=True)
-        times.setdefault("floor", []).append(time.perf_counter() - t0)
+class Terminal:
+    """A pty for git's stdout and stderr, drained so that nothing blocks."""
+
+    def __init__(self) -> None:
+        self.main, self.tty = pty.openpty()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            while os.read(self.main, 4096):
+                pass
 
 
-def _time_push(repo: Path, env: dict[str, str]) -> float:
+def _push(repo: Path, env: dict[str, str], term: Terminal | None) -> float:
+    out: int | None = term.tty if term else subprocess.PIPE
     t0 = time.perf_counter()
     proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo, env=env,
-                          capture_output=True, text=True)
+                          stdin=subprocess.DEVNULL, stdout=out, stderr=out)
     dt = time.perf_counter() - t0
-    if proc.returncode != 0 or "gitsess:" in proc.stderr:
-        raise SystemExit(f"push failed or did not send session refs:\n{proc.stderr}")
+    if proc.returncode != 0 or (proc.stderr and b"gitsess" in proc.stderr):
+        raise SystemExit(f"push failed or did not send the session refs:\n{proc.stderr!r}")
     return dt
+
+
+def _landed(repo: Path, remote: Path, env: dict[str, str], t0: float) -> float:
+    """Seconds from t0 until the remote has our notes and session refs."""
+    want = _git(repo, env, "for-each-ref", "--format=%(objectname) %(refname)",
+                "refs/notes/sess", "refs/sess/live", "refs/sess/done", "refs/sess/h")
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        got = _git(remote, env, "for-each-ref", "--format=%(objectname) %(refname)",
+                   "refs/notes/sess", "refs/sess/live", "refs/sess/done", "refs/sess/h")
+        if got == want:
+            return time.perf_counter() - t0
+        time.sleep(0.002)
+    raise SystemExit("the session refs did not reach the remote within 60 s")
+
+
+def _measure(repos: dict[str, Path], remotes: dict[str, Path], env: dict[str, str], rounds: int,
+             make: Callable[[Path, dict[str, str], int, bool], None], start: int,
+             term: Terminal | None) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"plain": [], "gitsess": [], "landed": [], "floor": []}
+    for n in range(start, start + rounds):
+        for name, repo in repos.items():
+            make(repo, env, n, name == "gitsess")
+        for name in (["plain", "gitsess"] if n % 2 == 0 else ["gitsess", "plain"]):
+            t0 = time.perf_counter()
+            times[name].append(_push(repos[name], env, term))
+            if name == "gitsess":  # before anything else runs: the background is done
+                times["landed"].append(_landed(repos[name], remotes[name], env, t0))
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import pygit2"], env=env, check=True)
+        times["floor"].append(time.perf_counter() - t0)
+    return times
 
 
 @contextlib.contextmanager
@@ -152,6 +190,20 @@ def _daemon(base: Path) -> Iterator[str]:
         proc.wait()
 
 
+def _report(title: str, times: dict[str, list[float]], background: bool) -> None:
+    plain = statistics.median(times["plain"])
+    sess = statistics.median(times["gitsess"])
+    landed = statistics.median(times["landed"])
+    ratio = sess / plain
+    print(f"  {title}")
+    print(f"    without gitsess   {plain * 1000:7.1f} ms")
+    print(f"    with gitsess      {sess * 1000:7.1f} ms   ratio {ratio:5.2f}x   (target <= "
+          f"{TARGET:.1f}x: {'met' if ratio <= TARGET else 'NOT met'})")
+    if background:
+        print(f"    session refs on the remote after {landed * 1000:.1f} ms"
+              f" ({landed / plain:.2f}x; sent in the background, nobody waits for it)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=15)
@@ -161,12 +213,14 @@ def main() -> int:
         root = Path(tmp)
         home = root / "home"
         home.mkdir()
-        (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = b@example.com\n"
+        (home / ".gitconfig").write_text("[user]\n\tname = Rosa Tanaka\n\temail = rt@example.com\n"
                                          "[init]\n\tdefaultBranch = main\n")
         env = _env(home)
+        term = Terminal()
+        results: dict[str, dict[str, list[float]]] = {}
         with contextlib.ExitStack() as stack:
             base = stack.enter_context(_daemon(root)) if args.daemon else str(root)
-            repos = {}
+            repos, remotes = {}, {}
             for name in ("plain", "gitsess"):
                 _git(root, env, "init", "-q", "--bare", f"{name}.git")
                 repo = root / name
@@ -177,43 +231,29 @@ def main() -> int:
                     subprocess.run([*SESS, "install"], cwd=repo, env=env, check=True,
                                    capture_output=True)
                 _git(repo, env, "push", "-q", "origin", "main")
-                repos[name] = repo
-            times: dict[str, list[float]] = {"plain": [], "gitsess": []}
-            _measure(repos, env, args.rounds, _round, times)
-            remote = root / "gitsess.git"
-            sent = _git(remote, env, "for-each-ref", "--format=%(refname)", "refs/sess/",
-                        "refs/notes/")
-            activity: dict[str, list[float]] = {"plain": [], "gitsess": []}
-            _measure(repos, env, args.rounds, _activity_round, activity)
-            agent = "refs/sess/live/agent"
-            if _git(remote, env, "rev-parse", agent) != _git(repos["gitsess"], env, "rev-parse",
-                                                               agent):
-                raise SystemExit("agent activity: the live session ref did not reach the remote")
-        plain = statistics.median(times["plain"])
-        sess = statistics.median(times["gitsess"])
-        ratio = sess / plain
+                repos[name], remotes[name] = repo, root / f"{name}.git"
+            r = args.rounds
+            results["handoff, terminal"] = _measure(repos, remotes, env, r, _handoff_round, 0, term)
+            results["handoff, pipe"] = _measure(repos, remotes, env, r, _handoff_round, r, None)
+            results["activity, terminal"] = _measure(repos, remotes, env, r, _activity_round, 0,
+                                                     term)
+            results["activity, pipe"] = _measure(repos, remotes, env, r, _activity_round, r, None)
+            sent = _git(remotes["gitsess"], env, "for-each-ref", "--format=%(refname)",
+                        "refs/sess/", "refs/notes/")
         where = "git daemon on 127.0.0.1" if args.daemon else "a local bare repository"
-        print(f"push of 10 commits (1 handoff) to {where}, {args.rounds} rounds, median:")
-        print(f"  without gitsess  {plain * 1000:7.1f} ms")
-        print(f"  with gitsess     {sess * 1000:7.1f} ms   (guard + refs/sess + notes pushed:"
-              f" {len(sent.splitlines())} refs on the remote)")
-        print(f"  ratio            {ratio:7.2f}x   (target <= {TARGET:.1f}x:"
-              f" {'met' if ratio <= TARGET else 'NOT met'})")
-        floor = statistics.median(times["floor"])
-        print(f"  for scale: one `python -c 'import pygit2'` takes {floor * 1000:.1f} ms"
-              f" ({floor / plain:.2f}x the plain push); gitsess adds"
-              f" {(sess - plain) * 1000:.1f} ms: the shim, one Python (guard + record check),"
-              " and a second push for refs/sess/* and refs/notes/sess")
-        plain = statistics.median(activity["plain"])
-        sess = statistics.median(activity["gitsess"])
-        ratio = sess / plain
-        print(f"push of 10 commits (no handoff, a live session ref moved) to {where},"
-              f" {args.rounds} rounds, median:")
-        print(f"  without gitsess  {plain * 1000:7.1f} ms")
-        print(f"  with gitsess     {sess * 1000:7.1f} ms   (the shim sends refs/sess + notes"
-              " itself: no Python)")
-        print(f"  ratio            {ratio:7.2f}x   (target <= {TARGET:.1f}x:"
-              f" {'met' if ratio <= TARGET else 'NOT met'})")
+        print(f"push of 10 commits to {where}, {args.rounds} rounds each, median"
+              f" ({len(sent.splitlines())} session refs and notes on the remote at the end):")
+        print("1 handoff among the 10 (guard from its stamp, no Python; refs/sess + notes sent):")
+        _report("stderr on a terminal (sent in the background)", results["handoff, terminal"], True)
+        _report("stderr on a pipe (sent in line)", results["handoff, pipe"], False)
+        print("no handoff, a live session ref moved (refs/sess + notes sent):")
+        _report("stderr on a terminal (sent in the background)", results["activity, terminal"],
+                True)
+        _report("stderr on a pipe (sent in line)", results["activity, pipe"], False)
+        floor = statistics.median(results["handoff, pipe"]["floor"])
+        plain = statistics.median(results["handoff, pipe"]["plain"])
+        print(f"for scale: one `python -c 'import pygit2'` takes {floor * 1000:.1f} ms"
+              f" ({floor / plain:.2f}x the plain push)")
     return 0
 
 
