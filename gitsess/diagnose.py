@@ -12,6 +12,7 @@ from gitsess import agentsettings, install, rewrite, sync, telemetry
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 
 IDLE_WARN_S = 24 * 3600
+PUSH_MODES = ("wait", "background")  # sess.pushSessions (githooks/pre-push); unset: by terminal
 
 
 @dataclass
@@ -136,6 +137,13 @@ def _config(store: Store, d: Diagnosis) -> None:
             d.findings.append(Finding("config", "info", f"notes.rewrite.{cmd} is false: git will"
                                       " not copy records on " + cmd + "; gitsess's post-rewrite"
                                       " copies the notes of handoff commits itself", None))
+    mode = store.config_get("sess.pushSessions")
+    if mode is not None and mode not in PUSH_MODES:
+        d.findings.append(Finding("config", "warning", f"sess.pushSessions is {mode!r}, which"
+                                  " gitsess does not know: the pre-push shim sends session refs"
+                                  " in the background on a terminal and in line elsewhere",
+                                  "git config sess.pushSessions wait  (or background, or"
+                                  " git config --unset sess.pushSessions)"))
     for remote in sync.remotes(store):
         have = store.config_get_all(f"remote.{remote}.fetch")
         missing = [s for s in sync.fetch_refspecs(remote) if s not in have]
@@ -143,6 +151,27 @@ def _config(store: Store, d: Diagnosis) -> None:
             d.findings.append(Finding("refspecs", "warning", f"remote {remote} lacks the fetch"
                                       f" refspecs for peers' sessions: {', '.join(missing)}",
                                       "git sess install"))
+        unsent = _unsent(store, remote)
+        if unsent:
+            d.findings.append(Finding("refspecs", "info", f"{unsent} session ref(s) or the notes are"
+                                      f" not on {remote} as far as this clone knows (not pushed"
+                                      " since, a background send under way, or one that failed)",
+                                      f"git sess sync {remote}"))
+
+
+def _unsent(store: Store, remote: str) -> int:
+    """How many of our pushed refs differ from the remote's tracking copies;
+    0 for a remote never pushed to or fetched from (no tracking copies)."""
+    seen = store.refs(sync.tracking(remote))
+    if not seen:
+        return 0
+    ours = {r: o for ns in sync.PUSHED for r, o in store.refs(f"refs/sess/{ns}/").items()}
+    notes = store.ref(sync.NOTES_REF)
+    if notes is not None:
+        ours[sync.NOTES_REF] = notes
+    theirs = {("refs/sess/" + r[len(sync.tracking(remote)):]): o for r, o in seen.items()}
+    theirs[sync.NOTES_REF] = theirs.pop("refs/sess/notes", "")
+    return sum(1 for r, o in ours.items() if theirs.get(r) != o)
 
 
 def _locks(store: Store, d: Diagnosis) -> None:

@@ -337,6 +337,7 @@ def shim_program(path: str) -> str | None:
         head = head.strip()
         if not sep or head.startswith("#"):
             continue
+        head = head.rsplit("| ", 1)[-1]  # `printf ... | <argv> githook ...`
         try:
             argv = shlex.split(head.split("exec ", 1)[-1])
         except ValueError:

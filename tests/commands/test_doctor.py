@@ -139,3 +139,25 @@ def test_shims_of_a_removed_install_will_not_run(repo: Repo, tmp_path: Path) -> 
     repo.sess("install", check=True)
     rc, data = _doctor(repo)
     assert all(h["state"] == "ok" for h in data["hooks"])
+
+
+def test_unknown_push_mode_and_unsent_refs_are_reported(repo: Repo, tmp_path: Path) -> None:
+    from tests.sesshelpers import bare
+
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    repo.sess("install", check=True)
+    assert repo.hook(payload("PreToolUse", session="s1", tool_name="Bash")).returncode == 0
+    repo.git("push", "-q", "origin", "main")  # in line (stderr is a pipe): s1 goes along
+    rc, data = _doctor(repo)
+    assert not [f for f in data["findings"] if "not on origin" in f["message"]]
+    assert repo.hook(payload("PreToolUse", session="s1", tool_name="Read")).returncode == 0
+    repo.git("config", "sess.pushSessions", "sometimes")
+    rc, data = _doctor(repo)
+    unsent = [f for f in data["findings"] if "not on origin" in f["message"]]
+    assert len(unsent) == 1 and unsent[0]["fix"] == "git sess sync origin", data["findings"]
+    assert unsent[0]["message"].startswith("1 session ref(s)")
+    assert any("sess.pushSessions is 'sometimes'" in f["message"] for f in data["findings"])
+    assert repo.sess("sync", "origin").returncode == 0
+    rc, data = _doctor(repo)
+    assert not [f for f in data["findings"] if "not on origin" in f["message"]]
