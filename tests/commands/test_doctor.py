@@ -149,15 +149,15 @@ def test_unknown_push_mode_and_unsent_refs_are_reported(repo: Repo, tmp_path: Pa
     repo.sess("install", check=True)
     assert repo.hook(payload("PreToolUse", session="s1", tool_name="Bash")).returncode == 0
     repo.git("push", "-q", "origin", "main")  # in line (stderr is a pipe): s1 goes along
-    rc, data = _doctor(repo)
+    _, data = _doctor(repo)
     assert not [f for f in data["findings"] if "not on origin" in f["message"]]
     assert repo.hook(payload("PreToolUse", session="s1", tool_name="Read")).returncode == 0
     repo.git("config", "sess.pushSessions", "sometimes")
-    rc, data = _doctor(repo)
+    _, data = _doctor(repo)
     unsent = [f for f in data["findings"] if "not on origin" in f["message"]]
     assert len(unsent) == 1 and unsent[0]["fix"] == "git sess sync origin", data["findings"]
     assert unsent[0]["message"].startswith("1 session ref(s)")
     assert any("sess.pushSessions is 'sometimes'" in f["message"] for f in data["findings"])
     assert repo.sess("sync", "origin").returncode == 0
-    rc, data = _doctor(repo)
+    _, data = _doctor(repo)
     assert not [f for f in data["findings"] if "not on origin" in f["message"]]
