@@ -34,6 +34,12 @@ enough (MIN_SPREAD) for that to be safe.
 A JSONL transcript is redacted value by value: each line is parsed, every
 string in it is scanned as text (so JSON's own quotes do not feed the
 quote-seeking plugins), and only lines that changed are re-serialised.
+
+A string often holds JSON in turn (a tool result holding an API response),
+where quotes read `\\"` and deeper `\\\\\\"`. Such a text is also scanned
+as each of its decodings (gitsess.escapes), and every span, wherever found,
+is cut back in the text only along whole escape sequences: a nested
+document still parses once its secrets are gone, at any depth.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from gitsess.escapes import Views, decodings, encodings
 
 PLACEHOLDER = "[REDACTED:{}]"
 PRIVATE_KEY = "Private Key"
@@ -149,7 +157,7 @@ class Redactor:
         text = self._blocks(text, counts, found)
         if len(text) < 4:
             return text, counts
-        spans = list(self._spans(text))
+        spans = _everywhere(text, self._spans)
         if not spans:
             return text, counts
         return self._cut(text, spans, counts, found), counts
@@ -167,9 +175,9 @@ class Redactor:
             while start > 0 and text[start - 1] == "-":
                 start -= 1
             end_m = _PEM_END.search(text, m.end())
-            end = end_m.end() if end_m else len(text)
-            for part in re.split(r"\s+|\\n", text[m.end() : end]):
-                part = part.strip("-")
+            end = end_m.end() if end_m else _cut_off_end(text, m.end())
+            for part in re.split(r"(?:\s|\\+[nr])+", text[m.end() : end]):
+                part = part.strip("-\\")
                 if len(part) >= 16 and not part.startswith(("END", "Private-MAC")):
                     found.setdefault(part, PRIVATE_KEY)
             counts[PRIVATE_KEY] += 1
@@ -179,9 +187,9 @@ class Redactor:
     def _cut(text: str, spans: list[_Span], counts: Counter[str], found: dict[str, str]) -> str:
         out, pos = [], 0
         for s in _merge(spans):
-            value = text[s.start : s.end]
-            if len(value) >= MIN_SPREAD:
-                found.setdefault(value, s.kind)
+            for value in decodings(text[s.start : s.end]):
+                if len(value) >= MIN_SPREAD:
+                    found.setdefault(value, s.kind)
             out.append(text[pos : s.start])
             out.append(PLACEHOLDER.format(s.kind))
             counts[s.kind] += 1
@@ -222,23 +230,38 @@ class Redactor:
     # -- JSONL -----------------------------------------------------------------
     def jsonl(self, data: bytes) -> Result:
         """Redact a JSONL transcript; lines that are not JSON are redacted as text."""
-        counts: Counter[str] = Counter()
+        return self.jsonl_many([data])[0]
+
+    def jsonl_many(self, files: list[bytes]) -> list[Result]:
+        """Redact JSONL transcripts that belong together (a session and its
+        subagents): a secret found in one is removed from all."""
         found: dict[str, str] = {}
-        lines = data.decode("utf-8", "replace").splitlines(keepends=True)
-        out = [
-            self._jsonl_line(line, lambda s: self._count(self.text(s, found), counts))
-            for line in lines
-        ]
+        counts = [Counter[str]() for _ in files]
+        outs = []
+        for data, count in zip(files, counts, strict=True):
+            fix = self._fixer(found, count)
+            outs.append([self._jsonl_line(line, fix) for line in _lines(data)])
         spread = _spread_pattern(found)
         if spread is not None:
-            fix = _spreader(spread, found, counts)
-            out = [self._jsonl_line(line, fix) if spread.search(line) else line for line in out]
-        return Result("".join(out).encode("utf-8"), dict(sorted(counts.items())))
+            listed = _listed_pattern(found)
+            for out, count in zip(outs, counts, strict=True):
+                fix = _spreader(spread, found, count)
+                out[:] = [self._jsonl_line(x, fix) if listed.search(x) else x for x in out]
+        # A lone surrogate (JSON "\\ud83d", a cut emoji) decodes to a str
+        # that UTF-8 cannot hold; re-serialised, it sits inside a JSON
+        # string, where its escape is what it was.
+        return [
+            Result("".join(out).encode("utf-8", "backslashreplace"), dict(sorted(count.items())))
+            for out, count in zip(outs, counts, strict=True)
+        ]
 
-    @staticmethod
-    def _count(result: tuple[str, Counter[str]], counts: Counter[str]) -> str:
-        counts.update(result[1])
-        return result[0]
+    def _fixer(self, found: dict[str, str], counts: Counter[str]) -> Callable[[str], str]:
+        def fix(text: str) -> str:
+            out, more = self.text(text, found)
+            counts.update(more)
+            return out
+
+        return fix
 
     @staticmethod
     def _jsonl_line(line: str, fix: Callable[[str], str]) -> str:
@@ -384,35 +407,76 @@ def _walk(obj: Any, fix: Callable[[str], str]) -> Any:
     return obj
 
 
+def _everywhere(text: str, find: Callable[[str], Iterable[_Span]]) -> list[_Span]:
+    """Spans `find` reports in a text and in each of its JSON decodings, as
+    spans of the text that split no escape sequence (gitsess.escapes)."""
+    if "\\" not in text:
+        return list(find(text))
+    views = Views(text)
+    spans: list[_Span] = []
+    for depth, view in enumerate(views.texts):
+        # A decoding is worth scanning when it uncovered quotes: JSON inside
+        # a string. The text itself always is.
+        if depth and '\\"' not in views.texts[depth - 1]:
+            continue
+        for s in find(view):
+            a, b = views.snap(views.to_source(depth, s.start), views.to_source(depth, s.end))
+            if b > a:
+                spans.append(_Span(a, b, s.rank, s.kind))
+    return spans
+
+
+def _cut_off_end(text: str, pos: int) -> int:
+    """Where a private key block with no END line ends: the end of the text,
+    or, when its lines end in escaped newlines (the key is inside a JSON
+    string), the quote that closes that string."""
+    m = re.compile(r"\n|(\\+)n").search(text, pos)
+    if m is None or m.group(1) is None:
+        return len(text)
+    # A newline k levels down is written with 2**(k-1) backslashes and the
+    # quote closing its string with one fewer.
+    closing = len(m.group(1)) - 1
+    for q in re.compile(r'(\\*)"').finditer(text, m.end()):
+        if len(q.group(1)) == closing:
+            return q.start()
+    return len(text)
+
+
+def _lines(data: bytes) -> list[str]:
+    """A JSONL file's lines, split at "\\n" only: str.splitlines also splits
+    at U+2028 and friends, which JSON.stringify leaves raw inside strings."""
+    text = data.decode("utf-8", "replace")
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 def _spread_pattern(found: dict[str, str]) -> re.Pattern[str] | None:
-    """One pattern for every value found, raw and as it looks inside JSON."""
-    forms: set[str] = set()
-    for value in found:
-        if len(value) >= MIN_SPREAD:
-            forms.add(value)
-            forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
-    if not forms:
+    """One pattern for every value found (decodings included, see _cut)."""
+    values = [v for v in found if len(v) >= MIN_SPREAD]
+    if not values:
         return None
+    return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+
+
+def _listed_pattern(found: dict[str, str]) -> re.Pattern[str]:
+    """Every value found as it may read in a raw JSONL line (escaped once or more)."""
+    forms = {f for v in found if len(v) >= MIN_SPREAD for f in encodings(v)}
     return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
 
 
 def _spreader(
     spread: re.Pattern[str], found: dict[str, str], counts: Counter[str]
 ) -> Callable[[str], str]:
-    def sub(m: re.Match[str]) -> str:
-        kind = found.get(m.group(0)) or found.get(_unescape(m.group(0)), "Secret")
-        counts[kind] += 1
-        return PLACEHOLDER.format(kind)
+    def find(view: str) -> Iterable[_Span]:
+        for m in spread.finditer(view):
+            yield _Span(m.start(), m.end(), 0, found.get(m.group(0), "Secret"))
 
-    return lambda text: spread.sub(sub, text)
+    def fix(text: str) -> str:
+        spans = _everywhere(text, find)
+        return Redactor._cut(text, spans, counts, {}) if spans else text
 
-
-def _unescape(form: str) -> str:
-    try:
-        value = json.loads(f'"{form}"')
-    except ValueError:
-        return form
-    return value if isinstance(value, str) else form
+    return fix
 
 
 _DEFAULT: Redactor | None = None
@@ -439,3 +503,9 @@ def redact_text(text: str) -> tuple[str, dict[str, int]]:
 def redact_jsonl(data: bytes) -> Result:
     """Redact a JSONL transcript (Claude Code's format), line by line."""
     return redactor().jsonl(data)
+
+
+def redact_jsonl_many(files: list[bytes]) -> list[Result]:
+    """Redact JSONL transcripts of one session (its own and its subagents'):
+    what is found in one is removed from all."""
+    return redactor().jsonl_many(files)

@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from gitsess.redact import redact_jsonl, redact_text
+from gitsess.escapes import encodings
+from gitsess.redact import redact_jsonl, redact_jsonl_many, redact_text
 from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, GH_FINE, STRIPE
 from tests.helpers import fake_pem as pem
 
@@ -181,3 +182,109 @@ def test_a_long_line_is_scanned_throughout() -> None:
     filler = "x = compute(y)  # harmless code " * 400  # ~13,000 characters
     out = clean(f"{filler} key {AWS_ID} {filler} {GH_CLASSIC}")
     assert AWS_ID not in out and GH_CLASSIC not in out
+
+
+# -- secrets inside JSON inside JSON -------------------------------------------
+
+NONCE = "Zx9q" + "P4vR7tY2wK8mN3bL6hJ5gF1dS0aQ"  # high entropy, in quotes: Base64HighEntropyString
+
+
+def nested_line(doc: object, depth: int) -> bytes:
+    """A tool_result whose text is `doc` as JSON, `depth` JSON strings down:
+    at depth 1 the key reads \\"AKIA...\\" in the file, at 2 \\\\\\"AKIA...\\\\\\"."""
+    text = json.dumps(doc)
+    for _ in range(depth - 1):
+        text = json.dumps({"type": "text", "text": text})
+    line = {"type": "user", "message": {"content": [{"type": "tool_result", "content": text}]}}
+    return json.dumps(line).encode() + b"\n"
+
+
+def unnest(line: str, depth: int) -> object:
+    text = json.loads(line)["message"]["content"][0]["content"]
+    for _ in range(depth - 1):
+        text = json.loads(text)["text"]
+    return json.loads(text)
+
+
+def secret_docs() -> dict[str, tuple[object, list[str], object]]:
+    """name -> (document, secrets in it, the document once redacted)."""
+    block, body = pem("PRIVATE KEY", seed="nested")
+    cut = "\n".join(block.splitlines()[:4]) + "\n"  # `head -4 key.pem`, in a JSON reply
+    return {
+        "aws": (
+            {"Credentials": {"AccessKeyId": AWS_ID, "SecretAccessKey": AWS_SECRET,
+                             "Expiration": "2026-11-26T10:00:00Z"}},
+            [AWS_ID, AWS_SECRET],
+            {"Credentials": {"AccessKeyId": "[REDACTED:AWS Access Key]",
+                             "SecretAccessKey": "[REDACTED:Secret Keyword]",
+                             "Expiration": "2026-11-26T10:00:00Z"}},
+        ),
+        "private key": (
+            {"type": "service_account", "private_key": block, "client_email": "a@b.c"},
+            body,
+            {"type": "service_account", "private_key": "[REDACTED:Private Key]\n",
+             "client_email": "a@b.c"},
+        ),
+        "cut-off private key": (
+            {"stdout": cut, "exit_code": 0},
+            body[:3],
+            {"stdout": "[REDACTED:Private Key]", "exit_code": 0},
+        ),
+        "high entropy": (
+            {"data": {"nonce": NONCE}, "ok": True},
+            [NONCE],
+            {"data": {"nonce": "[REDACTED:Base64 High Entropy String]"}, "ok": True},
+        ),
+        "keyword": (
+            {"db": {"host": "db.internal", "password": "correct-horse-battery"}},
+            ["correct-horse-battery"],
+            {"db": {"host": "db.internal", "password": "[REDACTED:Secret Keyword]"}},
+        ),
+    }
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("name", ["aws", "private key", "cut-off private key", "high entropy",
+                                  "keyword"])
+def test_secrets_escaped_at_any_depth_go_and_every_level_still_parses(
+    name: str, depth: int
+) -> None:
+    doc, secrets, expected = secret_docs()[name]
+    data = jsonl({"type": "user", "message": {"content": "before"}}) + nested_line(doc, depth)
+    result = redact_jsonl(data)
+    out = result.data.decode()
+    for secret in secrets:
+        for form in encodings(secret, depth + 1):  # raw and however escaped
+            assert form not in out
+    lines = out.splitlines()
+    assert len(lines) == 2 and json.loads(lines[0])["message"]["content"] == "before"
+    assert unnest(lines[1], depth) == expected
+    assert result.total >= 1
+
+
+def test_a_line_holding_a_line_separator_is_still_redacted_as_json() -> None:
+    # JSON.stringify leaves U+2028 raw in a string; str.splitlines broke the
+    # line there and scanned the halves as text, which took DEBUG=1 along.
+    line = {"type": "user", "text": "a\u2028b\n     1→API_TOKEN=abcd1234efgh5678\n     2→DEBUG=1"}
+    data = json.dumps(line, ensure_ascii=False).encode() + b"\n"
+    out = redact_jsonl(data).data.decode()
+    assert len(out.split("\n")) == 2
+    assert json.loads(out)["text"] == "a\u2028b\n     1→API_TOKEN=[REDACTED:Env Secret]\n     2→DEBUG=1"
+
+
+def test_a_lone_surrogate_survives_redaction() -> None:
+    # A cut emoji: JSON allows "\ud83d" alone, UTF-8 does not.
+    data = b'{"text": "\\ud83d cut", "key": "' + AWS_ID.encode() + b'"}\n'
+    out = redact_jsonl(data).data
+    assert json.loads(out) == {"text": "\ud83d cut", "key": "[REDACTED:AWS Access Key]"}
+
+
+def test_a_secret_found_in_one_file_goes_from_all_of_a_session() -> None:
+    # The keyword detector finds it in the subagent's config read; the main
+    # transcript mentions it bare, where no detector would.
+    main = jsonl({"type": "assistant", "text": "I set it to correct-horse-battery, as asked"})
+    agent = jsonl({"type": "user", "text": 'password = "correct-horse-battery"'})
+    a, b = redact_jsonl_many([main, agent])
+    assert b"correct-horse-battery" not in a.data + b.data
+    assert a.counts == {"Secret Keyword": 1} and b.counts == {"Secret Keyword": 1}
+    assert redact_jsonl(main).data == main  # alone, nothing marks it
