@@ -7,17 +7,26 @@ redacted in memory by gitsess.redact, and only then written to git, as a
 commit whose tree holds:
 
     transcript.jsonl    the redacted transcript
-    redactions.json     what was removed, by secret type, never the values
-                        (schemas/redactions.json)
+    redactions.json     what was removed from it, by secret type, never the
+                        values (schemas/redactions.json)
+    subagents/agent-<id>.jsonl
+                        the session's subagent transcripts, redacted alike
+    subagents.json      which those are, what was removed from each, and
+                        which were left out and why (schemas/subagents.json)
 
 under one ref per handoff and session:
 
     refs/sess/local/transcripts/<ID>/<session>   local: refs/sess/local/ is never pushed
     refs/sess/transcripts/<ID>/<session>         push: carried by the sync with refs/sess/*
 
+`subagents/` and `subagents.json` appear only when the session has subagent
+transcripts (gitsess.subagents finds them): an archive without them reads as
+before, and one with them adds to what an older reader reads, never changes it.
+
 `TRANSCRIPTS_DIR`, when set, also receives `<ID>.jsonl` (the record id,
 `<OPERATOR>-YYMMDD-NN`): the covered sessions' redacted transcripts, one
-after the other.
+after the other, each followed by its subagents' (their lines carry
+`isSidechain: true` and `agentId`).
 
 Finding a transcript. Claude Code's hook payload carries `transcript_path`;
 telemetry keeps `cwd` and the session id, and Claude Code keeps a session's
@@ -39,12 +48,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitsess import telemetry
 from gitsess.errors import ValidationError
 from gitsess.record import ID_RE
 from gitsess.store import Store
+from gitsess.subagents import MAX_SUBAGENTS, Found, find_subagents
+
+if TYPE_CHECKING:
+    from gitsess.redact import Result
 
 SETTINGS = ("off", "local", "push")
 LOCAL_PREFIX = "refs/sess/local/transcripts/"
@@ -52,6 +65,9 @@ PUSH_PREFIX = "refs/sess/transcripts/"
 TRANSCRIPT_FILE = "transcript.jsonl"
 REDACTIONS_FILE = "redactions.json"
 REDACTIONS_VERSION = 1
+SUBAGENTS_DIR = "subagents"
+SUBAGENTS_FILE = "subagents.json"
+SUBAGENTS_VERSION = 1
 # The post-commit's budget for one ref write (contention is unlikely: the
 # ref is this handoff's own).
 WRITE_DEADLINE_S = 10.0
@@ -80,8 +96,6 @@ def archive_for_handoff(
     handoff_id = str(record_front.get("id") or "")
     if not ID_RE.match(handoff_id):
         raise ValidationError(f"cannot archive transcripts: bad handoff id '{handoff_id}'")
-    from gitsess.redact import redact_jsonl  # loads detect-secrets: only when asked
-
     prefix = LOCAL_PREFIX if setting == "local" else PUSH_PREFIX
     written: list[str] = []
     exported: list[bytes] = []
@@ -91,29 +105,53 @@ def archive_for_handoff(
         if path is None:
             _warn(f"no transcript found for session {name}; not archived")
             continue
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-        except OSError as exc:
-            _warn(f"cannot read the transcript of session {name}: {exc.strerror}")
-            continue
-        result = redact_jsonl(raw)
-        del raw  # nothing unredacted goes further than this function
         ref = f"{prefix}{handoff_id}/{name}"
-        summary = {
-            "v": REDACTIONS_VERSION,
-            "handoff": handoff_id,
-            "session": name,
-            "redactions": result.counts,
-            "detector": _detector(),
-        }
-        _store(store, ref, result.data, summary)
-        written.append(ref)
-        exported.append(result.data if result.data.endswith(b"\n") else result.data + b"\n")
+        stored = _archive_session(store, ref, handoff_id, name, path)
+        if stored is not None:
+            written.append(ref)
+            exported.extend(stored)
     export_dir = os.environ.get("TRANSCRIPTS_DIR")
     if export_dir and exported:
         export(os.path.join(export_dir, f"{handoff_id}.jsonl"), b"".join(exported))
     return written
+
+
+def _archive_session(
+    store: Store, ref: str, handoff_id: str, name: str, path: str
+) -> list[bytes] | None:
+    """Redact and store one session's transcript and its subagents'; returns
+    what was stored (for TRANSCRIPTS_DIR), None when the transcript is unreadable."""
+    from gitsess.redact import redact_jsonl_many  # loads detect-secrets: only when asked
+
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        _warn(f"cannot read the transcript of session {name}: {exc.strerror}")
+        return None
+    found = find_subagents(path)
+    for skip in found.skipped:
+        _warn(f"subagent transcript {skip['file']} of session {name} not archived: "
+              f"{skip['reason']}")
+    if found.omitted:
+        _warn(f"{found.omitted} subagent transcript(s) of session {name} past the first "
+              f"{MAX_SUBAGENTS} not archived")
+    main, *agents = redact_jsonl_many([raw, *found.data])
+    del raw  # nothing unredacted goes further than this function
+    found.data.clear()
+    summary = {
+        "v": REDACTIONS_VERSION,
+        "handoff": handoff_id,
+        "session": name,
+        "redactions": main.counts,
+        "detector": _detector(),
+    }
+    files = {a.name: r.data for a, r in zip(found.agents, agents, strict=True)}
+    manifest = None
+    if files or found.skipped or found.omitted:
+        manifest = _manifest(summary, found, agents)
+    _store(store, ref, main.data, summary, files, manifest)
+    return [_line_ended(x) for x in (main.data, *files.values())]
 
 
 def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
@@ -164,15 +202,54 @@ def _project_folders(meta: dict[str, Any]) -> Iterator[str]:
                 yield folder
 
 
-def _store(store: Store, ref: str, data: bytes, summary: dict[str, Any]) -> str | None:
-    blob = store.write_blob(data)
-    meta_blob = store.write_blob((json.dumps(summary, indent=2, sort_keys=True) + "\n").encode())
-    tree = store.write_tree({TRANSCRIPT_FILE: ("blob", blob), REDACTIONS_FILE: ("blob", meta_blob)})
+def _manifest(summary: dict[str, Any], found: Found, results: list[Result]) -> dict[str, Any]:
+    manifest: dict[str, Any] = {
+        "v": SUBAGENTS_VERSION,
+        "handoff": summary["handoff"],
+        "session": summary["session"],
+        "agents": [
+            {"file": f"{SUBAGENTS_DIR}/{a.name}", "layout": a.layout, "redactions": r.counts}
+            for a, r in zip(found.agents, results, strict=True)
+        ],
+        "skipped": found.skipped,
+        "detector": summary["detector"],
+    }
+    if found.omitted:
+        manifest["omitted"] = found.omitted
+    return manifest
+
+
+def _dumps(value: dict[str, Any]) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _store(
+    store: Store,
+    ref: str,
+    data: bytes,
+    summary: dict[str, Any],
+    subagents: dict[str, bytes] | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> str | None:
+    entries = {
+        TRANSCRIPT_FILE: ("blob", store.write_blob(data)),
+        REDACTIONS_FILE: ("blob", store.write_blob(_dumps(summary))),
+    }
+    if subagents:
+        sub = {name: ("blob", store.write_blob(body)) for name, body in subagents.items()}
+        entries[SUBAGENTS_DIR] = ("tree", store.write_tree(sub))
+    if manifest is not None:
+        entries[SUBAGENTS_FILE] = ("blob", store.write_blob(_dumps(manifest)))
+    tree = store.write_tree(entries)
     total = sum(summary["redactions"].values())
+    if manifest is not None:
+        total += sum(sum(a["redactions"].values()) for a in manifest["agents"])
     message = (
         f"transcript({summary['handoff']}): session {summary['session']}\n\n"
         f"Redacted before storing: {total} secret(s) removed.\n"
     )
+    if subagents:
+        message += f"Subagent transcripts: {len(subagents)}.\n"
 
     def compute(old: str | None) -> str | None:
         if old is not None and store.commit(old).tree == tree:
@@ -180,6 +257,10 @@ def _store(store: Store, ref: str, data: bytes, summary: dict[str, Any]) -> str 
         return store.write_commit(tree, [old] if old else [], message)
 
     return store.update_ref(ref, compute, deadline=time.monotonic() + WRITE_DEADLINE_S)
+
+
+def _line_ended(data: bytes) -> bytes:
+    return data if not data or data.endswith(b"\n") else data + b"\n"
 
 
 def export(path: str, data: bytes) -> None:

@@ -176,7 +176,9 @@ def test_end_to_end_a_real_handoff_archives_no_secret(repo: Repo, tmp_path: Path
     block, body = pem(seed="e2e")
     assert repo.sess("install").returncode == 0
     start(repo)
-    plant(Path.home(), repo.path, SID, transcript_lines(block))
+    main = plant(Path.home(), repo.path, SID, transcript_lines("nothing secret"))
+    plant_agent(main, "a9e1", [{"type": "user", "message": {"content": [
+        {"type": "tool_result", "content": block}]}}])
     repo.commit("policy", {".gitsess.yaml": "version: 1\ntranscripts: local\n"})
     exports = tmp_path / "exports"
     proc = repo.sess("handoff", "--quick", "--title", "archive it", "--workstream", "demo",
@@ -189,5 +191,159 @@ def test_end_to_end_a_real_handoff_archives_no_secret(repo: Repo, tmp_path: Path
     objects = all_objects(repo)
     for secret in (AWS_ID, AWS_SECRET, GH_CLASSIC, "pl4nted-passw0rd", *body):
         assert secret not in objects and json.dumps(secret)[1:-1] not in objects
+    assert "subagents/agent-a9e1.jsonl" in tree(repo, ref)
     exported = (exports / f"{hid}.jsonl").read_text()
     assert "[REDACTED:Private Key]" in exported and AWS_SECRET not in exported
+
+
+# -- subagent transcripts ------------------------------------------------------
+
+
+def plant_agent(main: Path, agent: str, lines: list[dict[str, object]] | str) -> Path:
+    """A subagent transcript where Claude Code 2.1.2+ writes it: <session>/subagents/."""
+    folder = main.parent / main.name.removesuffix(".jsonl") / "subagents"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"agent-{agent}.jsonl"
+    text = lines if isinstance(lines, str) else "".join(
+        json.dumps({"isSidechain": True, "agentId": agent, "sessionId": SID, **x}) + "\n"
+        for x in lines)
+    path.write_text(text)
+    return path
+
+
+def tree(repo: Repo, rev: str) -> list[str]:
+    return repo.git("ls-tree", "-r", "--name-only", rev).stdout.split()
+
+
+def nested(doc: object, depth: int) -> str:
+    text = json.dumps(doc)
+    for _ in range(depth - 1):
+        text = json.dumps({"type": "text", "text": text})
+    return text
+
+
+def test_subagent_transcripts_are_archived_redacted_beside_the_main_one(repo: Repo) -> None:
+    block, body = pem("RSA PRIVATE KEY", seed="agent")
+    start(repo)
+    main = plant(Path.home(), repo.path, SID, transcript_lines("nothing secret"))
+    plant_agent(main, "a1f3", [
+        {"type": "user", "message": {"content": "find the deploy key"}},
+        {"type": "user", "message": {"content": [{"type": "tool_result", "content": block}]}}])
+    # An MCP reply two JSON strings down: the key reads \\\"AKIA...\\\" in the file.
+    plant_agent(main, "b207", [{"type": "user", "message": {"content": [{
+        "type": "tool_result", "content": nested({"AccessKeyId": AWS_ID}, 2)}]}}])
+    plant_agent(main, "acompact-9c1", [{"type": "user", "message": {"content": "summarise"}}])
+    store = Store.discover(str(repo.path))
+    (ref,) = archive_for_handoff(store, FRONT, sessions(repo), "local")
+    assert tree(repo, ref) == ["redactions.json", "subagents.json", "subagents/agent-a1f3.jsonl",
+                               "subagents/agent-b207.jsonl", "transcript.jsonl"]
+    objects = all_objects(repo)
+    for secret in (AWS_ID, AWS_SECRET, GH_CLASSIC, "pl4nted-passw0rd", *body):
+        assert secret not in objects and json.dumps(secret)[1:-1] not in objects
+    agent = [json.loads(x) for x in
+             repo.git("show", f"{ref}:subagents/agent-b207.jsonl").stdout.splitlines()]
+    reply = json.loads(json.loads(agent[0]["message"]["content"][0]["content"])["text"])
+    assert reply == {"AccessKeyId": "[REDACTED:AWS Access Key]"}
+    manifest = json.loads(repo.git("show", f"{ref}:subagents.json").stdout)
+    jsonschema.validate(manifest, schema("subagents"))
+    assert manifest["agents"] == [
+        {"file": "subagents/agent-a1f3.jsonl", "layout": "subagents",
+         "redactions": {"Private Key": 1}},
+        {"file": "subagents/agent-b207.jsonl", "layout": "subagents",
+         "redactions": {"AWS Access Key": 1}}]
+    assert manifest["skipped"] == [] and "omitted" not in manifest
+    # redactions.json still speaks of transcript.jsonl alone, as a v1 reader expects.
+    summary = json.loads(repo.git("show", f"{ref}:redactions.json").stdout)
+    jsonschema.validate(summary, schema("redactions"))
+    assert "Private Key" not in summary["redactions"]
+    message = repo.git("log", "-1", "--format=%B", ref).stdout
+    total = sum(summary["redactions"].values()) + 2
+    assert f"{total} secret(s) removed" in message and "Subagent transcripts: 2." in message
+    assert fsck(repo).returncode == 0
+
+
+def test_without_subagents_an_archive_is_what_it_was(repo: Repo) -> None:
+    start(repo)
+    main = plant(Path.home(), repo.path, SID, [{"n": 1}])
+    store = Store.discover(str(repo.path))
+    (ref,) = archive_for_handoff(store, FRONT, sessions(repo), "local")
+    assert tree(repo, ref) == ["redactions.json", "transcript.jsonl"]
+    first = repo.git("rev-parse", ref).stdout.strip()
+    # Subagents that appear later extend the archive as a child commit; what
+    # a reader of the older layout reads is unchanged.
+    plant_agent(main, "c1", [{"type": "user", "message": {"content": "look around"}}])
+    archive_for_handoff(store, FRONT, sessions(repo), "local")
+    assert repo.git("rev-parse", f"{ref}^").stdout.strip() == first
+    for name in ("transcript.jsonl", "redactions.json"):
+        assert repo.git("show", f"{ref}:{name}").stdout == repo.git("show", f"{first}:{name}").stdout
+    assert "subagents/agent-c1.jsonl" in tree(repo, ref)
+
+
+def test_the_older_project_folder_layout_is_archived(repo: Repo) -> None:
+    start(repo)
+    main = plant(Path.home(), repo.path, SID, [{"n": 1}])
+    ours = {"isSidechain": True, "sessionId": SID, "agentId": "d4", "text": f"key {AWS_ID}"}
+    theirs = {"isSidechain": True, "sessionId": SID2, "agentId": "e5", "text": "not this session"}
+    (main.parent / "agent-d4.jsonl").write_text(json.dumps(ours) + "\n")
+    (main.parent / "agent-e5.jsonl").write_text(json.dumps(theirs) + "\n")
+    (ref,) = archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local")
+    assert [x for x in tree(repo, ref) if x.startswith("subagents/")] == ["subagents/agent-d4.jsonl"]
+    manifest = json.loads(repo.git("show", f"{ref}:subagents.json").stdout)
+    assert manifest["agents"][0]["layout"] == "project"
+    stored = json.loads(repo.git("show", f"{ref}:subagents/agent-d4.jsonl").stdout)
+    assert stored["text"] == "key [REDACTED:AWS Access Key]"
+
+
+def test_bad_subagent_files_never_cost_the_main_transcript(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start(repo)
+    main = plant(Path.home(), repo.path, SID, transcript_lines("nothing secret"))
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text(json.dumps({"text": "outside-the-session marker"}) + "\n")
+    link = plant_agent(main, "l1", "")
+    link.unlink()
+    link.symlink_to(outside)
+    plant_agent(main, "m1", '{"type": "user", "text": "cut off mid-li\n'
+                            + json.dumps({"text": f"then {AWS_ID}"}) + "\n")
+    os.mkfifo(main.parent / SID / "subagents" / "agent-p1.jsonl")
+    (main.parent / SID / "subagents" / "agent-q1.jsonl").mkdir()
+    (ref,) = archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local")
+    stored = repo.git("show", f"{ref}:transcript.jsonl").stdout
+    assert len(stored.splitlines()) == 5 and "[REDACTED:AWS Access Key]" in stored
+    m1 = repo.git("show", f"{ref}:subagents/agent-m1.jsonl").stdout.splitlines()
+    assert m1[0] == '{"type": "user", "text": "cut off mid-li'
+    assert json.loads(m1[1]) == {"text": "then [REDACTED:AWS Access Key]"}
+    manifest = json.loads(repo.git("show", f"{ref}:subagents.json").stdout)
+    jsonschema.validate(manifest, schema("subagents"))
+    assert manifest["skipped"] == [
+        {"file": "agent-l1.jsonl", "reason": "symbolic link"},
+        {"file": "agent-p1.jsonl", "reason": "not a regular file"},
+        {"file": "agent-q1.jsonl", "reason": "not a regular file"}]
+    assert "outside-the-session" not in all_objects(repo)
+    err = capsys.readouterr().err
+    assert f"subagent transcript agent-l1.jsonl of session {SID} not archived: symbolic link" in err
+
+
+def test_subagents_follow_their_session_in_the_export(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(repo)
+    main = plant(Path.home(), repo.path, SID, [{"n": 1}])
+    plant_agent(main, "f1", [{"n": 2}])
+    monkeypatch.setenv("TRANSCRIPTS_DIR", str(tmp_path / "exports"))
+    archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local")
+    lines = [json.loads(x) for x in (tmp_path / "exports" / "RT-261126-01.jsonl").read_text()
+             .splitlines()]
+    assert [(x["n"], x.get("isSidechain", False)) for x in lines] == [(1, False), (2, True)]
+
+
+def test_off_archives_no_subagent_either(repo: Repo, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    start(repo)
+    main = plant(Path.home(), repo.path, SID, [{"n": 1}])
+    plant_agent(main, "g1", [{"text": f"key {AWS_ID}"}])
+    monkeypatch.setenv("TRANSCRIPTS_DIR", str(tmp_path / "exports"))
+    before = repo.refs()
+    assert archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "off") == []
+    assert repo.refs() == before and not (tmp_path / "exports").exists()
