@@ -244,6 +244,9 @@ def _archive(store: Store, rec: record.Record, pol: policy.Policy) -> tuple[list
         return transcript.archive_for_handoff(store, rec.front, sessions, pol.transcripts), []
     except GitsessError as exc:
         return [], [f"transcripts not archived: {exc.message}"]
+    except OSError as exc:  # e.g. an unwritable TRANSCRIPTS_DIR: the record stays stored
+        return [], [f"transcripts not archived: {exc.strerror or exc}"
+                    f"{f' ({exc.filename})' if exc.filename else ''}"]
 
 
 @dataclass
@@ -401,6 +404,9 @@ def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
                     _hook_problems(out),
                     hint=retry_hint,
                 )
+            # What the hooks said on the way (post-commit's warnings: a
+            # transcript not archived, a session not moved) is the person's.
+            sys.stderr.write(proc.stderr.decode("utf-8", "replace"))
     finally:
         with contextlib.suppress(OSError):
             os.unlink(msg_path)

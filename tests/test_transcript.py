@@ -347,3 +347,22 @@ def test_off_archives_no_subagent_either(repo: Repo, monkeypatch: pytest.MonkeyP
     before = repo.refs()
     assert archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "off") == []
     assert repo.refs() == before and not (tmp_path / "exports").exists()
+
+
+def test_an_unwritable_export_dir_costs_the_archive_not_the_handoff(repo: Repo,
+                                                                     tmp_path: Path) -> None:
+    """TRANSCRIPTS_DIR names a file: post-commit still stores the record, and
+    the handoff says in one warning that the transcripts were not archived."""
+    assert repo.sess("install").returncode == 0
+    start(repo)
+    plant(Path.home(), repo.path, SID, transcript_lines("nothing secret"))
+    repo.commit("policy", {".gitsess.yaml": "version: 1\ntranscripts: local\n"})
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a directory should be\n")
+    proc = repo.sess("handoff", "--quick", "--title", "archive it", "--workstream", "demo",
+                     env={"TRANSCRIPTS_DIR": str(blocker / "exports")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "transcripts not archived" in proc.stdout + proc.stderr
+    (hid,) = [r.rsplit("/", 1)[1] for r in repo.refs("refs/sess/h/RT/")]
+    assert repo.git("notes", "--ref=sess", "show", f"refs/sess/h/RT/{hid}").stdout.startswith("---")
