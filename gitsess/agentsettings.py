@@ -7,7 +7,9 @@ whose command is gitsess's hook. The file as it was before install is kept
 as a blob under refs/sess/local/install/ (never pushed), so uninstall puts
 it back byte for byte whenever what is left equals it; otherwise the user
 changed the file since, and uninstall writes it back without gitsess's
-entries (every user entry preserved).
+entries (every user entry preserved). Each file install merged into is
+listed in sess.agentSettings, so that uninstall finds it from any worktree
+(gitsess/agentworktrees.py).
 """
 
 from __future__ import annotations
@@ -46,13 +48,18 @@ TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure"})
 _OURS = re.compile(r"(git-sess|gitsess\.main)['\"]?\s+hook\s+--agent[ =]claude\s*$")
 ORIG_PREFIX = "refs/sess/local/install/"
 CFG_CREATED = "sess.created"
+CFG_SETTINGS = "sess.agentSettings"  # every settings file install merged into, any worktree
+NAMES = ("settings.json", "settings.local.json")
 
 
 def settings_path(store: Store, *, local: bool) -> str:
     if not store.workdir:
         raise GitsessError("agent settings need a working tree (this repository is bare)")
-    name = "settings.local.json" if local else "settings.json"
-    return os.path.join(store.workdir, ".claude", name)
+    return file_in(store.workdir, local=local)
+
+
+def file_in(worktree: str, *, local: bool) -> str:
+    return os.path.join(worktree, ".claude", NAMES[local])
 
 
 def hook_command(argv: list[str]) -> str:
@@ -133,6 +140,8 @@ def _load(path: str) -> tuple[bytes | None, dict[str, Any]]:
             raw = fh.read()
     except FileNotFoundError:
         return None, {}
+    except OSError as exc:  # unreadable: a worktree uninstall does not run in may be
+        raise GitsessError(f"cannot read {path}: {exc.strerror}; not touching it") from exc
     try:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except ValueError as exc:
@@ -192,8 +201,11 @@ def install(store: Store, argv: list[str], *, local: bool) -> list[str]:
     raw, data = _load(path)
     new = merged(data, hook_command(argv))
     if new == data:
+        store.config_add(CFG_SETTINGS, path)
         return [f"up to date {path}"]
     _writable(path)
+    # Listed before the file changes: uninstall, from whichever worktree, visits it.
+    store.config_add(CFG_SETTINGS, path)
     if raw is None:
         d = os.path.dirname(path)
         if not os.path.isdir(d):
@@ -208,15 +220,20 @@ def install(store: Store, argv: list[str], *, local: bool) -> list[str]:
     return [f"merged gitsess hooks for {len(CLAUDE_EVENTS)} events into {path}"]
 
 
-def uninstall(store: Store, *, local: bool) -> list[str]:
-    path = settings_path(store, local=local)
-    ref = _orig_ref(path)
-    orig_oid = store.ref(ref)
-    created = path in store.config_get_all(CFG_CREATED)
+def uninstall(store: Store, spellings: list[str]) -> list[str]:
+    """Take gitsess out of one settings file. `spellings` name that one file
+    (a worktree's path as git lists it, as install saw it): its saved copy and
+    records are found under any of them; the file is read from the first."""
+    path = spellings[0]
+    saved = saved_refs(store, spellings)
+    orig_oid = next(iter(saved.values()), None)
+    created = bool(_created(store, spellings))
+    listed = bool(set(spellings) & set(store.config_get_all(CFG_SETTINGS)))
     try:
         raw, data = _load(path)
     except GitsessError as exc:
-        if orig_oid is None and not created and not _mentions_us(path):
+        if not (orig_oid or created or listed or _mentions_us(path)):
+            forget(store, spellings)
             return []  # a broken file gitsess never touched: not uninstall's business
         exc.hint = ("fix the file, or take out its `git-sess hook --agent claude` entries by"
                     " hand, then run git sess uninstall again")
@@ -237,18 +254,59 @@ def uninstall(store: Store, *, local: bool) -> list[str]:
         elif rest != data:
             _write(path, _dump(rest))
             lines.append(f"removed gitsess hooks from {path}")
-    if orig_oid:
-        with contextlib.suppress(RefError):
-            store.cas_ref(ref, None, orig_oid)
-    if created:
-        store.run_git(["config", "--unset-all", "--fixed-value", CFG_CREATED, path], check=False)
-        d = os.path.dirname(path)
-        if d in store.config_get_all(CFG_CREATED):
-            with contextlib.suppress(OSError):
-                os.rmdir(d)
-                store.run_git(["config", "--unset-all", "--fixed-value", CFG_CREATED, d],
-                              check=False)
+    forget(store, spellings)
     return lines
+
+
+def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> None:
+    """Forget the `.claude` directory of these settings files if install created
+    it, removing it first when asked and empty (what is left in it is the user's)."""
+    dirs = sorted({os.path.dirname(p) for p in spellings})
+    if not _created(store, dirs):
+        return
+    if remove:
+        with contextlib.suppress(OSError):
+            os.rmdir(dirs[0])
+    for d in dirs:
+        _unset(store, CFG_CREATED, d)
+
+
+def saved_refs(store: Store, spellings: list[str]) -> dict[str, str]:
+    """The saved copies of the file before install (ref -> blob)."""
+    refs = {_orig_ref(p): store.ref(_orig_ref(p)) for p in spellings}
+    return {ref: oid for ref, oid in refs.items() if oid}
+
+
+def has_state(store: Store, spellings: list[str]) -> bool:
+    """Whether install saved or recorded anything for these settings files."""
+    dirs = [os.path.dirname(p) for p in spellings]
+    return bool(saved_refs(store, spellings) or _created(store, spellings + dirs)
+                or set(spellings) & set(store.config_get_all(CFG_SETTINGS)))
+
+
+def forget(store: Store, spellings: list[str]) -> None:
+    """Drop what install saved and recorded for these settings files."""
+    for ref, oid in saved_refs(store, spellings).items():
+        with contextlib.suppress(RefError):
+            store.cas_ref(ref, None, oid)
+    for key in (CFG_CREATED, CFG_SETTINGS):
+        for p in set(spellings) & set(store.config_get_all(key)):
+            _unset(store, key, p)
+
+
+def recorded(store: Store) -> list[str]:
+    """Settings files install merged into or created, in any worktree."""
+    created = [p for p in store.config_get_all(CFG_CREATED)
+               if os.path.basename(p) in NAMES and os.path.basename(os.path.dirname(p)) == ".claude"]
+    return list(dict.fromkeys(store.config_get_all(CFG_SETTINGS) + created))
+
+
+def _created(store: Store, paths: list[str]) -> list[str]:
+    return [p for p in store.config_get_all(CFG_CREATED) if p in paths]
+
+
+def _unset(store: Store, key: str, value: str) -> None:
+    store.run_git(["config", "--unset-all", "--fixed-value", key, value], check=False)
 
 
 def _mentions_us(path: str) -> bool:

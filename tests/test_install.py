@@ -381,3 +381,150 @@ def test_chain_guard_against_being_run_as_legacy(repo: Repo, tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     repo.sess("uninstall", check=True)
     assert not (hooks / "pre-push.legacy").exists()
+
+
+def _claude_dir(wt: Path) -> tuple[bool, dict[str, tuple[int, bytes]]]:
+    return (wt / ".claude").is_dir(), snapshot(wt / ".claude")
+
+
+def _three_worktrees(repo: Repo, tmp_path: Path) -> tuple[Path, Path]:
+    """Claude settings in three worktrees: the main one's settings.json has the
+    user's hooks, `one` has none (gitsess creates .claude/), `two` has its own
+    settings.json and settings.local.json; installed in each (--local in `two`)."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    repo.git("worktree", "add", "-q", "-b", "one", str(one))
+    repo.git("worktree", "add", "-q", "-b", "two", str(two))
+    (repo.path / ".claude").mkdir()
+    (repo.path / ".claude" / "settings.json").write_text(json.dumps(_claude_settings(), indent=4))
+    (two / ".claude").mkdir()
+    (two / ".claude" / "settings.json").write_text('{"model": "sonnet"}\n')
+    (two / ".claude" / "settings.local.json").write_text('{\n\t"env": {"A": "b"}\n}')
+    return one, two
+
+
+def _install_three(repo: Repo, one: Path, two: Path) -> None:
+    repo.sess("install", "--agent", "claude", check=True)
+    Repo(one).sess("install", "--agent", "claude", check=True)
+    Repo(two).sess("install", "--agent", "claude", "--local", check=True)
+    for path in (repo.path / ".claude" / "settings.json", one / ".claude" / "settings.json",
+                 two / ".claude" / "settings.local.json"):
+        assert "hook --agent claude" in path.read_text(), path
+
+
+def _install_state(repo: Repo) -> tuple[dict[str, str], str]:
+    config = repo.git("config", "--local", "--get-regexp", "^(sess|notes)\\.", check=False).stdout
+    return repo.refs("refs/sess/local/install/"), config
+
+
+@pytest.mark.parametrize("where", ["main", "one", "two"])
+def test_uninstall_restores_agent_settings_in_every_worktree(repo: Repo, tmp_path: Path,
+                                                             where: str) -> None:
+    """Uninstall from any worktree takes gitsess out of every worktree's agent
+    settings (it used to leave those of the other worktrees, pointing at a gitsess
+    whose hooks were gone), byte for byte, and forgets what it saved."""
+    one, two = _three_worktrees(repo, tmp_path)
+    hooks = repo.path / ".git" / "hooks"
+    before = {wt: _claude_dir(wt) for wt in (repo.path, one, two)}
+    hooks_before = snapshot(hooks)
+    _install_three(repo, one, two)
+    again = {wt: _claude_dir(wt) for wt in (repo.path, one, two)}
+    _install_three(repo, one, two)  # a second install changes nothing anywhere
+    assert {wt: _claude_dir(wt) for wt in (repo.path, one, two)} == again
+    out = Repo({"main": repo.path, "one": one, "two": two}[where]).sess("uninstall", check=True)
+    assert {wt: _claude_dir(wt) for wt in (repo.path, one, two)} == before
+    assert snapshot(hooks) == hooks_before
+    assert _install_state(repo) == ({}, "")
+    assert f"restored {repo.path / '.claude' / 'settings.json'}" in out.stdout
+    assert f"removed {one / '.claude' / 'settings.json'}" in out.stdout
+    assert f"restored {two / '.claude' / 'settings.local.json'}" in out.stdout
+    assert Repo(one).sess("uninstall", check=True).stdout.startswith("nothing to uninstall")
+
+
+def test_uninstall_keeps_edits_made_in_another_worktree(repo: Repo, tmp_path: Path) -> None:
+    """A settings file edited since install, in a worktree uninstall does not run
+    in, loses only gitsess's entries, as in the worktree uninstall runs in."""
+    one, two = _three_worktrees(repo, tmp_path)
+    _install_three(repo, one, two)
+    path = two / ".claude" / "settings.local.json"
+    data = json.loads(path.read_text())
+    data["hooks"]["Stop"].append({"hooks": [{"type": "command", "command": "say bye"}]})
+    data["theme"] = "dark"
+    path.write_text(json.dumps(data))
+    out = repo.sess("uninstall", check=True)
+    assert f"removed gitsess hooks from {path}" in out.stdout
+    assert json.loads(path.read_text()) == {
+        "env": {"A": "b"}, "theme": "dark",
+        "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "say bye"}]}]}}
+    assert _install_state(repo) == ({}, "")
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_uninstall_after_a_linked_worktree_was_deleted(repo: Repo, tmp_path: Path,
+                                                       prune: bool) -> None:
+    """A worktree deleted since install (and maybe pruned) is named in one line and
+    its saved settings are dropped; the rest comes out as usual."""
+    one, two = _three_worktrees(repo, tmp_path)
+    before = _claude_dir(repo.path)
+    _install_three(repo, one, two)
+    shutil.rmtree(one)
+    shutil.rmtree(two)
+    if prune:
+        repo.git("worktree", "prune")
+    out = repo.sess("uninstall")
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    gone = [ln for ln in out.stdout.splitlines() if "no longer exists" in ln]
+    assert len(gone) == 2 and str(one) in gone[0] and str(two) in gone[1], out.stdout
+    assert _claude_dir(repo.path) == before
+    assert _install_state(repo) == ({}, "")
+    assert not (repo.path / ".git" / "hooks" / "commit-msg").exists()
+
+
+def test_uninstall_keeps_what_it_saved_for_a_locked_worktree_out_of_reach(repo: Repo,
+                                                                          tmp_path: Path) -> None:
+    """A locked worktree (`git worktree lock`: on a drive not mounted now) keeps its
+    saved settings; uninstall says so and finishes the job once it is back."""
+    one, two = _three_worktrees(repo, tmp_path)
+    before = _claude_dir(two)
+    _install_three(repo, one, two)
+    repo.git("worktree", "lock", str(two))
+    os.replace(two, tmp_path / "unmounted")
+    out = repo.sess("uninstall", check=True)
+    assert [ln for ln in out.stdout.splitlines() if str(two) in ln] == [
+        f"agent: {two} is locked and out of reach: kept what gitsess saved of its settings;"
+        " run git sess uninstall again once it is back"]
+    assert len(_install_state(repo)[0]) == 1
+    os.replace(tmp_path / "unmounted", two)
+    out = repo.sess("uninstall", check=True)
+    assert f"restored {two / '.claude' / 'settings.local.json'}" in out.stdout
+    assert _claude_dir(two) == before
+    assert _install_state(repo) == ({}, "")
+
+
+def test_uninstall_cleans_worktrees_an_older_install_did_not_list(repo: Repo, tmp_path: Path) -> None:
+    """Settings installed before gitsess listed them (no sess.agentSettings) are
+    found through `git worktree list`, still restored byte for byte."""
+    one, two = _three_worktrees(repo, tmp_path)
+    before = {wt: _claude_dir(wt) for wt in (repo.path, two)}
+    _install_three(repo, one, two)
+    repo.git("config", "--unset-all", "sess.agentSettings", check=False)
+    assert repo.git("config", "--get-all", "sess.agentSettings", check=False).stdout == ""
+    repo.sess("uninstall", check=True)
+    assert {wt: _claude_dir(wt) for wt in (repo.path, two)} == before
+    assert not (one / ".claude").exists()
+    assert _install_state(repo) == ({}, "")
+
+
+def test_uninstall_drops_what_an_older_install_saved_for_a_deleted_worktree(
+        repo: Repo, tmp_path: Path) -> None:
+    """A saved copy that no listed or recorded worktree names (an older install,
+    in a worktree since deleted and pruned) is dropped, and counted."""
+    one, two = _three_worktrees(repo, tmp_path)
+    _install_three(repo, one, two)
+    repo.git("config", "--unset-all", "sess.agentSettings", check=False)
+    shutil.rmtree(two)
+    repo.git("worktree", "prune")
+    out = repo.sess("uninstall", check=True)
+    assert "agent: dropped 1 saved settings file of worktrees git no longer lists" in out.stdout
+    assert not (one / ".claude").exists()
+    assert _install_state(repo) == ({}, "")

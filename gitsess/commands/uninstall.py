@@ -1,22 +1,17 @@
 """`git sess uninstall`: take out only what install put in, restoring chained
-hooks and agent settings byte for byte. Recorded sessions and handoffs stay."""
+hooks and agent settings byte for byte, in every worktree of the repository
+(they share the hooks). Recorded sessions and handoffs stay."""
 
 from __future__ import annotations
 
-from gitsess import agentsettings, install
+from gitsess import agentworktrees, install
 from gitsess.errors import GitsessError
 from gitsess.store import Store
 
 
 def run(*, store: Store) -> int:
-    lines = []
-    left: list[GitsessError] = []
-    if store.workdir:
-        for local in (False, True):
-            try:
-                lines += [f"agent: {ln}" for ln in agentsettings.uninstall(store, local=local)]
-            except GitsessError as exc:  # the rest still comes out; the file is named below
-                left.append(exc)
+    agent, left = agentworktrees.uninstall(store)  # a file left as it was is named below
+    lines = [f"agent: {ln}" for ln in agent]
     lines += [f"hooks: {ln}" for ln in install.uninstall_hooks(store)]
     lines += [f"config: {ln}" for ln in install.unconfigure_git(store)]
     for line in lines or ["nothing to uninstall"]:
