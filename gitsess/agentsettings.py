@@ -138,7 +138,7 @@ def _load(path: str) -> tuple[bytes | None, dict[str, Any]]:
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no file, or `.claude` is not a directory
         return None, {}
     except OSError as exc:  # unreadable: a worktree uninstall does not run in may be
         raise GitsessError(f"cannot read {path}: {exc.strerror}; not touching it") from exc
@@ -159,7 +159,11 @@ def _dump(data: dict[str, Any]) -> bytes:
 
 
 def _writable(path: str) -> None:
-    """Refuse a settings file its owner made read-only (before anything is changed)."""
+    """Refuse a settings file its owner made read-only, or one whose `.claude`
+    is not a directory (before anything is changed)."""
+    d = os.path.dirname(path)
+    if os.path.lexists(d) and not os.path.isdir(d):
+        raise GitsessError(f"{d} is not a directory; not touching it")
     with contextlib.suppress(FileNotFoundError):
         if not os.stat(path).st_mode & stat.S_IWUSR:
             raise GitsessError(

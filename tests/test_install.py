@@ -515,6 +515,22 @@ def test_uninstall_cleans_worktrees_an_older_install_did_not_list(repo: Repo, tm
     assert _install_state(repo) == ({}, "")
 
 
+def test_a_claude_path_that_is_a_file_is_refused_and_skipped(repo: Repo, tmp_path: Path) -> None:
+    """`.claude` that is a file: install refuses (it crashed), uninstall from
+    another worktree passes over it."""
+    one = tmp_path / "one"
+    repo.git("worktree", "add", "-q", "-b", "one", str(one))
+    (repo.path / ".claude").write_text("not a directory\n")
+    out = repo.sess("install", "--agent", "claude")
+    assert out.returncode == 1 and "is not a directory" in out.stderr, out.stderr
+    Repo(one).sess("install", "--agent", "claude", check=True)
+    shutil.rmtree(one / ".claude")
+    (one / ".claude").write_text("not a directory\n")
+    repo.sess("uninstall", check=True)
+    assert (one / ".claude").read_text() == "not a directory\n"
+    assert _install_state(repo) == ({}, "")
+
+
 def test_uninstall_drops_what_an_older_install_saved_for_a_deleted_worktree(
         repo: Repo, tmp_path: Path) -> None:
     """A saved copy that no listed or recorded worktree names (an older install,
