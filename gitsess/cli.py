@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from gitsess import __version__
 from gitsess.errors import ExitCode, GitsessError
 from gitsess.store import Store
+
+if TYPE_CHECKING:  # the page's module is imported only by the command that makes it
+    from gitsess import manpage as manpage_doc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -251,6 +254,53 @@ def show(what: str, as_json: bool) -> int:
     from gitsess.commands import show as cmd
 
     return cmd.run(store=_store(), what=what, as_json=as_json)
+
+
+@cli.command(short_help="Print the git-sess(1) man page (roff), or write it.")
+@click.option("--output", "-o", metavar="PATH",
+              help="Write the page to PATH (replaced only when its text changed) "
+                   "instead of stdout.")
+def manpage(output: str | None) -> int:
+    """Print the git-sess(1) man page in roff, made from this help, or write it to PATH.
+
+    install.sh writes it beside the bin directory it links git-sess into
+    (~/.local/share/man/man1/git-sess.1), where man finds it from PATH, so
+    that `git sess --help`, for which git runs `man git-sess`, shows it.
+    """
+    from gitsess.commands import manpage as cmd
+
+    return cmd.run(program=_manpage_program(), output=output)
+
+
+def _manpage_program() -> manpage_doc.Program:
+    """The command tree as `-h` prints it: usage, help, option records."""
+    from gitsess import manpage as manpage_doc
+
+    root = click.Context(cli, info_name="git sess", **cli.context_settings)
+
+    def options(ctx: click.Context, *, with_help: bool) -> tuple[manpage_doc.Option, ...]:
+        records = []
+        for param in ctx.command.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:  # an argument, or a hidden option
+                continue
+            if not with_help and set(param.opts) <= set(ctx.help_option_names):
+                continue  # -h, --help: the page says once that every command has it
+            records.append(manpage_doc.Option(*record))
+        return tuple(records)
+
+    commands = []
+    for name in cli.list_commands(root):
+        command = cli.get_command(root, name)
+        if command is None or command.hidden:
+            continue
+        ctx = click.Context(command, info_name=name, parent=root, **command.context_settings)
+        commands.append(manpage_doc.Command(
+            name=name, usage=" ".join(command.collect_usage_pieces(ctx)),
+            help=command.help or "", options=options(ctx, with_help=False)))
+    return manpage_doc.Program(
+        name="git sess", version=__version__, usage=" ".join(cli.collect_usage_pieces(root)),
+        help=cli.help or "", options=options(root, with_help=True), commands=tuple(commands))
 
 
 def main(argv: list[str] | None = None) -> int:
