@@ -1,12 +1,16 @@
 """install.sh on a fresh machine (a hermetic HOME): its own venv, git-sess
-linked into ~/.local/bin, `git sess install` in the repository; idempotent."""
+linked into ~/.local/bin, git-sess(1) beside it for `git sess --help`,
+`git sess install` in the repository; idempotent."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import Repo
 from tests.sesshelpers import snapshot
@@ -14,9 +18,9 @@ from tests.sesshelpers import snapshot
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(*args: str, path: str | None = None,
-         venv: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+def _run(*args: str, path: str | None = None, venv: Path | None = None,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **(env or {})}
     env["GITSESS_PYTHON"] = sys.executable
     if venv is not None:
         env["GITSESS_VENV"] = str(venv)
@@ -91,3 +95,82 @@ def test_install_sh_relative_venv_and_bin_dir_from_another_cwd(repo: Repo, tmp_p
     assert subprocess.run([str(link), "--version"], capture_output=True).returncode == 0
     assert str(tmp_path / "v e n v" / "bin" / "git-sess") in (
         repo.path / ".git" / "hooks" / "pre-push").read_text()
+
+
+# -- the man page: `git sess --help` is git's `man git-sess` -------------------
+
+def _page(home: Path) -> Path:
+    return home / ".local" / "share" / "man" / "man1" / "git-sess.1"
+
+
+def test_install_sh_writes_the_man_page_beside_the_link(tmp_path: Path) -> None:
+    home = Path(os.environ["HOME"])
+    first = _run()
+    assert first.returncode == 0, first.stdout + first.stderr
+    page = _page(home)
+    assert f"gitsess: man page {page}" in first.stdout
+    made = subprocess.run([str(home / ".local/bin/git-sess"), "manpage"], capture_output=True,
+                          text=True, check=True).stdout
+    assert page.read_text() == made and ".SH COMMANDS" in made
+    os.utime(page, (1_000_000, 1_000_000))
+    again = _run()
+    assert again.returncode == 0 and "up to date" in again.stdout
+    assert page.stat().st_mtime == 1_000_000  # the same text: not rewritten
+
+
+@pytest.mark.skipif(shutil.which("man") is None,
+                    reason="man is not installed here: git sess --help has nothing to run")
+def test_git_sess_help_shows_the_man_page_after_install(tmp_path: Path) -> None:
+    home = Path(os.environ["HOME"])
+    path = f"{home}/.local/bin:{os.environ.get('PATH', '')}"
+    proc = _run(path=path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "man does not find" not in proc.stdout and "man is not installed" not in proc.stdout
+    # The environment the install leaves: its bin dir on PATH (as it says to
+    # add), no MANPATH; pagers that print instead of waiting for a key.
+    env = {k: v for k, v in os.environ.items() if k != "MANPATH"}
+    env.update(PATH=path, MANPAGER="cat", PAGER="cat", GIT_PAGER="cat")
+    for args in (["git", "sess", "--help"], ["git", "help", "sess"], ["man", "git-sess"]):
+        shown = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, env=env,
+                               timeout=60)
+        assert shown.returncode == 0, (args, shown.stderr)
+        out = shown.stdout
+        assert out.startswith("GIT-SESS(1)"), (args, out[:300], shown.stderr)
+        for text in ("git-sess - the working memory of AI-assisted development",
+                     "git sess handoff [OPTIONS]", "-F, --file FILE", "GITSESS_DEBUG",
+                     "git-notes(1), githooks(5)"):
+            assert text in out, (args, text)
+
+
+def test_install_sh_moves_its_man_page_and_never_replaces_a_foreign_one(tmp_path: Path) -> None:
+    home = Path(os.environ["HOME"])
+    assert _run().returncode == 0
+    other = tmp_path / "other"
+    env_bin = {"GITSESS_BIN_DIR": str(other / "bin")}
+    moved = _run(env=env_bin)
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert not _page(home).exists()  # the previous install's page went with its record
+    assert f"removed the man page of the previous install, {_page(home)}" in moved.stdout
+    assert (other / "share/man/man1/git-sess.1").read_text().startswith(".\\\" git-sess(1)")
+
+    _page(home).write_text(".TH MINE 1\n")
+    kept = _run(env=env_bin | {"GITSESS_MAN_DIR": str(home / ".local/share/man")})
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert f"{_page(home)} was not written by gitsess; not replacing it" in kept.stderr
+    assert _page(home).read_text() == ".TH MINE 1\n"
+    assert (other / "share/man/man1/git-sess.1").exists()  # not ours to replace: left as it was
+
+
+def test_install_sh_without_man_installs_and_says_how_to_read_the_help(tmp_path: Path) -> None:
+    """A machine without man (a fresh container, CI): no failure, and a way to read it."""
+    farm = tmp_path / "path-without-man"
+    farm.mkdir()
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        for exe in sorted(Path(d).iterdir()) if d and Path(d).is_dir() else ():
+            if exe.name != "man" and not (farm / exe.name).exists() and os.access(exe, os.X_OK):
+                (farm / exe.name).symlink_to(exe)
+    proc = _run(path=str(farm))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "man is not installed, so `git sess --help` cannot show the page" in proc.stdout
+    assert "`git sess -h` and `git sess COMMAND -h` print the same help" in proc.stdout
+    assert _page(Path(os.environ["HOME"])).is_file()
