@@ -101,7 +101,11 @@ def install(agent: str | None, local: bool) -> int:
 
 @cli.command(short_help="Remove exactly what install added.")
 def uninstall() -> int:
-    """Remove only what install added; chained hooks and settings come back byte for byte."""
+    """Remove only what install added; chained hooks and settings come back byte for byte.
+
+    Run in any worktree: the hooks are shared, and the agent settings install
+    merged into every worktree (main and linked) come out too.
+    """
     from gitsess.commands import uninstall as cmd
 
     return cmd.run(store=_store())
