@@ -58,7 +58,10 @@ def sess_ids(message: str) -> list[str]:
 
 def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[CommitInfo]:
     """The commits this push sends that the remote is not known to have."""
-    tips = [ln.local_oid for ln in lines if ln.local_oid != ZERO and store.has_object(ln.local_oid)]
+    # A tag is walked from its commit; a blob or a tree (or a tag of one:
+    # git.git tags a blob) sends no commit, as `git rev-list` in the shim sees it.
+    tips = [c for ln in lines if ln.local_oid != ZERO and store.has_object(ln.local_oid)
+            and (c := store.resolve(ln.local_oid)) is not None]
     if not tips:
         return []
     hide = [ln.remote_oid for ln in lines if ln.remote_oid != ZERO and store.has_object(ln.remote_oid)]

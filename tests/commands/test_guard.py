@@ -296,3 +296,28 @@ def test_dry_run_is_seen_in_the_shell_and_sends_nothing(repo: Repo, tmp_path: Pa
         assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
         assert remote_refs(remote) == before
     assert "refs/sess/remotes/origin/live/s1" not in repo.refs()
+
+
+def test_pushed_tags_of_a_blob_and_a_tree_are_no_internal_error(
+        repo: Repo, tmp_path: Path) -> None:
+    """`git push --tags` with a tag on a blob (git.git has one) next to a
+    handoff that Python checks: rev-list passes over what is no commit, and
+    so must the guard, instead of failing the push."""
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    hid = handoff_id(1)
+    oid = handoff_commit(repo, hid)  # its note came after post-commit: no stamp, Python checks
+    blob = repo.git("hash-object", "-w", "--stdin", input="a public key\n").stdout.strip()
+    repo.git("tag", "-a", "-m", "a key", "key", blob)
+    tree = repo.git("rev-parse", "HEAD^{tree}").stdout.strip()
+    proc = repo.git("push", "origin", "main", "key", f"{tree}:refs/tags/tree", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "internal error" not in proc.stderr
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid and got["refs/tags/tree"] == tree
+    # And a failing handoff beside a blob is still refused, by its record.
+    forbid_bash(repo)
+    handoff_commit(repo, handoff_id(2), invariants=[FAILING])
+    proc = repo.git("push", "origin", "main", f"{blob}:refs/tags/blob", check=False)
+    assert proc.returncode != 0 and handoff_id(2) in proc.stderr and "no-bash" in proc.stderr
+    assert "internal error" not in proc.stderr
