@@ -356,10 +356,14 @@ def _at_tip(store: Store, sid: str, tip: str) -> telemetry.Session | None:
         return None
     ref = telemetry.DONE + telemetry.safe_session_name(sid)
     try:
+        store.commit(tip)  # a tree would do for read_session; a telemetry tip is a commit
         s = telemetry.read_session(store, ref, tip)
     except (GitsessError, KeyError, ValueError):
         return None
-    return s if s is not None and s.session_id == sid else None
+    # The session's own session.json must say so: read_session names a tip
+    # without one (any commit: the handoff itself) after the ref, with
+    # nothing counted, and a note edited to point there would pass anything.
+    return s if s is not None and s.meta.get("session_id") == sid else None
 
 
 def _dedupe(items: list[str]) -> list[str]:

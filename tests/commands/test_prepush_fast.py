@@ -138,6 +138,24 @@ def test_a_handoff_covers_its_own_events_not_later_ones(repo: Repo, tmp_path: Pa
         assert repo.git("cat-file", "-e", f"{verified.REF}:{oid}", check=False).returncode == 0
 
 
+def test_a_tip_that_is_not_the_sessions_telemetry_is_not_taken(repo: Repo, tmp_path: Path) -> None:
+    """A record's sessions[].tip is read only when it is a telemetry commit
+    of that session: a note edited to name any other commit (here the
+    handoff itself, whose tree has no counters) must not count as a session
+    that did nothing. Its counters then come from the session's refs."""
+    remote = _remote(repo, tmp_path)
+    events(repo, "s1", tools=("Bash", "Bash"))
+    oid = _handoff(repo, tmp_path)
+    note = repo.git("notes", "--ref=sess", "show", oid).stdout
+    tip = next(ln.split()[1] for ln in note.splitlines() if ln.strip().startswith("tip: "))
+    repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=note.replace(tip, oid))
+    policy(repo, NO_MORE_THAN_ONE_BASH)
+    before = remote_refs(remote)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0 and "tool:Bash <= 1 expected, actual 2" in proc.stderr, proc.stderr
+    assert remote_refs(remote) == before
+
+
 def test_the_stamp_ref_keeps_the_newest(repo: Repo) -> None:
     store = Store.discover(str(repo.path))
     oids = []
