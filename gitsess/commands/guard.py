@@ -58,7 +58,8 @@ def dry_run(pid: int | None = None) -> bool:
     for arg in argv[argv.index("push") + 1 :]:
         if arg == "--":
             break
-        if arg == "--dry-run" or re.fullmatch(r"-[A-Za-z]*n[A-Za-z]*", arg):
+        # `--dr` is as good as --dry-run: git takes any unambiguous prefix.
+        if re.fullmatch(r"--dr(y(-(r(un?)?)?)?)?|-[A-Za-z]*n[A-Za-z]*", arg):
             return True
     return False
 

@@ -321,3 +321,30 @@ def test_pushed_tags_of_a_blob_and_a_tree_are_no_internal_error(
     proc = repo.git("push", "origin", "main", f"{blob}:refs/tags/blob", check=False)
     assert proc.returncode != 0 and handoff_id(2) in proc.stderr and "no-bash" in proc.stderr
     assert "internal error" not in proc.stderr
+
+
+def test_an_abbreviated_dry_run_sends_nothing(repo: Repo, tmp_path: Path) -> None:
+    """git takes any unambiguous prefix of a long option: `git push --dry` is
+    a dry run, and sending the session refs (the handoff commits with them)
+    would be the one thing it did."""
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    repo.commit("work")
+    before = remote_refs(remote)
+    for flag in ("--dr", "--dry", "--dry-r"):
+        proc = repo.git("push", flag, "origin", "main", check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert remote_refs(remote) == before, flag
+    # The Python reading (shims of 0.1.0) agrees.
+    import subprocess
+    import sys
+
+    from gitsess.commands import guard as guard_cmd
+
+    for argv, want in ((["push", "--dry", "origin"], True), (["push", "--delete", "x"], False)):
+        proc2 = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()", *argv],
+                                 stdin=subprocess.PIPE)
+        try:
+            assert guard_cmd.dry_run(proc2.pid) is want, argv
+        finally:
+            proc2.communicate(b"")
