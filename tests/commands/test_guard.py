@@ -342,9 +342,45 @@ def test_an_abbreviated_dry_run_sends_nothing(repo: Repo, tmp_path: Path) -> Non
     from gitsess.commands import guard as guard_cmd
 
     for argv, want in ((["push", "--dry", "origin"], True), (["push", "--delete", "x"], False)):
-        proc2 = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()", *argv],
-                                 stdin=subprocess.PIPE)
+        proc2 = subprocess.Popen([sys.executable, "-c", "print(flush=True); input()", *argv],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         try:
+            assert proc2.stdout is not None
+            proc2.stdout.readline()  # exec'd: /proc shows its own command line
             assert guard_cmd.dry_run(proc2.pid) is want, argv
         finally:
-            proc2.communicate(b"")
+            proc2.communicate(b"\n")
+
+
+# pre-commit's hook-impl, installed after gitsess: it moved our shim to
+# pre-push.legacy and runs it from Python with the same stdin.
+HOOK_MANAGER = """#!{python}
+import os, subprocess, sys
+data = sys.stdin.buffer.read()
+legacy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pre-push.legacy")
+sys.exit(subprocess.run([legacy, *sys.argv[1:]], input=data).returncode)
+"""
+
+
+def test_a_dry_run_is_seen_through_a_hook_manager(repo: Repo, tmp_path: Path) -> None:
+    """Chained as another manager's .legacy hook, the shim's parent is the
+    manager, not git: the pushing git's command line is further up."""
+    import sys
+
+    remote = _setup(repo, tmp_path)
+    hooks = repo.path / ".git" / "hooks"
+    (hooks / "pre-push").rename(hooks / "pre-push.legacy")
+    (hooks / "pre-push").write_text(HOOK_MANAGER.replace("{python}", sys.executable))
+    (hooks / "pre-push").chmod(0o755)
+    _session(repo)
+    oid = repo.commit("work")
+    before = remote_refs(remote)
+    for flag in ("-n", "--dry-run"):
+        proc = repo.git("push", flag, "origin", "main", check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert remote_refs(remote) == before, flag
+    proc = repo.git("push", "origin", "main", check=False)  # and a real push still sends
+    assert proc.returncode == 0, proc.stderr
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid
+    assert got["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
