@@ -384,3 +384,24 @@ def test_a_dry_run_is_seen_through_a_hook_manager(repo: Repo, tmp_path: Path) ->
     got = remote_refs(remote)
     assert got["refs/heads/main"] == oid
     assert got["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
+
+
+def test_a_push_that_carries_the_notes_itself_is_not_failed_by_the_send(
+        repo: Repo, tmp_path: Path) -> None:
+    """`git push origin main refs/notes/sess`, or --mirror: sent first from
+    the hook, the notes were no longer what git's own update of them
+    expected ('failed to update ref'), which failed the push, and with
+    --atomic all of it."""
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    oid = handoff_commit(repo, handoff_id(1))
+    proc = repo.git("push", "--atomic", "origin", "main", "refs/notes/sess", check=False)
+    assert proc.returncode == 0, proc.stderr
+    got = remote_refs(remote)
+    assert got["refs/heads/main"] == oid
+    assert got["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
+    mirror = bare(tmp_path / "mirror.git")
+    repo.git("remote", "add", "mirror", str(mirror))
+    proc = repo.git("push", "--mirror", "mirror", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert remote_refs(mirror)["refs/sess/h/RT/" + handoff_id(1)] == oid
