@@ -15,13 +15,13 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from gitsess import handoffs, policy, verified
+from gitsess import handoffs, policy, trailers, verified
 from gitsess.errors import GitsessError
 from gitsess.store import CommitInfo, Store
 
 ZERO = "0" * 40
 STAMP_S = 1.0
-_SESS_ID = re.compile(r"^Sess-Id:[ \t]*(\S+)[ \t]*$", re.M | re.I)  # as the shim's grep
+_SESS_ID = re.compile(r"^Sess-Id[ \t]*:", re.M | re.I)  # as the shim's grep
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,11 @@ def parse_push_lines(text: str) -> list[PushLine]:
 
 
 def sess_ids(message: str) -> list[str]:
-    return _SESS_ID.findall(message)
+    """The Sess-Id trailers as git reads them: `Sess-Id : X` and a value
+    folded onto the next line count, as they do for commit-msg."""
+    if not _SESS_ID.search(message):
+        return []
+    return trailers.parse_trailers(message).get(trailers.SESS_ID, [])
 
 
 def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[CommitInfo]:

@@ -405,3 +405,29 @@ def test_a_push_that_carries_the_notes_itself_is_not_failed_by_the_send(
     proc = repo.git("push", "--mirror", "mirror", check=False)
     assert proc.returncode == 0, proc.stderr
     assert remote_refs(mirror)["refs/sess/h/RT/" + handoff_id(1)] == oid
+
+
+def test_sess_id_trailers_as_git_reads_them_are_all_checked(repo: Repo, tmp_path: Path) -> None:
+    """git's trailer rules (and gitsess's, commit-msg's) take `Sess-Id : X`
+    (space before the colon) and a value folded onto the next line: such a
+    handoff must not slip past the guard that the shim's grep and Python's
+    regex were looking for `Sess-Id: X` with."""
+    from tests.sesshelpers import record_text
+
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    forbid_bash(repo)
+    spellings = {handoff_id(1): "Sess-Id : {hid}", handoff_id(2): "Sess-Id:\n  {hid}"}
+    for hid, line in spellings.items():
+        msg = (f"handoff(core): {hid}\n\n## Summary\n\n{hid}\n\n{line.format(hid=hid)}\n"
+               "Sess-Operator: RT\nSess-Workstream: core\nSess-Session: s1\n")
+        repo.git("commit", "-q", "--allow-empty", "--no-verify", "-F", "-", input=msg)
+        oid = repo.git("rev-parse", "HEAD").stdout.strip()
+        repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid,
+                 input=record_text(hid, commit=oid))
+    before = remote_refs(remote)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0, proc.stderr
+    for hid in spellings:
+        assert f"{hid}: invariant 'no-bash' failed" in proc.stderr, proc.stderr
+    assert remote_refs(remote) == before
