@@ -156,6 +156,44 @@ def test_a_tip_that_is_not_the_sessions_telemetry_is_not_taken(repo: Repo, tmp_p
     assert remote_refs(remote) == before
 
 
+def test_a_push_run_away_from_the_worktree_top_reads_the_worktrees_policy(
+        repo: Repo, tmp_path: Path) -> None:
+    """Git runs the hook where it was started when it was told where the
+    repository is (--git-dir and --work-tree from elsewhere) or started in
+    the git dir: the worktree's tightened policy is not beside the hook then,
+    and the stamp made under no policy must not pass for it (Python, which
+    reads the worktree's, refuses)."""
+    remote = _remote(repo, tmp_path)
+    events(repo, "s1", tools=("Bash", "Bash"))
+    _handoff(repo, tmp_path)
+    policy(repo, NO_MORE_THAN_ONE_BASH)
+    before = remote_refs(remote)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for cwd, how in ((repo.path / ".git", ()),
+                     (elsewhere, ("--git-dir", str(repo.path / ".git"),
+                                  "--work-tree", str(repo.path)))):
+        proc = git(*how, "push", "origin", "main", cwd=cwd, check=False)
+        assert proc.returncode != 0, (cwd, proc.stderr)
+        assert "tool:Bash <= 1 expected, actual 2" in proc.stderr, proc.stderr
+        assert remote_refs(remote) == before
+
+
+def test_a_linked_worktrees_stamped_handoff_starts_no_python(repo: Repo, tmp_path: Path) -> None:
+    """In a linked worktree git hands the hook GIT_DIR (the worktree's own
+    git dir, named by its .git file) and runs it at the worktree's top: the
+    stamp is taken there as in the main worktree."""
+    remote = _remote(repo, tmp_path)
+    wt = Repo(tmp_path / "wt")
+    repo.git("worktree", "add", "-q", str(wt.path), "-b", "topic")
+    events(wt, "s1")
+    oid = _handoff(wt, tmp_path)
+    _no_python(repo)
+    proc = wt.git("push", "origin", "topic", check=False)
+    assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
+    assert remote_refs(remote)["refs/heads/topic"] == oid
+
+
 def test_the_stamp_ref_keeps_the_newest(repo: Repo) -> None:
     store = Store.discover(str(repo.path))
     oids = []
