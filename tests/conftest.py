@@ -18,7 +18,7 @@ PINNED_DATE = "2026-11-26T09:00:00+00:00"
 def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     home = tmp_path_factory.mktemp("home")
     for var in list(os.environ):
-        if var.startswith("GIT_") or var.startswith("CLAUDE_") or var.startswith("GITSESS_"):
+        if var.startswith(("GIT_", "CLAUDE_", "GEMINI_", "CURSOR_", "GITSESS_")):
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))

@@ -30,8 +30,10 @@ class Repo:
         return sess(*args, cwd=self.path, check=check, input=input, env=env, timeout=timeout)
 
     def hook(self, payload: dict[str, Any] | str | bytes, *, timeout: float = 30,
-             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-        """Run `git-sess hook` as Claude Code would: payload JSON on stdin."""
+             env: dict[str, str] | None = None, agent: str | None = None,
+             ) -> subprocess.CompletedProcess[bytes]:
+        """Run `git-sess hook` as Claude Code would (or `--agent AGENT`, as that
+        agent's settings do): payload JSON on stdin."""
         data: bytes
         if isinstance(payload, dict):
             data = json.dumps(payload).encode()
@@ -39,7 +41,8 @@ class Repo:
             data = payload.encode()
         else:
             data = payload
-        return subprocess.run([*SESS, "hook"], cwd=self.path, input=data,
+        args = ["hook", "--agent", agent] if agent else ["hook"]
+        return subprocess.run([*SESS, *args], cwd=self.path, input=data,
                               capture_output=True, timeout=timeout, env=_env(env))
 
     def refs(self, prefix: str = "") -> dict[str, str]:
@@ -102,6 +105,43 @@ def payload(event: str, session: str = "s1", **fields: Any) -> dict[str, Any]:
         "cwd": "/work/project",
         "permission_mode": "default",
         "hook_event_name": event,
+    }
+    base.update(fields)
+    return base
+
+
+GEMINI_SESSION = "3f1c9e52-8d4b-4a7e-9c1d-5b2e8f6a7c90"
+CURSOR_CONVERSATION = "668320d2-2fd8-4888-b33c-2a466fec86e7"
+
+
+def gemini_payload(event: str, session: str = GEMINI_SESSION, **fields: Any) -> dict[str, Any]:
+    """A Gemini CLI hook payload: the base input of hookEventHandler.createBaseInput
+    (session_id, transcript_path, cwd, hook_event_name, timestamp), in its order,
+    then the event's own fields."""
+    base: dict[str, Any] = {
+        "session_id": session,
+        "transcript_path": "/home/rosa/.gemini/tmp/5d1f0c/chats/session-2026-11-26T09-00-3f1c9e52.json",
+        "cwd": "/work/project",
+        "hook_event_name": event,
+        "timestamp": "2026-11-26T09:00:00.000Z",
+    }
+    base.update(fields)
+    return base
+
+
+def cursor_payload(event: str, conversation: str = CURSOR_CONVERSATION,
+                   **fields: Any) -> dict[str, Any]:
+    """A Cursor hook payload: the common input of cursor.com/docs/hooks
+    ("Common schema"), in its order, then the event's own fields."""
+    base: dict[str, Any] = {
+        "conversation_id": conversation,
+        "generation_id": "490b90b7-a2ce-4c2c-bb76-cb77b125df2f",
+        "model": "claude-4.5-sonnet-thinking",
+        "hook_event_name": event,
+        "cursor_version": "2.1.42",
+        "workspace_roots": ["/work/project"],
+        "user_email": "rosa@example.com",
+        "transcript_path": None,
     }
     base.update(fields)
     return base

@@ -1,8 +1,12 @@
 """Agent adapters: each turns its agent's hook payload into a gitsess Event.
 
-An adapter is a module with `AGENT` (its name) and `to_event(payload) -> Event | None`.
-Adding an agent means adding a module here and a line in ADAPTERS; the core
-never changes.
+An adapter is a module with `AGENT` (its name), `PROJECT_DIR_ENV` (the
+environment variables, in order, that name the project the agent runs in),
+`to_event(payload) -> Event | None` and `reply(event, context) -> str` (what
+the hook prints for the agent: the resume context in the agent's own output
+contract, or what the agent expects when there is nothing to say). Adding an
+agent means adding a module here and a line in ADAPTERS; the core never
+changes.
 """
 
 from __future__ import annotations
@@ -10,7 +14,11 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-ADAPTERS = {"claude": "gitsess.agents.claude"}
+ADAPTERS = {
+    "claude": "gitsess.agents.claude",
+    "gemini": "gitsess.agents.gemini",
+    "cursor": "gitsess.agents.cursor",
+}
 
 
 def adapter(name: str) -> ModuleType | None:

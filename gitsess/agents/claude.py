@@ -14,6 +14,8 @@ from typing import Any
 from gitsess import telemetry as t
 
 AGENT = "claude-code"
+# Claude Code runs hooks with this set to the project root.
+PROJECT_DIR_ENV = ("CLAUDE_PROJECT_DIR",)
 # A duration beyond a week is not a tool call's: drop it rather than let one
 # hostile payload swamp the session's sum.
 MAX_DURATION_MS = 7 * 24 * 3600 * 1000
@@ -69,3 +71,9 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
         source=_str(payload, "source", 32),
         cwd=_str(payload, "cwd", 4096),
     )
+
+
+def reply(ev: t.Event | None, context: str) -> str:
+    """What the hook prints: SessionStart's stdout becomes the new session's
+    context in Claude Code, as plain text; nothing otherwise."""
+    return context

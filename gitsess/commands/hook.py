@@ -41,7 +41,8 @@ STARVED_LIMIT_S = 8.0
 # tool_response) is drained and only its leading top-level fields are read.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
 _HEAD_BYTES = 64 * 1024
-_SCALARS = ("session_id", "hook_event_name", "tool_name", "agent_id", "agent_type", "cwd")
+_SCALARS = ("session_id", "conversation_id", "parent_conversation_id", "hook_event_name",
+            "tool_name", "agent_id", "agent_type", "cwd")
 
 
 class _Watchdog:
@@ -124,8 +125,10 @@ def read_payload(stream: IO[bytes], deadline: float) -> dict[str, Any] | None:
 def _leading_fields(head: bytes) -> dict[str, Any] | None:
     """Top-level string fields from the start of an oversize payload.
 
-    Claude Code sends session_id, hook_event_name and tool_name before
-    tool_input and tool_response, so the first occurrence is the top-level one.
+    Claude Code and Gemini CLI send session_id, hook_event_name and tool_name
+    before tool_input and tool_response, so the first occurrence is the
+    top-level one. (Gemini CLI's mcp_context comes after them and is lost
+    here: such an event counts under its tool's name, without a server.)
     """
     text = head.decode("utf-8", "replace")
     out: dict[str, Any] = {}
@@ -171,8 +174,9 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
     if adapter is None:
         print(f"gitsess: hook: unknown agent '{agent[:40]}'", file=sys.stderr)
         return 0
-    where = os.environ.get("CLAUDE_PROJECT_DIR") or "."
-    store = Store.try_discover(where if os.path.isdir(where) else ".")
+    where = next((d for d in map(os.environ.get, adapter.PROJECT_DIR_ENV)
+                  if d and os.path.isdir(d)), ".")
+    store = Store.try_discover(where)
     if store is None:
         return 0  # not in a repository: nothing to do
     timeout = _timeout(store)
@@ -191,11 +195,11 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
     payload = read_payload(stdin, deadline - 0.3)
     if payload is None:
         print("gitsess: hook: payload is not a JSON object; ignored", file=sys.stderr)
-        return 0
+        return _reply(adapter, None, "")
     ev = adapter.to_event(payload)
     if ev is None:
-        print("gitsess: hook: payload has no session_id; ignored", file=sys.stderr)
-        return 0
+        print("gitsess: hook: payload names no session; ignored", file=sys.stderr)
+        return _reply(adapter, None, "")
     replay_at = os.environ.get("GITSESS_EVENT_TIME")
     if replay_at:  # a replay (git sess demo) gives each event its recorded time
         with contextlib.suppress(ValueError, OverflowError):  # "inf" overflows int()
@@ -206,16 +210,19 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
     watchdog.phase = "recording"
     telemetry.record(store, ev, deadline=deadline - 0.15)
     watchdog.phase = "recorded"
+    context = ""
     if ev.kind == telemetry.SESSION_START and ev.source in (None, "startup", "resume"):
-        _print_resume_context(store, deadline)
-    return 0
+        from gitsess import resume
+
+        context = resume.agent_context(store, deadline=deadline)
+    return _reply(adapter, ev, context)
 
 
-def _print_resume_context(store: Any, deadline: float) -> None:
-    """SessionStart's stdout becomes the new session's context in Claude Code."""
-    from gitsess import resume
-
-    context = resume.agent_context(store, deadline=deadline)
-    if context:
-        sys.stdout.write(context)
+def _reply(adapter: Any, ev: Any, context: str) -> int:
+    """Print what the agent reads on stdout: the new session's context at
+    SessionStart, in the agent's own output contract (the adapter's reply)."""
+    out = adapter.reply(ev, context)
+    if out:
+        sys.stdout.write(out)
         sys.stdout.flush()
+    return 0

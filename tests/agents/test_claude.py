@@ -133,4 +133,10 @@ def test_long_fields_are_clipped_and_private_ones_dropped() -> None:
 
 def test_the_adapter_registry() -> None:
     assert agents.adapter("claude") is claude
-    assert agents.adapter("gemini") is None
+    assert agents.adapter("codex") is None
+
+
+def test_reply_is_the_context_as_plain_text() -> None:
+    ev = claude.to_event(payload("SessionStart", source="startup"))
+    assert claude.reply(ev, "resume here\n") == "resume here\n"
+    assert claude.reply(ev, "") == "" and claude.reply(None, "") == ""
