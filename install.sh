@@ -1,5 +1,5 @@
 #!/bin/sh
-# install.sh [--demo] [--agent claude] [--local] [REPO]
+# install.sh [--demo] [--agent claude|gemini|cursor] [--local] [REPO]
 #
 # Installs gitsess from the directory this script lives in into its own
 # virtual environment, ${XDG_DATA_HOME:-~/.local/share}/gitsess/venv, and
@@ -80,7 +80,7 @@ demo=
 set --  "$@" --end--
 while [ "$1" != --end-- ]; do
   case $1 in
-    --agent) [ "$2" != --end-- ] || die "--agent needs a value (claude)"
+    --agent) [ "$2" != --end-- ] || die "--agent needs a value (claude, gemini or cursor)"
              set -- "$@" --agent "$2"; shift 2 ;;
     --agent=*) set -- "$@" --agent "${1#--agent=}"; shift ;;
     --local) set -- "$@" --local; shift ;;

@@ -14,18 +14,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from gitsess import agentsettings, worktrees
+from gitsess import agentsettings, agentspecs, worktrees
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
 
 
 @dataclass
 class Place:
-    """One worktree's settings files, each under every name install or git used."""
+    """One worktree's agent settings files, each under every name install or git used."""
 
     root: str
     tree: worktrees.Worktree | None  # None: git no longer lists it
-    files: dict[str, list[str]] = field(default_factory=dict)  # file name -> spellings
+    files: dict[str, list[str]] = field(default_factory=dict)  # ".claude/settings.json" -> spellings
 
     @property
     def spellings(self) -> list[str]:
@@ -37,25 +37,27 @@ def places(store: Store) -> list[Place]:
     trees = worktrees.listed(store)
     found: dict[str, Place] = {}
 
-    def see(root: str, name: str) -> None:
+    def see(root: str, rel: str) -> None:
         place = found.get(os.path.realpath(root))
         if place is None:
             tree = next((t for t in trees if worktrees.same_dir(t.path, root)), None)
             place = found[os.path.realpath(root)] = Place(root, tree)
-        names = place.files.setdefault(name, [])
-        path = os.path.join(root, ".claude", name)
+        names = place.files.setdefault(rel, [])
+        path = os.path.join(root, rel)
         if path not in names:
             names.append(path)
 
+    every = [os.path.join(s.dir, name) for s in agentspecs.SPECS.values() for name in s.files]
     for tree in trees:
-        for name in agentsettings.NAMES:
+        for rel in every:
             if not tree.bare:
-                see(tree.path, name)
+                see(tree.path, rel)
     if store.workdir:  # the spelling this worktree's own install used
-        for name in agentsettings.NAMES:
-            see(store.workdir, name)
+        for rel in every:
+            see(store.workdir, rel)
     for path in agentsettings.recorded(store):
-        see(os.path.dirname(os.path.dirname(path)), os.path.basename(path))
+        d = os.path.dirname(path)
+        see(os.path.dirname(d), os.path.join(os.path.basename(d), os.path.basename(path)))
     return list(found.values())
 
 
@@ -68,16 +70,17 @@ def uninstall(store: Store) -> tuple[list[str], list[GitsessError]]:
     for place in places(store):
         tree = place.tree
         if tree is not None and tree.reachable:
-            failed = False
-            for spellings in place.files.values():
+            failed: set[str] = set()  # directories holding a file left as it was
+            for rel, spellings in place.files.items():
                 try:
                     lines += agentsettings.uninstall(store, spellings)
                 except GitsessError as exc:  # the rest still comes out
                     errors.append(exc)
                     keep.update(agentsettings.saved_refs(store, spellings))
-                    failed = True
-            if not failed:
-                agentsettings.forget_dir(store, place.spellings, remove=True)
+                    failed.add(os.path.dirname(rel))
+            done = [p for rel, ps in place.files.items() if os.path.dirname(rel) not in failed
+                    for p in ps]
+            agentsettings.forget_dir(store, done, remove=True)
         elif not agentsettings.has_state(store, place.spellings):
             continue
         elif tree is not None and tree.locked:

@@ -42,7 +42,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--agent", default="claude", show_default=True, help="Which agent sends the payload.")
+@click.option("--agent", default="claude", show_default=True,
+              help="Which agent sends the payload: claude, gemini or cursor.")
 def hook(agent: str) -> int:
     """Record one agent hook event (JSON on stdin). Always exits 0.
 
@@ -85,9 +86,11 @@ def githook(name: str, args: tuple[str, ...]) -> int:
 
 
 @cli.command(short_help="Install the git hooks and config (and agent hooks).")
-@click.option("--agent", type=click.Choice(["claude"]), help="Also wire this agent's hooks.")
+@click.option("--agent", type=click.Choice(["claude", "gemini", "cursor"]),
+              help="Also wire this agent's hooks (.claude/settings.json,"
+                   " .gemini/settings.json, .cursor/hooks.json).")
 @click.option("--local", is_flag=True,
-              help="Agent settings go to .claude/settings.local.json (not committed).")
+              help="Claude Code's settings go to .claude/settings.local.json (not committed).")
 def install(agent: str | None, local: bool) -> int:
     """Install gitsess's git hooks, git config and (--agent) agent settings.
 

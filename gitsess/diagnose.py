@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gitsess import agentsettings, install, rewrite, sync, telemetry
+from gitsess import agentsettings, agentspecs, install, rewrite, sync, telemetry
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 
 IDLE_WARN_S = 24 * 3600
@@ -232,8 +232,35 @@ def _notes(store: Store, d: Diagnosis) -> None:
 def _agent(store: Store, d: Diagnosis) -> None:
     if not store.workdir:
         return
-    states = [agentsettings.installed(store, local=loc) for loc in (False, True)]
-    if True not in states:
-        d.findings.append(Finding("agent", "info", "Claude Code's settings have no gitsess hooks:"
-                                  " agent sessions are not recorded here",
-                                  "git sess install --agent claude [--local]"))
+    wired = False
+    for spec in agentspecs.SPECS.values():
+        for local, name in enumerate(spec.files):
+            state, missing, data = agentsettings.state(store, spec, local=bool(local))
+            if state not in ("partial", "full"):
+                continue
+            wired = True
+            path = f"{spec.dir}/{name}"
+            if missing:
+                d.findings.append(Finding(
+                    "agent", "warning", f"{path} hooks gitsess into {len(spec.events) - len(missing)}"
+                    f" of {len(spec.events)} {spec.label} events; not recorded: {', '.join(missing)}",
+                    f"git sess install --agent {spec.name}{' --local' if local else ''}"))
+            if spec is agentspecs.GEMINI:
+                _gemini_switches(data, path, d)
+    if not wired:
+        d.findings.append(Finding("agent", "info", "no agent's settings have gitsess hooks"
+                                  " (Claude Code, Gemini CLI, Cursor): agent sessions are not"
+                                  " recorded here",
+                                  "git sess install --agent claude|gemini|cursor"))
+
+
+def _gemini_switches(data: dict[str, Any], path: str, d: Diagnosis) -> None:
+    """Gemini CLI's switches that stop every hook: hooksConfig.enabled
+    (settingsSchema.ts, "When disabled, no hooks will be executed") and, in
+    earlier releases, tools.enableHooks (docs/hooks/index.md)."""
+    for section, key in (("hooksConfig", "enabled"), ("tools", "enableHooks")):
+        value = data.get(section)
+        if isinstance(value, dict) and value.get(key) is False:
+            d.findings.append(Finding(
+                "agent", "warning", f"{path} sets {section}.{key} to false: Gemini CLI runs no"
+                " hooks, gitsess's included", f"set {section}.{key} to true in {path}"))

@@ -61,6 +61,9 @@ ENVIRONMENT = (
                                    "git would use (`git var GIT_EDITOR`)."),
     ("CLAUDE_PROJECT_DIR", "Set by Claude Code for its hooks: `git sess hook` records into "
                            "the repository there, else the one of the current directory."),
+    ("GEMINI_PROJECT_DIR, CURSOR_PROJECT_DIR", "Set by Gemini CLI and Cursor for their hooks: "
+                                               "`git sess hook --agent gemini` (or `cursor`) "
+                                               "records into the repository there first."),
 )
 
 FILES = (
@@ -73,6 +76,8 @@ FILES = (
                       "workstreams."),
     (".claude/settings.json, .claude/settings.local.json",
      "Where `git sess install --agent claude` wires Claude Code's hooks."),
+    (".gemini/settings.json", "Where `git sess install --agent gemini` wires Gemini CLI's hooks."),
+    (".cursor/hooks.json", "Where `git sess install --agent cursor` wires Cursor's hooks."),
 )
 
 SEE_ALSO = (("git", 1), ("git-notes", 1), ("githooks", 5), ("git-help", 1))

@@ -4,10 +4,11 @@ for notes and fetch refspecs, and with --agent the agent's hook settings."""
 from __future__ import annotations
 
 from gitsess import agentsettings, install
+from gitsess.agentspecs import SPECS
 from gitsess.errors import UsageError
 from gitsess.store import Store
 
-AGENTS = ("claude",)
+AGENTS = tuple(SPECS)
 
 
 def run(*, store: Store, agent: str | None = None, local: bool = False) -> int:
@@ -15,8 +16,13 @@ def run(*, store: Store, agent: str | None = None, local: bool = False) -> int:
         raise UsageError(f"unknown agent '{agent}'", hint="supported: " + ", ".join(AGENTS))
     if local and agent is None:
         raise UsageError("--local only applies to agent settings", hint="add --agent claude")
-    if agent == "claude":  # refuse an unusable settings file before changing anything
-        agentsettings.check(store, install.gitsess_command(), local=local)
+    spec = SPECS[agent] if agent is not None else None
+    if spec is not None and local and len(spec.files) < 2:
+        raise UsageError(f"--local only applies to Claude Code's settings; {spec.label} has"
+                         f" one project file, {spec.dir}/{spec.files[0]}",
+                         hint=f"git sess install --agent {spec.name}")
+    if spec is not None:  # refuse an unusable settings file before changing anything
+        agentsettings.check(store, install.gitsess_command(), spec, local=local)
     report = install.install_hooks(store)
     loc = report.location
     where = "core.hooksPath" if loc.source == "core.hooksPath" else "the repository's hooks"
@@ -28,7 +34,9 @@ def run(*, store: Store, agent: str | None = None, local: bool = False) -> int:
               " `git sess install` again after that (`git sess doctor` notices)")
     for line in install.configure_git(store):
         print(f"config: {line}")
-    if agent == "claude":
-        for line in agentsettings.install(store, install.gitsess_command(), local=local):
+    if spec is not None:
+        for line in agentsettings.install(store, install.gitsess_command(), spec, local=local):
             print(f"agent: {line}")
+        if spec.note:
+            print(f"  note: {spec.note}")
     return 0

@@ -58,7 +58,8 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False) -> i
         sys.stdout.write("\n")
         return 0
     if not views:
-        print("no live sessions (agent hooks record them: git sess install --agent claude)")
+        print("no live sessions (agent hooks record them: git sess install --agent"
+              " claude|gemini|cursor)")
         return 0
     for v, s in zip(views, sessions, strict=False):
         mcp = ", ".join(f"{k} {e['total']}" for k, e in sorted(v["mcp"].items())) or "-"

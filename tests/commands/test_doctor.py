@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from gitsess.resources import schema
 from tests.helpers import Repo, payload
@@ -161,3 +162,51 @@ def test_unknown_push_mode_and_unsent_refs_are_reported(repo: Repo, tmp_path: Pa
     assert repo.sess("sync", "origin").returncode == 0
     _, data = _doctor(repo)
     assert not [f for f in data["findings"] if "not on origin" in f["message"]]
+
+
+def _agent_findings(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in data["findings"] if f["check"] == "agent"]
+
+
+def test_no_agent_wired_is_news_naming_every_agent(repo: Repo) -> None:
+    repo.sess("install", check=True)
+    rc, data = _doctor(repo)
+    (finding,) = _agent_findings(data)
+    assert rc == 0 and finding["severity"] == "info"
+    assert finding["fix"] == "git sess install --agent claude|gemini|cursor"
+
+
+@pytest.mark.parametrize(("agent", "rel", "event"), [
+    ("gemini", ".gemini/settings.json", "BeforeTool"),
+    ("cursor", ".cursor/hooks.json", "preToolUse"),
+    ("claude", ".claude/settings.json", "PreToolUse"),
+])
+def test_each_agent_is_reported(repo: Repo, agent: str, rel: str, event: str) -> None:
+    repo.sess("install", "--agent", agent, check=True)
+    rc, data = _doctor(repo)
+    assert rc == 0 and data["ok"] and _agent_findings(data) == []
+    path = repo.path / rel
+    settings = json.loads(path.read_text())
+    del settings["hooks"][event]  # a hand edit, or another tool's rewrite
+    path.write_text(json.dumps(settings))
+    rc, data = _doctor(repo)
+    (finding,) = _agent_findings(data)
+    assert rc == 1 and finding["severity"] == "warning"
+    assert finding["message"].startswith(f"{rel} hooks gitsess into ")
+    assert finding["message"].endswith(f"not recorded: {event}")
+    assert finding["fix"] == f"git sess install --agent {agent}"
+    repo.sess("install", "--agent", agent, check=True)
+    assert _doctor(repo)[0] == 0
+
+
+@pytest.mark.parametrize(("section", "key"), [("hooksConfig", "enabled"),
+                                              ("tools", "enableHooks")])
+def test_gemini_hooks_turned_off_are_reported(repo: Repo, section: str, key: str) -> None:
+    path = repo.path / ".gemini" / "settings.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({section: {key: False}}))
+    repo.sess("install", "--agent", "gemini", check=True)
+    rc, data = _doctor(repo)
+    (finding,) = _agent_findings(data)
+    assert rc == 1 and f"sets {section}.{key} to false" in finding["message"]
+    assert finding["fix"] == f"set {section}.{key} to true in .gemini/settings.json"
