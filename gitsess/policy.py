@@ -41,6 +41,7 @@ import dataclasses
 import math
 import operator as _op
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,10 @@ def load_policy(store: Store) -> Policy:
     if store.workdir:
         path = os.path.join(store.workdir, POLICY_FILE)
         try:
+            # Only a regular file is read: a FIFO or a link to /dev/zero
+            # (a repository can commit one) would hang the hook reading it.
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise ValidationError(f"cannot read {path}: not a regular file")
             with open(path, "rb") as fh:
                 raw = fh.read()
             pol = parse_policy(raw.decode("utf-8"), source=path)

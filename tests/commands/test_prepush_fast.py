@@ -6,6 +6,7 @@ change what the verdict rests on and the full check runs again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import subprocess
@@ -192,6 +193,26 @@ def test_a_linked_worktrees_stamped_handoff_starts_no_python(repo: Repo, tmp_pat
     proc = wt.git("push", "origin", "topic", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
     assert remote_refs(remote)["refs/heads/topic"] == oid
+
+
+def test_a_policy_that_is_no_regular_file_is_refused_not_waited_for(
+        repo: Repo, tmp_path: Path) -> None:
+    """A FIFO where .gitsess.yaml should be (or a committed symlink to
+    /dev/zero): reading it never ends, and neither did the push."""
+    remote = _remote(repo, tmp_path)
+    events(repo, "s1")
+    _handoff(repo, tmp_path)
+    fifo = repo.path / ".gitsess.yaml"
+    os.mkfifo(fifo)
+    before = remote_refs(remote)
+    try:
+        proc = subprocess.run(["git", "push", "origin", "main"], cwd=repo.path,
+                              capture_output=True, text=True, timeout=50)
+    finally:
+        with contextlib.suppress(OSError):  # let a reader that hangs on it go
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert proc.returncode != 0 and "not a regular file" in proc.stderr, proc.stderr
+    assert remote_refs(remote) == before
 
 
 def test_the_stamp_ref_keeps_the_newest(repo: Repo) -> None:
