@@ -431,3 +431,33 @@ def test_sess_id_trailers_as_git_reads_them_are_all_checked(repo: Repo, tmp_path
     for hid in spellings:
         assert f"{hid}: invariant 'no-bash' failed" in proc.stderr, proc.stderr
     assert remote_refs(remote) == before
+
+
+def test_a_push_of_many_refs_is_checked_whatever_the_shell_exported(
+        repo: Repo, tmp_path: Path) -> None:
+    """`git push --all` of 1500 new branches from a shell that exports
+    variables named like the shim's: assigned there, they stay exported and
+    carry every line of the push to each command the shim runs ('Argument
+    list too long'). The push is checked all the same (refused for its one
+    failing handoff), then goes through."""
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    base = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.git("update-ref", "--stdin",
+             input="".join(f"create refs/heads/b{i:04d} {base}\n" for i in range(1500)))
+    forbid_bash(repo)
+    handoff_commit(repo, handoff_id(1), invariants=[FAILING])
+    env = {name: "x" for name in ("lines", "revs", "handoffs", "check", "q", "pol", "out",
+                                  "stamp", "args", "state", "fast", "bg")}
+    before = remote_refs(remote)
+    proc = repo.git("push", "--all", "origin", check=False, env=env)
+    assert proc.returncode != 0 and "Argument list" not in proc.stderr, proc.stderr
+    assert f"{handoff_id(1)}: invariant 'no-bash' failed" in proc.stderr, proc.stderr
+    assert remote_refs(remote) == before
+    allow_bash(repo)
+    proc = repo.git("push", "--all", "origin", check=False, env=env)
+    assert proc.returncode == 0, proc.stderr
+    got = remote_refs(remote)
+    assert got["refs/heads/b1499"] == base
+    assert got["refs/heads/main"] == repo.git("rev-parse", "HEAD").stdout.strip()
+    assert got["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
