@@ -30,7 +30,9 @@ from gitsess.store import Store
 REF = "refs/sess/local/verified"
 # Baked into the pre-push shim at install (@STAMP@); the suffix changes with
 # the meaning of the check, so stamps of an older check are never taken.
-VERSION = f"{__version__}+check1"
+# check2: a session tip counts only when it is that session's telemetry
+# commit (check1 stamped a note whose tip named any other commit).
+VERSION = f"{__version__}+check2"
 KEEP = 64
 
 
