@@ -461,3 +461,20 @@ def test_a_push_of_many_refs_is_checked_whatever_the_shell_exported(
     assert got["refs/heads/b1499"] == base
     assert got["refs/heads/main"] == repo.git("rev-parse", "HEAD").stdout.strip()
     assert got["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
+
+
+def test_a_replace_ref_does_not_hide_a_handoff_that_the_push_sends(
+        repo: Repo, tmp_path: Path) -> None:
+    """`git replace --graft` (stitching or cutting history) changes what
+    `git rev-list` walks, not what `git push` sends: a handoff grafted out
+    of the walk still leaves, and is still checked."""
+    remote = _setup(repo, tmp_path)
+    _session(repo)
+    forbid_bash(repo)
+    bad = handoff_commit(repo, handoff_id(1), invariants=[FAILING])
+    repo.commit("on top")
+    repo.git("replace", "--graft", "HEAD", f"{bad}~1")
+    before = remote_refs(remote)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode != 0 and handoff_id(1) in proc.stderr, proc.stderr
+    assert remote_refs(remote) == before
