@@ -80,6 +80,9 @@ def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = N
     commit that passes is stamped (gitsess.verified), so that the next push
     of it is decided by the shim alone."""
     pol = pol if pol is not None else policy.load_policy(store)
+    note_oid = store.note_oid(commit.oid)
+    if note_oid and verified.stamped(store, commit.oid) == verified.line(note_oid, pol.digest):
+        return []  # what the shim takes without Python
     verdict = handoffs.examine(store, commit.oid, pol)
     if not verdict.problems and verdict.pinned and verdict.note_oid:
         # A memo only: a stamp that cannot be written costs the next push

@@ -110,6 +110,8 @@ class PushResult:
     pushed: list[str] = field(default_factory=list)  # refs sent (new or fast-forwarded)
     deleted: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)  # ref -> reason
+    waiting: list[str] = field(default_factory=list)  # handoff refs whose branch the remote lacks
+    held: dict[str, list[str]] = field(default_factory=dict)  # handoff ref -> why the guard refused
     error: str | None = None  # the push could not run at all
     attempts: int = 0
 
@@ -157,16 +159,49 @@ def fetch_and_merge(store: Store, remote: str, *, deadline: float) -> str | None
     return None
 
 
-def push_specs(store: Store, remote: str) -> list[str]:
+def push_specs(store: Store, remote: str, tips: tuple[str, ...] = (), *,
+               handoffs: list[str] | None = None) -> list[str]:
     """What to push: our single-writer refs, the notes, and leased deletions
-    of remote live refs whose session has been handed off here."""
+    of remote live refs whose session has been handed off here.
+
+    Handoff refs go one by one, and only those whose commit the remote has
+    or is being sent (`tips`: the commits a `git push` is sending): a handoff
+    ref drags its commit's whole history along, and a handoff on a branch
+    that was never pushed must not publish that branch (nor skip the guard
+    it would meet when it is pushed). It goes with the push of its branch,
+    or with `git sess sync`, which checks it as the push would (`push`'s
+    share_all).
+    """
     specs = []
     for ns in PUSHED:
-        if store.refs(f"refs/sess/{ns}/"):
+        if ns != "h" and store.refs(f"refs/sess/{ns}/"):
             specs.append(f"refs/sess/{ns}/*:refs/sess/{ns}/*")
+    if handoffs is None:
+        handoffs = sendable_handoffs(store, remote, tips)[0]
+    specs += [f"{r}:{r}" for r in handoffs]
     if store.ref(NOTES_REF):
         specs.append(f"{NOTES_REF}:{NOTES_REF}")
     return specs + stale_live_deletions(store, remote)
+
+
+def sendable_handoffs(store: Store, remote: str,
+                      tips: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """(handoff refs to send, handoff refs that wait for their branch): of our
+    handoff refs the remote's tracking copy does not match, those whose
+    commit is reachable from the remote's branches (refs/remotes/<remote>/)
+    or from `tips`."""
+    seen = store.refs(tracking(remote) + "h/")
+    differ = sorted(r for r, oid in store.refs("refs/sess/h/").items()
+                    if seen.get(tracking(remote) + r[len("refs/sess/"):]) != oid)
+    if not differ:
+        return [], []
+    bases = [t for t in tips if t != ZERO] + list(store.refs(f"refs/remotes/{remote}/"))
+    ok: set[str] = set()
+    if bases:
+        proc = store.run_git(["for-each-ref", "--format=%(refname)",
+                              *[f"--merged={b}" for b in bases], *differ], check=False)
+        ok = set(proc.stdout.decode("utf-8", "replace").split())
+    return [r for r in differ if r in ok], [r for r in differ if r not in ok]
 
 
 def stale_live_deletions(store: Store, remote: str) -> list[str]:
@@ -195,13 +230,30 @@ def _parse_porcelain(out: str, result: PushResult) -> None:
             result.pushed.append(dst)
 
 
-def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> PushResult:
+def push(store: Store, remote: str, *, deadline: float, attempts: int = 5,
+         tips: tuple[str, ...] = (), share_all: bool = False) -> PushResult:
     """Push session refs and notes without force; on a rejected notes ref,
-    fetch, merge and retry (jittered) until `attempts` or `deadline` run out."""
+    fetch, merge and retry (jittered) until `attempts` or `deadline` run out.
+    `tips`: the commits a `git push` to the same remote is sending.
+    `share_all` (git sess sync): also the handoff refs whose commit the
+    remote lacks, each once it passes the pre-push guard's check."""
     result = PushResult()
     for attempt in range(1, attempts + 1):
-        result = PushResult(attempts=attempt)
-        specs = push_specs(store, remote)
+        send, waiting = sendable_handoffs(store, remote, tips)
+        held: dict[str, list[str]] = {}
+        if share_all and waiting:
+            from gitsess import guard
+
+            for ref in waiting:
+                oid = store.ref(ref)
+                problems = guard.check_commit(store, store.commit(oid)) if oid else ["gone"]
+                if problems:
+                    held[ref] = problems
+                else:
+                    send.append(ref)
+            waiting = []
+        result = PushResult(attempts=attempt, waiting=waiting, held=held)
+        specs = push_specs(store, remote, tips, handoffs=send)
         if not specs:
             return result
         proc = store.run_git(
@@ -231,11 +283,14 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
 
 
 def sync(store: Store, remote: str, *, deadline: float, attempts: int = 8) -> PushResult:
-    """Fetch and merge the remote's sessions and notes, then push ours."""
+    """Fetch and merge the remote's sessions and notes, then push ours: all
+    our handoffs, those whose commits the remote lacks once they pass the
+    guard's check (git sess sync is asked to share them; git push shares
+    only what it sends)."""
     err = fetch_and_merge(store, remote, deadline=deadline)
     if err is not None:
         return PushResult(error=err)
-    return push(store, remote, deadline=deadline, attempts=attempts)
+    return push(store, remote, deadline=deadline, attempts=attempts, share_all=True)
 
 
 def describe(result: PushResult) -> str:

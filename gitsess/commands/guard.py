@@ -16,31 +16,37 @@ from gitsess.errors import GitsessError
 from gitsess.store import Store
 
 SHARE_BUDGET_S = 20.0
+PUSHED_TIPS = "GITSESS_PUSHED_TIPS"  # set by githooks/pre-push for pre-push-send
 
 
 def pre_push_check_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     """The shim's guard, for the handoff commits it found no valid stamp for."""
-    remote = args[0] if args else "origin"
-    failures = guard.check_push(store, remote, guard.parse_push_lines(stdin.read()))
-    if failures:
-        for line in guard.refusal(failures):
-            print(line, file=sys.stderr)
-        return 1
-    return 0
+    return _check(store, args[0] if args else "origin", guard.parse_push_lines(stdin.read()))
+
+
+def _check(store: Store, remote: str, lines: list[guard.PushLine]) -> int:
+    failures = guard.check_push(store, remote, lines)
+    for line in guard.refusal(failures) if failures else []:
+        print(line, file=sys.stderr)
+    return 1 if failures else 0
 
 
 def pre_push_send_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
-    """The shim's send, when a plain push of the session refs did not do."""
-    share(store, args[0] if args else "origin")
+    """The shim's send, when a plain push of the session refs did not do.
+    The commits the person's push sends come in $GITSESS_PUSHED_TIPS."""
+    tips = tuple(t for t in os.environ.get(PUSHED_TIPS, "").split() if len(t) == 40)
+    share(store, args[0] if args else "origin", tips)
     return 0
 
 
 def pre_push_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     """Both at once, in line: what shims of gitsess 0.1.0 before stamps ran
     (`git sess doctor` reports those as stale)."""
-    code = pre_push_check_hook(store, args, stdin)
+    lines = guard.parse_push_lines(stdin.read())
+    remote = args[0] if args else "origin"
+    code = _check(store, remote, lines)
     if code == 0 and not dry_run():
-        share(store, args[0] if args else "origin")
+        share(store, remote, tuple(ln.local_oid for ln in lines))
     return code
 
 
@@ -64,14 +70,16 @@ def dry_run(pid: int | None = None) -> bool:
     return False
 
 
-def share(store: Store, remote: str) -> None:
-    """Push refs/sess/* and notes; one line on stderr when that did not work."""
+def share(store: Store, remote: str, tips: tuple[str, ...] = ()) -> None:
+    """Push refs/sess/* and notes; one line on stderr when that did not work.
+    `tips`: the commits the person's push sends (sync.push_specs)."""
     try:
         if remote in sync.remotes(store) and store.config_get("sess.hooksDir"):
             from gitsess import install
 
             install.ensure_refspecs(store, remote)
-        result = sync.push(store, remote, deadline=time.monotonic() + SHARE_BUDGET_S, attempts=3)
+        result = sync.push(store, remote, deadline=time.monotonic() + SHARE_BUDGET_S, attempts=3,
+                           tips=tips)
         why = None if result.ok else sync.describe(result)
     except GitsessError as exc:
         why = exc.message

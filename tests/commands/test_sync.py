@@ -210,3 +210,52 @@ def test_concurrent_sync_two_clones_twenty_handoffs_each(tmp_path: Path) -> None
         assert fsck(r).returncode == 0
     assert not _only_fast_forwards(remote)
     assert git("fsck", "--strict", "--no-progress", cwd=remote, check=False).returncode == 0
+
+
+def _branch_with_handoff(repo: Repo, hid: str, branch: str = "feature") -> str:
+    repo.git("switch", "-q", "-c", branch)
+    repo.commit(f"private work on {branch}", {f"{branch}.txt": "not pushed\n"})
+    oid = handoff_commit(repo, hid)
+    repo.git("switch", "-q", "main")
+    return oid
+
+
+def test_a_push_sends_the_handoffs_of_what_it_pushes_not_of_other_branches(
+        repo: Repo, tmp_path: Path) -> None:
+    """A handoff ref drags its commit's history along: pushing main must not
+    publish (nor skip the guard of) a branch that was never pushed."""
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    repo.sess("install", check=True)
+    repo.git("push", "-q", "-u", "origin", "main")
+    oid = _branch_with_handoff(repo, handoff_id(1))
+    repo.commit("more work on main")
+    repo.git("push", "-q", "origin", "main")
+    got = remote_refs(remote)
+    assert "refs/notes/sess" in got  # the records travel; the history does not
+    assert not any(r.startswith("refs/sess/h/") for r in got)
+    assert git("cat-file", "-e", oid, cwd=remote, check=False).returncode != 0
+    repo.git("push", "-q", "origin", "feature")  # its branch: the handoff goes along
+    assert remote_refs(remote)[f"refs/sess/h/RT/{handoff_id(1)}"] == oid
+
+
+def test_sync_shares_unpushed_handoffs_once_they_pass_the_guard(repo: Repo,
+                                                                tmp_path: Path) -> None:
+    """git sess sync is asked to share every handoff, so it also sends those
+    whose branch the remote lacks, but only past the checks git push makes."""
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    repo.sess("install", check=True)
+    repo.git("push", "-q", "-u", "origin", "main")
+    good = _branch_with_handoff(repo, handoff_id(1), "good")
+    repo.git("switch", "-q", "-c", "bad")
+    bad = handoff_commit(repo, handoff_id(2), note=False)  # no record: the guard refuses it
+    repo.git("switch", "-q", "main")
+    out = repo.sess("sync", "origin")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"not pushed: handoff {handoff_id(2)} fails the checks git push would make" in out.stdout
+    assert "no record note" in out.stdout
+    got = remote_refs(remote)
+    assert got[f"refs/sess/h/RT/{handoff_id(1)}"] == good
+    assert f"refs/sess/h/RT/{handoff_id(2)}" not in got
+    assert git("cat-file", "-e", bad, cwd=remote, check=False).returncode != 0
