@@ -1,4 +1,6 @@
-"""Benchmark: `git sess resume` and `git sess log -n 50` at team scale.
+"""Benchmark: `git sess resume --all` and `git sess log -n 50` at team scale.
+
+(`--all`: the unbounded text, every peer line; plain `resume` shows less.)
 
     python bench/resume.py [--runs 7] [--dir DIR]
 
@@ -85,7 +87,7 @@ def measure(path: str, runs: int) -> dict[str, float]:
     sess = git_sess()
     floor, _ = timed(["git", "for-each-ref"], path, runs)
     python, _ = timed([*sess, "--version"], path, runs)
-    resume, resume_out = timed([*sess, "resume"], path, runs)
+    resume, resume_out = timed([*sess, "resume", "--all"], path, runs)  # unbounded: all of it
     log, log_out = timed([*sess, "log", "-n", "50"], path, runs)
     check(resume_out, log_out)
     return {"floor": floor, "python": python, "resume": resume, "log": log}
