@@ -252,6 +252,18 @@ def _gated(remote: Path, tmp_path: Path) -> Path:
     return gate
 
 
+def _push_on_a_terminal(repo: Repo) -> int:
+    """`git push` with stdout and stderr on a pty, as a person runs it."""
+    main, tty = pty.openpty()
+    try:
+        return subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
+                              stdin=subprocess.DEVNULL, stdout=tty, stderr=tty,
+                              timeout=50).returncode
+    finally:
+        os.close(tty)
+        os.close(main)
+
+
 def _wait_for(remote: Path, ref: str, want: str | None, timeout: float = 60) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -287,21 +299,14 @@ def test_a_terminal_gets_the_background_by_default(repo: Repo, tmp_path: Path) -
     events(repo, "s1")
     oid = _handoff(repo, tmp_path)
     gate = _gated(remote, tmp_path)
-    main, tty = pty.openpty()
     try:
-        proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
-                              stdin=subprocess.DEVNULL, stdout=tty, stderr=tty, timeout=50)
-    finally:
-        os.close(tty)
-    try:
-        assert proc.returncode == 0
+        assert _push_on_a_terminal(repo) == 0
         got = remote_refs(remote)
         assert got["refs/heads/main"] == oid and "refs/notes/sess" not in got
         gate.touch()
         _wait_for(remote, "refs/notes/sess", repo.refs()["refs/notes/sess"])
     finally:
         gate.touch()
-        os.close(main)
 
 
 def test_a_failed_background_send_says_so_in_one_line(repo: Repo, tmp_path: Path) -> None:
@@ -329,13 +334,6 @@ def test_wait_mode_sends_in_line(repo: Repo, tmp_path: Path) -> None:
     repo.git("config", "sess.pushSessions", "wait")
     events(repo, "s1")
     _handoff(repo, tmp_path)
-    main, tty = pty.openpty()
-    try:
-        proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
-                              stdin=subprocess.DEVNULL, stdout=tty, stderr=tty, timeout=50)
-    finally:
-        os.close(tty)
-        os.close(main)
-    assert proc.returncode == 0
+    assert _push_on_a_terminal(repo) == 0
     assert remote_refs(remote)["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
     assert git("fsck", "--no-progress", cwd=remote).returncode == 0
