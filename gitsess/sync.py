@@ -141,9 +141,9 @@ def fetch(store: Store, remote: str, *, notes: bool = True, prune: bool = True) 
     args = ["fetch", "--quiet", "--no-write-fetch-head", "--no-auto-gc"]
     if prune:
         args.append("--prune")
-    proc = store.run_git([*args, remote, *specs], check=False, env=_env())
+    proc = store.run_git([*args, "--", remote, *specs], check=False, env=_env())
     if proc.returncode != 0 and notes and b"couldn't find remote ref" in proc.stderr:
-        proc = store.run_git([*args, remote, *specs[:-1]], check=False, env=_env())
+        proc = store.run_git([*args, "--", remote, *specs[:-1]], check=False, env=_env())
     if proc.returncode != 0:
         return _last_line(proc.stderr)
     return None
@@ -257,7 +257,7 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5,
         if not specs:
             return result
         proc = store.run_git(
-            ["push", "--porcelain", "--no-verify", remote, *specs], check=False, env=_env()
+            ["push", "--porcelain", "--no-verify", "--", remote, *specs], check=False, env=_env()
         )
         _parse_porcelain(proc.stdout.decode("utf-8", "replace"), result)
         if proc.returncode != 0 and not result.rejected:

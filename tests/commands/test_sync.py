@@ -259,3 +259,17 @@ def test_sync_shares_unpushed_handoffs_once_they_pass_the_guard(repo: Repo,
     assert got[f"refs/sess/h/RT/{handoff_id(1)}"] == good
     assert f"refs/sess/h/RT/{handoff_id(2)}" not in got
     assert git("cat-file", "-e", bad, cwd=remote, check=False).returncode != 0
+
+
+def test_a_remote_named_like_an_option_gets_its_session_refs(repo: Repo, tmp_path: Path) -> None:
+    """`git push -- -n main`: the person's push names the remote after `--`;
+    gitsess's own push and fetch of the session refs must too."""
+    remote = bare(tmp_path / "-n")
+    repo.git("remote", "add", "--", "-n", str(remote))
+    repo.sess("install", check=True)
+    assert repo.hook(payload("PreToolUse", session="s1", tool_name="Bash")).returncode == 0
+    proc = repo.git("push", "-q", "--", "-n", "main", check=False)
+    assert proc.returncode == 0 and "gitsess" not in proc.stderr, proc.stderr
+    assert remote_refs(remote)["refs/sess/live/s1"] == repo.refs()["refs/sess/live/s1"]
+    out = repo.sess("sync", "--", "-n")
+    assert out.returncode == 0, out.stdout + out.stderr
