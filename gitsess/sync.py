@@ -257,7 +257,9 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5,
         if not specs:
             return result
         proc = store.run_git(
-            ["push", "--porcelain", "--no-verify", "--", remote, *specs], check=False, env=_env()
+            ["push", "--porcelain", "--no-verify", *[s for s in specs if s.startswith("--")],
+             "--", remote, *[s for s in specs if not s.startswith("--")]],
+            check=False, env=_env()
         )
         _parse_porcelain(proc.stdout.decode("utf-8", "replace"), result)
         if proc.returncode != 0 and not result.rejected:
