@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from typing import IO
@@ -18,4 +19,14 @@ def post_rewrite_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     except GitsessError as exc:  # the rewrite itself is done; say what did not follow
         print(f"gitsess: handoff refs did not all follow the {args[0] if args else 'rewrite'}:"
               f" {exc.message}; run `git sess doctor --relink`", file=sys.stderr)
+        return 0
+    # The rewritten handoffs, checked as pre-push will and stamped when they
+    # pass, so that their push starts no Python (post-commit ran before git
+    # copied the notes, so it could not). Never fails the rewrite.
+    from gitsess import guard
+
+    for new in dict.fromkeys(mapping.values()):
+        with contextlib.suppress(GitsessError):
+            if store.note_oid(new) is not None:
+                guard.check_commit(store, store.commit(new))
     return 0

@@ -337,3 +337,24 @@ def test_wait_mode_sends_in_line(repo: Repo, tmp_path: Path) -> None:
     assert _push_on_a_terminal(repo) == 0
     assert remote_refs(remote)["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
     assert git("fsck", "--no-progress", cwd=remote).returncode == 0
+
+
+def test_an_amended_handoff_is_stamped_and_pushed_without_python(repo: Repo,
+                                                                 tmp_path: Path) -> None:
+    """post-commit runs before git copies the note to the amended commit;
+    post-rewrite checks and stamps it instead."""
+    remote = _remote(repo, tmp_path)
+    events(repo, "s1")
+    first = _handoff(repo, tmp_path)
+    (repo.path / "forgotten.txt").write_text("left out of the handoff\n")
+    repo.git("add", "forgotten.txt")
+    repo.git("commit", "-q", "--amend", "--no-edit")
+    oid = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert oid != first
+    note = repo.git("notes", "--ref=sess", "list", oid).stdout.strip()
+    assert note
+    assert repo.git("cat-file", "-e", f"{verified.REF}:{oid}", check=False).returncode == 0
+    _no_python(repo)
+    proc = repo.git("push", "origin", "main", check=False)
+    assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
+    assert remote_refs(remote)["refs/heads/main"] == oid
