@@ -358,3 +358,21 @@ def test_an_amended_handoff_is_stamped_and_pushed_without_python(repo: Repo,
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
     assert remote_refs(remote)["refs/heads/main"] == oid
+
+
+def test_a_force_push_over_an_unknown_tip_takes_the_stamp(repo: Repo, tmp_path: Path) -> None:
+    """The remote's old tip is a commit this clone never fetched: rev-list
+    ignores it rather than failing over to Python."""
+    remote = _remote(repo, tmp_path)
+    other = tmp_path / "other"
+    git("clone", "-q", str(remote), str(other), cwd=tmp_path)
+    (other / "theirs.txt").write_text("theirs\n")
+    git("add", "theirs.txt", cwd=other)
+    git("commit", "-q", "-m", "theirs", cwd=other)
+    git("push", "-q", "origin", "main", cwd=other)
+    events(repo, "s1")
+    oid = _handoff(repo, tmp_path)
+    _no_python(repo)
+    proc = repo.git("push", "--force", "origin", "main", check=False)
+    assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
+    assert remote_refs(remote)["refs/heads/main"] == oid
