@@ -31,34 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import SESS, narrative
+from benchenv import env as hermetic_env
+
 COMMIT_TARGET = 1.5
 HANDOFF_TARGET_S = 1.5
-SESS = [str(Path(sys.executable).parent / "git-sess")]
-if not Path(SESS[0]).exists():
-    SESS = [sys.executable, "-m", "gitsess.main"]
-
-NARRATIVE = """\
----
-title: Bench handoff
-workstream: bench
-confidence: M
----
-## Summary
-A benchmark handoff.
-
-## Resume Prompt
-Run the bench again.
-"""
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_", "GITSESS_"))}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1",
-               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), TZ="UTC", GIT_EDITOR="false")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
-
-
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
     t = time.perf_counter()
     subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
@@ -132,7 +109,7 @@ def bench_handoffs(root: Path, env: dict[str, str], rounds: int, events: int,
         os.environ.clear()
         os.environ.update(old)
     notes = root / "narrative.md"
-    notes.write_text(NARRATIVE)
+    notes.write_text(narrative())
     cmd = [*SESS, "handoff", "--file", str(notes)]
     times: dict[Path, list[float]] = {big: [], small: []}
     for i in range(rounds):
@@ -155,7 +132,7 @@ def main() -> int:
         (home / ".gitconfig").write_text(
             "[user]\n\tname = Rosa Tanaka\n\temail = rosa@example.com\n"
             "[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n")
-        env = _env(home)
+        env = hermetic_env(home)
         plain, hooked = bench_commits(root, env, args.rounds)
         ratio = hooked / plain
         print(f"ordinary git commit, median of {args.rounds * 3}:")

@@ -44,33 +44,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from benchenv import SESS, narrative
+from benchenv import env as hermetic_env
+
 TARGET = 2.0  # issue 5: at most 2x the push without gitsess
-SESS = [str(Path(sys.executable).parent / "git-sess")]
-if not Path(SESS[0]).exists():
-    SESS = [sys.executable, "-m", "gitsess.main"]
-
-NARRATIVE = """\
----
-title: Bench handoff {n}
-workstream: bench
-confidence: M
----
-## Summary
-A benchmark handoff.
-
-## Resume Prompt
-Run the bench again.
-"""
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_", "GITSESS_"))}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1",
-               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), TZ="UTC", GIT_EDITOR="false")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed gitsess has its bytecode
-    return env
-
-
 def _git(cwd: Path, env: dict[str, str], *args: str, input: str | None = None) -> str:
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
                           text=True, input=input).stdout.strip()
@@ -97,7 +74,7 @@ def _handoff_round(repo: Path, env: dict[str, str], n: int, with_sess: bool) -> 
         return
     _hook(repo, env, f"bench-{n}")
     notes = repo.parent / f"narrative-{n}.md"
-    notes.write_text(NARRATIVE.format(n=n))
+    notes.write_text(narrative(f"Bench handoff {n}"))
     proc = subprocess.run([*SESS, "handoff", "--file", str(notes), "--session", f"bench-{n}"],
                           cwd=repo, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -215,7 +192,7 @@ def main() -> int:
         home.mkdir()
         (home / ".gitconfig").write_text("[user]\n\tname = Rosa Tanaka\n\temail = rt@example.com\n"
                                          "[init]\n\tdefaultBranch = main\n")
-        env = _env(home)
+        env = hermetic_env(home)
         term = Terminal()
         results: dict[str, dict[str, list[float]]] = {}
         with contextlib.ExitStack() as stack:
