@@ -113,6 +113,15 @@ def handoff_commit(repo: Repo, hid: str, *, op: str = "RT", ws: str = "core",
     return oid
 
 
+def no_python(repo: Repo) -> None:
+    """Break the pre-push shim's Python lines (the check and the send): a
+    push that needs Python now fails loudly, one that does not goes through."""
+    hook = repo.path / ".git" / "hooks" / "pre-push"
+    text = hook.read_text()
+    assert text.count("githook pre-push") == 2
+    hook.write_text(text.replace("githook pre-push", "no-such-command"))
+
+
 def remote_refs(path: Path) -> dict[str, str]:
     out = git("for-each-ref", "--format=%(refname) %(objectname)", cwd=path).stdout
     pairs = (line.split(" ", 1) for line in out.splitlines() if line)

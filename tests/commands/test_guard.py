@@ -14,6 +14,7 @@ from tests.sesshelpers import (
     forbid_bash,
     handoff_commit,
     handoff_id,
+    no_python,
     remote_refs,
 )
 
@@ -142,14 +143,6 @@ def test_session_refs_that_cannot_be_sent_do_not_fail_the_push(repo: Repo, tmp_p
     assert remote_refs(remote)["refs/heads/main"] == oid
 
 
-def _no_python(repo: Repo) -> None:
-    """Break the shim's Python line: a push that starts Python now fails loudly."""
-    hook = repo.path / ".git" / "hooks" / "pre-push"
-    text = hook.read_text()
-    assert text.count("githook pre-push") == 2  # the check and the send
-    hook.write_text(text.replace("githook pre-push", "no-such-command"))
-
-
 def test_nothing_new_is_decided_in_the_shell(repo: Repo, tmp_path: Path) -> None:
     """With no handoff pushed and the session refs as the remote has them,
     Python never starts: a broken git-sess path would show otherwise."""
@@ -161,7 +154,7 @@ def test_nothing_new_is_decided_in_the_shell(repo: Repo, tmp_path: Path) -> None
     git("update-ref", "refs/sess/live/peer", "refs/heads/main", cwd=remote)
     repo.git("fetch", "-q", "origin")
     assert "refs/sess/remotes/origin/live/peer" in repo.refs()
-    _no_python(repo)
+    no_python(repo)
     repo.commit("two")
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr
@@ -213,7 +206,7 @@ def test_moved_session_refs_are_sent_from_the_shell(repo: Repo, tmp_path: Path) 
     remote = _setup(repo, tmp_path)
     _session(repo)
     repo.git("push", "-q", "origin", "main")
-    _no_python(repo)
+    no_python(repo)
     _session(repo)  # agent activity: live/s1 moves on
     _session(repo, "s2")
     repo.git("notes", "--ref=sess", "add", "-m", "---\nid: RT-261126-09\n---\nold", "HEAD")
@@ -235,7 +228,7 @@ def test_moved_session_refs_are_sent_from_the_shell(repo: Repo, tmp_path: Path) 
 
 def test_push_to_a_url_sends_session_refs_from_the_shell(repo: Repo, tmp_path: Path) -> None:
     remote = _setup(repo, tmp_path)
-    _no_python(repo)
+    no_python(repo)
     _session(repo)
     oid = repo.commit("work")
     proc = repo.git("push", str(remote), "main", check=False)
@@ -287,7 +280,7 @@ def test_rejected_notes_in_the_shell_fall_back_to_python(repo: Repo, tmp_path: P
 
 def test_dry_run_is_seen_in_the_shell_and_sends_nothing(repo: Repo, tmp_path: Path) -> None:
     remote = _setup(repo, tmp_path)
-    _no_python(repo)
+    no_python(repo)
     _session(repo)
     repo.commit("work")
     before = remote_refs(remote)

@@ -17,7 +17,7 @@ from gitsess import verified
 from gitsess.store import Store
 from tests.handoffhelpers import NO_NOTION, T0, events, install, narrative, policy
 from tests.helpers import Repo, git
-from tests.sesshelpers import bare, remote_refs
+from tests.sesshelpers import bare, no_python, remote_refs
 
 NO_MORE_THAN_ONE_BASH = """\
 version: 1
@@ -45,14 +45,6 @@ def _handoff(repo: Repo, tmp_path: Path, title: str = "Wire the billing export")
     return repo.git("rev-parse", "HEAD").stdout.strip()
 
 
-def _no_python(repo: Repo) -> None:
-    """Break the shim's Python lines: a push that needs Python now fails loudly."""
-    hook = repo.path / ".git" / "hooks" / "pre-push"
-    text = hook.read_text()
-    assert text.count("githook pre-push") == 2
-    hook.write_text(text.replace("githook pre-push", "no-such-command"))
-
-
 def _policy_commit(repo: Repo, text: str) -> None:
     policy(repo, text, commit=True)
     repo.git("push", "-q", "origin", "main")
@@ -67,7 +59,7 @@ def test_a_handoff_is_stamped_and_its_push_starts_no_python(repo: Repo, tmp_path
     note = repo.git("notes", "--ref=sess", "list", oid).stdout.strip()
     pol = repo.git("rev-parse", "HEAD:.gitsess.yaml").stdout.strip()
     assert stamp == verified.line(note, pol)
-    _no_python(repo)
+    no_python(repo)
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
     got = remote_refs(remote)
@@ -112,7 +104,7 @@ def test_a_stamp_of_another_gitsess_is_not_taken(repo: Repo, tmp_path: Path) -> 
     text = hook.read_text()
     assert text.count(verified.VERSION) == 1
     hook.write_text(text.replace(verified.VERSION, "0.0.1+check0"))
-    _no_python(repo)
+    no_python(repo)
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode != 0 and "no-such-command" in proc.stderr
 
@@ -189,7 +181,7 @@ def test_a_linked_worktrees_stamped_handoff_starts_no_python(repo: Repo, tmp_pat
     repo.git("worktree", "add", "-q", str(wt.path), "-b", "topic")
     events(wt, "s1")
     oid = _handoff(wt, tmp_path)
-    _no_python(repo)
+    no_python(repo)
     proc = wt.git("push", "origin", "topic", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
     assert remote_refs(remote)["refs/heads/topic"] == oid
@@ -354,7 +346,7 @@ def test_an_amended_handoff_is_stamped_and_pushed_without_python(repo: Repo,
     note = repo.git("notes", "--ref=sess", "list", oid).stdout.strip()
     assert note
     assert repo.git("cat-file", "-e", f"{verified.REF}:{oid}", check=False).returncode == 0
-    _no_python(repo)
+    no_python(repo)
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
     assert remote_refs(remote)["refs/heads/main"] == oid
@@ -372,7 +364,7 @@ def test_a_force_push_over_an_unknown_tip_takes_the_stamp(repo: Repo, tmp_path: 
     git("push", "-q", "origin", "main", cwd=other)
     events(repo, "s1")
     oid = _handoff(repo, tmp_path)
-    _no_python(repo)
+    no_python(repo)
     proc = repo.git("push", "--force", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
     assert remote_refs(remote)["refs/heads/main"] == oid
