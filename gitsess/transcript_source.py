@@ -7,8 +7,10 @@ FIFO). So a recorded path is read only when `transcript_source` says so:
 
 - it was recorded by this machine: session.json's `transcript_seal` is an
   HMAC-SHA256 of the session and the path under a key that never leaves this
-  clone (`<git common dir>/sess-transcript.key`, created on first use, mode
-  0600), so a pushed session.json cannot name a path this machine did not;
+  machine (`$XDG_STATE_HOME/gitsess/transcript.key`, by default under
+  `~/.local/state`; created on first use, mode 0600; outside every
+  repository, so nothing gitsess writes to git or pushes holds it), so a
+  pushed session.json cannot name a path this machine did not;
 - it lies under the agent's own transcript folder (Claude Code
   `$CLAUDE_CONFIG_DIR/projects` or `~/.claude/projects`; Codex
   `$CODEX_HOME/sessions` or `~/.codex/sessions`; Gemini CLI `~/.gemini/tmp`),
@@ -33,12 +35,18 @@ if TYPE_CHECKING:
     from gitsess.store import Store
     from gitsess.telemetry import Session
 
-KEY_FILE = "sess-transcript.key"
+KEY_FILE = "transcript.key"
 _KEY_BYTES = 32
 
 
-def _key(store: Store, *, create: bool) -> bytes | None:
-    path = os.path.join(store.common_dir, KEY_FILE)
+def key_path() -> str:
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                             ".local", "state")
+    return os.path.join(state, "gitsess", KEY_FILE)
+
+
+def _key(*, create: bool) -> bytes | None:
+    path = key_path()
     try:
         with open(path, "rb") as fh:
             key = fh.read(_KEY_BYTES + 1)
@@ -51,12 +59,13 @@ def _key(store: Store, *, create: bool) -> bytes | None:
     key = os.urandom(_KEY_BYTES)
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
         os.link(tmp, path)  # fails when a racing hook made one first: use theirs
     except FileExistsError:
-        return _key(store, create=False)
+        return _key(create=False)
     except OSError:
         return None
     finally:
@@ -72,7 +81,7 @@ def _mac(key: bytes, session: str, path: str) -> str:
 
 def seal(store: Store, session: str, path: str) -> str | None:
     """The seal session.json records beside `path` (None: no key could be made)."""
-    key = _key(store, create=True)
+    key = _key(create=True)
     return _mac(key, session, path) if key is not None else None
 
 
@@ -104,7 +113,7 @@ def transcript_source(store: Store, session: Session) -> Path | None:
         return None
     if not os.path.isabs(path) or os.path.normpath(path) != path:
         return None
-    key = _key(store, create=False)
+    key = _key(create=False)
     if key is None or not hmac.compare_digest(_mac(key, session.ref.rsplit("/", 1)[-1], path),
                                               given):
         return None
