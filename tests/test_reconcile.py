@@ -12,6 +12,9 @@ import random
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
+from gitsess.resources import schema
 from tests.handoffhelpers import T0, assert_valid, front, install, narrative, note, policy
 from tests.helpers import Repo, payload
 from tests.transcripts import SESSION, USAGE, Claude, claude_dir, hook_call, run_hooks
@@ -152,6 +155,7 @@ def test_tokens_and_models_equal_a_hand_computed_total(repo: Repo, tmp_path: Pat
                              transcript_path=str(path))], at=T0)
     status = repo.sess("status", "--reconcile", "--json")
     assert status.returncode == 0, status.stderr
+    jsonschema.Draft202012Validator(schema("status")).validate(json.loads(status.stdout))
     view = json.loads(status.stdout)["sessions"][0]
     want_tokens = {
         "claude-opus-4-5": {"input": 6, "output": 1000, "cache_write": 2000, "cache_read": 40000},
@@ -168,3 +172,7 @@ def test_tokens_and_models_equal_a_hand_computed_total(repo: Repo, tmp_path: Pat
                                                    "cache_write": 300, "cache_read": 4000}
     shown = json.loads(repo.sess("show", "--json", "HEAD", check=True).stdout)
     assert shown["record"]["telemetry"]["tokens"] == want_tokens
+    log = json.loads(repo.sess("log", "--json", check=True).stdout)
+    jsonschema.Draft202012Validator(schema("log")).validate(log)
+    assert (log["handoffs"][0]["tokens"], log["handoffs"][0]["models"]) == (want_tokens,
+                                                                             want_models)
