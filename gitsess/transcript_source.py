@@ -14,7 +14,8 @@ FIFO). So a recorded path is read only when `transcript_source` says so:
 - it lies under the agent's own transcript folder (Claude Code
   `$CLAUDE_CONFIG_DIR/projects` or `~/.claude/projects`; Codex
   `$CODEX_HOME/sessions` or `~/.codex/sessions`; Gemini CLI `~/.gemini/tmp`),
-  with no symbolic link anywhere on the way (the path is its own realpath);
+  with no symbolic link below that folder (one above it, such as a home
+  directory reached through a link, is the user's own setup);
 - it is a regular file (lstat: not a link, a FIFO or a device).
 
 This is the only place gitsess turns a recorded path into a file to read
@@ -100,8 +101,13 @@ def agent_roots(agent: str | None) -> list[str]:
 
 
 def _under(path: str, root: str) -> bool:
+    """`path` is below `root` (as written, or its realpath) through no link."""
     real_root = os.path.realpath(root)
-    return path.startswith(real_root.rstrip(os.sep) + os.sep)
+    for base in {root.rstrip(os.sep), real_root.rstrip(os.sep)}:
+        if path.startswith(base + os.sep):
+            rel = path[len(base) + 1:]
+            return os.path.realpath(path) == os.path.join(real_root, rel)
+    return False
 
 
 def transcript_source(store: Store, session: Session) -> Path | None:
@@ -116,8 +122,6 @@ def transcript_source(store: Store, session: Session) -> Path | None:
     key = _key(create=False)
     if key is None or not hmac.compare_digest(_mac(key, session.ref.rsplit("/", 1)[-1], path),
                                               given):
-        return None
-    if os.path.realpath(path) != path:  # a link somewhere on the way
         return None
     if not any(_under(path, root) for root in agent_roots(meta.get("agent"))):
         return None

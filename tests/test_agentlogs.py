@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from gitsess import agentlogs
 from gitsess import telemetry as t
 from gitsess.store import Store
@@ -139,11 +141,8 @@ def test_gemini_chat_jsonl_and_legacy_json(tmp_path: Path) -> None:
     assert old is not None and (old["tool_calls"], old["failures"]) == (3, 1)
 
 
-def test_over_long_lines_are_skipped_and_memory_stays_bounded(tmp_path: Path,
-                                                               monkeypatch: object) -> None:
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+def test_over_long_lines_are_skipped_and_memory_stays_bounded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(agentlogs, "MAX_LINE", 4096)
     c = Claude()
     c.call("toolu_1", "Read", mid="m1", rid="r1")
@@ -153,3 +152,16 @@ def test_over_long_lines_are_skipped_and_memory_stays_bounded(tmp_path: Path,
     got = agentlogs.read_claude(str(path))
     assert (got["tool_calls"], got["prompts"]) == (2, 0)
     assert got["bytes"] == path.stat().st_size
+
+
+def test_a_link_above_the_agents_folder_is_the_users_own(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAUDE_CONFIG_DIR reached through a link (a home on another volume):
+    the path as the agent gave it is read; a link below the folder is not."""
+    real = tmp_path / "real-config"
+    (real / "projects" / "p").mkdir(parents=True)
+    (tmp_path / "config").symlink_to(real)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "config"))
+    path = _transcript(tmp_path / "config" / "projects" / "p")
+    store, s = _recorded(repo, str(path))
+    assert transcript_source(store, s) == path
