@@ -83,6 +83,8 @@ PROBE_BYTES = 8 << 10
 _AGENT_FILE = re.compile(r"agent-([A-Za-z0-9][A-Za-z0-9_-]{0,127})\.jsonl")
 _SUBAGENT_TOOLS = ("Task", "Agent")
 _INTERRUPTED = "[Request interrupted by user"
+# User lines Claude Code writes for a local command's output: not prompts.
+_NOT_PROMPTS = ("<local-command-stdout>", "<local-command-stderr>", "<local-command-caveat>")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -189,7 +191,11 @@ class _Tally:
     def done(self) -> dict[str, Any]:
         c = self.c
         c["compactions"] = max(self.boundaries, self.summaries)
-        c["subagents"] = max(len(c["agents"]), c["subagent_tool_calls"])
+        # Compaction's agent-acompact-* files and 1.x sidechain lines are read
+        # (their tokens are real) but are no subagent of their own.
+        spawned = [a for a in c["agents"] if a.startswith("agent-")
+                   and not a.startswith("agent-acompact")]
+        c["subagents"] = max(len(spawned), c["subagent_tool_calls"])
         return c
 
 
@@ -311,6 +317,8 @@ def _claude_line(d: dict[str, Any], tally: _Tally, agent: str, main: bool) -> No
         tally.summaries += 1
         return
     if d.get("isMeta") is True or results or not any(t.strip() for t in texts):
+        return
+    if all(t.lstrip().startswith(_NOT_PROMPTS) for t in texts if t.strip()):
         return
     tally.c["prompts"] += 1
 

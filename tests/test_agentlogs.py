@@ -165,3 +165,31 @@ def test_a_link_above_the_agents_folder_is_the_users_own(
     path = _transcript(tmp_path / "config" / "projects" / "p")
     store, s = _recorded(repo, str(path))
     assert transcript_source(store, s) == path
+
+
+def test_claude_prompts_compactions_interruptions_and_sidechains(tmp_path: Path) -> None:
+    """Only a person's prompts count; 1.x sidechain lines in the main file are
+    a subagent's; compaction's agent-acompact file is read but spawned nothing."""
+    c = Claude()
+    c.prompt("first prompt")
+    c.prompt("<system-reminder>context</system-reminder>", isMeta=True)
+    c.prompt("<local-command-stdout>ok</local-command-stdout>")
+    c.call("toolu_1", "Bash", mid="m1", rid="r1")
+    c.prompt("[Request interrupted by user for tool use]")
+    c.lines.append({**c._base("system"), "subtype": "compact_boundary", "content": "compacted"})
+    c.prompt("This session is being continued from a previous conversation...",
+             isCompactSummary=True)
+    c.prompt("second prompt")
+    side = Claude(agent="x1")
+    side.call("toolu_s", "Read", mid="ms", rid="rs", error=True)
+    c.lines += side.lines  # 1.x: in the main file, isSidechain true
+    path = c.write(tmp_path / f"{SESSION}.jsonl")
+    compact = Claude(agent="acompact-1")
+    compact.assistant("mc", "rc", "claude-opus-4-5", {"input_tokens": 1, "output_tokens": 2},
+                      [{"type": "text", "text": "summary"}])
+    compact.write(tmp_path / SESSION / "subagents" / "agent-acompact-1.jsonl")
+    got = agentlogs.read_claude(str(path))
+    assert (got["prompts"], got["compactions"], got["interruptions"]) == (2, 1, 1)
+    assert (got["tool_calls"], got["failures"], got["subagents"]) == (2, 1, 0)
+    assert got["agents"]["sidechain"]["failures"] == 1
+    assert got["agents"]["agent-acompact-1"]["tokens"]["output"] == 2
