@@ -61,7 +61,10 @@ def _payload(session: str, n: int) -> bytes:
             "transcript_path": f"/tmp/{session}.jsonl",
             "cwd": "/work/project",
             "permission_mode": "default",
-            "hook_event_name": "PreToolUse",
+            # Pre and Post of one call alternate, each naming the call by its
+            # tool_use_id, so the open-call set (issue 11) is on the measured path.
+            "hook_event_name": "PostToolUse" if n % 2 else "PreToolUse",
+            "tool_use_id": f"toolu_bench{n // 2:08d}",
             "tool_name": "Bash" if n % 3 else "mcp__notion__search",
             "tool_input": {"command": f"ls -la src/{n}", "description": "List files"},
         }

@@ -58,11 +58,15 @@ def hook(agent: str) -> int:
 @cli.command()
 @json_option
 @click.option("--all", "include_done", is_flag=True, help="Include handed-off sessions.")
-def status(as_json: bool, include_done: bool) -> int:
+@click.option("--reconcile", is_flag=True,
+              help="Also read each session's transcript: tokens, models, and where the hooks "
+                   "and the transcript disagree.")
+def status(as_json: bool, include_done: bool, reconcile: bool) -> int:
     """List live agent sessions and their counters, newest first."""
     from gitsess.commands import status as cmd
 
-    return cmd.run(store=_store(), as_json=as_json, include_done=include_done)
+    return cmd.run(store=_store(), as_json=as_json, include_done=include_done,
+                   reconcile=reconcile)
 
 
 @cli.command(short_help="Replay a demo agent session in a throwaway repository.")

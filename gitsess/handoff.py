@@ -34,7 +34,9 @@ from gitsess.timefmt import iso
 
 SETTLE_S = 1.0  # folding a session's spills before its tip goes into a record
 
-RECORD_VERSION = 1
+# 2: telemetry reconciled with the transcript, with tokens, models, agents,
+# sources and transcripts (issue 11); version 1 records still read.
+RECORD_VERSION = 2
 DRAFT_FILE = "SESS_HANDOFF"
 # Front matter keys a narrative (or a draft offered back) may set; the
 # others are computed and recomputed at every commit.
@@ -108,8 +110,9 @@ def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
         "failures": int(c.get("failures", 0)),
         "compactions": int(c.get("compactions", 0)),
         "active_min_estimate": round(int(c.get("active_ms", 0)) / 60000, 1),
-        # Hooks do not see a person pressing Esc; the transcript would.
-        "interruptions_count": None,
+        # Calls started and not finished when their agent stopped, or the
+        # transcript's interruption markers, whichever is more (gitsess.reconcile).
+        "interruptions_count": int(c.get("interruptions", 0)),
     }
 
 
@@ -152,7 +155,9 @@ def compute(store: Store, front: dict[str, Any], sessions: list[telemetry.Sessio
     head = store.head()
     out["branch"] = head.branch
     out.setdefault("commit", None)
-    counters = merged_counters(sessions)
+    from gitsess import reconcile
+
+    counters, reconciled = reconcile.reconcile(store, sessions)
     starts = [t for s in sessions if (t := _start_ms(s))]
     prev = ids.previous(store, str(out["operator"]), exclude=str(out.get("id")))
     prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
@@ -167,8 +172,8 @@ def compute(store: Store, front: dict[str, Any], sessions: list[telemetry.Sessio
         out["started_at"] = iso(now * 1000)
     out["ended_at"] = iso(now * 1000)
     out["sessions"] = sessions_section(sessions)
-    out["telemetry"] = telemetry_section(counters)
-    out["invariants"] = policy.evaluate(pol, counters)
+    out["telemetry"] = {**telemetry_section(counters), **reconciled}
+    out["invariants"] = policy.evaluate(pol, counters)  # on the reconciled counts
     out.setdefault("handoff_write_min", None)
     out.setdefault("confidence", DEFAULT_CONFIDENCE)
     out["quick"] = out.get("quick") or False  # `quick: "no"` stays, for the schema to name
@@ -201,6 +206,15 @@ def sync_resume_prompt(front: dict[str, Any], sections: dict[str, str]) -> None:
         front["resume_prompt"] = ""
 
 
+def _sources(rec: Record, result: dict[str, Any]) -> str:
+    """` (hooks 0, transcript 8)` when hooks and transcript disagree on the counter."""
+    tel = rec.front.get("telemetry")
+    src = (tel.get("sources") or {}).get(result.get("counter")) if isinstance(tel, dict) else None
+    if not isinstance(src, dict):
+        return ""
+    return f" (hooks {src.get('hooks')}, transcript {src.get('transcript')})"
+
+
 def problems(rec: Record, pol: policy.Policy) -> tuple[list[str], list[str]]:
     """(errors, warnings) of a computed record: schema, sections, invariants."""
     quick = rec.front.get("quick") is True
@@ -208,7 +222,7 @@ def problems(rec: Record, pol: policy.Policy) -> tuple[list[str], list[str]]:
     warnings = []
     for r in rec.front.get("invariants") or []:
         if r.get("verdict") == "fail":
-            errors.append(f"invariants.{r['name']}: {policy.describe(r)}")
+            errors.append(f"invariants.{r['name']}: {policy.describe(r)}{_sources(rec, r)}")
         elif r.get("verdict") == "warn":
             warnings.append(policy.describe(r))
     ws = str(rec.front.get("workstream") or "")

@@ -7,6 +7,7 @@ is O(1) and `git log refs/sess/live/<session>` is its timeline:
     session.json    who/where/when the session started (written once)
     counters.json   cumulative counters (COUNTERS_VERSION)
     folded.json     spilled events already counted (only while any remain)
+    calls.json      tool calls still open, and the last ones finished (issue 11)
 
 Writers queue on an flock of the repository's common dir (`writer_lock`:
 released by the kernel when a writer dies, so it never goes stale) and then
@@ -61,11 +62,22 @@ OVERFLOW_KEY = "(other)"
 _META_COUNTS = frozenset({"started_at_ms", "parallel_sessions"})
 _META_TEXT = frozenset(
     {"session_id", "raw_session_id", "agent", "model", "operator", "cwd", "worktree", "branch",
-     "head"}
+     "head", "transcript_path", "transcript_seal"}
 )
+# Events whose transcript_path is compared with session.json's (a resume or
+# /clear can start a new file); the others skip reading session.json.
+_TRANSCRIPT_KINDS = frozenset({"session_start", "prompt", "stop"})
 
 _SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
+# Issue 11: a call is counted once, by the agent's id for it, whichever of its
+# Pre/Post/Failure hooks arrives first. calls.json keeps the calls started and
+# not finished (`open`: id -> [tool, subagent id or ""]) and the ids of the
+# last ones finished (`closed`), so that a Pre folded in after its Post (a
+# spill) is not counted again. Both are bounded: a call evicted from `open`
+# is one that never finished, and is counted as interrupted.
+MAX_OPEN = 256
+MAX_CLOSED = 128
 
 # Event kinds, agent-independent. Adapters map their payloads onto these.
 SESSION_START = "session_start"
@@ -102,6 +114,8 @@ class Event:
         "model",
         "source",
         "cwd",
+        "tool_use_id",
+        "transcript",
     )
 
     def __init__(
@@ -118,6 +132,8 @@ class Event:
         model: str | None = None,
         source: str | None = None,  # SessionStart: startup / resume / clear / compact
         cwd: str | None = None,
+        tool_use_id: str | None = None,  # the agent's id for a tool call
+        transcript: str | None = None,  # the payload's transcript_path
     ) -> None:
         self.kind = kind
         self.name = name
@@ -131,6 +147,8 @@ class Event:
         self.model = model
         self.source = source
         self.cwd = cwd
+        self.tool_use_id = tool_use_id
+        self.transcript = transcript
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, k) for k in self._EVENT_FIELDS)
@@ -147,13 +165,14 @@ class Event:
     def line(self, *, spilled: bool = False) -> str:
         """The event as the one JSON line stored in its commit message.
 
-        A spilled event also carries its agent and cwd: it may be the first
-        event of its session, and the session is then created from it.
+        A spilled event also carries its agent, cwd and transcript path: it
+        may be the first event of its session, and the session is then
+        created from it.
         """
         d: dict[str, Any] = {"v": 1, "event": self.name, "kind": self.kind, "at": self.at_ms}
-        keys = ["tool", "duration_ms", "agent_id", "agent_type", "model", "source"]
+        keys = ["tool", "duration_ms", "agent_id", "agent_type", "model", "source", "tool_use_id"]
         if spilled:
-            keys += ["agent", "cwd"]
+            keys += ["agent", "cwd", "transcript"]
         for key in keys:
             value = getattr(self, key)
             if value is not None:
@@ -188,6 +207,8 @@ class Event:
             model=text("model"),
             source=text("source"),
             cwd=text("cwd"),
+            tool_use_id=text("tool_use_id"),
+            transcript=text("transcript"),
         )
 
 
@@ -246,6 +267,8 @@ def new_counters() -> dict[str, Any]:
         "subagent_events": 0,
         "prompts": 0,
         "compactions": 0,
+        "interruptions": 0,
+        "agent_calls": {},
         "first_event_ms": None,
         "last_event_ms": None,
         "active_ms": 0,
@@ -259,18 +282,32 @@ def _bump(d: dict[str, Any], key: str, n: int = 1) -> None:
     d[key] = d.get(key, 0) + n
 
 
-def apply(c: dict[str, Any], ev: Event) -> None:
-    """Add one event to counters `c` in place.
+def new_calls() -> dict[str, Any]:
+    return {"open": {}, "closed": []}
 
-    Tool calls are counted when they start (PreToolUse: a call that was made,
-    whatever became of it); failures when they fail; durations when they end.
+
+def apply(c: dict[str, Any], ev: Event, calls: dict[str, Any] | None = None) -> None:
+    """Add one event to counters `c` (and its open calls `calls`) in place.
+
+    A tool call is counted once: by its tool_use_id when the agent gives one,
+    at whichever of its Pre/Post/Failure events comes first; without an id,
+    when it starts (PreToolUse: a call that was made, whatever became of it).
+    Failures are counted when they fail, durations when calls end, and a
+    call still open when its agent stops as an interruption.
     """
+    calls = new_calls() if calls is None else calls
     c["events"] += 1
     _bump(c["by_event"], clip(ev.name or ev.kind))
     tool = clip(ev.tool) if ev.tool else None
-    if ev.kind == TOOL_START and tool:
+    counted = ev.kind == TOOL_START and tool is not None
+    duplicate = False
+    if tool and ev.tool_use_id and ev.kind in (TOOL_START, TOOL_END, TOOL_FAIL):
+        counted, duplicate = _track(calls, ev, tool)
+    if counted and tool:
         c["tool_calls"] += 1
         _bump(c["tools"], tool)
+        if ev.agent_id:
+            _bump(c.setdefault("agent_calls", {}), clip(ev.agent_id))
         mcp = split_mcp(tool)
         if mcp:
             server, method = mcp
@@ -281,10 +318,12 @@ def apply(c: dict[str, Any], ev: Event) -> None:
             _bump(entry["methods"], method)
         if tool in _SUBAGENT_TOOLS:
             c["subagent_tool_calls"] += 1
-    elif ev.kind == TOOL_FAIL:
+    if ev.kind in (STOP, SUBAGENT_STOP, SESSION_END):
+        c["interruptions"] = int(c.get("interruptions", 0)) + _stopped(calls, ev)
+    if ev.kind == TOOL_FAIL and not duplicate:
         c["failures"] += 1
         _bump(c["failed_tools"], tool or "?")
-    elif ev.kind == SUBAGENT_START:
+    if ev.kind == SUBAGENT_START:
         c["subagent_starts"] += 1
     elif ev.kind == SUBAGENT_STOP:
         c["subagent_stops"] += 1
@@ -306,6 +345,47 @@ def apply(c: dict[str, Any], ev: Event) -> None:
     c["first_event_ms"] = t if first is None else min(first, t)
 
 
+def _track(calls: dict[str, Any], ev: Event, tool: str) -> tuple[bool, bool]:
+    """(count it, a repeat of an event already seen) for a call event with an id."""
+    cid = str(ev.tool_use_id)[:MAX_NAME]
+    open_: dict[str, Any] = calls["open"]
+    closed: list[str] = calls["closed"]
+    if ev.kind == TOOL_START:
+        if cid in open_ or cid in closed:
+            return False, True
+        open_[cid] = [tool, clip(ev.agent_id) if ev.agent_id else ""]
+        if len(open_) > MAX_OPEN:  # the oldest never finished: it was interrupted
+            del open_[next(iter(open_))]
+            calls["evicted"] = int(calls.get("evicted", 0)) + 1
+        return True, False
+    if cid in closed:
+        return False, True
+    was_open = open_.pop(cid, None) is not None
+    closed.append(cid)
+    if len(closed) > MAX_CLOSED:
+        del closed[0]
+    return not was_open, False
+
+
+def _stopped(calls: dict[str, Any], ev: Event) -> int:
+    """Close the stopping agent's open calls: each one is an interruption.
+
+    Stop and SessionEnd end the main agent's calls, SubagentStop its own
+    subagent's; a subagent still running keeps its calls open."""
+    owner = clip(ev.agent_id) if ev.kind == SUBAGENT_STOP and ev.agent_id else ""
+    if ev.kind == SUBAGENT_STOP and not owner:
+        return 0
+    open_: dict[str, Any] = calls["open"]
+    gone = [cid for cid, v in open_.items()
+            if (v[1] if isinstance(v, list) and len(v) > 1 else "") == owner]
+    for cid in gone:
+        del open_[cid]
+        calls["closed"].append(cid)
+    del calls["closed"][:-MAX_CLOSED]
+    evicted = int(calls.pop("evicted", 0)) if ev.kind != SUBAGENT_STOP else 0
+    return len(gone) + evicted
+
+
 def subagents(c: dict[str, Any]) -> int:
     """Subagents spawned: SubagentStart events, or Agent/Task calls when more."""
     return max(int(c.get("subagent_starts", 0)), int(c.get("subagent_tool_calls", 0)))
@@ -324,11 +404,12 @@ def merge_counters(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "subagent_events",
         "prompts",
         "compactions",
+        "interruptions",
         "active_ms",
         "duration_ms",
     ):
         out[key] = int(out.get(key, 0)) + int(b.get(key, 0))
-    for key in ("by_event", "tools", "failed_tools"):
+    for key in ("by_event", "tools", "failed_tools", "agent_calls"):
         for name, n in b.get(key, {}).items():
             out.setdefault(key, {})[name] = out.get(key, {}).get(name, 0) + n
     for server, entry in b.get("mcp", {}).items():
@@ -417,8 +498,10 @@ def _json_entry(store: Store, entries: dict[str, tuple[str, str]], name: str) ->
     return json.loads(store.read_blob(entry[1])) if entry else None
 
 
-def _read_tip(store: Store, tip: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """A tip's session.json, counters and folded.json, fit for readers.
+def _read_tip(
+    store: Store, tip: str
+) -> tuple[dict[str, Any], dict[str, Any], list[str], dict[str, Any]]:
+    """A tip's session.json, counters, folded.json and calls.json, fit for readers.
 
     Refs are fetched from peers: a value of the wrong shape (a list for the
     counters, text for a count) is dropped here, so that one bad ref cannot
@@ -436,6 +519,7 @@ def _read_tip(store: Store, tip: str) -> tuple[dict[str, Any], dict[str, Any], l
         _sane_meta(meta),
         _sane_counters(counters),
         [n for n in folded if isinstance(n, str)] if isinstance(folded, list) else [],
+        _sane_calls(_json_entry(store, entries, "calls.json")),
     )
 
 
@@ -453,6 +537,21 @@ def _sane_meta(meta: Any) -> dict[str, Any]:
         if key in _META_TEXT and not (value is None or isinstance(value, str)):
             continue
         out[key] = value
+    return out
+
+
+def _sane_calls(raw: Any) -> dict[str, Any]:
+    """calls.json as written by `_track`, or empty when it is not."""
+    out = new_calls()
+    if not isinstance(raw, dict):
+        return out
+    if isinstance(raw.get("open"), dict):
+        out["open"] = {str(k): v for k, v in list(raw["open"].items())[-MAX_OPEN:]
+                       if isinstance(v, list)}
+    if isinstance(raw.get("closed"), list):
+        out["closed"] = [x for x in raw["closed"][-MAX_CLOSED:] if isinstance(x, str)]
+    if _count(raw.get("evicted")):
+        out["evicted"] = raw["evicted"]
     return out
 
 
@@ -529,7 +628,16 @@ def _start_meta(store: Store, ev: Event, session: str) -> dict[str, Any]:
         "detached": head.detached,
         "started_at_ms": ev.at_ms,
         "parallel_sessions": parallel,
+        **(_transcript_meta(store, session, ev.transcript) if ev.transcript else {}),
     }
+
+
+def _transcript_meta(store: Store, session: str, path: str) -> dict[str, Any]:
+    """session.json's record of the agent's transcript: its path, and a MAC
+    that says this machine wrote it (gitsess.transcript_source checks both)."""
+    from gitsess.transcript_source import seal  # rare: a session's first event
+
+    return {"transcript_path": path, "transcript_seal": seal(store, session, path)}
 
 
 def _advance(
@@ -548,6 +656,8 @@ def _advance(
     def compute(old: str | None) -> str | None:
         entries = store.read_tree(old) if old else {}
         counters = _json_entry(store, entries, "counters.json") or new_counters()
+        calls_before = _json_entry(store, entries, "calls.json")
+        calls = _sane_calls(calls_before)
         folded: list[str] = _json_entry(store, entries, "folded.json") or []
         # A folded name means spills exist somewhere, maybe packed: list them all.
         spills = _pending_refs(store, session, loose_only=not (full or folded))
@@ -566,17 +676,28 @@ def _advance(
         # The commit is the event's own; folded spills ride along after it.
         events = [ev, *fresh] if ev is not None else fresh
         for e in sorted(events, key=lambda e: e.at_ms):
-            apply(counters, e)
+            apply(counters, e, calls)
         lead = events[0]
         if old is None:
             meta = _start_meta(store, min(events, key=lambda e: e.at_ms), session)
             entries = {"session.json": ("blob", store.write_blob(_dumps(meta)))}
-        elif lead.model:  # SessionStart may name the model: keep session.json current
+        elif lead.model or (lead.transcript and lead.kind in _TRANSCRIPT_KINDS):
+            # SessionStart may name the model, and a resumed or cleared session
+            # a new transcript: keep session.json current (rare events only).
             meta = _json_entry(store, entries, "session.json") or {}
-            if meta.get("model") != lead.model:
+            changed = False
+            if lead.model and meta.get("model") != lead.model:
                 meta["model"] = lead.model
+                changed = True
+            if lead.transcript and lead.kind in _TRANSCRIPT_KINDS and \
+                    meta.get("transcript_path") != lead.transcript:
+                meta.update(_transcript_meta(store, session, lead.transcript))
+                changed = True
+            if changed:
                 entries["session.json"] = ("blob", store.write_blob(_dumps(meta)))
         entries["counters.json"] = ("blob", store.write_blob(_dumps(counters)))
+        if calls["open"] or calls["closed"] or calls_before is not None:
+            entries["calls.json"] = ("blob", store.write_blob(_dumps(calls)))
         entries.pop("folded.json", None)
         if folded:
             entries["folded.json"] = ("blob", store.write_blob(_dumps(folded)))
@@ -656,9 +777,10 @@ def _session(
     meta: dict[str, Any] = {}
     counters = new_counters()
     folded: list[str] = []
+    calls = new_calls()
     if tip is not None:
         try:
-            meta, counters, folded = _read_tip(store, tip)
+            meta, counters, folded, calls = _read_tip(store, tip)
         except (ValueError, KeyError, RecursionError):
             return None
     extra = [
@@ -667,7 +789,7 @@ def _session(
         if name not in folded and (e := _read_spill(store, oid, session)) is not None
     ]
     for e in sorted(extra, key=lambda e: e.at_ms):
-        apply(counters, e)
+        apply(counters, e, calls)
     if tip is None:
         if not extra:
             return None

@@ -32,9 +32,9 @@ Finding a transcript. Claude Code's hook payload carries `transcript_path`;
 telemetry keeps `cwd` and the session id, and Claude Code keeps a session's
 transcript at `~/.claude/projects/<cwd, '/' and '.' as '->/<session id>.jsonl`
 (`CLAUDE_CONFIG_DIR` replaces `~/.claude`; recent versions turn every
-character that is not a letter or digit into '-'). An explicit
-`transcript_path` in the session's metadata wins; then both spellings of the
-folder; then any project folder holding `<session id>.jsonl`, session ids
+character that is not a letter or digit into '-'). The `transcript_path`
+the hook recorded wins when gitsess.transcript_source lets it be read; then
+both spellings of the folder; then any project folder holding `<session id>.jsonl`, session ids
 being UUIDs.
 """
 
@@ -99,9 +99,14 @@ def archive_for_handoff(
     prefix = LOCAL_PREFIX if setting == "local" else PUSH_PREFIX
     written: list[str] = []
     exported: list[bytes] = []
+    from gitsess.transcript_source import transcript_source
+
     for s in sessions:
         name = telemetry.safe_session_name(s.session_id)
-        path = find_transcript(s.meta, s.session_id)
+        # A recorded transcript_path only through the gate (issue 11): a
+        # pushed session.json could name any file.
+        source = transcript_source(store, s)
+        path = str(source) if source is not None else find_transcript(s.meta, s.session_id)
         if path is None:
             _warn(f"no transcript found for session {name}; not archived")
             continue
@@ -155,10 +160,8 @@ def _archive_session(
 
 
 def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
-    """The path of a session's Claude Code transcript, or None."""
-    explicit = meta.get("transcript_path")
-    if isinstance(explicit, str) and os.path.isfile(explicit):
-        return explicit
+    """The path of a session's Claude Code transcript, or None. (A recorded
+    `transcript_path` is not taken here: gitsess.transcript_source vets it.)"""
     raw = meta.get("raw_session_id") or meta.get("session_id") or session_id
     # Only a safe id (telemetry stores the raw id only when it is one) may
     # become a file name: no '/' or '..' from a payload reaches the path.

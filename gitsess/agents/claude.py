@@ -4,7 +4,11 @@ Payload fields follow Claude Code's hooks reference: every event carries
 session_id, transcript_path, cwd and hook_event_name; tool events add
 tool_name (and tool_input / tool_response, which we never read); events
 fired inside a subagent carry agent_id and agent_type; SessionStart carries
-source and, in recent versions, model.
+source and, in recent versions, model. PreToolUse, PostToolUse and
+PostToolUseFailure carry tool_use_id, the tool_use block's id in the
+transcript (https://code.claude.com/docs/en/hooks, "PreToolUse input"; the
+"Common input fields" list transcript_path): telemetry counts a call once by
+it, and session.json records transcript_path for reconciliation (issue 11).
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
         model=_model(payload),
         source=_str(payload, "source", 32),
         cwd=_str(payload, "cwd", 4096),
+        tool_use_id=_str(payload, "tool_use_id", 200),
+        transcript=_str(payload, "transcript_path", 4096),
     )
 
 

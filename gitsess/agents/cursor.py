@@ -98,6 +98,12 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
         agent_type=text(payload, "subagent_type", 128),
         model=first_text(payload, ("model_id", "model")),
         cwd=_cwd(payload),
+        # tool_use_id is not used to count a call once (issue 11): the
+        # reference's own examples give one call "call_1\nctc_1" in preToolUse
+        # and "call_1" in postToolUse, so a call is counted at preToolUse as
+        # before. The transcript is recorded but not read: its format is not
+        # documented (gitsess.agentlogs).
+        transcript=text(payload, "transcript_path", 4096),
     )
 
 

@@ -92,6 +92,10 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
         tool=_tool(payload),
         source=text(payload, "source", 32),
         cwd=text(payload, "cwd", 4096),
+        # "Base input schema": transcript_path, the chat file gitsess.agentlogs
+        # reads at handoff. BeforeTool/AfterTool name no call id, so a call is
+        # counted when it starts, as before (issue 11).
+        transcript=text(payload, "transcript_path", 4096),
     )
 
 

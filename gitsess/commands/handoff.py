@@ -259,6 +259,10 @@ def _report(rec: Record, done: handoffs.Completion, warnings: list[str], *,
     branch = rec.front.get("branch") or "HEAD"
     print(f"[{branch} {done.commit[:7]}] {handoff.subject(rec.front)}")
     print(f"handoff {done.id}: {handoffs.front_summary(rec.front)}")
+    from gitsess.reconcile import disagreements
+
+    for line in disagreements(rec.front.get("telemetry")):  # hooks and transcript differ
+        print(f"  {line}")
     print(f"  note on {done.commit[:12]} (refs/notes/sess), ref {done.ref}")
     for sid, state in done.sessions.items():
         print(f"  session {sid}: " + ("telemetry moved to refs/sess/done/"

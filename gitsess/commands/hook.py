@@ -42,7 +42,7 @@ STARVED_LIMIT_S = 8.0
 MAX_PARSE_BYTES = 8 * 1024 * 1024
 _HEAD_BYTES = 64 * 1024
 _SCALARS = ("session_id", "conversation_id", "parent_conversation_id", "hook_event_name",
-            "tool_name", "agent_id", "agent_type", "cwd")
+            "tool_name", "agent_id", "agent_type", "cwd", "tool_use_id", "transcript_path")
 
 
 class _Watchdog:

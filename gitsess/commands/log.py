@@ -21,8 +21,9 @@ SCHEMA_VERSION = 1
 WS_COLS = 32
 
 
-def entry(h: Handoff) -> dict[str, Any]:
+def entry(h: Handoff, usage: dict[str, Any] | None = None) -> dict[str, Any]:
     """One handoff as printed by log --json (schemas/log.json)."""
+    usage = usage or {}
     return {
         "id": h.id,
         "operator": h.operator,
@@ -34,6 +35,39 @@ def entry(h: Handoff) -> dict[str, Any]:
         "ref": h.ref,
         "source": h.source,
         "sessions": list(h.sessions),
+        "tokens": usage.get("tokens"),
+        "models": usage.get("models"),
+    }
+
+
+def _counts(value: Any) -> dict[str, int] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(k)[:200]: v for k, v in value.items()
+            if type(v) is int and v >= 0}
+
+
+def usage(store: Store, index: handoff_index.Index, h: Handoff) -> dict[str, Any]:
+    """Tokens per model and models of a handoff, from its record (version 2;
+    null for a version 1 record or a handoff whose note this clone lacks).
+    A peer's note: only counts are taken from it, names clipped."""
+    from gitsess.errors import ValidationError
+    from gitsess.record import parse
+
+    text = handoff_index.record_text(store, index, h)
+    if text is None:
+        return {}
+    try:
+        tel = parse(text, id=h.id).front.get("telemetry")
+    except (ValidationError, RecursionError, ValueError):
+        return {}
+    if not isinstance(tel, dict):
+        return {}
+    tokens = tel.get("tokens")
+    return {
+        "tokens": {str(m)[:200]: c for m, v in tokens.items() if (c := _counts(v)) is not None}
+        if isinstance(tokens, dict) else None,
+        "models": _counts(tel.get("models")),
     }
 
 
@@ -59,8 +93,9 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
     shown = handoff_index.select(index.handoffs, operator=operator, workstream=workstream,
                                  since=cutoff, limit=limit)
     if as_json:
-        json.dump({"v": SCHEMA_VERSION, "handoffs": [entry(h) for h in shown]}, sys.stdout,
-                  indent=2)
+        json.dump({"v": SCHEMA_VERSION,
+                   "handoffs": [entry(h, usage(store, index, h)) for h in shown]},
+                  sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     if not shown:

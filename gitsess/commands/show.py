@@ -22,6 +22,9 @@ from gitsess.record import Record, parse, render, split_records
 from gitsess.store import Store
 
 SCHEMA_VERSION = 1
+# Record versions this gitsess reads: 2 adds tokens, models and reconciled
+# counts (issue 11) to what 1 has.
+RECORD_VERSIONS = (1, 2)
 
 
 def resolve(store: Store, what: str) -> str:
@@ -111,8 +114,9 @@ def _not_a_record(front: dict[str, Any], hid: str | None) -> str | None:
     a version this gitsess does not know is flagged, not passed off as one)."""
     if not front:
         return "no front matter"
-    if front.get("v") != SCHEMA_VERSION:
-        return f"record version {front.get('v')!r}; this gitsess reads version {SCHEMA_VERSION}"
+    if front.get("v") not in RECORD_VERSIONS:
+        return (f"record version {front.get('v')!r}; this gitsess reads versions "
+                f"{', '.join(map(str, RECORD_VERSIONS))}")
     if not isinstance(front.get("id"), str):
         return f"id {front.get('id')!r} is not a handoff id"
     if hid is not None and front["id"] != hid:

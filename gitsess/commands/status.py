@@ -1,4 +1,10 @@
-"""`git sess status`: the repository's live sessions and their counters."""
+"""`git sess status`: the repository's live sessions and their counters.
+
+With --reconcile each session's transcript is read too (gitsess.reconcile):
+the counts become the reconciled ones, tokens and models are filled in, and
+each counter on which hooks and transcript disagree gets a line. Without it,
+tokens and models are null: status stays a read of refs only.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +19,14 @@ from gitsess.timefmt import ago, iso
 SCHEMA_VERSION = 1
 
 
-def session_view(s: telemetry.Session) -> dict[str, Any]:
+def session_view(s: telemetry.Session, transcript: dict[str, Any] | None = None,
+                 *, reconciled: bool = False) -> dict[str, Any]:
     """One session as printed by status --json (schemas/status.json)."""
-    c, m = s.counters, s.meta
+    from gitsess import reconcile
+
+    m = s.meta
+    c, sources = reconcile.session(s.counters, transcript) if reconciled else (s.counters, {})
+    t = transcript or {}
     return {
         "session_id": s.session_id,
         "ref": s.ref,
@@ -40,6 +51,11 @@ def session_view(s: telemetry.Session) -> dict[str, Any]:
         "compactions": c.get("compactions", 0),
         "duration_ms": c.get("duration_ms", 0),
         "active_minutes": round(c.get("active_ms", 0) / 60000, 1),
+        "interruptions": c.get("interruptions", 0),
+        # Only with --reconcile; null: not read (empty: read, nothing there).
+        "tokens": t.get("tokens", {}) if reconciled and transcript is not None else None,
+        "models": t.get("models", {}) if reconciled and transcript is not None else None,
+        "sources": sources if reconciled else None,
     }
 
 
@@ -48,11 +64,15 @@ def _top(d: dict[str, int], n: int = 3) -> str:
     return ", ".join(f"{k} {v}" for k, v in items) or "-"
 
 
-def run(*, store: Store, as_json: bool = False, include_done: bool = False) -> int:
+def run(*, store: Store, as_json: bool = False, include_done: bool = False,
+        reconcile: bool = False) -> int:
+    from gitsess.reconcile import transcript_counts
+
     sessions = telemetry.live_sessions(store)
     if include_done:
         sessions += telemetry.live_sessions(store, telemetry.DONE)
-    views = [session_view(s) for s in sessions]
+    views = [session_view(s, transcript_counts(store, s) if reconcile else None,
+                          reconciled=reconcile) for s in sessions]
     if as_json:
         json.dump({"v": SCHEMA_VERSION, "sessions": views}, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -77,4 +97,21 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False) -> i
         )
         print(f"  top tools: {_top(v['tools'])}")
         print(f"  mcp: {mcp}")
+        if reconcile:
+            _print_reconciled(v)
     return 0
+
+
+def _print_reconciled(v: dict[str, Any]) -> None:
+    from gitsess.reconcile import describe
+
+    if v["tokens"] is None:
+        print("  transcript: not read (none recorded by this machine's hooks, or not found)")
+        return
+    for model, n in sorted(v["models"].items(), key=lambda kv: (-kv[1], kv[0])):
+        tk = v["tokens"].get(model, {})
+        print(f"  model {model}: {n} messages, tokens in {tk.get('input', 0)} out "
+              f"{tk.get('output', 0)} cache write {tk.get('cache_write', 0)} "
+              f"read {tk.get('cache_read', 0)}")
+    for name, src in v["sources"].items():
+        print(f"  {describe(name, src)}")

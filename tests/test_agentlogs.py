@@ -1,0 +1,195 @@
+"""Issue 11: which recorded transcripts may be read (transcript_source), and
+the Codex and Gemini CLI readers on files in those agents' formats."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gitsess import agentlogs
+from gitsess import telemetry as t
+from gitsess.store import Store
+from gitsess.transcript_source import transcript_source
+from tests.handoffhelpers import T0
+from tests.helpers import Repo, payload
+from tests.transcripts import SESSION, Claude, claude_dir, run_hooks
+
+
+def _recorded(repo: Repo, path: str) -> tuple[Store, t.Session]:
+    run_hooks(repo, [payload("SessionStart", SESSION, source="startup", transcript_path=path)],
+              at=T0)
+    store = Store.discover(str(repo.path))
+    s = t.read_session(store, t.LIVE + SESSION)
+    assert s is not None and s.meta["transcript_path"] == path
+    return store, s
+
+
+def _transcript(folder: Path, name: str = f"{SESSION}.jsonl") -> Path:
+    c = Claude()
+    c.prompt()
+    return c.write(folder / name)
+
+
+def test_a_transcript_this_machine_recorded_is_read(repo: Repo) -> None:
+    path = _transcript(claude_dir(Path(os.environ["HOME"]), "/work/project"))
+    store, s = _recorded(repo, str(path))
+    assert transcript_source(store, s) == path
+
+
+def test_a_pushed_session_cannot_name_a_file_to_read(repo: Repo, tmp_path: Path) -> None:
+    """A peer's session.json (no seal of this clone's key) naming a transcript
+    in the right folder, and this machine's own record moved elsewhere."""
+    folder = claude_dir(Path(os.environ["HOME"]), "/work/project")
+    path = _transcript(folder)
+    store, s = _recorded(repo, str(path))
+    forged = s._replace(meta={**s.meta, "transcript_seal": "0" * 64})
+    assert transcript_source(store, forged) is None
+    other = _transcript(folder, "other.jsonl")
+    assert transcript_source(store, s._replace(meta={**s.meta,
+                                                     "transcript_path": str(other)})) is None
+
+
+def test_links_fifos_and_files_outside_the_agents_folder_are_refused(
+        repo: Repo, tmp_path: Path) -> None:
+    folder = claude_dir(Path(os.environ["HOME"]), "/work/project")
+    secret = tmp_path / "id_ed25519"
+    secret.write_text("PRIVATE")
+    outside = _transcript(tmp_path)  # sealed, a regular file, but not under ~/.claude/projects
+    link = folder / "link.jsonl"
+    link.symlink_to(secret)
+    fifo = folder / "fifo.jsonl"
+    os.mkfifo(fifo)
+    linked_dir = folder / "linked"
+    linked_dir.symlink_to(tmp_path)
+    for path in (outside, link, fifo, linked_dir / outside.name):
+        store, s = _recorded(repo, str(path))
+        assert transcript_source(store, s) is None, path
+        repo.git("update-ref", "-d", t.LIVE + SESSION)
+
+
+def test_codex_rollout(tmp_path: Path) -> None:
+    """openai/codex RolloutLine: {timestamp, type, payload}."""
+    lines = [
+        {"type": "session_meta", "payload": {"id": "019a2d7a", "cwd": "/work/project",
+                                             "cli_version": "0.46.0"}},
+        {"type": "turn_context", "payload": {"cwd": "/work/project", "model": "gpt-5-codex"}},
+        {"type": "event_msg", "payload": {"type": "user_message", "message": "fix it"}},
+        {"type": "response_item", "payload": {"type": "function_call", "name": "shell",
+                                              "arguments": "{}", "call_id": "call_1"}},
+        {"type": "response_item", "payload": {"type": "function_call_output",
+                                              "call_id": "call_1", "output": "ok"}},
+        {"type": "response_item", "payload": {"type": "custom_tool_call", "name": "apply_patch",
+                                              "call_id": "call_2", "input": "..."}},
+        {"type": "response_item", "payload": {"type": "function_call",
+                                              "name": "mcp__notion__search", "call_id": "call_3"}},
+        {"type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": {
+            "input_tokens": 1000, "cached_input_tokens": 800, "output_tokens": 50}}}},
+        {"type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": {
+            "input_tokens": 1000, "cached_input_tokens": 800, "output_tokens": 50}}}},
+        {"type": "event_msg", "payload": {"type": "turn_aborted", "reason": "interrupted"}},
+        {"type": "compacted", "payload": {"message": "summary"}},
+        {"type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": {
+            "input_tokens": 2500, "cached_input_tokens": 1800, "output_tokens": 90}}}},
+    ]
+    path = tmp_path / "rollout-2026-11-26T08-00-00-019a2d7a.jsonl"
+    path.write_text("".join(json.dumps({"timestamp": "2026-11-26T08:00:00.000Z", **d}) + "\n"
+                            for d in lines) + "{not json\n")
+    c = agentlogs.read("codex", str(path))
+    assert c is not None
+    assert (c["tool_calls"], c["prompts"], c["interruptions"], c["compactions"]) == (3, 1, 1, 1)
+    assert c["mcp"] == {"notion": {"total": 1, "methods": {"search": 1}}}
+    assert c["tokens"] == {"gpt-5-codex": {"input": 700, "output": 90, "cache_write": 0,
+                                           "cache_read": 1800}}
+    assert c["models"] == {"gpt-5-codex": 2}
+
+
+def test_gemini_chat_jsonl_and_legacy_json(tmp_path: Path) -> None:
+    """chatRecordingService: records rewritten under one id (the last wins), $rewindTo."""
+    def msg(mid: str, kind: str, **extra: object) -> dict[str, object]:
+        return {"id": mid, "timestamp": "2026-11-26T08:00:00.000Z", "type": kind,
+                "content": [{"text": "x"}], **extra}
+    tokens = {"input": 1200, "output": 30, "cached": 1000, "thoughts": 5, "total": 1235}
+    calls = [{"id": "c1", "name": "read_file", "status": "success"},
+             {"id": "c2", "name": "run_shell_command", "status": "error"},
+             {"id": "c3", "name": "write_file", "status": "cancelled"}]
+    records = [
+        {"sessionId": "3f1c9e52", "projectHash": "ab12", "startTime": "2026-11-26T08:00:00Z"},
+        msg("m1", "user"),
+        msg("m2", "gemini", toolCalls=calls[:1], model="gemini-2.5-pro"),
+        msg("m2", "gemini", toolCalls=calls, tokens=tokens, model="gemini-2.5-pro"),
+        msg("m3", "user"),
+        msg("m4", "gemini", toolCalls=[{"id": "c9", "name": "x", "status": "success"}]),
+        {"$rewindTo": "m3"},
+        {"$set": {"summary": "s"}},
+    ]
+    path = tmp_path / "session-2026-11-26T08-00-3f1c9e52.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    c = agentlogs.read("gemini-cli", str(path))
+    assert c is not None
+    assert (c["tool_calls"], c["failures"], c["interruptions"], c["prompts"]) == (3, 1, 1, 1)
+    assert c["failed_tools"] == {"run_shell_command": 1}
+    assert c["tokens"] == {"gemini-2.5-pro": {"input": 200, "output": 35, "cache_write": 0,
+                                              "cache_read": 1000}}
+    legacy = tmp_path / "session-old.json"
+    legacy.write_text(json.dumps({"sessionId": "x", "projectHash": "y", "messages": [
+        msg("m1", "user"), msg("m2", "gemini", toolCalls=calls, tokens=tokens,
+                               model="gemini-2.5-pro")]}))
+    old = agentlogs.read("gemini-cli", str(legacy))
+    assert old is not None and (old["tool_calls"], old["failures"]) == (3, 1)
+
+
+def test_over_long_lines_are_skipped_and_memory_stays_bounded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(agentlogs, "MAX_LINE", 4096)
+    c = Claude()
+    c.call("toolu_1", "Read", mid="m1", rid="r1")
+    c.prompt("y" * 10000)  # longer than MAX_LINE: skipped unread, not a prompt
+    c.call("toolu_2", "Read", mid="m2", rid="r2")
+    path = c.write(tmp_path / f"{SESSION}.jsonl")
+    got = agentlogs.read_claude(str(path))
+    assert (got["tool_calls"], got["prompts"]) == (2, 0)
+    assert got["bytes"] == path.stat().st_size
+
+
+def test_a_link_above_the_agents_folder_is_the_users_own(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAUDE_CONFIG_DIR reached through a link (a home on another volume):
+    the path as the agent gave it is read; a link below the folder is not."""
+    real = tmp_path / "real-config"
+    (real / "projects" / "p").mkdir(parents=True)
+    (tmp_path / "config").symlink_to(real)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "config"))
+    path = _transcript(tmp_path / "config" / "projects" / "p")
+    store, s = _recorded(repo, str(path))
+    assert transcript_source(store, s) == path
+
+
+def test_claude_prompts_compactions_interruptions_and_sidechains(tmp_path: Path) -> None:
+    """Only a person's prompts count; 1.x sidechain lines in the main file are
+    a subagent's; compaction's agent-acompact file is read but spawned nothing."""
+    c = Claude()
+    c.prompt("first prompt")
+    c.prompt("<system-reminder>context</system-reminder>", isMeta=True)
+    c.prompt("<local-command-stdout>ok</local-command-stdout>")
+    c.call("toolu_1", "Bash", mid="m1", rid="r1")
+    c.prompt("[Request interrupted by user for tool use]")
+    c.lines.append({**c._base("system"), "subtype": "compact_boundary", "content": "compacted"})
+    c.prompt("This session is being continued from a previous conversation...",
+             isCompactSummary=True)
+    c.prompt("second prompt")
+    side = Claude(agent="x1")
+    side.call("toolu_s", "Read", mid="ms", rid="rs", error=True)
+    c.lines += side.lines  # 1.x: in the main file, isSidechain true
+    path = c.write(tmp_path / f"{SESSION}.jsonl")
+    compact = Claude(agent="acompact-1")
+    compact.assistant("mc", "rc", "claude-opus-4-5", {"input_tokens": 1, "output_tokens": 2},
+                      [{"type": "text", "text": "summary"}])
+    compact.write(tmp_path / SESSION / "subagents" / "agent-acompact-1.jsonl")
+    got = agentlogs.read_claude(str(path))
+    assert (got["prompts"], got["compactions"], got["interruptions"]) == (2, 1, 1)
+    assert (got["tool_calls"], got["failures"], got["subagents"]) == (2, 1, 0)
+    assert got["agents"]["sidechain"]["failures"] == 1
+    assert got["agents"]["agent-acompact-1"]["tokens"]["output"] == 2
