@@ -1,0 +1,157 @@
+"""Benchmark: transcript redaction, its speed and what it removes that is no secret.
+
+    python bench/redact.py [--mb 4] [--runs 3]
+
+Builds a Claude Code transcript of about MB megabytes from realistic lines
+that hold no secret at all: assistant messages with their `msg_` and `req_`
+ids and thinking blocks with their signatures, tool calls with `toolu_`
+ids, React code written and read back (`key={todo.id}`), git output, and
+the tool results a developer of agent tooling sees every day: API replies
+and transcript lines read back from disk, so the same ids and signatures
+one and two JSON strings down. Every redaction in it is a false positive;
+they are printed by type with the id classes that survived, and the median
+time of RUNS runs of gitsess.redact.redact_jsonl as seconds per MB.
+Figures are printed, never asserted (STYLE.md 15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gitsess.redact import redact_jsonl  # noqa: E402
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def chars(seed: str, n: int, alphabet: str = ALNUM) -> str:
+    out: list[str] = []
+    i = 0
+    while len(out) < n:
+        out.extend(alphabet[b % len(alphabet)] for b in hashlib.sha256(f"{seed}/{i}".encode()).digest())
+        i += 1
+    return "".join(out[:n])
+
+
+def ids(i: int) -> dict[str, str]:
+    """The ids of one turn, shaped as the Anthropic API and Claude Code write them."""
+    return {
+        "toolu": "toolu_01" + chars(f"t{i}", 22),
+        "msg": "msg_01" + chars(f"m{i}", 22),
+        "req": "req_011C" + chars(f"r{i}", 20),
+        "agent_msg": "agent_msg_01" + chars(f"a{i}", 22),
+        "signature": base64.b64encode(b"\x12" + hashlib.sha512(f"s{i}".encode()).digest() * 5).decode(),
+    }
+
+
+REACT = """import {{ useState }} from "react";
+
+export function TodoList({{ todos }}: {{ todos: Todo[] }}) {{
+  const [done, setDone] = useState<Set<string>>(new Set());
+  return (
+    <ul className="todos">
+      {{todos.map((todo) => (
+        <li key={{todo.id}} onClick={{() => setDone(new Set(done).add(todo.id))}}>
+          <TodoItem key={{`item-${{todo.id}}`}} todo={{todo}} done={{done.has(todo.id)}} />
+        </li>
+      ))}}
+    </ul>
+  );
+}}
+// build {n}
+"""
+
+
+def turn(i: int) -> list[dict[str, object]]:
+    k = ids(i)
+    code = REACT.format(n=i)
+    numbered = "\n".join(f"{n:>6}\u2192{line}" for n, line in enumerate(code.splitlines(), 1))
+    api_reply = {"id": k["msg"], "type": "message", "role": "assistant", "model": "claude-opus-4-5",
+                 "content": [{"type": "thinking", "thinking": "Check the list first.",
+                              "signature": k["signature"]},
+                             {"type": "tool_use", "id": k["toolu"], "name": "Read",
+                              "input": {"file_path": "src/TodoList.tsx"}}],
+                 "usage": {"input_tokens": 1200, "output_tokens": 80}}
+    read_back = {"type": "assistant", "requestId": k["req"], "message": api_reply,
+                 "agentMessageId": k["agent_msg"], "uuid": f"8a7f4c2e-1b3d-4e5f-9a8b-{i:012d}"}
+    log = "\n".join(f"{hashlib.sha1(f'c{i}{j}'.encode()).hexdigest()} fix todo list {j}" for j in range(8))
+    return [
+        {"type": "user", "message": {"role": "user", "content": f"make the todo list sortable ({i})"}},
+        {"type": "assistant", "requestId": k["req"], "message": {
+            **api_reply, "content": [{"type": "thinking", "thinking": "The list needs keys.",
+                                      "signature": k["signature"]}]}},
+        {"type": "assistant", "requestId": k["req"], "message": {
+            "id": k["msg"], "model": "claude-opus-4-5", "content": [
+                {"type": "tool_use", "id": k["toolu"], "name": "Edit", "input": {
+                    "file_path": "src/TodoList.tsx", "old_string": "<li>", "new_string": code}}]}},
+        {"type": "user", "message": {"role": "user", "content": [
+            {"tool_use_id": k["toolu"], "type": "tool_result", "content": numbered}]},
+         "toolUseResult": {"type": "text", "file": {"filePath": "src/TodoList.tsx", "content": code}}},
+        {"type": "user", "message": {"role": "user", "content": [
+            {"tool_use_id": k["toolu"], "type": "tool_result",
+             "content": f"$ curl -s api/v1/messages\n{json.dumps(api_reply, indent=2)}\n$ git log --oneline\n{log}"}]}},
+        # A transcript line read back (`tail -1 session.jsonl`), quoted again by
+        # an MCP server's reply: the ids two JSON strings down.
+        {"type": "user", "message": {"role": "user", "content": [
+            {"tool_use_id": k["toolu"], "type": "tool_result", "content": json.dumps(
+                {"type": "text", "text": json.dumps(read_back)})}]}},
+    ]
+
+
+def transcript(mb: float) -> tuple[bytes, int]:
+    """About `mb` megabytes of turns, and how many turns."""
+    out: list[bytes] = []
+    size = i = 0
+    while size < mb * 1_000_000:
+        for line in turn(i):
+            data = json.dumps(line, ensure_ascii=False).encode() + b"\n"
+            out.append(data)
+            size += len(data)
+        i += 1
+    return b"".join(out), i
+
+
+def survivors(data: bytes, redacted: bytes, n: int) -> dict[str, str]:
+    """Per id class: how many of its values in the input are still in the output."""
+    out = {}
+    for name in ("toolu", "msg", "req", "agent_msg", "signature"):
+        values = [ids(i)[name].encode() for i in range(n)]
+        kept = sum(1 for v in values if v in redacted)
+        out[name] = f"{kept}/{len(values)}"
+    react = data.count(b"key={todo.id}")
+    out["key={todo.id}"] = f"{redacted.count(b'key={todo.id}')}/{react}"
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=4.0)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    data, turns = transcript(args.mb)
+    lines = data.count(b"\n")
+    mb = len(data) / 1_000_000
+    redact_jsonl(b'{"warm": "up"}\n')  # load detect-secrets' plugins outside the timing
+    times = []
+    result = None
+    for _ in range(args.runs):
+        started = time.process_time()
+        result = redact_jsonl(data)
+        times.append(time.process_time() - started)
+    assert result is not None
+    print(f"transcript: {mb:.2f} MB, {lines} lines, no secret in it")
+    print(f"redaction: {statistics.median(times):.2f} CPU-s ({statistics.median(times) / mb:.2f} CPU-s per MB)")
+    print(f"redactions (all false positives): {result.total} {result.counts}")
+    print("kept unredacted: " + ", ".join(f"{k} {v}" for k, v in survivors(data, result.data, turns).items()))
+
+
+if __name__ == "__main__":
+    main()
