@@ -6,6 +6,8 @@ file holds a whole token for a secret scanner (ours included) to trip on.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 
 import pytest
@@ -288,3 +290,201 @@ def test_a_secret_found_in_one_file_goes_from_all_of_a_session() -> None:
     assert b"correct-horse-battery" not in a.data + b.data
     assert a.counts == {"Secret Keyword": 1} and b.counts == {"Secret Keyword": 1}
     assert redact_jsonl(main).data == main  # alone, nothing marks it
+
+
+# -- issue 11: every token family, whole, at any depth and as a key ------------
+
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+ALNUM = B64URL[:62]
+
+
+def chars(seed: str, n: int, alphabet: str = ALNUM) -> str:
+    """`n` random-looking characters, the same on every run."""
+    out: list[str] = []
+    i = 0
+    while len(out) < n:
+        out.extend(alphabet[b % len(alphabet)] for b in hashlib.sha256(f"{seed}/{i}".encode()).digest())
+        i += 1
+    return "".join(out[:n])
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def families() -> dict[str, tuple[str, str]]:
+    """name -> (a token in the family's real shape, the type it is redacted as).
+    Shapes as gitleaks' rules have them; prefixes split so that no test file
+    holds a whole token."""
+    jwt = ".".join([b64url(b'{"alg":"HS256","typ":"JWT"}'),
+                    b64url(b'{"sub":"1234567890","name":"Rosa","iat":1764147600}'),
+                    b64url(hashlib.sha256(b"signature").digest())])  # 43 characters
+    assert len(jwt.split(".")[2]) == 43
+    gh = "GitHub Token"
+    return {
+        "jwt": (jwt, "JSON Web Token"),
+        "anthropic": ("sk-" + "ant-api03-" + chars("ant", 93, B64URL) + "AA", "Anthropic API Key"),
+        "anthropic admin": ("sk-" + "ant-admin01-" + chars("adm", 93, B64URL) + "AA",
+                            "Anthropic API Key"),
+        "google": ("AI" + "za" + chars("goo", 35, B64URL), "Google API Key"),
+        "slack bot": ("xo" + "xb-1234567890123-1234567890123-" + chars("xb", 24), "Slack Token"),
+        "slack user": ("xo" + "xp-1234567890-1234567890-1234567890-" + chars("xp", 32, "0123456789abcdef"),
+                       "Slack Token"),
+        "slack app": ("xo" + "xa-2-" + chars("xa", 40), "Slack Token"),
+        "slack refresh": ("xo" + "xr-" + chars("xr", 40), "Slack Token"),
+        "slack legacy": ("xo" + "xs-1234-5678-9012-" + chars("xs", 40, "0123456789abcdef"),
+                         "Slack Token"),
+        **{f"github {p}": (f"gh{p}_" + chars(p, 36), gh) for p in ("p", "o", "u", "s", "r")},
+        "github fine-grained": ("github" + "_pat_" + chars("pat", 22) + "_" + chars("pat2", 59), gh),
+        "openai legacy": ("sk-" + chars("oai", 20) + "T3Blbk" + "FJ" + chars("oai2", 20),
+                          "OpenAI Token"),
+        "openai project": ("sk-" + "proj-" + chars("prj", 74, B64URL) + "T3Blbk" + "FJ"
+                           + chars("prj2", 74, B64URL), "OpenAI Token"),
+        "openai service account": ("sk-" + "svcacct-" + chars("svc", 58, B64URL) + "T3Blbk" + "FJ"
+                                   + chars("svc2", 58, B64URL), "OpenAI Token"),
+        "stripe secret": ("sk" + "_live_" + chars("sl", 24), "Stripe Access Key"),
+        "stripe restricted": ("rk" + "_live_" + chars("rl", 24), "Stripe Access Key"),
+        "stripe test": ("sk" + "_test_" + chars("st", 24), "Stripe Access Key"),
+        "stripe long": ("sk" + "_live_51" + chars("sll", 97), "Stripe Access Key"),
+    }
+
+
+def leaks(token: str, text: str) -> list[str]:
+    """Pieces of `token` (16 characters from every 8th) still in `text`:
+    a token cut short (a JWT without its signature) leaks its rest."""
+    return [token[i : i + 16] for i in range(0, max(1, len(token) - 15), 8)
+            if token[i : i + 16] in text]
+
+
+@pytest.mark.parametrize("name", list(families()))
+@pytest.mark.parametrize("context", [
+    "the key is {} now.", "export SERVICE_CREDENTIAL={}", 'config: {{"value": "{}"}}',
+    "Authorization: Bearer {}", "curl 'https://api.example.com/v1?key={}&q=1'",
+])
+def test_every_family_goes_whole_and_by_its_name(name: str, context: str) -> None:
+    token, kind = families()[name]
+    out, counts = redact_text(context.format(token))
+    assert leaks(token, out) == []
+    assert counts.get(kind) == 1 or context.startswith("export"), counts
+
+
+def family_doc(depth_tag: str) -> dict[str, object]:
+    """Every family as a value, and each as the key of an object of its own."""
+    tokens = {name: token for name, (token, _) in families().items()}
+    return {"values": tokens,
+            "keys": [{token: {"scopes": "repo", "tag": depth_tag}} for token in tokens.values()]}
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_every_family_escaped_at_any_depth_and_as_keys_goes_and_parses(depth: int) -> None:
+    data = nested_line(family_doc(f"d{depth}"), depth)
+    result = redact_jsonl(data)
+    out = result.data.decode()
+    for name, (token, _) in families().items():
+        assert leaks(token, out) == [], name
+    doc = unnest(out, depth)  # every level still parses
+    assert isinstance(doc, dict)
+    for name, value in doc["values"].items():
+        assert value == f"[REDACTED:{families()[name][1]}]", name
+    assert len(doc["keys"]) == len(families())
+    for obj in doc["keys"]:
+        ((key, value),) = obj.items()
+        assert key.startswith("[REDACTED:") and value == {"scopes": "repo", "tag": f"d{depth}"}
+
+
+def test_secrets_as_keys_of_the_line_itself_go_and_no_value_is_lost() -> None:
+    # An MCP tool's structured reply, stored by Claude Code as an object.
+    tokens = [t for t, kind in families().values() if kind == "GitHub Token"]
+    line = {"type": "user", "toolUseResult": {"tokens": {t: {"n": i} for i, t in enumerate(tokens)}}}
+    out = redact_jsonl(json.dumps(line).encode() + b"\n").data.decode()
+    for token in tokens:
+        assert leaks(token, out) == []
+    kept = json.loads(out)["toolUseResult"]["tokens"]
+    assert sorted(v["n"] for v in kept.values()) == list(range(len(tokens)))
+    assert all(k.startswith("[REDACTED:GitHub Token]") for k in kept)
+
+
+# -- what is not a secret stays ------------------------------------------------
+
+
+def api_ids(seed: str) -> dict[str, str]:
+    """Ids as the Anthropic API and Claude Code write them, and a thinking signature."""
+    return {
+        "tool use": "toolu_01" + chars(f"t{seed}", 22),
+        "server tool use": "srvtoolu_01" + chars(f"v{seed}", 22),
+        "bedrock tool use": "toolu_bdrk_01" + chars(f"b{seed}", 22),
+        "message": "msg_01" + chars(f"m{seed}", 22),
+        "request": "req_011C" + chars(f"r{seed}", 20),
+        "agent message": "agent_msg_01" + chars(f"a{seed}", 22),
+        "signature": base64.b64encode(hashlib.sha512(seed.encode()).digest() * 6).decode(),
+    }
+
+
+JSX = ("{todos.map((todo) => (\n  <li key={todo.id} className=\"todo\">\n"
+       "    <Item key={`item-${todo.id}`} todo={todo} />\n  </li>\n))}\n")
+CODE = ("rows.sort(key=len)\nitems = dict(key=value, token=self.token)\n"
+        "<option key=\"opt-1\" value={o.id}>\nconst auth = useAuth(); fetch(url, {auth: auth.token})\n")
+
+
+def transcript_turn(seed: str) -> list[dict[str, object]]:
+    """A Claude Code turn (2.1.x line shapes) holding ids, signatures and code, no secret."""
+    k = api_ids(seed)
+    reply = {"id": k["message"], "type": "message", "role": "assistant", "content": [
+        {"type": "thinking", "thinking": "The list needs stable keys.", "signature": k["signature"]},
+        {"type": "tool_use", "id": k["tool use"], "name": "Edit",
+         "input": {"file_path": "src/List.tsx", "old_string": "<li>", "new_string": JSX}}]}
+    line = {"type": "assistant", "requestId": k["request"], "message": reply,
+            "agentMessageId": k["agent message"]}
+    return [
+        line,
+        {"type": "assistant", "message": {"id": k["message"], "content": [
+            {"type": "server_tool_use", "id": k["server tool use"], "name": "web_search"},
+            {"type": "redacted_thinking", "data": k["signature"][::-1]}]}},
+        {"type": "user", "message": {"role": "user", "content": [
+            {"tool_use_id": k["bedrock tool use"], "type": "tool_result", "content": CODE + JSX}]}},
+        # The same ids and signature quoted by tool results: an API reply
+        # printed by curl, and a transcript line read back through an MCP
+        # server (two JSON strings down).
+        {"type": "user", "message": {"role": "user", "content": [
+            {"tool_use_id": k["tool use"], "type": "tool_result",
+             "content": "$ curl -s localhost:8080/v1/messages\n" + json.dumps(reply, indent=2)}]}},
+        {"type": "user", "message": {"role": "user", "content": [
+            {"tool_use_id": k["tool use"], "type": "tool_result",
+             "content": json.dumps({"type": "text", "text": json.dumps(line)})}]}},
+    ]
+
+
+def test_api_ids_signatures_and_code_are_left_alone_at_any_depth() -> None:
+    # Issue 11: 96 of 119 redactions on real transcripts were these.
+    data = jsonl(*transcript_turn("a"), *transcript_turn("b"))
+    result = redact_jsonl(data)
+    assert result.counts == {}
+    assert result.data == data
+
+
+@pytest.mark.parametrize("name", list(api_ids("x")))
+def test_each_id_class_survives_where_the_entropy_plugin_would_take_it(name: str) -> None:
+    value = api_ids("x")[name]
+    key = "signature" if name == "signature" else "id"
+    text = json.dumps({"content": [{"type": "thinking" if key == "signature" else "tool_use",
+                                    key: value}]})
+    assert clean(text) == text
+    assert clean(f'"{value}"' if name != "signature" else f'{{"signature": "{value}"}}') \
+        == (f'"{value}"' if name != "signature" else f'{{"signature": "{value}"}}')
+
+
+def test_code_is_not_an_env_secret_but_env_lines_still_are() -> None:
+    assert clean(JSX) == JSX and clean(CODE) == CODE
+    out = clean("DEPLOY_KEY=kq8Zr3kT9mLq\nSESSION_TOKEN=plainword\napi_token=Zr3k-T9mL-q8Wv\n")
+    assert out == ("DEPLOY_KEY=[REDACTED:Env Secret]\nSESSION_TOKEN=[REDACTED:Env Secret]\n"
+                   "api_token=[REDACTED:Env Secret]\n")
+
+
+def test_a_secret_beside_an_id_still_goes() -> None:
+    ids = api_ids("c")
+    token = families()["anthropic"][0]
+    doc = json.dumps({"id": ids["tool use"], "input": {"command": f"export ANTHROPIC_API_KEY={token}"},
+                      "signature": ids["signature"]})
+    out = clean(json.dumps({"type": "text", "text": doc}))
+    assert leaks(token, out) == []
+    assert ids["tool use"] in out and ids["signature"] in out
