@@ -9,13 +9,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from gitsess.escapes import encodings
 from gitsess.redact import redact_jsonl, redact_jsonl_many, redact_text
-from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, GH_FINE, STRIPE
+from gitsess.transcript import project_folder
+from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, GH_FINE, STRIPE, Repo, payload
 from tests.helpers import fake_pem as pem
+from tests.sesshelpers import bare, remote_refs
 
 
 def clean(text: str) -> str:
@@ -488,3 +492,75 @@ def test_a_secret_beside_an_id_still_goes() -> None:
     out = clean(json.dumps({"type": "text", "text": doc}))
     assert leaks(token, out) == []
     assert ids["tool use"] in out and ids["signature"] in out
+
+
+# -- acceptance: through a real handoff, a real push and sync -----------------
+
+SID = "5d0c2b7a-3e4f-4a1b-8c9d-0e1f2a3b4c5d"
+
+
+def all_objects(path: Path) -> str:
+    """Every object of a repository, as `git cat-file --batch-all-objects --batch` prints it."""
+    out = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=path,
+                         capture_output=True, check=True)
+    return out.stdout.decode("utf-8", "replace")
+
+
+def planted_lines(tag: str) -> list[bytes]:
+    """A turn of ids, signatures and code, then every family: read from a
+    .env file, one to three JSON strings down, and as keys of the line itself."""
+    tokens = {name: token for name, (token, _) in families().items()}
+    env = "".join(f"{n:>6}\u2192SERVICE_{i}_TOKEN={t}\n" for n, (i, t) in
+                  enumerate(enumerate(tokens.values()), 1))
+    return [
+        jsonl(*transcript_turn(tag)),
+        jsonl({"type": "user", "message": {"role": "user", "content": [
+            {"tool_use_id": api_ids(tag)["tool use"], "type": "tool_result", "content": env}]}}),
+        *(nested_line(family_doc(f"{tag}{depth}"), depth) for depth in (1, 2, 3)),
+        jsonl({"type": "user", "toolUseResult": {"structuredContent": {t: {"ok": True} for t in tokens.values()}}}),
+    ]
+
+
+def test_acceptance_no_family_reaches_a_git_object_here_or_on_the_remote(repo: Repo,
+                                                                        tmp_path: Path) -> None:
+    """Issue 11's planted-secret test: every family, escaped one to three
+    levels and as keys, in a session's transcript and its subagent's, archived
+    by `git sess handoff` under `transcripts: push`, pushed and synced."""
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    assert repo.sess("install").returncode == 0
+    folder = Path.home() / ".claude" / "projects" / project_folder(str(repo.path))
+    main = folder / f"{SID}.jsonl"
+    agent = folder / SID / "subagents" / "agent-a1b2c3.jsonl"
+    agent.parent.mkdir(parents=True)
+    main.write_bytes(b"".join(planted_lines("main")))
+    agent.write_bytes(b"".join(planted_lines("agent")))
+    start = payload("SessionStart", session=SID, cwd=str(repo.path), transcript_path=str(main))
+    assert repo.hook(start).returncode == 0
+    repo.commit("policy", {".gitsess.yaml": "version: 1\ntranscripts: push\n"})
+    proc = repo.sess("handoff", "--quick", "--title", "planted secrets", "--workstream", "redact")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (ref,) = repo.refs("refs/sess/transcripts/")
+    assert repo.git("push", "-q", "origin", "main", check=False).returncode == 0
+    assert repo.sess("sync").returncode == 0
+    assert ref in remote_refs(remote)  # the remote's objects include the archive
+
+    tokens = [token for token, _ in families().values()]
+    for where in (repo.path, remote):
+        objects = all_objects(where)
+        assert [t for t in tokens if leaks(t, objects)] == [], where
+    stored = {name: repo.git("show", f"{ref}:{name}").stdout
+              for name in ("transcript.jsonl", "subagents/agent-a1b2c3.jsonl")}
+    for name, text in stored.items():
+        tag = "main" if name == "transcript.jsonl" else "agent"
+        assert [json.loads(line)["type"] for line in text.splitlines()][:5] == [
+            "assistant", "assistant", "user", "user", "user"]
+        lines = text.splitlines()
+        for depth in (1, 2, 3):  # every level of every nested document parses
+            doc = unnest(lines[5 + depth] + "\n", depth)
+            assert isinstance(doc, dict) and doc["keys"][0][next(iter(doc["keys"][0]))]["tag"] \
+                == f"{tag}{depth}"
+        # The ids, signatures and code are all there, unredacted.
+        for value in api_ids(tag).values():
+            assert value in text or json.dumps(value)[1:-1] in text, value
+        assert "key={todo.id}" in text and "rows.sort(key=len)" in text
