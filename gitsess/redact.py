@@ -288,7 +288,8 @@ class Redactor:
             listed = _listed_pattern(found)
             for out, count in zip(outs, counts, strict=True):
                 fix = _spreader(spread, found, count)
-                out[:] = [self._jsonl_line(x, fix) if listed.search(x) else x for x in out]
+                out[:] = [self._jsonl_line(x, fix, every_key=True) if listed.search(x) else x
+                          for x in out]
         # A lone surrogate (JSON "\\ud83d", a cut emoji) decodes to a str
         # that UTF-8 cannot hold; re-serialised, it sits inside a JSON
         # string, where its escape is what it was.
@@ -306,14 +307,14 @@ class Redactor:
         return fix
 
     @staticmethod
-    def _jsonl_line(line: str, fix: Callable[[str], str]) -> str:
+    def _jsonl_line(line: str, fix: Callable[[str], str], every_key: bool = False) -> str:
         body = line.rstrip("\r\n")
         ending = line[len(body) :]
         try:
             obj = json.loads(body)
         except ValueError:
             return fix(body) + ending
-        new = _walk(obj, fix)
+        new = _walk(obj, fix, every_key)
         if new == obj:
             return line
         return json.dumps(new, ensure_ascii=False, separators=(",", ":")) + ending
@@ -458,11 +459,11 @@ def _merge(spans: list[_Span]) -> list[_Span]:
     return out
 
 
-def _walk(obj: Any, fix: Callable[[str], str]) -> Any:
+def _walk(obj: Any, fix: Callable[[str], str], every_key: bool = False) -> Any:
     if isinstance(obj, str):
         return fix(obj)
     if isinstance(obj, list):
-        return [_walk(v, fix) for v in obj]
+        return [_walk(v, fix, every_key) for v in obj]
     if isinstance(obj, dict):
         out: dict[str, Any] = {}
         signed = _SIGNED_FIELD.get(str(obj.get("type")))
@@ -470,14 +471,21 @@ def _walk(obj: Any, fix: Callable[[str], str]) -> Any:
             # A secret can be a key (an env map, a token-keyed cache): keys
             # are redacted as values are, and two that come out the same are
             # told apart, so that no value is lost from the object.
-            key = fix(k)
+            key = k if not every_key and _WORDS_KEY.fullmatch(k) else fix(k)
             if key != k:
                 n, base = 2, key
                 while key in out or key in obj:
                     key, n = f"{base}#{n}", n + 1
-            out[key] = v if k == signed and isinstance(v, str) else _walk(v, fix)
+            out[key] = v if k == signed and isinstance(v, str) else _walk(v, fix, every_key)
         return out
     return obj
+
+
+# Keys made of lowercase words (`tool_use_id`, `cacheReadInputTokens`): the
+# keys a transcript's own structure has, which no detector flags; they are
+# not scanned, the rest are. The pass that removes values found elsewhere
+# (a password read once, used as a key later) takes every key.
+_WORDS_KEY = re.compile(r"[a-z]+(?:[A-Z_][a-z]+)*")
 
 
 # A thinking block's signature (and a redacted one's encrypted data), which

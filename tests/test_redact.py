@@ -564,3 +564,13 @@ def test_acceptance_no_family_reaches_a_git_object_here_or_on_the_remote(repo: R
         for value in api_ids(tag).values():
             assert value in text or json.dumps(value)[1:-1] in text, value
         assert "key={todo.id}" in text and "rows.sort(key=len)" in text
+
+
+def test_a_secret_found_once_goes_from_keys_too() -> None:
+    # Keys of plain words are not scanned (the transcript's own `tool_use_id`,
+    # `cacheReadInputTokens`), but a value found elsewhere is removed from them.
+    data = jsonl({"type": "user", "text": 'password = "correcthorsebattery"'},
+                 {"type": "user", "toolUseResult": {"correcthorsebattery": {"ok": True}}})
+    out = redact_jsonl(data).data.decode()
+    assert "correcthorsebattery" not in out
+    assert json.loads(out.splitlines()[1])["toolUseResult"] == {"[REDACTED:Secret Keyword]": {"ok": True}}
