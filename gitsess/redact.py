@@ -13,7 +13,7 @@ verification is configured, which a redactor must never do. The keyword
 detector's own false-positive filters (indirect references, templates,
 `$VARS`) are applied; for the rest, removing too much is the safe side.
 
-Three small additions cover what detect-secrets 1.5 leaves behind:
+Our own additions cover what detect-secrets 1.5 leaves behind:
 
 * Private key blocks. PrivateKeyDetector flags the `BEGIN ... PRIVATE KEY`
   header only, while the secret is the lines after it. From a flagged header
@@ -23,9 +23,17 @@ Three small additions cover what detect-secrets 1.5 leaves behind:
   api_key but not token, auth, credential or a bare `*_KEY`, and outside
   config files its entropy plugins only look inside quotes; so an unquoted
   `DEPLOY_TOKEN=...` passes. A `NAME=value` assignment whose name holds one
-  of those words (ENV_SECRET_WORDS) has its value removed.
-* GitHub fine-grained tokens (`github_pat_...`, EXTRA_PATTERNS), which
-  GitHubTokenDetector predates.
+  of those words (ENV_SECRET_WORDS) has its value removed, unless the value
+  is code (`key={todo.id}`, see _is_code).
+* Token formats it has no plugin for, or matches only in part
+  (EXTRA_PATTERNS): whole JWTs, Anthropic, Google, newer Slack, GitHub
+  fine-grained, OpenAI project and Stripe test keys.
+* Secrets used as JSON object keys: keys are redacted as values are.
+
+And what it flags but is no secret is spared: the generic detectors
+(entropy, keyword, .env) drop a span that is exactly an Anthropic API or
+Claude Code id (SAFE_ID) or the quoted value of a `signature` key
+(_SIGNED), and a thinking block's own signature is not scanned.
 
 Anything found once is removed everywhere else in the same transcript (an
 AWS key read from a .env file and later echoed in prose), when it is long
