@@ -10,8 +10,10 @@ the tool results a developer of agent tooling sees every day: API replies
 and transcript lines read back from disk, so the same ids and signatures
 one and two JSON strings down. Every redaction in it is a false positive;
 they are printed by type with the id classes that survived, and the median
-time of RUNS runs of gitsess.redact.redact_jsonl as seconds per MB.
-Figures are printed, never asserted (STYLE.md 15).
+CPU time of RUNS runs of gitsess.redact.redact_jsonl, per MB and as a ratio
+to the floor: parsing every line and visiting every string and key, which
+any redaction of JSONL has to do. Figures are printed, never asserted
+(STYLE.md 15).
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitsess.redact import redact_jsonl
+from gitsess.redact import Result, redact_jsonl
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -132,6 +135,30 @@ def survivors(data: bytes, redacted: bytes, n: int) -> dict[str, str]:
     return out
 
 
+def visit(obj: object) -> int:
+    if isinstance(obj, str):
+        return 1
+    if isinstance(obj, list):
+        return sum(visit(v) for v in obj)
+    if isinstance(obj, dict):
+        return sum(1 + visit(v) for v in obj.values())
+    return 0
+
+
+def floor(data: bytes) -> int:
+    return sum(visit(json.loads(line)) for line in data.decode().splitlines())
+
+
+def cpu(fn: Callable[[bytes], object], data: bytes, runs: int) -> tuple[float, object]:
+    """Median CPU seconds of `runs` calls of fn(data), and the last call's result."""
+    times, result = [], None
+    for _ in range(runs):
+        started = time.process_time()
+        result = fn(data)
+        times.append(time.process_time() - started)
+    return statistics.median(times), result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=4.0)
@@ -141,17 +168,13 @@ def main() -> None:
     for label, quoted in (("ids quoted in tool results", True), ("no JSON in tool results", False)):
         data, turns = transcript(args.mb, quoted)
         mb = len(data) / 1_000_000
-        times = []
-        result = None
-        for _ in range(args.runs):
-            started = time.process_time()
-            result = redact_jsonl(data)
-            times.append(time.process_time() - started)
-        assert result is not None
-        cpu = statistics.median(times)
+        base, _ = cpu(floor, data, args.runs)
+        took, result = cpu(redact_jsonl, data, args.runs)
+        assert isinstance(result, Result)
         lines = data.count(b"\n")
         print(f"{label}: {mb:.2f} MB, {lines} lines, no secret in it")
-        print(f"  redaction: {cpu:.2f} CPU-s, {cpu / mb:.2f} CPU-s per MB")
+        print(f"  redaction: {took:.2f} CPU-s, {took / mb:.2f} CPU-s per MB,"
+              f" {took / base:.1f}x the floor ({base:.2f} CPU-s)")
         print(f"  redactions (all false positives): {result.total} {result.counts}")
         kept = survivors(data, result.data, turns)
         print("  kept unredacted: " + ", ".join(f"{k} {v}" for k, v in kept.items()))
