@@ -24,16 +24,16 @@ Our own additions cover what detect-secrets 1.5 leaves behind:
   config files its entropy plugins only look inside quotes; so an unquoted
   `DEPLOY_TOKEN=...` passes. A `NAME=value` assignment whose name holds one
   of those words (ENV_SECRET_WORDS) has its value removed, unless the value
-  is code (`key={todo.id}`, see _is_code).
+  is code (`key={todo.id}`).
 * Token formats it has no plugin for, or matches only in part
-  (EXTRA_PATTERNS): whole JWTs, Anthropic, Google, newer Slack, GitHub
-  fine-grained, OpenAI project and Stripe test keys.
+  (gitsess.redact_rules.EXTRA_PATTERNS): whole JWTs, Anthropic, Google,
+  newer Slack, GitHub fine-grained, OpenAI project and Stripe test keys.
 * Secrets used as JSON object keys: keys are redacted as values are.
 
 And what it flags but is no secret is spared: the generic detectors
 (entropy, keyword, .env) drop a span that is exactly an Anthropic API or
-Claude Code id (SAFE_ID) or the quoted value of a `signature` key
-(_SIGNED), and a thinking block's own signature is not scanned.
+Claude Code id or the quoted value of a `signature` key, and a thinking
+block's own signature is not scanned (gitsess.redact_rules).
 
 Anything found once is removed everywhere else in the same transcript (an
 AWS key read from a .env file and later echoed in prose), when it is long
@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.escapes import Views, decodings, encodings
+from gitsess.redact_rules import EXTRA_PATTERNS, SIGNED_FIELD, WORDS_KEY, is_code, spared
 
 PLACEHOLDER = "[REDACTED:{}]"
 PRIVATE_KEY = "Private Key"
@@ -81,54 +82,6 @@ ENV_SECRET_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIV
 _ENV_LINE = re.compile(
     r"(?:^|(?<=[\s;&|(`'\"→]))(?:export\s+)?"
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s'\"`;&|]+)"
-)
-# Token formats detect-secrets 1.5 has no plugin for, or matches only in
-# part, each with its type name. The formats are gitleaks' rules
-# (github.com/gitleaks/gitleaks, cmd/generate/config/rules/: anthropic.go,
-# gcp.go, slack.go, openai.go, stripe.go, github.go, jwt.go), widened where
-# a vendor's exact length is not published: removing a little more is the
-# safe side. `(?<![...])` keeps a prefix from matching inside a longer word.
-_EDGE = r"(?<![A-Za-z0-9_-])"
-EXTRA_PATTERNS: dict[str, list[re.Pattern[str]]] = {
-    # JwtTokenDetector's pattern ends lazily (`[...]*?`), so its match stops
-    # before the signature, the one part that is secret. A whole JWS (three
-    # segments) or JWE (five), every segment taken.
-    "JSON Web Token": [re.compile(_EDGE + r"eyJ[A-Za-z0-9_=-]{6,}(?:\.[A-Za-z0-9_=+/-]*){0,3}\.[A-Za-z0-9_=+/-]+")],
-    # sk-ant-api03-, sk-ant-admin01-, and the OAuth sk-ant-oat01-/ort01-.
-    "Anthropic API Key": [re.compile(_EDGE + r"sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{20,}")],
-    # Google Cloud / Gemini API keys: `AIza` + 35.
-    "Google API Key": [re.compile(_EDGE + r"AIza[0-9A-Za-z_-]{35}")],
-    # SlackDetector wants `xox?-` followed by digit groups; newer tokens
-    # (xoxe, xoxr refresh tokens, xoxa-2-) do not all have them.
-    "Slack Token": [re.compile(_EDGE + r"xox[abeprs]-[A-Za-z0-9-]{10,}")],
-    # GitHub fine-grained personal access tokens (2022): `github_pat_` + 82.
-    # GitHubTokenDetector knows only the classic ghp_/gho_/ghu_/ghs_/ghr_.
-    "GitHub Token": [re.compile(r"github_pat_[A-Za-z0-9_]{22,}")],
-    # OpenAIDetector knows the legacy `sk-` + 20 + T3BlbkFJ + 20 only, not
-    # the project, service-account and admin keys, which hold `-` and `_`.
-    "OpenAI Token": [
-        re.compile(_EDGE + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}"),
-        re.compile(_EDGE + r"sk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]+"),
-        re.compile(_EDGE + r"sk-[A-Za-z0-9]{48}(?![A-Za-z0-9_-])"),
-    ],
-    # StripeDetector knows live keys of exactly 24 only, not test keys.
-    "Stripe Access Key": [re.compile(_EDGE + r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{20,}")],
-}
-# Not secrets, though they look random: the ids of the Anthropic API and
-# Claude Code (tool use, message, request, agent message; `bdrk_`/`vrtx_`
-# on Bedrock and Vertex), which a transcript repeats on every line and which
-# the entropy plugin flags whenever a tool result quotes them in JSON.
-# Only the generic detectors (entropy, keyword, .env) spare them: a span
-# is kept when it is exactly one such id.
-SAFE_ID = re.compile(r"(?:srvtoolu|toolu|agent_msg|msg|req)_(?:(?:bdrk|vrtx)_)?[A-Za-z0-9]{16,64}")
-# Signatures are not secrets either (they prove, and grant nothing): the
-# `signature` of an extended-thinking block, Gemini's `thoughtSignature`,
-# the encrypted `data` of a redacted_thinking block. The entropy plugin
-# flags them when a tool result quotes them; a quoted value right after
-# such a key is spared by the generic detectors.
-# (Backslashes before a quote: in a view, one level's quotes read \" still.)
-_SIGNED = re.compile(
-    r'(?:[sS]ignature|"type\\*"\s*:\s*\\*"redacted_thinking\\*"\s*,\s*\\*"data)\\*"\s*:\s*\\*"$'
 )
 _PEM_END = re.compile(r"-----END[^\n]*?-----|Private-MAC:[^\n]*")
 # Characters of a token, and those some detect-secrets patterns take in around one.
@@ -274,7 +227,7 @@ class Redactor:
                     continue
                 for a, b in finder(chunk):
                     a, b = _trim(chunk, a, b)
-                    if b > a and not _spared(chunk, a, b):
+                    if b > a and not spared(chunk, a, b):
                         yield _Span(base + offset + a, base + offset + b, rank, kind)
 
     # -- JSONL -----------------------------------------------------------------
@@ -407,27 +360,9 @@ def _env_values(line: str) -> Iterable[tuple[int, int]]:
         if end - start >= 2 and line[start] in "'\"" and line[end - 1] == line[start]:
             start, end = start + 1, end - 1
         value = line[start:end]
-        if value and not value.startswith("$") and not _is_code(m.group("name"), value):
+        if value and not value.startswith("$") and not is_code(m.group("name"), value):
             yield start, end
 
-
-# A value that is code, not a secret: an expression in braces or brackets
-# (JSX's `key={todo.id}`, a template literal), and, after a name that is no
-# shouting .env NAME (`key=`, `token=` in code or markup), an identifier or
-# attribute path (`key=len`, `auth=self.auth`) or anything under 8 characters
-# (`key="item-1"`). A .env value that is a bare word is still taken.
-_CODE_START = frozenset("{[(<`")
-_CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\(.*)?[)\]},>]*")
-
-
-def _is_code(name: str, value: str) -> bool:
-    if value[0] in _CODE_START:
-        return True
-    if name.upper() == name:
-        return False
-    if len(value) < 8:
-        return True
-    return _CODE_PATH.fullmatch(value) is not None and not any(c.isdigit() for c in value)
 
 
 def env_name_is_secret(name: str) -> bool:
@@ -474,12 +409,12 @@ def _walk(obj: Any, fix: Callable[[str], str], every_key: bool = False) -> Any:
         return [_walk(v, fix, every_key) for v in obj]
     if isinstance(obj, dict):
         out: dict[str, Any] = {}
-        signed = _SIGNED_FIELD.get(str(obj.get("type")))
+        signed = SIGNED_FIELD.get(str(obj.get("type")))
         for k, v in obj.items():
             # A secret can be a key (an env map, a token-keyed cache): keys
             # are redacted as values are, and two that come out the same are
             # told apart, so that no value is lost from the object.
-            key = k if not every_key and _WORDS_KEY.fullmatch(k) else fix(k)
+            key = k if not every_key and WORDS_KEY.fullmatch(k) else fix(k)
             if key != k:
                 n, base = 2, key
                 while key in out or key in obj:
@@ -487,30 +422,6 @@ def _walk(obj: Any, fix: Callable[[str], str], every_key: bool = False) -> Any:
             out[key] = v if k == signed and isinstance(v, str) else _walk(v, fix, every_key)
         return out
     return obj
-
-
-# Keys made of lowercase words (`tool_use_id`, `cacheReadInputTokens`): the
-# keys a transcript's own structure has, which no detector flags; they are
-# not scanned, the rest are. The pass that removes values found elsewhere
-# (a password read once, used as a key later) takes every key.
-_WORDS_KEY = re.compile(r"[a-z]+(?:[A-Z_][a-z]+)*")
-
-
-# A thinking block's signature (and a redacted one's encrypted data), which
-# Claude Code copies from the API into the transcript: not a secret, and
-# the longest random-looking string of a line; it is not scanned at all.
-_SIGNED_FIELD = {"thinking": "signature", "redacted_thinking": "data"}
-
-
-def _spared(line: str, a: int, b: int) -> bool:
-    """Whether a generic detector's span is an API id or a signature (see SAFE_ID, _SIGNED)."""
-    # The entropy plugin's charset holds the backslash: in a view where
-    # deeper quotes still read \", a span can end in one.
-    while b > a and line[b - 1] == "\\":
-        b -= 1
-    if SAFE_ID.fullmatch(line, a, b):
-        return True
-    return _SIGNED.search(line, max(0, a - 80), a) is not None
 
 
 def _everywhere(text: str, find: Callable[[str], Iterable[_Span]]) -> list[_Span]:
