@@ -369,7 +369,7 @@ def test_every_family_goes_whole_and_by_its_name(name: str, context: str) -> Non
     token, kind = families()[name]
     out, counts = redact_text(context.format(token))
     assert leaks(token, out) == []
-    assert counts.get(kind) == 1 or context.startswith("export"), counts
+    assert counts == {kind: 1}, counts
 
 
 def family_doc(depth_tag: str) -> dict[str, object]:
