@@ -16,28 +16,32 @@ import re
 # (github.com/gitleaks/gitleaks, cmd/generate/config/rules/: anthropic.go,
 # gcp.go, slack.go, openai.go, stripe.go, github.go, jwt.go), widened where
 # a vendor's exact length is not published: removing a little more is the
-# safe side. `(?<![...])` keeps a prefix from matching inside a longer word.
-_EDGE = r"(?<![A-Za-z0-9_-])"
+# safe side. A specific prefix (`sk-ant-`, `xoxb-`, `AIza` + 35) is a token
+# wherever it starts, glued to a word or not; the looser ones (a bare `sk-`,
+# `rk_test_` as in `network_test_…`) only where no word goes on before
+# them (_EDGE), so a Stripe test key glued to a word is left. A JSON escape (`\n`, `\t`, `\u00e9`) ends a word:
+# in a text that holds JSON the letter before a token is often one.
+_EDGE = r"(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=\\u[0-9a-fA-F]{4}))"
 EXTRA_PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # JwtTokenDetector's pattern ends lazily (`[...]*?`), so its match stops
     # before the signature, the one part that is secret. A whole JWS (three
     # segments) or JWE (five), every segment taken.
-    "JSON Web Token": [re.compile(_EDGE + r"eyJ[A-Za-z0-9_=-]{6,}(?:\.[A-Za-z0-9_=+/-]*){0,3}\.[A-Za-z0-9_=+/-]+")],
+    "JSON Web Token": [re.compile(r"eyJ[A-Za-z0-9_=-]{6,}(?:\.[A-Za-z0-9_=+/-]*){0,3}\.[A-Za-z0-9_=+/-]+")],
     # sk-ant-api03-, sk-ant-admin01-, and the OAuth sk-ant-oat01-/ort01-.
-    "Anthropic API Key": [re.compile(_EDGE + r"sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{20,}")],
+    "Anthropic API Key": [re.compile(r"sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{20,}")],
     # Google Cloud / Gemini API keys: `AIza` + 35.
-    "Google API Key": [re.compile(_EDGE + r"AIza[0-9A-Za-z_-]{35}")],
+    "Google API Key": [re.compile(r"AIza[0-9A-Za-z_-]{35}")],
     # SlackDetector wants `xox?-` followed by digit groups; newer tokens
     # (xoxe, xoxr refresh tokens, xoxa-2-) do not all have them.
-    "Slack Token": [re.compile(_EDGE + r"xox[abeprs]-[A-Za-z0-9-]{10,}")],
+    "Slack Token": [re.compile(r"xox[abeprs]-[A-Za-z0-9-]{10,}")],
     # GitHub fine-grained personal access tokens (2022): `github_pat_` + 82.
     # GitHubTokenDetector knows only the classic ghp_/gho_/ghu_/ghs_/ghr_.
     "GitHub Token": [re.compile(r"github_pat_[A-Za-z0-9_]{22,}")],
     # OpenAIDetector knows the legacy `sk-` + 20 + T3BlbkFJ + 20 only, not
     # the project, service-account and admin keys, which hold `-` and `_`.
     "OpenAI Token": [
-        re.compile(_EDGE + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}"),
-        re.compile(_EDGE + r"sk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]+"),
+        re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}"),
+        re.compile(r"sk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]+"),
         re.compile(_EDGE + r"sk-[A-Za-z0-9]{48}(?![A-Za-z0-9_-])"),
     ],
     # StripeDetector knows live keys of exactly 24 only, not test keys.

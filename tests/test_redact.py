@@ -582,3 +582,18 @@ def test_a_secret_found_once_goes_from_keys_too() -> None:
     out = redact_jsonl(data).data.decode()
     assert "correcthorsebattery" not in out
     assert json.loads(out.splitlines()[1])["toolUseResult"] == {"[REDACTED:Secret Keyword]": {"ok": True}}
+
+
+@pytest.mark.parametrize("name", list(families()))
+@pytest.mark.parametrize("sep", ["\n", "\t", "\u00e9", " "])
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_a_token_right_after_a_json_escape_goes(name: str, sep: str, depth: int) -> None:
+    # One JSON string down the text reads `line one\nAIza…`: the letter before
+    # the token is the escape's, not a word's.
+    token, _ = families()[name]
+    data = nested_line({"text": f"line one{sep}{token}{sep}after"}, depth)
+    out = redact_jsonl(data).data.decode()
+    assert leaks(token, out) == []
+    doc = unnest(out, depth)
+    assert isinstance(doc, dict) and doc["text"].startswith(f"line one{sep}[REDACTED:")
+    assert doc["text"].endswith(f"]{sep}after")
