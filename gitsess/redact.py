@@ -13,7 +13,7 @@ verification is configured, which a redactor must never do. The keyword
 detector's own false-positive filters (indirect references, templates,
 `$VARS`) are applied; for the rest, removing too much is the safe side.
 
-Three small additions cover what detect-secrets 1.5 leaves behind:
+Our own additions cover what detect-secrets 1.5 leaves behind:
 
 * Private key blocks. PrivateKeyDetector flags the `BEGIN ... PRIVATE KEY`
   header only, while the secret is the lines after it. From a flagged header
@@ -23,9 +23,17 @@ Three small additions cover what detect-secrets 1.5 leaves behind:
   api_key but not token, auth, credential or a bare `*_KEY`, and outside
   config files its entropy plugins only look inside quotes; so an unquoted
   `DEPLOY_TOKEN=...` passes. A `NAME=value` assignment whose name holds one
-  of those words (ENV_SECRET_WORDS) has its value removed.
-* GitHub fine-grained tokens (`github_pat_...`, EXTRA_PATTERNS), which
-  GitHubTokenDetector predates.
+  of those words (ENV_SECRET_WORDS) has its value removed, unless the value
+  is code (`key={todo.id}`).
+* Token formats it has no plugin for, or matches only in part
+  (gitsess.redact_rules.EXTRA_PATTERNS): whole JWTs, Anthropic, Google,
+  newer Slack, GitHub fine-grained, OpenAI project and Stripe test keys.
+* Secrets used as JSON object keys: keys are redacted as values are.
+
+And what it flags but is no secret is spared: the generic detectors
+(entropy, keyword, .env) drop a span that is exactly an Anthropic API or
+Claude Code id or the quoted value of a `signature` key, and a thinking
+block's own signature is not scanned (gitsess.redact_rules).
 
 Anything found once is removed everywhere else in the same transcript (an
 AWS key read from a .env file and later echoed in prose), when it is long
@@ -52,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.escapes import Views, decodings, encodings
+from gitsess.redact_rules import EXTRA_PATTERNS, SIGNED_FIELD, WORDS_KEY, is_code, spared
 
 PLACEHOLDER = "[REDACTED:{}]"
 PRIVATE_KEY = "Private Key"
@@ -74,12 +83,6 @@ _ENV_LINE = re.compile(
     r"(?:^|(?<=[\s;&|(`'\"→]))(?:export\s+)?"
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s'\"`;&|]+)"
 )
-# Token formats detect-secrets 1.5 has no plugin for, each with its type name.
-EXTRA_PATTERNS: dict[str, list[re.Pattern[str]]] = {
-    # GitHub fine-grained personal access tokens (2022): `github_pat_` + 82.
-    # GitHubTokenDetector knows only the classic ghp_/gho_/ghu_/ghs_/ghr_.
-    "GitHub Token": [re.compile(r"github_pat_[A-Za-z0-9_]{22,}")],
-}
 _PEM_END = re.compile(r"-----END[^\n]*?-----|Private-MAC:[^\n]*")
 # Characters of a token, and those some detect-secrets patterns take in around one.
 _TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/")
@@ -224,7 +227,7 @@ class Redactor:
                     continue
                 for a, b in finder(chunk):
                     a, b = _trim(chunk, a, b)
-                    if b > a:
+                    if b > a and not spared(chunk, a, b):
                         yield _Span(base + offset + a, base + offset + b, rank, kind)
 
     # -- JSONL -----------------------------------------------------------------
@@ -246,7 +249,8 @@ class Redactor:
             listed = _listed_pattern(found)
             for out, count in zip(outs, counts, strict=True):
                 fix = _spreader(spread, found, count)
-                out[:] = [self._jsonl_line(x, fix) if listed.search(x) else x for x in out]
+                out[:] = [self._jsonl_line(x, fix, every_key=True) if listed.search(x) else x
+                          for x in out]
         # A lone surrogate (JSON "\\ud83d", a cut emoji) decodes to a str
         # that UTF-8 cannot hold; re-serialised, it sits inside a JSON
         # string, where its escape is what it was.
@@ -264,14 +268,14 @@ class Redactor:
         return fix
 
     @staticmethod
-    def _jsonl_line(line: str, fix: Callable[[str], str]) -> str:
+    def _jsonl_line(line: str, fix: Callable[[str], str], every_key: bool = False) -> str:
         body = line.rstrip("\r\n")
         ending = line[len(body) :]
         try:
             obj = json.loads(body)
         except ValueError:
             return fix(body) + ending
-        new = _walk(obj, fix)
+        new = _walk(obj, fix, every_key)
         if new == obj:
             return line
         return json.dumps(new, ensure_ascii=False, separators=(",", ":")) + ending
@@ -356,8 +360,9 @@ def _env_values(line: str) -> Iterable[tuple[int, int]]:
         if end - start >= 2 and line[start] in "'\"" and line[end - 1] == line[start]:
             start, end = start + 1, end - 1
         value = line[start:end]
-        if value and not value.startswith("$"):
+        if value and not value.startswith("$") and not is_code(m.group("name"), value):
             yield start, end
+
 
 
 def env_name_is_secret(name: str) -> bool:
@@ -397,13 +402,25 @@ def _merge(spans: list[_Span]) -> list[_Span]:
     return out
 
 
-def _walk(obj: Any, fix: Callable[[str], str]) -> Any:
+def _walk(obj: Any, fix: Callable[[str], str], every_key: bool = False) -> Any:
     if isinstance(obj, str):
         return fix(obj)
     if isinstance(obj, list):
-        return [_walk(v, fix) for v in obj]
+        return [_walk(v, fix, every_key) for v in obj]
     if isinstance(obj, dict):
-        return {k: _walk(v, fix) for k, v in obj.items()}
+        out: dict[str, Any] = {}
+        signed = SIGNED_FIELD.get(str(obj.get("type")))
+        for k, v in obj.items():
+            # A secret can be a key (an env map, a token-keyed cache): keys
+            # are redacted as values are, and two that come out the same are
+            # told apart, so that no value is lost from the object.
+            key = k if not every_key and WORDS_KEY.fullmatch(k) else fix(k)
+            if key != k:
+                n, base = 2, key
+                while key in out or key in obj:
+                    key, n = f"{base}#{n}", n + 1
+            out[key] = v if k == signed and isinstance(v, str) else _walk(v, fix, every_key)
+        return out
     return obj
 
 
