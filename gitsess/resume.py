@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from gitsess import handoff_index, telemetry
+from gitsess import handoff_index, telemetry, untrusted
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff, Index
 from gitsess.identity import operator as current_operator
@@ -31,6 +31,7 @@ MAX_OPEN_QUESTIONS = 5
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"([0-9]+)\s*([smhdw])")  # [0-9]: int() reads other digits too
 _NONE = {"", "-", "none", "none.", "n/a", "nothing", "nothing.", "no"}
+MULTILINE = ("resume_prompt", "summary")  # the fields that keep their newlines
 
 
 def parse_duration(text: str) -> int:
@@ -272,7 +273,9 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
     doc["peers"] = _peers(store, index, handoffs, me, now, cutoff)
     doc["complete"] = index.complete
     doc["counts"] = {"handoffs": len(index.handoffs), **index.counts}
-    return doc
+    # Titles, names, prompts and questions are whatever their writers pushed:
+    # one pass here serves the text, --json and the agent's context alike.
+    return dict(untrusted.tree(doc, MULTILINE))
 
 
 def _span(seconds: int | None) -> str:

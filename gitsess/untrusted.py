@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Collection
 from typing import Any
 
-LINE_CHARS = 300  # a title, a name, a branch
+LINE_CHARS = 1000  # a title, a name, a branch, an open question
 TEXT_CHARS = 16_000  # a resume prompt, a summary
 ELLIPSIS = "…"
 # A JSON document (show --json) walked at most this deep and this wide: a
@@ -132,6 +132,8 @@ def _tree(value: Any, multiline: Collection[str] | None, many: bool, line_chars:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
+        if value.isascii() and value.isprintable() and len(value) <= line_chars:
+            return value  # the common case, and cheap: a resume walks thousands
         return text(value, text_chars) if many or multiline is None else line(value, line_chars)
     if depth >= MAX_DEPTH or budget.left <= 0:
         return ELLIPSIS
