@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from gitsess import columns, handoff_index
+from gitsess import columns, handoff_index, untrusted
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff
 from gitsess.identity import OPERATOR_RE
@@ -22,8 +22,9 @@ WS_COLS = 32
 
 
 def entry(h: Handoff) -> dict[str, Any]:
-    """One handoff as printed by log --json (schemas/log.json)."""
-    return {
+    """One handoff as printed by log --json (schemas/log.json), its text
+    made safe (gitsess.untrusted): it comes from whoever pushed the commit."""
+    return untrusted.tree({
         "id": h.id,
         "operator": h.operator,
         "workstream": h.workstream,
@@ -34,7 +35,7 @@ def entry(h: Handoff) -> dict[str, Any]:
         "ref": h.ref,
         "source": h.source,
         "sessions": list(h.sessions),
-    }
+    })
 
 
 def _ws(h: Handoff) -> str:

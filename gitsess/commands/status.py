@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-from gitsess import telemetry
+from gitsess import telemetry, untrusted
 from gitsess.store import Store
 from gitsess.timefmt import ago, iso
 
@@ -14,9 +14,10 @@ SCHEMA_VERSION = 1
 
 
 def session_view(s: telemetry.Session) -> dict[str, Any]:
-    """One session as printed by status --json (schemas/status.json)."""
+    """One session as printed by status --json (schemas/status.json), its text
+    made safe (gitsess.untrusted): a session ref can be fetched, or hand-made."""
     c, m = s.counters, s.meta
-    return {
+    return untrusted.tree({
         "session_id": s.session_id,
         "ref": s.ref,
         "state": s.state,
@@ -40,7 +41,7 @@ def session_view(s: telemetry.Session) -> dict[str, Any]:
         "compactions": c.get("compactions", 0),
         "duration_ms": c.get("duration_ms", 0),
         "active_minutes": round(c.get("active_ms", 0) / 60000, 1),
-    }
+    })
 
 
 def _top(d: dict[str, int], n: int = 3) -> str:
