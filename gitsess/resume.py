@@ -312,49 +312,15 @@ def branch_line(b: dict[str, Any], h: dict[str, Any]) -> str:
 # -- inside the agent -----------------------------------------------------------
 
 MAX_CONTEXT_BYTES = 4096
-_PROMPT_CHARS = 1600
-_SUMMARY_CHARS = 1000
 _WORKSTREAM_LINES = 6
 
 
-def _clip(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def agent_text(doc: dict[str, Any], *, now: float | None = None) -> str:
-    """The resume as the new agent session's context: a few bounded lines."""
-    now_ms = (time.time() if now is None else now) * 1000
-    me = doc["operator"]
-    last = doc.get("last_handoff")
-    if last is None:
-        lines = [f"gitsess: {doc['message']}"]
-    else:
-        phase = f", phase {last['phase']}" if last.get("phase") else ""
-        lines = [f"gitsess resume for {me}: last handoff {last['id']} \"{_clip(last['title'], 120)}\" "
-                 f"({last['workstream']}{phase}), {age(last, now_ms)}, "
-                 f"{branch_line(last['branch'], last)}."]
-        if last.get("resume_prompt"):
-            lines += ["", "Resume prompt:", _clip(last["resume_prompt"], _PROMPT_CHARS)]
-        if last.get("summary"):
-            lines += ["", "Summary:", _clip(last["summary"], _SUMMARY_CHARS)]
-    mine = doc["workstreams"]["mine"]
-    if mine:
-        lines += ["", "Your workstreams:"]
-        for w in mine[:_WORKSTREAM_LINES]:
-            qs = w.get("open_questions") or []
-            open_q = ""
-            if qs:
-                open_q = f"; open: {_clip(qs[0], 100)}" + (f" (+{len(qs) - 1})" if qs[1:] else "")
-            lines.append(f"- {w['name']} ({w['phase'] or '-'}), last {w['last']['id']} "
-                         f"{age(w['last'], now_ms)}{open_q}")
-        if len(mine) > _WORKSTREAM_LINES:
-            lines.append(f"- … and {len(mine) - _WORKSTREAM_LINES} more (git sess resume)")
-    active = [p for p in doc["peers"] if p["active"]]
-    if active:
-        names = ", ".join(f"{p['operator']} ({p['tool_calls']} tool calls)" for p in active[:8])
-        lines += ["", f"Peers active now: {names}."]
-    return bound("\n".join(lines) + "\n", MAX_CONTEXT_BYTES)
+    """The resume as the new agent session's context (gitsess.resume_context:
+    a teammate's words are quoted as their notes, never given as the task)."""
+    from gitsess import resume_context
+
+    return resume_context.agent_text(doc, now=now)
 
 
 def bound(text: str, limit: int) -> str:

@@ -39,7 +39,10 @@ def entry(h: Handoff) -> dict[str, Any]:
 
 
 def _ws(h: Handoff) -> str:
-    return h.workstream + (f"/{h.phase}" if h.phase else "")
+    # Each part on its own: a dangling ESC at the end of one would eat the
+    # start of the next.
+    ws, phase = untrusted.line(h.workstream), untrusted.line(h.phase or "")
+    return ws + (f"/{phase}" if phase else "")
 
 
 def row(h: Handoff) -> list[str]:

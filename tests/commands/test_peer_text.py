@@ -187,6 +187,7 @@ def test_resume_prints_none_of_a_peers_escapes(victim: Repo) -> None:
 def test_log_prints_none_of_a_peers_escapes(victim: Repo) -> None:
     out = clean_text(victim, "log")
     assert out.count("BO-261126-0") == 2
+    assert f"{shown('ws')}/{shown('phase')}" in out  # each field cleaned on its own
     doc = clean_json(victim, "log", "--json")
     assert {h["workstream"] for h in doc["handoffs"]} == {shown("ws"), "billing"}
 
