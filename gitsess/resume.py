@@ -354,5 +354,6 @@ def agent_context(store: Store, *, deadline: float) -> str:
     except Exception as exc:  # one line on stderr, as every hook failure
         import sys
 
-        print(f"gitsess: resume: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+        print(f"gitsess: resume: {type(exc).__name__}: {untrusted.line(exc, 200)}",
+              file=sys.stderr)
         return ""

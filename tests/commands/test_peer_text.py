@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from gitsess import record
+from gitsess.errors import ValidationError
 from tests.helpers import (
     SESS,
     Repo,
@@ -29,6 +30,7 @@ from tests.helpers import (
     gemini_payload,
     git,
     handoff_front,
+    make_handoff,
     make_repo,
     payload,
     write_live_ref,
@@ -165,6 +167,10 @@ def victim(tmp_path: Path) -> Repo:
 def test_show_prints_none_of_a_peers_escapes(victim: Repo, hid: str) -> None:
     out = clean_text(victim, "show", hid)
     assert "Resume Prompt" in out and "prompt" in out  # the record is still shown
+    # ... which holds the bytes: git keeps what was written, only the output is clean.
+    oid = victim.git("rev-parse", f"refs/sess/remotes/origin/h/BO/{hid}").stdout.strip()
+    note = victim.git("cat-file", "-p", f"refs/sess/remotes/origin/notes:{oid}").stdout
+    assert OSC52 in note and BIDI in note and C1 in note
     doc = clean_json(victim, "show", hid, "--json")
     assert doc["id"] == hid and doc["record"]["title"] == shown("title")
     assert doc["sections"]["Resume Prompt"] == f"{shown('Resume Prompt')}\n- {shown('item')}"
@@ -219,10 +225,22 @@ def test_session_start_context_carries_none_of_a_peers_escapes(victim: Repo, age
     assert shown("EV") in context  # the active peer, by its cleaned name
 
 
-def test_the_fixture_really_is_hostile(victim: Repo) -> None:
-    """The raw objects hold the bytes: what the tests above check is the output."""
-    oid = victim.git("rev-parse", "refs/sess/remotes/origin/h/BO/BO-261126-02").stdout.strip()
-    note = victim.git("cat-file", "-p", f"refs/sess/remotes/origin/notes:{oid}").stdout
-    assert OSC52 in note and BIDI in note and C1 in note
-    subject = victim.git("log", "-1", "--format=%s", "refs/sess/remotes/origin/h/BO/BO-261126-01")
-    assert ESC in subject.stdout
+def test_a_note_that_is_another_record_is_named_without_its_escapes(repo: Repo) -> None:
+    """show's warning quotes the note's id: that is the note writer's text too."""
+    oid = make_handoff(repo, "BO-261126-01", operator="BO")
+    text = "---\n" + yaml.safe_dump({"v": 1, "id": evil("BO-261126-09")}) + "---\n"
+    repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=text)
+    proc = subprocess.run([*SESS, "show", "BO-261126-01"], cwd=repo.path, capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 0
+    warning = proc.stderr.decode()
+    assert "warning: the note on" in warning and "BO-261126-09" in warning
+    assert not bad_in(warning) and not bad_in(proc.stdout.decode())
+
+
+def test_an_error_that_quotes_someone_elses_text_is_clean(capsys: pytest.CaptureFixture[str],
+                                                          ) -> None:
+    code = ValidationError(f"bad policy name: {evil('x')}", hint=evil("fix it")).report()
+    err = capsys.readouterr().err
+    assert code == 1 and not bad_in(err)
+    assert err == f"error: bad policy name: {shown('x')}\nhint: {shown('fix it')}\n"
