@@ -350,7 +350,9 @@ def agent_context(store: Store, *, deadline: float) -> str:
                    questions_for=_WORKSTREAM_LINES)
         if time.monotonic() >= deadline - 0.05:
             return ""
-        return agent_text(doc)
+        # view() cleaned every field; this pass also covers what agent_text
+        # itself composed from them (gitsess.untrusted), whatever the adapter.
+        return untrusted.text(agent_text(doc), MAX_CONTEXT_BYTES)
     except Exception as exc:  # one line on stderr, as every hook failure
         import sys
 
