@@ -60,9 +60,11 @@ _INVISIBLE = re.compile(
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0000-\U000e007f\ud800-\udfff]"
 )
-# A joiner or selector counts only right after a visible character.
-_STRAY_MARKS = re.compile(f"(?:(?<=[\\s{_VS}{_JOINERS}])|^)[{_VS}{_JOINERS}]+")
-_MARK_RUNS = re.compile(f"([{_VS}])[{_VS}]+|([{_JOINERS}])[{_JOINERS}]+")
+# A selector counts only right after a visible character, a joiner only
+# after a visible character or a selector (U+1F468 ZWJ U+2764 VS16 ZWJ
+# U+1F468 is one emoji); the rest, runs included, is stray.
+_STRAY_VS = re.compile(f"(?:(?<=[\\s{_VS}{_JOINERS}])|^)[{_VS}]+")
+_STRAY_JOINERS = re.compile(f"(?:(?<=[\\s{_JOINERS}])|^)[{_JOINERS}]+")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # and the line breaks of Unicode
 # Characters that pass str.isprintable() yet hide text (see _INVISIBLE).
 _PRINTABLE_HIDERS = re.compile(f"[{_VS}{_JOINERS}\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]")
@@ -73,8 +75,7 @@ def _clean(text: str) -> str:
     if "\x1b" in text or _CONTROL.search(text):
         text = _SEQUENCE.sub("", text)
     text = _INVISIBLE.sub("", text)
-    text = _MARK_RUNS.sub(lambda m: m.group(1) or m.group(2), text)
-    text = _STRAY_MARKS.sub("", text)
+    text = _STRAY_JOINERS.sub("", _STRAY_VS.sub("", text))
     text = _CONTROL.sub("?", text)
     if not text.isprintable():  # Cc/Cf/Cs of a newer Unicode than the list above
         text = "".join(c if c.isprintable() or c in _JOINERS

@@ -44,6 +44,8 @@ def test_a_line_loses_escapes_and_invisible_characters(raw: str, shown: str) -> 
     "plain ASCII title", "cafe\u0301 日本語 — “quoted”",
     "\U0001f468\u200d\U0001f469\u200d\U0001f467 family", "\u2764\ufe0f love",
     "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian with a ZWNJ
+    "\U0001f468\u200d\u2764\ufe0f\u200d\U0001f468",  # couple with heart: VS16 then ZWJ
+    "#\ufe0f\u20e3 keycap",
 ])
 def test_ordinary_text_is_left_alone(kept: str) -> None:
     assert untrusted.line(kept) == kept
@@ -55,6 +57,8 @@ def test_runs_of_selectors_and_joiners_are_a_hidden_message() -> None:
     assert untrusted.line(smuggled) == "\U0001f600\U000e0172"  # one selector stays
     assert untrusted.line("a\u200d\u200c\u200d\u200cb") == "a\u200db"
     assert untrusted.line("\ufe0f\u200dstart") == "start"
+    assert untrusted.line("a\u200d\ufe0f\u200d\ufe0f\u200db") == "a\u200db"
+    assert untrusted.line("a \u200d\ufe0f b") == "a  b"
 
 
 def test_multi_line_text_keeps_newlines_and_tabs_as_spaces() -> None:
@@ -92,3 +96,7 @@ def test_no_forbidden_character_survives(raw: str) -> None:
     assert not forbidden(untrusted.line(raw))
     assert not forbidden(untrusted.text(raw))
     assert "\n" not in untrusted.line(raw)
+    # Cleaning twice changes nothing: a document cleaned in resume.view can
+    # pass the text renderer's own pass unchanged.
+    assert untrusted.line(untrusted.line(raw)) == untrusted.line(raw)
+    assert untrusted.text(untrusted.text(raw)) == untrusted.text(raw)
