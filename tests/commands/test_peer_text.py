@@ -226,8 +226,10 @@ def test_session_start_context_carries_none_of_a_peers_escapes(victim: Repo, age
 
 
 def test_a_note_that_is_another_record_is_named_without_its_escapes(repo: Repo) -> None:
-    """show's warning quotes the note's id: that is the note writer's text too."""
-    oid = make_handoff(repo, "BO-261126-01", operator="BO")
+    """show's warning quotes the note's id: that is the note writer's text too;
+    the record is then shown from the commit message, also someone else's."""
+    oid = make_handoff(repo, "BO-261126-01", operator="BO", title=evil("title"),
+                       summary=evil("summary"), resume_prompt=evil("prompt"))
     text = "---\n" + yaml.safe_dump({"v": 1, "id": evil("BO-261126-09")}) + "---\n"
     repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=text)
     proc = subprocess.run([*SESS, "show", "BO-261126-01"], cwd=repo.path, capture_output=True,
@@ -236,6 +238,7 @@ def test_a_note_that_is_another_record_is_named_without_its_escapes(repo: Repo) 
     warning = proc.stderr.decode()
     assert "warning: the note on" in warning and "BO-261126-09" in warning
     assert not bad_in(warning) and not bad_in(proc.stdout.decode())
+    assert f"## Summary\n\n{shown('summary')}\n" in proc.stdout.decode()
 
 
 def test_an_error_that_quotes_someone_elses_text_is_clean(capsys: pytest.CaptureFixture[str],
