@@ -275,7 +275,8 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
     doc["counts"] = {"handoffs": len(index.handoffs), **index.counts}
     # Titles, names, prompts and questions are whatever their writers pushed:
     # one pass here serves the text, --json and the agent's context alike.
-    return dict(untrusted.tree(doc, MULTILINE))
+    # Its size is the repository's (one entry a workstream), not a note's.
+    return dict(untrusted.tree(doc, MULTILINE, max_nodes=None))
 
 
 def _span(seconds: int | None) -> str:

@@ -115,16 +115,20 @@ def text(value: object, limit: int = TEXT_CHARS) -> str:
 
 
 class _Budget:
-    def __init__(self) -> None:
-        self.left = MAX_NODES
+    def __init__(self, nodes: float) -> None:
+        self.left = nodes
 
 
 def tree(value: Any, multiline: Collection[str] | None = (), *,
-         line_chars: int = LINE_CHARS, text_chars: int = TEXT_CHARS) -> Any:
+         line_chars: int = LINE_CHARS, text_chars: int = TEXT_CHARS,
+         max_nodes: int | None = MAX_NODES) -> Any:
     """A JSON-like document with every string (and key) sanitised: `text` for
     the values of keys in `multiline` (every string when it is None), `line`
-    for the rest. Bounded in depth and size: what lies beyond is left out."""
-    return _tree(value, multiline, False, line_chars, text_chars, 0, _Budget())
+    for the rest. Bounded in depth and in size (`max_nodes`, None for a
+    document gitsess built itself from bounded parts): what lies beyond is
+    left out."""
+    budget = _Budget(float("inf") if max_nodes is None else max_nodes)
+    return _tree(value, multiline, False, line_chars, text_chars, 0, budget)
 
 
 def _tree(value: Any, multiline: Collection[str] | None, many: bool, line_chars: int,

@@ -86,6 +86,10 @@ def test_a_document_is_sanitised_in_its_keys_and_values_and_bounded() -> None:
         bomb = [bomb] * 9
     out = untrusted.tree(bomb)
     assert len(str(out)) < 2_000_000
+    # A document gitsess built itself (resume's, one entry a workstream) is whole.
+    big = [{"name": f"ws-{i}"} for i in range(untrusted.MAX_NODES)]
+    assert len(untrusted.tree(big)) < len(big)
+    assert untrusted.tree(big, max_nodes=None) == big
 
 
 @settings(max_examples=300, deadline=None)
