@@ -49,14 +49,14 @@ _SEQUENCE = re.compile(
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]"  # any other escape sequence (nF, Fp, Fe, Fs)
 )
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029]")
-_VS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_VS = "\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef"  # variation selectors
 _JOINERS = "\u200c\u200d"
 # Format characters (Unicode category Cf) but the joiners, and invisible
 # letters (Hangul fillers); listed rather than looked up so that the answer
 # does not depend on the Python's Unicode version, and fast.
 _INVISIBLE = re.compile(
     "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5"
-    "\u180b-\u180f\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0000-\U000e007f\ud800-\udfff]"
 )
@@ -67,7 +67,8 @@ _STRAY_VS = re.compile(f"(?:(?<=[\\s{_VS}{_JOINERS}])|^)[{_VS}]+")
 _STRAY_JOINERS = re.compile(f"(?:(?<=[\\s{_JOINERS}])|^)[{_JOINERS}]+")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # and the line breaks of Unicode
 # Characters that pass str.isprintable() yet hide text (see _INVISIBLE).
-_PRINTABLE_HIDERS = re.compile(f"[{_VS}{_JOINERS}\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]")
+_PRINTABLE_HIDERS = re.compile(
+    f"[{_VS}{_JOINERS}\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0]")
 
 
 def _clean(text: str) -> str:
