@@ -10,10 +10,11 @@ never split from what it belongs to.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 
 import wcwidth
+
+from gitsess import untrusted
 
 ELLIPSIS = "…"
 
@@ -24,14 +25,13 @@ def width(text: str) -> int:
 
 
 def cell(text: str) -> str:
-    """`text` as one table cell: control characters (tab, newline, ESC) shown as '?'.
+    """`text` as one table cell: control characters (tab, newline) shown as '?',
+    escape sequences and invisible characters removed, the length bounded.
 
     Names and titles come from fetched commits: a tab would break the columns
-    and an escape sequence would reach the reader's terminal.
+    and an escape sequence would reach the reader's terminal (gitsess.untrusted).
     """
-    if text.isprintable():
-        return text
-    return "".join("?" if unicodedata.category(c) == "Cc" else c for c in text)
+    return untrusted.line(text)
 
 
 def clip(text: str, cols: int) -> str:

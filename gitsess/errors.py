@@ -32,7 +32,10 @@ class GitsessError(Exception):
         lines = [f"error: {self.message}"]
         lines += [f"  - {problem}" for problem in getattr(self, "problems", [])]
         lines += [f"hint: {line}" for line in (self.hint or "").splitlines()]
-        print("\n".join(lines), file=sys.stderr)
+        # A message can quote a note, a policy or a ref someone else pushed.
+        from gitsess import untrusted
+
+        print(untrusted.text("\n".join(lines), 64_000), file=sys.stderr)
         return int(self.exit_code)
 
 

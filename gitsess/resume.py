@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from gitsess import handoff_index, telemetry
+from gitsess import handoff_index, telemetry, untrusted
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff, Index
 from gitsess.identity import operator as current_operator
@@ -31,6 +31,7 @@ MAX_OPEN_QUESTIONS = 5
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"([0-9]+)\s*([smhdw])")  # [0-9]: int() reads other digits too
 _NONE = {"", "-", "none", "none.", "n/a", "nothing", "nothing.", "no"}
+MULTILINE = ("resume_prompt", "summary")  # the fields that keep their newlines
 
 
 def parse_duration(text: str) -> int:
@@ -272,7 +273,10 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
     doc["peers"] = _peers(store, index, handoffs, me, now, cutoff)
     doc["complete"] = index.complete
     doc["counts"] = {"handoffs": len(index.handoffs), **index.counts}
-    return doc
+    # Titles, names, prompts and questions are whatever their writers pushed:
+    # one pass here serves the text, --json and the agent's context alike.
+    # Its size is the repository's (one entry a workstream), not a note's.
+    return dict(untrusted.tree(doc, MULTILINE, max_nodes=None))
 
 
 def _span(seconds: int | None) -> str:
@@ -309,49 +313,15 @@ def branch_line(b: dict[str, Any], h: dict[str, Any]) -> str:
 # -- inside the agent -----------------------------------------------------------
 
 MAX_CONTEXT_BYTES = 4096
-_PROMPT_CHARS = 1600
-_SUMMARY_CHARS = 1000
 _WORKSTREAM_LINES = 6
 
 
-def _clip(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def agent_text(doc: dict[str, Any], *, now: float | None = None) -> str:
-    """The resume as the new agent session's context: a few bounded lines."""
-    now_ms = (time.time() if now is None else now) * 1000
-    me = doc["operator"]
-    last = doc.get("last_handoff")
-    if last is None:
-        lines = [f"gitsess: {doc['message']}"]
-    else:
-        phase = f", phase {last['phase']}" if last.get("phase") else ""
-        lines = [f"gitsess resume for {me}: last handoff {last['id']} \"{_clip(last['title'], 120)}\" "
-                 f"({last['workstream']}{phase}), {age(last, now_ms)}, "
-                 f"{branch_line(last['branch'], last)}."]
-        if last.get("resume_prompt"):
-            lines += ["", "Resume prompt:", _clip(last["resume_prompt"], _PROMPT_CHARS)]
-        if last.get("summary"):
-            lines += ["", "Summary:", _clip(last["summary"], _SUMMARY_CHARS)]
-    mine = doc["workstreams"]["mine"]
-    if mine:
-        lines += ["", "Your workstreams:"]
-        for w in mine[:_WORKSTREAM_LINES]:
-            qs = w.get("open_questions") or []
-            open_q = ""
-            if qs:
-                open_q = f"; open: {_clip(qs[0], 100)}" + (f" (+{len(qs) - 1})" if qs[1:] else "")
-            lines.append(f"- {w['name']} ({w['phase'] or '-'}), last {w['last']['id']} "
-                         f"{age(w['last'], now_ms)}{open_q}")
-        if len(mine) > _WORKSTREAM_LINES:
-            lines.append(f"- … and {len(mine) - _WORKSTREAM_LINES} more (git sess resume)")
-    active = [p for p in doc["peers"] if p["active"]]
-    if active:
-        names = ", ".join(f"{p['operator']} ({p['tool_calls']} tool calls)" for p in active[:8])
-        lines += ["", f"Peers active now: {names}."]
-    return bound("\n".join(lines) + "\n", MAX_CONTEXT_BYTES)
+    """The resume as the new agent session's context (gitsess.resume_context:
+    a teammate's words are quoted as their notes, never given as the task)."""
+    from gitsess import resume_context
+
+    return resume_context.agent_text(doc, now=now)
 
 
 def bound(text: str, limit: int) -> str:
@@ -381,9 +351,12 @@ def agent_context(store: Store, *, deadline: float) -> str:
                    questions_for=_WORKSTREAM_LINES)
         if time.monotonic() >= deadline - 0.05:
             return ""
-        return agent_text(doc)
+        # view() cleaned every field; this pass also covers what agent_text
+        # itself composed from them (gitsess.untrusted), whatever the adapter.
+        return untrusted.text(agent_text(doc), MAX_CONTEXT_BYTES)
     except Exception as exc:  # one line on stderr, as every hook failure
         import sys
 
-        print(f"gitsess: resume: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+        print(f"gitsess: resume: {type(exc).__name__}: {untrusted.line(exc, 200)}",
+              file=sys.stderr)
         return ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from gitsess import untrusted
 from gitsess.columns import cell, clip, clip_lines, table
 from gitsess.resume import age, branch_line
 from gitsess.timefmt import ago
@@ -42,7 +43,9 @@ def _more(n: int, what: str, indent: str = "  ") -> str:
 
 
 def _block(label: str, text: str, rows: int, full: bool) -> list[str]:
-    """A free-text field, verbatim: whole, or its first `rows` terminal rows."""
+    """A free-text field, verbatim but for what gitsess.untrusted removes: whole,
+    or its first `rows` terminal rows."""
+    text = untrusted.text(text)
     if full:
         return ["", f"{label}:", text]
     shown, cut = clip_lines(text, rows)

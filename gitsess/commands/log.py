@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from gitsess import columns, handoff_index
+from gitsess import columns, handoff_index, untrusted
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff
 from gitsess.identity import OPERATOR_RE
@@ -22,9 +22,10 @@ WS_COLS = 32
 
 
 def entry(h: Handoff, usage: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One handoff as printed by log --json (schemas/log.json)."""
+    """One handoff as printed by log --json (schemas/log.json), its text
+    made safe (gitsess.untrusted): it comes from whoever pushed the commit."""
     usage = usage or {}
-    return {
+    return untrusted.tree({
         "id": h.id,
         "operator": h.operator,
         "workstream": h.workstream,
@@ -37,7 +38,7 @@ def entry(h: Handoff, usage: dict[str, Any] | None = None) -> dict[str, Any]:
         "sessions": list(h.sessions),
         "tokens": usage.get("tokens"),
         "models": usage.get("models"),
-    }
+    })
 
 
 def _counts(value: Any) -> dict[str, int] | None:
@@ -72,7 +73,10 @@ def usage(store: Store, index: handoff_index.Index, h: Handoff) -> dict[str, Any
 
 
 def _ws(h: Handoff) -> str:
-    return h.workstream + (f"/{h.phase}" if h.phase else "")
+    # Each part on its own: a dangling ESC at the end of one would eat the
+    # start of the next.
+    ws, phase = untrusted.line(h.workstream), untrusted.line(h.phase or "")
+    return ws + (f"/{phase}" if phase else "")
 
 
 def row(h: Handoff) -> list[str]:

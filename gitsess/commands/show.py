@@ -16,7 +16,7 @@ import re
 import sys
 from typing import Any
 
-from gitsess import handoff, ids, trailers
+from gitsess import handoff, ids, trailers, untrusted
 from gitsess.errors import UsageError, ValidationError
 from gitsess.record import Record, parse, render, split_records
 from gitsess.store import Store
@@ -25,6 +25,10 @@ SCHEMA_VERSION = 1
 # Record versions this gitsess reads: 2 adds tokens, models and reconciled
 # counts (issue 11) to what 1 has.
 RECORD_VERSIONS = (1, 2)
+# A note is whatever its writer pushed: it is shown through gitsess.untrusted,
+# the whole text and each JSON field bounded (a narrative is a few KB).
+SHOWN_CHARS = 200_000
+FIELD_CHARS = 64_000
 
 
 def resolve(store: Store, what: str) -> str:
@@ -98,7 +102,8 @@ def load(store: Store, oid: str, want: str | None = None) -> tuple[Record, str, 
         if hid is None:
             raise ValidationError(f"the note on {oid[:12]} is not a handoff record: {problem}",
                                   hint="git notes --ref=sess show " + oid[:12] + " shows it")
-        print(f"warning: the note on {oid[:12]} is not a readable record ({problem}); "
+        print(f"warning: the note on {oid[:12]} is not a readable record "
+              f"({untrusted.line(problem)}); "
               "shown from the commit message", file=sys.stderr)
     if hid is None:
         raise UsageError(f"commit {oid[:12]} is not a handoff (no Sess-Id trailer, no note)")
@@ -140,10 +145,14 @@ def run(*, store: Store, what: str, as_json: bool = False) -> int:
     oid = resolve(store, what)
     rec, source, text = load(store, oid, want=what if ids.split_id(what) else None)
     if as_json:
-        json.dump(view(rec, oid, source), sys.stdout, indent=2, default=str)
+        # Sanitised too: JSON would escape a control character, but `jq -r`
+        # unescapes it onto the terminal, and an agent reads the text.
+        doc = untrusted.tree(view(rec, oid, source), None, text_chars=FIELD_CHARS)
+        json.dump(doc, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return 0
     if source == "message" and _note(store, oid) is None:
         print(f"# no record note on {oid[:12]}: shown from the commit message", file=sys.stderr)
+    text = untrusted.text(text, SHOWN_CHARS)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

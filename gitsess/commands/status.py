@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from gitsess import telemetry
+from gitsess import telemetry, untrusted
 from gitsess.store import Store
 from gitsess.timefmt import ago, iso
 
@@ -21,13 +21,14 @@ SCHEMA_VERSION = 1
 
 def session_view(s: telemetry.Session, transcript: dict[str, Any] | None = None,
                  *, reconciled: bool = False) -> dict[str, Any]:
-    """One session as printed by status --json (schemas/status.json)."""
+    """One session as printed by status --json (schemas/status.json), its text
+    made safe (gitsess.untrusted): a session ref can be fetched, or hand-made."""
     from gitsess import reconcile
 
     m = s.meta
     c, sources = reconcile.session(s.counters, transcript) if reconciled else (s.counters, {})
     t = transcript or {}
-    return {
+    return untrusted.tree({
         "session_id": s.session_id,
         "ref": s.ref,
         "state": s.state,
@@ -56,7 +57,7 @@ def session_view(s: telemetry.Session, transcript: dict[str, Any] | None = None,
         "tokens": t.get("tokens", {}) if reconciled and transcript is not None else None,
         "models": t.get("models", {}) if reconciled and transcript is not None else None,
         "sources": sources if reconciled else None,
-    }
+    })
 
 
 def _top(d: dict[str, int], n: int = 3) -> str:

@@ -471,4 +471,4 @@ def test_control_characters_in_a_fetched_title_do_not_reach_the_terminal(repo: R
     hand_made_handoff(repo, "AB-261126-01", workstream="ui", title="evil\x1b]0;pwned\x07 title")
     out = repo.sess("resume", check=True).stdout
     assert "\x1b" not in out and "\x07" not in out
-    assert '("evil?]0;pwned? title", ' in out
+    assert '("evil title", ' in out  # the OSC is removed whole (gitsess.untrusted)
