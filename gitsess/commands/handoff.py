@@ -18,7 +18,7 @@ import time
 from typing import IO, Any
 
 from gitsess import changelog as gitsess_changelog
-from gitsess import handoff, handoffs, ids, narrative, policy, telemetry, trailers
+from gitsess import handoff, handoffs, ids, narrative, ownfiles, policy, telemetry, trailers
 from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
@@ -206,6 +206,15 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
         str(s.get("id")) if isinstance(s, dict) else str(s) for s in listed]
     sessions = handoff.settle_spills(store, handoff.require_sessions(store, picked) if picked
                                      else handoff.own_live_sessions(store, me))
+    # A session whose telemetry was fetched is a peer's whatever its
+    # session.json says (gitsess.ownfiles): it is theirs to hand off.
+    fetched = [f"sessions[{i}]: {why}" for i, s in enumerate(sessions)
+               if s.ref.startswith("refs/sess/remotes/")
+               and (why := ownfiles.not_recorded_here(store, s))]
+    if fetched:
+        raise ValidationError("sessions recorded by another clone", fetched,
+                              hint="leave them out (--session names yours); the clone that "
+                                   "recorded them hands them off")
     foreign = handoff.foreign_sessions(sessions, me)
     if foreign:
         raise ValidationError("sessions of another operator", foreign,
