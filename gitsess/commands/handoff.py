@@ -18,7 +18,7 @@ import time
 from typing import IO, Any
 
 from gitsess import changelog as gitsess_changelog
-from gitsess import handoff, handoffs, ids, narrative, ownfiles, policy, telemetry, trailers
+from gitsess import handoff, handoffs, ids, narrative, policy, telemetry, trailers
 from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
@@ -196,6 +196,8 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
               ) -> list[telemetry.Session]:
     """--session's sessions, else the narrative's `sessions:`, else this operator's
     live ones here; ValidationError for junk, unknown or another operator's."""
+    from gitsess import claims, ownfiles  # issue 9 gates, kept off the module's import line
+
     listed = listed if isinstance(listed, list) else [listed]
     bad = [f"sessions[{i}]: {s!r} is not a session id" for i, s in enumerate(listed)
            if not isinstance(s.get("id") if isinstance(s, dict) else s, (str, int))]
@@ -206,6 +208,10 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
         str(s.get("id")) if isinstance(s, dict) else str(s) for s in listed]
     sessions = handoff.settle_spills(store, handoff.require_sessions(store, picked) if picked
                                      else handoff.own_live_sessions(store, me))
+    # A handoff killed between its commit and its retire left the events it
+    # claimed live: move them now, so that this record does not claim them too.
+    sessions, finished = claims.finish(store, sessions, deadline=time.monotonic() + DEADLINE_S)
+    handoffs.warn(finished)
     # A session whose telemetry was fetched is a peer's whatever its
     # session.json says (gitsess.ownfiles): it is theirs to hand off.
     fetched = [f"sessions[{i}]: {why}" for i, s in enumerate(sessions)
