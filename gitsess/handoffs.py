@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitsess import changelog, claims, handoff, ids, policy, record, telemetry, trailers
+from gitsess import changelog, claims, faults, handoff, ids, policy, record, telemetry, trailers
 from gitsess.errors import GitsessError, RefError, ValidationError
 from gitsess.ids import HANDOFF_PREFIX, handoff_ref
 from gitsess.store import CommitInfo, Store
@@ -144,6 +144,8 @@ def _retire_once(store: Store, live_ref: str, done_ref: str,
         store.cas_ref(live_ref, rest, live)
         return "retired" if rest is None else "retired up to the recorded tip; later events stay live"
     except RefError as exc:
+        if exc.kind not in ("modified", "locked", "missing"):
+            raise  # e.g. a full disk: going round again would not help
         if exc.kind == "locked":
             store.clear_stale_locks(live_ref)
         return None
@@ -475,15 +477,20 @@ def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
     `## Section` headings whatever commit.cleanup says.
     """
     msg_path = os.path.join(store.git_dir, MESSAGE_FILE)
-    with open(msg_path, "w", encoding="utf-8") as fh:
-        fh.write(handoff.message(rec))
     try:
+        with open(msg_path, "w", encoding="utf-8") as fh:
+            fh.write(handoff.message(rec))
         with changelog.entry(store, rec, enabled=with_changelog) as paths:
             args = ["commit", "--only", "--allow-empty", "--cleanup=whitespace", "--no-edit",
                     "-F", msg_path, "--", *paths]
             proc = store.run_git(args, check=False)
             if proc.returncode != 0:
                 out = (proc.stderr + proc.stdout).decode("utf-8", "replace")
+                reason = faults.storage_fault(out)
+                if reason is not None:
+                    raise faults.StorageError(
+                        f"handoff {rec.id} not committed: git commit failed: {reason}",
+                        hint=f"{faults.hint_for(reason)}, then rerun; {retry_hint.splitlines()[0]}")
                 raise ValidationError(
                     f"handoff {rec.id} refused by git commit (exit {proc.returncode})",
                     _hook_problems(out),

@@ -18,8 +18,8 @@ import time
 from typing import IO, Any
 
 from gitsess import changelog as gitsess_changelog
-from gitsess import handoff, handoffs, ids, narrative, policy, telemetry, trailers
-from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
+from gitsess import faults, handoff, handoffs, ids, narrative, policy, telemetry, trailers
+from gitsess.errors import ExitCode, GitsessError, RefError, UsageError, ValidationError
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
 from gitsess.store import Store
@@ -62,6 +62,23 @@ def run(
             _print_json({"v": RESULT_VERSION, "ok": False, "error": exc.message,
                          "problems": exc.problems, "draft": _draft_if_any(store)})
         raise
+    except Exception as exc:
+        reason = _storage_fault(exc)
+        if reason is None:
+            raise
+        raise faults.StorageError(f"handoff not made: {reason} (writing {store.git_dir})",
+                                  hint=f"{faults.hint_for(reason)}, then rerun; nothing was "
+                                       "committed") from None
+
+
+def _storage_fault(exc: BaseException) -> str | None:
+    """A full disk or a read-only .git behind `exc` (an error gitsess raised on
+    purpose says so itself, except a ref it could not lock)."""
+    if isinstance(exc, faults.StorageError):
+        return None
+    if isinstance(exc, GitsessError) and not isinstance(exc, RefError):
+        return None
+    return faults.storage_fault(exc)
 
 
 def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
@@ -99,19 +116,37 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
     hid = ids.allocate(store, str(rec.front["operator"]), now=time.time(), prefer=rec.id,
                        deadline=time.monotonic() + DEADLINE_S)
     rec.front["id"] = hid
-    path = handoff.write_draft(store, rec)
+    commit = None
     try:
+        path = handoff.write_draft(store, rec)
         commit = handoffs.make_commit(
             store, rec, with_changelog=changelog,
             retry_hint=_retry_hint(store, path, [], quick=False))
-    except BaseException:
-        ids.release(store, hid)
-        raise
-    # post-commit drops the draft once it has stored the record: a draft still
-    # there means the hook did not run (not installed) or did not finish.
-    hook_ran = not os.path.exists(path)
-    done = handoffs.complete(store, commit, deadline=time.monotonic() + DEADLINE_S, pol=pol,
-                             archive=not hook_ran)
+        # post-commit drops the draft once it has stored the record: a draft still
+        # there means the hook did not run (not installed) or did not finish.
+        hook_ran = not os.path.exists(path)
+        done = handoffs.complete(store, commit, deadline=time.monotonic() + DEADLINE_S, pol=pol,
+                                 archive=not hook_ran)
+    except BaseException as exc:
+        # Without a commit the id goes back. With one, its reservation stays
+        # until --repair stores the record (store_record releases it): the
+        # commit carries the id, and nothing else yet keeps it from reuse.
+        if commit is None:
+            with contextlib.suppress(GitsessError, OSError):
+                ids.release(store, hid)
+        reason = _storage_fault(exc)
+        if reason is None:
+            raise
+        if commit is None:
+            left = _draft_if_any(store)
+            raise faults.StorageError(
+                f"handoff {hid} not made: {reason} (writing {store.git_dir})",
+                hint=f"{faults.hint_for(reason)}, then rerun; nothing was committed"
+                     + (f" (the draft is kept in {_shown(left)})" if left else "")) from None
+        raise faults.StorageError(
+            f"handoff {hid} committed as {commit[:12]}, but its record was not stored: {reason}",
+            hint=f"{faults.hint_for(reason)}, then run git sess handoff --repair {commit[:12]}",
+        ) from None
     if not hook_ran:
         _stamp(store, commit)
     warnings += done.warnings
@@ -358,7 +393,16 @@ def commit_msg_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
         _refuse(hid, errors, None)
         return int(ExitCode.FAILURE)
     handoffs.warn(warnings)
-    handoff.write_draft(store, rec)
+    try:
+        handoff.write_draft(store, rec)
+    except OSError as exc:
+        reason = faults.storage_fault(exc)
+        if reason is None:
+            raise
+        print(f"error: handoff {hid} refused by gitsess (commit-msg): cannot keep its record: "
+              f"{reason}", file=sys.stderr)
+        print(f"hint: {faults.hint_for(reason)}, then commit again", file=sys.stderr)
+        return int(ExitCode.FAILURE)
     return 0
 
 
@@ -402,6 +446,15 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
         print(f"hint: {exc.hint or 'fix the cause, then run git sess handoff --repair'}",
               file=sys.stderr)
         return int(exc.exit_code)
+    except Exception as exc:  # a full disk, a read-only .git: not a bug
+        reason = _storage_fault(exc)
+        if reason is None:
+            raise
+        print(f"error: gitsess post-commit: the record of {hid} was not stored: {reason}",
+              file=sys.stderr)
+        print(f"hint: {faults.hint_for(reason)}, then run git sess handoff --repair",
+              file=sys.stderr)
+        return int(ExitCode.FAILURE)
     handoffs.warn(done.warnings)
     _stamp(store, head)
     return 0
@@ -413,5 +466,5 @@ def _stamp(store: Store, commit: str) -> None:
     caller: a handoff that does not pass is reported by the push itself."""
     from gitsess import guard
 
-    with contextlib.suppress(GitsessError):
+    with contextlib.suppress(GitsessError, OSError):  # OSError: a full disk, say
         guard.check_commit(store, store.commit(commit))
