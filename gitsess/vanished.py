@@ -69,6 +69,8 @@ def find(store: Store) -> list[Vanished]:
             carrier, ref = by_id.get(hid, (None, None))
             if carrier is not None and hid in rewrite.record_ids(store.note(carrier)):
                 continue  # already relinked: the old note is a leftover, not a lost record
+            if carrier is None and oid not in present:
+                continue  # a commit never here (a peer's unfetched one) tells of no rewrite
             out.append(Vanished(hid, oid, carrier, ref))
     return out
 
