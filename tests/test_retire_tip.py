@@ -138,3 +138,40 @@ def test_a_repaired_record_leaves_out_a_session_another_handoff_claimed(
     assert len(records) == 2
     claiming = [r["id"] for r in records if any(s["id"] == "s1" for s in r["sessions"])]
     assert len(claiming) == 1 and claiming[0] != first["id"]
+
+
+def test_under_a_running_writer_records_and_live_count_every_call_once(
+        repo: Repo, tmp_path: Path) -> None:
+    """A hook firing throughout several handoffs (the issue's race: records
+    claimed 124 calls while the done refs held 200): what the records claim
+    plus what is still live is what was sent, and done holds what they claim."""
+    import threading
+
+    install(repo)
+    events(repo, "s1", tools=("Bash",))
+    sent = [1]
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            proc = repo.hook(payload("PreToolUse", "s1", tool_name="Edit", tool_input={}))
+            assert proc.returncode == 0
+            sent[0] += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        for n in range(4):
+            proc = repo.sess("handoff", "--file", narrative(tmp_path, name=f"r{n}.md"))
+            assert proc.returncode == 0, proc.stderr
+    finally:
+        stop.set()
+        t.join(timeout=60)
+    claimed = sum(r["telemetry"]["tool_calls"] for r in _records(repo))
+    store = Store.discover(str(repo.path))
+    live = telemetry.read_session(store, "refs/sess/live/s1")
+    done = telemetry.read_session(store, "refs/sess/done/s1")
+    assert done is not None
+    left = live.counters["tool_calls"] if live is not None else 0
+    assert done.counters["tool_calls"] == claimed
+    assert claimed + left == sent[0]
