@@ -142,7 +142,7 @@ def _retire_once(store: Store, live_ref: str, done_ref: str,
         if target != done:
             store.cas_ref(done_ref, target, done)
         store.cas_ref(live_ref, rest, live)
-        return "retired" if rest is None else "retired up to the recorded tip; later events stay live"
+        return "retired" if rest is None else "retired (later events stay live)"
     except RefError as exc:
         if exc.kind not in ("modified", "locked", "missing"):
             raise  # e.g. a full disk: going round again would not help
