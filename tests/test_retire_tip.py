@@ -175,3 +175,15 @@ def test_under_a_running_writer_records_and_live_count_every_call_once(
     left = live.counters["tool_calls"] if live is not None else 0
     assert done.counters["tool_calls"] == claimed
     assert claimed + left == sent[0]
+
+
+def test_session_of_an_earlier_record_is_not_claimed_again(repo: Repo, tmp_path: Path) -> None:
+    install(repo)
+    events(repo, "s1")
+    first = repo.sess("handoff", "--file", narrative(tmp_path), "--json")
+    assert first.returncode == 0, first.stderr
+    again = repo.sess("handoff", "--file", narrative(tmp_path, name="again.md"), "--session", "s1")
+    assert again.returncode == 1
+    assert "error: sessions already claimed by another handoff" in again.stderr
+    assert "session s1 was handed off already, by RT-" in again.stderr
+    assert len(_records(repo)) == 1

@@ -247,6 +247,13 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
     # claimed live: move them now, so that this record does not claim them too.
     sessions, finished = claims.finish(store, sessions, deadline=time.monotonic() + DEADLINE_S)
     handoffs.warn(finished)
+    # A session with nothing live left was claimed whole by an earlier record.
+    taken = [f"sessions[{i}]: session {s.session_id} was handed off already, by {c.handoff}"
+             for i, s in enumerate(sessions)
+             if s.ref.startswith(telemetry.DONE) and (c := claims.get(store, s.session_id))]
+    if taken:
+        raise ValidationError("sessions already claimed by another handoff", taken,
+                              hint="a session's events belong to one record; leave it out")
     # A session whose telemetry was fetched is a peer's whatever its
     # session.json says (gitsess.ownfiles): it is theirs to hand off.
     fetched = [f"sessions[{i}]: {why}" for i, s in enumerate(sessions)
