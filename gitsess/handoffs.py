@@ -48,6 +48,10 @@ __all__ = [
 ]
 
 MESSAGE_FILE = "SESS_HANDOFF_MSG"
+# Set for the hooks of the `git commit` that `git sess handoff` runs: it
+# completes the handoff itself when post-commit could not, and reports a
+# full disk once, so post-commit says nothing of one.
+REPORTS_FAULTS = "GITSESS_HANDOFF_REPORTS_FAULTS"
 MERGE_MESSAGE = "gitsess: a later chain of this session, taken in by a handoff\n"
 
 
@@ -483,7 +487,7 @@ def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
         with changelog.entry(store, rec, enabled=with_changelog) as paths:
             args = ["commit", "--only", "--allow-empty", "--cleanup=whitespace", "--no-edit",
                     "-F", msg_path, "--", *paths]
-            proc = store.run_git(args, check=False)
+            proc = store.run_git(args, check=False, env={REPORTS_FAULTS: "1"})
             if proc.returncode != 0:
                 out = (proc.stderr + proc.stdout).decode("utf-8", "replace")
                 reason = faults.storage_fault(out)

@@ -133,3 +133,30 @@ def test_a_read_only_git_dir_gives_one_line_and_leaves_no_debris(
     _one_line_error(proc, "Read-only file system")
     assert "make the repository's .git writable" in proc.stderr
     _no_debris(repo, head)
+
+
+def test_a_disk_that_fills_after_the_commit_is_one_error_and_repair_finishes(
+        small_fs: Path | None, tmp_path: Path) -> None:
+    if small_fs is None:
+        pytest.skip("needs a tmpfs (mount is not permitted here)")
+    repo = _repo_on(small_fs)
+    # gitsess's post-commit runs a chained post-commit.legacy first: the disk fills there,
+    # after git wrote the commit and before gitsess stores the record.
+    hook = repo.path / ".git" / "hooks" / "post-commit.legacy"
+    hook.write_text(f"#!/bin/sh\ncat /dev/zero > '{small_fs}/filler' 2>/dev/null\nexit 0\n")
+    hook.chmod(0o755)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    _one_line_error(proc, "but its record was not stored: No space left on device")
+    commit = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert f"git sess handoff --repair {commit[:12]}" in proc.stderr
+    git_dir = repo.path / ".git"
+    assert not list(git_dir.glob("SESS_HANDOFF.*.tmp")) and not (git_dir / "SESS_HANDOFF_MSG").exists()
+    # The id stays reserved (the commit carries it, no ref does yet); the draft keeps the record.
+    assert len(repo.refs("refs/sess/local/reserve/")) == 1
+    hook.unlink()
+    os.unlink(small_fs / "filler")
+    repair = repo.sess("handoff", "--repair", commit[:12])
+    assert repair.returncode == 0, repair.stderr
+    assert repo.refs("refs/sess/local/reserve/") == {}
+    assert repo.git("notes", "--ref=sess", "list", commit).stdout.strip()
+    assert "refs/sess/done/s1" in repo.refs("refs/sess/done/")

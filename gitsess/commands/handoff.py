@@ -447,6 +447,8 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     try:
         done = handoffs.complete(store, head, deadline=time.monotonic() + DEADLINE_S)
     except GitsessError as exc:
+        if os.environ.get(handoffs.REPORTS_FAULTS) and faults.storage_fault(exc.message):
+            return int(ExitCode.FAILURE)  # git sess handoff reports it, once
         print(f"error: gitsess post-commit: {exc.message}", file=sys.stderr)
         for p in getattr(exc, "problems", []):
             print(f"  - {p}", file=sys.stderr)
@@ -457,6 +459,8 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
         reason = _storage_fault(exc)
         if reason is None:
             raise
+        if os.environ.get(handoffs.REPORTS_FAULTS):
+            return int(ExitCode.FAILURE)  # git sess handoff reports it, once
         print(f"error: gitsess post-commit: the record of {hid} was not stored: {reason}",
               file=sys.stderr)
         print(f"hint: {faults.hint_for(reason)}, then run git sess handoff --repair",
