@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gitsess import agentsettings, agentspecs, install, rewrite, sync, telemetry
+from gitsess import agentsettings, agentspecs, install, rewrite, sync, telemetry, vanished
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 
 IDLE_WARN_S = 24 * 3600
@@ -64,6 +64,7 @@ def diagnose(store: Store) -> Diagnosis:
     _locks(store, d)
     _sessions(store, d)
     _notes(store, d)
+    _vanished(store, d)
     _agent(store, d)
     return d
 
@@ -227,6 +228,22 @@ def _notes(store: Store, d: Diagnosis) -> None:
                                       f" ({subject!r}) has no record for {ids}, and none was found"
                                       " here", "git sess sync  (a peer may have it), else"
                                       f" git sess handoff --repair {item.commit.oid[:12]}"))
+
+
+def _vanished(store: Store, d: Diagnosis) -> None:
+    """Records on commits a history rewrite took away (gitsess.vanished)."""
+    for v in vanished.find(store):
+        where = f"commit {v.commit[:12]}, which no branch, tag or handoff ref reaches"
+        if v.ref is not None and v.carrier is not None:
+            d.findings.append(Finding(
+                "notes", "warning", f"record {v.record_id} is on {where} (history rewritten?);"
+                f" {v.ref} points at {v.carrier[:12]}, which carries its Sess-Id without it",
+                "git sess doctor --relink"))
+        elif v.carrier is None:
+            d.findings.append(Finding(
+                "notes", "info", f"record {v.record_id} is on {where}, and no commit here"
+                " carries its Sess-Id: its handoff was rewritten away", None))
+        # else: a branch commit carries it; rewrite's finding above names it
 
 
 def _agent(store: Store, d: Diagnosis) -> None:

@@ -355,9 +355,14 @@ def read_draft(store: Store) -> Record | None:
 def write_draft(store: Store, rec: Record) -> str:
     path = draft_path(store)
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(render(rec))
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(render(rec))
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, a read-only .git: leave no half draft behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return path
 
 

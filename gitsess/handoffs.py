@@ -29,10 +29,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitsess import changelog, handoff, ids, policy, record, telemetry, trailers
+from gitsess import changelog, claims, faults, handoff, ids, policy, record, telemetry, trailers
 from gitsess.errors import GitsessError, RefError, ValidationError
 from gitsess.ids import HANDOFF_PREFIX, handoff_ref
-from gitsess.store import Store
+from gitsess.store import CommitInfo, Store
 from gitsess.trailers import parse_trailers
 
 __all__ = [
@@ -48,6 +48,10 @@ __all__ = [
 ]
 
 MESSAGE_FILE = "SESS_HANDOFF_MSG"
+# Set for the hooks of the `git commit` that `git sess handoff` runs: it
+# completes the handoff itself when post-commit could not, and reports a
+# full disk once, so post-commit says nothing of one.
+REPORTS_FAULTS = "GITSESS_HANDOFF_REPORTS_FAULTS"
 MERGE_MESSAGE = "gitsess: a later chain of this session, taken in by a handoff\n"
 
 
@@ -85,15 +89,19 @@ def _is_ancestor(store: Store, a: str, b: str) -> bool:
 
 
 def retire_session(store: Store, sid: str, recorded_tip: str | None, *, deadline: float) -> str:
-    """Move one session's telemetry from live to done; returns what happened.
+    """Move one session's telemetry, up to the tip its record names, from live to done;
+    returns what happened.
 
-    Spilled events are folded first (telemetry.settle). Then done is created
-    (compare-and-swap) at the live tip, and live is deleted by CAS against
-    that tip; an event that lands in between makes the loop go round. A live
-    chain that does not descend from `recorded_tip` started after the handoff
-    (the agent's next event, after its ref was retired) and is left alone.
-    A done ref already there (the session went on after an earlier handoff)
-    gets a commit joining both chains, its counters the sum.
+    Spilled events are folded first (telemetry.settle). Then done is moved
+    (compare-and-swap) to `recorded_tip`, and live to what came after it:
+    events that arrived while the handoff committed are not the record's, so
+    they stay live, for the next handoff (`_remainder`). A live chain that
+    does not descend from `recorded_tip` started after the handoff (the
+    agent's next event, after its ref was retired) and is left alone. A done
+    ref already there (the session went on after an earlier handoff) gets a
+    commit joining both chains, its counters the sum. Safe to run again: a
+    retire killed between its two CAS leaves done at the tip and live
+    unchanged, and the rerun only moves live.
     """
     name = telemetry.safe_session_name(sid)
     live_ref, done_ref = telemetry.LIVE + name, telemetry.DONE + name
@@ -120,25 +128,72 @@ def _retire_once(store: Store, live_ref: str, done_ref: str,
     live = store.ref(live_ref)
     if live is None:
         return "done" if store.ref(done_ref) else "missing"
-    if recorded_tip and store.has_object(recorded_tip) and not _is_ancestor(
-            store, recorded_tip, live):
+    known = bool(recorded_tip) and store.has_object(str(recorded_tip))
+    if known and not _is_ancestor(store, str(recorded_tip), live):
         return "kept (a later chain)"
+    cut = str(recorded_tip) if known else live
+    rest = _remainder(store, live_ref, cut, live) if cut != live else None
+    if cut != live and rest is None:
+        cut = live  # not a plain chain of events past the tip: moved whole, as before
     done = store.ref(done_ref)
-    if done is None or _is_ancestor(store, done, live):
-        target = live
-    elif _is_ancestor(store, live, done):
+    if done is None or _is_ancestor(store, done, cut):
+        target = cut
+    elif _is_ancestor(store, cut, done):
         target = done
     else:
-        target = _join(store, done, live)
+        target = _join(store, done, cut)
     try:
         if target != done:
             store.cas_ref(done_ref, target, done)
-        store.cas_ref(live_ref, None, live)
-        return "retired"
+        store.cas_ref(live_ref, rest, live)
+        return "retired" if rest is None else "retired (later events stay live)"
     except RefError as exc:
+        if exc.kind not in ("modified", "locked", "missing"):
+            raise  # e.g. a full disk: going round again would not help
         if exc.kind == "locked":
             store.clear_stale_locks(live_ref)
         return None
+
+
+# How many events past the recorded tip a retire carries over (those of the
+# seconds a handoff takes; a longer chain is moved whole, as before).
+REMAINDER_LIMIT = 100_000
+
+
+def _remainder(store: Store, live_ref: str, cut: str, live: str) -> str | None:
+    """The events after `cut` on the live chain, as a chain of their own.
+
+    The tip tree's counters are cumulative from the chain's first commit, so
+    the later events cannot simply stay on top of the retired ones: the next
+    record would count the retired ones again. Each later commit is written
+    again, same message (its event lines), tree and time, with counters
+    recounted from the first later event; the chain starts afresh, as the
+    agent's next event after a retire always has, and the next retire joins
+    it to done with the counters summed (`_join`). None when the chain
+    between is not a plain line of event commits.
+    """
+    later: list[CommitInfo] = []
+    oid = live
+    while oid != cut:
+        info = store.commit(oid)
+        if len(info.parents) != 1 or len(later) >= REMAINDER_LIMIT:
+            return None
+        later.append(info)
+        oid = info.parents[0]
+    session = live_ref.rsplit("/", 1)[-1]
+    counters = telemetry.new_counters()
+    parent: str | None = None
+    for info in reversed(later):
+        events = [e for line in info.message.splitlines()
+                  if (e := telemetry.Event.from_line(line, session, "")) is not None]
+        for e in sorted(events, key=lambda e: e.at_ms):
+            telemetry.apply(counters, e)
+        entries = store.read_tree(info.oid)
+        entries["counters.json"] = ("blob", store.write_blob(
+            json.dumps(counters, separators=(",", ":"), sort_keys=True).encode()))
+        parent = store.write_commit(store.write_tree(entries), [parent] if parent else [],
+                                    info.message, when=info.commit_time)
+    return parent
 
 
 def _join(store: Store, done: str, live: str) -> str:
@@ -186,7 +241,10 @@ def record_for(store: Store, commit_oid: str, pol: policy.Policy) -> tuple[recor
         errors, _ = handoff.problems(draft, pol)
         if not errors:
             return draft, "draft"
-    rec, errors, _ = handoff.compose_for_commit(store, info.message, pol, draft=draft)
+    # Composed now, long after the commit: a session another handoff has
+    # claimed since (this one's post-commit never ran) is that one's.
+    message = _unclaimed(store, info.message, hid)
+    rec, errors, _ = handoff.compose_for_commit(store, message, pol, draft=draft)
     if errors:
         raise ValidationError(
             f"handoff {hid} ({commit_oid[:12]}) does not validate; its record was not stored",
@@ -195,6 +253,18 @@ def record_for(store: Store, commit_oid: str, pol: policy.Policy) -> tuple[recor
                  "then run git sess handoff --repair",
         )
     return rec, "message"
+
+
+def _unclaimed(store: Store, message: str, hid: str) -> str:
+    """`message` without the Sess-Session trailers of sessions another handoff claimed."""
+    out = []
+    for line in message.split("\n"):
+        key, sep, value = line.partition(":")
+        if (sep and key.strip().lower() == trailers.SESS_SESSION.lower()
+                and claims.claimed_elsewhere(store, value.strip(), hid)):
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def complete(store: Store, commit_oid: str, *, deadline: float,
@@ -211,6 +281,9 @@ def complete(store: Store, commit_oid: str, *, deadline: float,
     ref = store_record(store, commit_oid, text, deadline=deadline)
     done = Completion(hid, commit_oid, ref)
     for s in rec.front.get("sessions") or []:
+        claims.mark(store, s["id"], hid, s.get("tip"), deadline=deadline)
+    _pause_for_tests()
+    for s in rec.front.get("sessions") or []:
         try:
             done.sessions[s["id"]] = retire_session(store, s["id"], s.get("tip"),
                                                     deadline=deadline)
@@ -221,6 +294,20 @@ def complete(store: Store, commit_oid: str, *, deadline: float,
         done.warnings += more
     handoff.drop_draft(store, hid)
     return done
+
+
+def _pause_for_tests() -> None:
+    """A deterministic point between a handoff's commit and its retire, for
+    tests only: with GITSESS_TEST_PAUSE_BEFORE_RETIRE=<path> set, create
+    <path>.reached and wait (at most a minute) until <path> exists."""
+    path = os.environ.get("GITSESS_TEST_PAUSE_BEFORE_RETIRE")
+    if not path:
+        return
+    with open(path + ".reached", "w", encoding="utf-8"):
+        pass
+    end = time.monotonic() + 60
+    while not os.path.exists(path) and time.monotonic() < end:
+        time.sleep(0.02)
 
 
 def amended_from(store: Store, commit_oid: str, op: str, hid: str) -> str | None:
@@ -394,15 +481,20 @@ def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
     `## Section` headings whatever commit.cleanup says.
     """
     msg_path = os.path.join(store.git_dir, MESSAGE_FILE)
-    with open(msg_path, "w", encoding="utf-8") as fh:
-        fh.write(handoff.message(rec))
     try:
+        with open(msg_path, "w", encoding="utf-8") as fh:
+            fh.write(handoff.message(rec))
         with changelog.entry(store, rec, enabled=with_changelog) as paths:
             args = ["commit", "--only", "--allow-empty", "--cleanup=whitespace", "--no-edit",
                     "-F", msg_path, "--", *paths]
-            proc = store.run_git(args, check=False)
+            proc = store.run_git(args, check=False, env={REPORTS_FAULTS: "1"})
             if proc.returncode != 0:
                 out = (proc.stderr + proc.stdout).decode("utf-8", "replace")
+                reason = faults.storage_fault(out)
+                if reason is not None:
+                    raise faults.StorageError(
+                        f"handoff {rec.id} not committed: git commit failed: {reason}",
+                        hint=f"{faults.hint_for(reason)}, then rerun; {retry_hint.splitlines()[0]}")
                 raise ValidationError(
                     f"handoff {rec.id} refused by git commit (exit {proc.returncode})",
                     _hook_problems(out),

@@ -386,6 +386,10 @@ class Store:
         except pygit2.AlreadyExistsError as exc:
             raise RefError("modified", f"ref {name} was created concurrently") from exc
         except OSError as exc:  # libgit2 reports lock failures as OSError
+            from gitsess.faults import storage_fault
+
+            if storage_fault(exc):  # a full disk or read-only .git: no retry will help
+                raise RefError("invalid", f"cannot update ref {name}: {exc}") from exc
             raise RefError("locked", f"ref {name} is locked: {exc}") from exc
         except pygit2.GitError as exc:
             text = str(exc)

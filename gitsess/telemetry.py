@@ -44,6 +44,10 @@ COUNTERS_VERSION = 1
 LIVE = "refs/sess/live/"
 DONE = "refs/sess/done/"
 PENDING = "refs/sess/pending/"
+# Sessions this clone's own writers created: refs/sess/local/ is never pushed
+# or fetched (gitsess.sync), so a peer cannot plant one. gitsess.ownfiles
+# reads it before any file a session names is opened.
+OWN = "refs/sess/local/own/"
 
 # Active time: a gap between two events counts as work when it is at most
 # IDLE_GAP_MS; a longer gap is idle and counts nothing. Concurrent hooks land
@@ -652,8 +656,10 @@ def _advance(
     deletes them.
     """
     done: list[str] = []
+    created: list[str] = []  # the commit that started the ref, when this call did
 
     def compute(old: str | None) -> str | None:
+        created.clear()
         entries = store.read_tree(old) if old else {}
         counters = _json_entry(store, entries, "counters.json") or new_counters()
         calls_before = _json_entry(store, entries, "calls.json")
@@ -701,18 +707,29 @@ def _advance(
         entries.pop("folded.json", None)
         if folded:
             entries["folded.json"] = ("blob", store.write_blob(_dumps(folded)))
-        return store.write_commit(
+        made = store.write_commit(
             store.write_tree(entries),
             [old] if old else [],
             "".join(e.line() + "\n" for e in events),
             when=max(e.at_ms for e in events) / 1000,
         )
+        if old is None:
+            created.append(made)
+        return made
 
     tip = store.update_ref(ref, compute, deadline=deadline)
+    if created and tip == created[0]:
+        mark_own(store, session, tip)
     for name in done:
         with contextlib.suppress(RefError):
             store.cas_ref(name, None, store.ref(name))
     return tip
+
+
+def mark_own(store: Store, session: str, first: str) -> None:
+    """Mark `session` as recorded here (once per session, never on later events)."""
+    with contextlib.suppress(RefError):
+        store.cas_ref(OWN + session, first, None)
 
 
 def record(store: Store, ev: Event, *, deadline: float) -> str:

@@ -32,10 +32,11 @@ Finding a transcript. Claude Code's hook payload carries `transcript_path`;
 telemetry keeps `cwd` and the session id, and Claude Code keeps a session's
 transcript at `~/.claude/projects/<cwd, '/' and '.' as '->/<session id>.jsonl`
 (`CLAUDE_CONFIG_DIR` replaces `~/.claude`; recent versions turn every
-character that is not a letter or digit into '-'). The `transcript_path`
-the hook recorded wins when gitsess.transcript_source lets it be read; then
-both spellings of the folder; then any project folder holding `<session id>.jsonl`, session ids
-being UUIDs.
+character that is not a letter or digit into '-'). An explicit
+`transcript_path` in the session's metadata wins; then both spellings of the
+folder; then any project folder holding `<session id>.jsonl`, session ids
+being UUIDs. Whichever it is, it is read only through gitsess.ownfiles: a
+session this clone recorded, a regular file, never through a symbolic link.
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ import contextlib
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from gitsess import telemetry
+from gitsess import ownfiles, telemetry
 from gitsess.errors import ValidationError
 from gitsess.record import ID_RE
 from gitsess.store import Store
@@ -99,19 +101,20 @@ def archive_for_handoff(
     prefix = LOCAL_PREFIX if setting == "local" else PUSH_PREFIX
     written: list[str] = []
     exported: list[bytes] = []
-    from gitsess.transcript_source import transcript_source
-
     for s in sessions:
         name = telemetry.safe_session_name(s.session_id)
-        # A recorded transcript_path only through the gate (issue 11): a
-        # pushed session.json could name any file.
-        source = transcript_source(store, s)
-        path = str(source) if source is not None else find_transcript(s.meta, s.session_id)
-        if path is None:
+        # The one gate for any file a session names (gitsess.ownfiles): only
+        # this clone's sessions, only regular files, never through a link.
+        try:
+            found = ownfiles.session_transcript(store, s)
+        except ownfiles.NotAllowed as exc:
+            _warn(f"transcript of session {name} not archived: {exc}")
+            continue
+        if found is None:
             _warn(f"no transcript found for session {name}; not archived")
             continue
         ref = f"{prefix}{handoff_id}/{name}"
-        stored = _archive_session(store, ref, handoff_id, name, path)
+        stored = _archive_session(store, ref, handoff_id, name, found.path, found.data)
         if stored is not None:
             written.append(ref)
             exported.extend(stored)
@@ -122,18 +125,12 @@ def archive_for_handoff(
 
 
 def _archive_session(
-    store: Store, ref: str, handoff_id: str, name: str, path: str
+    store: Store, ref: str, handoff_id: str, name: str, path: str, raw: bytes
 ) -> list[bytes] | None:
-    """Redact and store one session's transcript and its subagents'; returns
-    what was stored (for TRANSCRIPTS_DIR), None when the transcript is unreadable."""
+    """Redact and store one session's transcript (`raw`, read from `path`) and
+    its subagents'; returns what was stored (for TRANSCRIPTS_DIR)."""
     from gitsess.redact import redact_jsonl_many  # loads detect-secrets: only when asked
 
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        _warn(f"cannot read the transcript of session {name}: {exc.strerror}")
-        return None
     found = find_subagents(path)
     for skip in found.skipped:
         _warn(f"subagent transcript {skip['file']} of session {name} not archived: "
@@ -160,26 +157,15 @@ def _archive_session(
 
 
 def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
-    """The path of a session's Claude Code transcript, or None. (A recorded
-    `transcript_path` is not taken here: gitsess.transcript_source vets it.)"""
-    raw = meta.get("raw_session_id") or meta.get("session_id") or session_id
-    # Only a safe id (telemetry stores the raw id only when it is one) may
-    # become a file name: no '/' or '..' from a payload reaches the path.
-    if not isinstance(raw, str) or telemetry.safe_session_name(raw) != raw:
-        return None
-    root = projects_dir()
-    for folder in _project_folders(meta):
-        path = os.path.join(root, folder, f"{raw}.jsonl")
-        if os.path.isfile(path):
-            return path
-    try:
-        folders = sorted(os.listdir(root))
-    except OSError:
-        return None
-    for folder in folders:
-        path = os.path.join(root, folder, f"{raw}.jsonl")
-        if os.path.isfile(path):
-            return path
+    """The path of a session's Claude Code transcript, or None (a symbolic
+    link is never one). Archiving reads it through gitsess.ownfiles instead,
+    which also asks whose session it is."""
+    for path in ownfiles.candidates(meta, session_id):
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                return path
+        except OSError:
+            continue
     return None
 
 
@@ -193,7 +179,8 @@ def project_folder(cwd: str) -> str:
     return re.sub(r"[/.]", "-", cwd)
 
 
-def _project_folders(meta: dict[str, Any]) -> Iterator[str]:
+def project_folders(meta: dict[str, Any]) -> Iterator[str]:
+    """Claude Code's folder names for a session's cwd and worktree, both spellings."""
     seen: set[str] = set()
     for key in ("cwd", "worktree"):
         cwd = meta.get(key)

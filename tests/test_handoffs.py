@@ -94,15 +94,17 @@ def test_check_commit_of_a_copy(repo: Repo, tmp_path: Path) -> None:
 def test_retire_folds_spills_and_keeps_later_chains(repo: Repo) -> None:
     events(repo, "s1", tools=("Bash",))
     store = _store(repo)
-    tip = store.ref("refs/sess/live/s1")
     ev = telemetry.Event(kind=telemetry.TOOL_START, name="PreToolUse", session_id="s1",
                          agent="claude-code", at_ms=(T0 + 50) * 1000, tool="Edit")
     telemetry.spill(store, ev, "s1")
-    state = handoffs.retire_session(store, "s1", tip, deadline=time.monotonic() + DEADLINE)
+    # A record that names no tip takes all the session holds, spills folded
+    # (one that names a tip takes only that far: tests/test_retire_tip.py).
+    state = handoffs.retire_session(store, "s1", None, deadline=time.monotonic() + DEADLINE)
     assert state == "retired"
     done = telemetry.read_session(store, "refs/sess/done/s1")
     assert done is not None and done.counters["tools"] == {"Bash": 1, "Edit": 1}
     assert not store.refs("refs/sess/pending/") and store.ref("refs/sess/live/s1") is None
+    tip = store.ref("refs/sess/done/s1")
     assert handoffs.retire_session(store, "s1", tip, deadline=time.monotonic() + 1) == "done"
     # The agent's next event starts a new live chain: a retire for the old tip leaves it.
     assert repo.hook(payload("Stop", "s1")).returncode == 0

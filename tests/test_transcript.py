@@ -87,7 +87,7 @@ def test_push_archives_where_the_sync_carries_it(repo: Repo) -> None:
     plant(Path.home(), repo.path, SID, transcript_lines("nothing secret"))
     refs = archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "push")
     assert refs == [f"refs/sess/transcripts/RT-261126-01/{SID}"]
-    assert repo.refs("refs/sess/local/") == {}
+    assert repo.refs("refs/sess/local/transcripts/") == {}
 
 
 def test_off_writes_nothing(repo: Repo) -> None:
@@ -141,7 +141,7 @@ def test_a_missing_transcript_is_skipped_with_a_warning(
     start(repo)
     assert archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local") == []
     assert f"no transcript found for session {SID}" in capsys.readouterr().err
-    assert repo.refs("refs/sess/local/") == {}
+    assert repo.refs("refs/sess/local/transcripts/") == {}
 
 
 def test_find_transcript_explicit_path_config_dir_and_other_folder_names(

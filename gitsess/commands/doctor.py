@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from gitsess import diagnose, rewrite
+from gitsess import diagnose, rewrite, vanished
 from gitsess.errors import ExitCode
 from gitsess.store import Store
 
@@ -20,6 +20,10 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
         for done in rewrite.relink(store, deadline=time.monotonic() + 30):
             relinked.append({"record": done.record_id, "commit": done.commit,
                              "from": done.origin, "moved_ref": done.moved_ref})
+        # Then those on commits only a handoff ref reaches (after git filter-repo, say).
+        for back in vanished.relink(store, deadline=time.monotonic() + 30):
+            relinked.append({"record": back.record_id, "commit": back.commit,
+                             "from": back.origin, "moved_ref": None})
     d = diagnose.diagnose(store)
     if as_json:
         out = d.to_json()

@@ -18,8 +18,8 @@ import time
 from typing import IO, Any
 
 from gitsess import changelog as gitsess_changelog
-from gitsess import handoff, handoffs, ids, narrative, policy, telemetry, trailers
-from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
+from gitsess import faults, handoff, handoffs, ids, narrative, policy, telemetry, trailers
+from gitsess.errors import ExitCode, GitsessError, RefError, UsageError, ValidationError
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
 from gitsess.store import Store
@@ -62,6 +62,23 @@ def run(
             _print_json({"v": RESULT_VERSION, "ok": False, "error": exc.message,
                          "problems": exc.problems, "draft": _draft_if_any(store)})
         raise
+    except Exception as exc:
+        reason = _storage_fault(exc)
+        if reason is None:
+            raise
+        raise faults.StorageError(f"handoff not made: {reason} (writing {store.git_dir})",
+                                  hint=f"{faults.hint_for(reason)}, then rerun; nothing was "
+                                       "committed") from None
+
+
+def _storage_fault(exc: BaseException) -> str | None:
+    """A full disk or a read-only .git behind `exc` (an error gitsess raised on
+    purpose says so itself, except a ref it could not lock)."""
+    if isinstance(exc, faults.StorageError):
+        return None
+    if isinstance(exc, GitsessError) and not isinstance(exc, RefError):
+        return None
+    return faults.storage_fault(exc)
 
 
 def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
@@ -99,19 +116,37 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
     hid = ids.allocate(store, str(rec.front["operator"]), now=time.time(), prefer=rec.id,
                        deadline=time.monotonic() + DEADLINE_S)
     rec.front["id"] = hid
-    path = handoff.write_draft(store, rec)
+    commit = None
     try:
+        path = handoff.write_draft(store, rec)
         commit = handoffs.make_commit(
             store, rec, with_changelog=changelog,
             retry_hint=_retry_hint(store, path, [], quick=False))
-    except BaseException:
-        ids.release(store, hid)
-        raise
-    # post-commit drops the draft once it has stored the record: a draft still
-    # there means the hook did not run (not installed) or did not finish.
-    hook_ran = not os.path.exists(path)
-    done = handoffs.complete(store, commit, deadline=time.monotonic() + DEADLINE_S, pol=pol,
-                             archive=not hook_ran)
+        # post-commit drops the draft once it has stored the record: a draft still
+        # there means the hook did not run (not installed) or did not finish.
+        hook_ran = not os.path.exists(path)
+        done = handoffs.complete(store, commit, deadline=time.monotonic() + DEADLINE_S, pol=pol,
+                                 archive=not hook_ran)
+    except BaseException as exc:
+        # Without a commit the id goes back. With one, its reservation stays
+        # until --repair stores the record (store_record releases it): the
+        # commit carries the id, and nothing else yet keeps it from reuse.
+        if commit is None:
+            with contextlib.suppress(GitsessError, OSError):
+                ids.release(store, hid)
+        reason = _storage_fault(exc)
+        if reason is None:
+            raise
+        if commit is None:
+            left = _draft_if_any(store)
+            raise faults.StorageError(
+                f"handoff {hid} not made: {reason} (writing {store.git_dir})",
+                hint=f"{faults.hint_for(reason)}, then rerun; nothing was committed"
+                     + (f" (the draft is kept in {_shown(left)})" if left else "")) from None
+        raise faults.StorageError(
+            f"handoff {hid} committed as {commit[:12]}, but its record was not stored: {reason}",
+            hint=f"{faults.hint_for(reason)}, then run git sess handoff --repair {commit[:12]}",
+        ) from None
     if not hook_ran:
         _stamp(store, commit)
     warnings += done.warnings
@@ -196,6 +231,8 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
               ) -> list[telemetry.Session]:
     """--session's sessions, else the narrative's `sessions:`, else this operator's
     live ones here; ValidationError for junk, unknown or another operator's."""
+    from gitsess import claims, ownfiles  # issue 9 gates, kept off the module's import line
+
     listed = listed if isinstance(listed, list) else [listed]
     bad = [f"sessions[{i}]: {s!r} is not a session id" for i, s in enumerate(listed)
            if not isinstance(s.get("id") if isinstance(s, dict) else s, (str, int))]
@@ -206,6 +243,26 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
         str(s.get("id")) if isinstance(s, dict) else str(s) for s in listed]
     sessions = handoff.settle_spills(store, handoff.require_sessions(store, picked) if picked
                                      else handoff.own_live_sessions(store, me))
+    # A handoff killed between its commit and its retire left the events it
+    # claimed live: move them now, so that this record does not claim them too.
+    sessions, finished = claims.finish(store, sessions, deadline=time.monotonic() + DEADLINE_S)
+    handoffs.warn(finished)
+    # A session with nothing live left was claimed whole by an earlier record.
+    taken = [f"sessions[{i}]: session {s.session_id} was handed off already, by {c.handoff}"
+             for i, s in enumerate(sessions)
+             if s.ref.startswith(telemetry.DONE) and (c := claims.get(store, s.session_id))]
+    if taken:
+        raise ValidationError("sessions already claimed by another handoff", taken,
+                              hint="a session's events belong to one record; leave it out")
+    # A session whose telemetry was fetched is a peer's whatever its
+    # session.json says (gitsess.ownfiles): it is theirs to hand off.
+    fetched = [f"sessions[{i}]: {why}" for i, s in enumerate(sessions)
+               if s.ref.startswith("refs/sess/remotes/")
+               and (why := ownfiles.not_recorded_here(store, s))]
+    if fetched:
+        raise ValidationError("sessions recorded by another clone", fetched,
+                              hint="leave them out (--session names yours); the clone that "
+                                   "recorded them hands them off")
     foreign = handoff.foreign_sessions(sessions, me)
     if foreign:
         raise ValidationError("sessions of another operator", foreign,
@@ -347,7 +404,16 @@ def commit_msg_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
         _refuse(hid, errors, None)
         return int(ExitCode.FAILURE)
     handoffs.warn(warnings)
-    handoff.write_draft(store, rec)
+    try:
+        handoff.write_draft(store, rec)
+    except OSError as exc:
+        reason = faults.storage_fault(exc)
+        if reason is None:
+            raise
+        print(f"error: handoff {hid} refused by gitsess (commit-msg): cannot keep its record: "
+              f"{reason}", file=sys.stderr)
+        print(f"hint: {faults.hint_for(reason)}, then commit again", file=sys.stderr)
+        return int(ExitCode.FAILURE)
     return 0
 
 
@@ -385,12 +451,25 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     try:
         done = handoffs.complete(store, head, deadline=time.monotonic() + DEADLINE_S)
     except GitsessError as exc:
+        if os.environ.get(handoffs.REPORTS_FAULTS) and faults.storage_fault(exc.message):
+            return int(ExitCode.FAILURE)  # git sess handoff reports it, once
         print(f"error: gitsess post-commit: {exc.message}", file=sys.stderr)
         for p in getattr(exc, "problems", []):
             print(f"  - {p}", file=sys.stderr)
         print(f"hint: {exc.hint or 'fix the cause, then run git sess handoff --repair'}",
               file=sys.stderr)
         return int(exc.exit_code)
+    except Exception as exc:  # a full disk, a read-only .git: not a bug
+        reason = _storage_fault(exc)
+        if reason is None:
+            raise
+        if os.environ.get(handoffs.REPORTS_FAULTS):
+            return int(ExitCode.FAILURE)  # git sess handoff reports it, once
+        print(f"error: gitsess post-commit: the record of {hid} was not stored: {reason}",
+              file=sys.stderr)
+        print(f"hint: {faults.hint_for(reason)}, then run git sess handoff --repair",
+              file=sys.stderr)
+        return int(ExitCode.FAILURE)
     handoffs.warn(done.warnings)
     _stamp(store, head)
     return 0
@@ -402,5 +481,5 @@ def _stamp(store: Store, commit: str) -> None:
     caller: a handoff that does not pass is reported by the push itself."""
     from gitsess import guard
 
-    with contextlib.suppress(GitsessError):
+    with contextlib.suppress(GitsessError, OSError):  # OSError: a full disk, say
         guard.check_commit(store, store.commit(commit))
