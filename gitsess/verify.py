@@ -94,6 +94,13 @@ def _norm(email: str) -> str:
     return email.strip().lower()
 
 
+def _shown(text: str) -> str:
+    """A peer-written email or signer name as it may appear in a reason: printable
+    characters only (no escape sequence reaches a terminal), at most 100."""
+    out = "".join(ch for ch in text if ch.isprintable())
+    return out if len(out) <= 100 else out[:99] + "…"
+
+
 @dataclass
 class Verifier:
     """Verdicts for one repository as it stands (see the module docstring).
@@ -137,8 +144,18 @@ class Verifier:
             from gitsess.identity import operator
 
             op = operator(self.store, cache=False)
-            self._me = (op.id, _norm(op.email or ""))
+            # What git authors this clone's commits with, as the hooks' git
+            # sees it (env included); user.email as gitsess read it otherwise.
+            self._me = (op.id, _norm(self._git_author_email() or op.email or ""))
         return self._me
+
+    def _git_author_email(self) -> str:
+        """The email git itself would author a commit with (`git var
+        GIT_AUTHOR_IDENT`: user.email, else GIT_AUTHOR_EMAIL, EMAIL, ...)."""
+        proc = self.store.run_git(["var", "GIT_AUTHOR_IDENT"], check=False)
+        ident = proc.stdout.decode("utf-8", "replace")
+        start, end = ident.find("<"), ident.find(">")
+        return ident[start + 1:end] if proc.returncode == 0 and 0 <= start < end else ""
 
     def _fixed_emails(self, op: str) -> tuple[str, ...] | None:
         if op in self.operators:
@@ -178,26 +195,27 @@ class Verifier:
         email = _norm(c.email)
         if not email:
             return Verdict(UNVERIFIED, "the commit has no author email")
+        who, op = _shown(email), _shown(c.operator)  # text a peer wrote, for a reason
         fixed = self._fixed_emails(c.operator)
         held_by = self._fixed_owner(email)
         if held_by is not None and held_by != c.operator:
-            return Verdict(UNVERIFIED, f"authored by {email}, which is {held_by}'s")
+            return Verdict(UNVERIFIED, f"authored by {who}, which is {held_by}'s")
         if fixed is not None:
             if email not in fixed:
                 known = ", ".join(fixed) or "no email (set user.email)"
-                return Verdict(UNVERIFIED, f"authored by {email}; {c.operator}'s is {known}")
+                return Verdict(UNVERIFIED, f"authored by {who}; {op}'s is {_shown(known)}")
             return self._signed(c)
         self._learn()
         assert self._owner is not None and self._first is not None
         if self._owner.get(email, c.operator) != c.operator:
-            return Verdict(UNVERIFIED, f"authored by {email}, first seen as "
-                                       f"{self._owner[email]}'s", fixed=False)
+            return Verdict(UNVERIFIED, f"authored by {who}, first seen as "
+                                       f"{_shown(self._owner[email])}'s", fixed=False)
         known_email = self._first.get(c.operator)
         if known_email is not None and known_email != email:
-            return Verdict(UNVERIFIED, f"authored by {email}; {c.operator}'s records are "
-                                       f"authored by {known_email}", fixed=False)
+            return Verdict(UNVERIFIED, f"authored by {who}; {op}'s records are authored "
+                                       f"by {_shown(known_email)}", fixed=False)
         if known_email is None:  # dated in the future: nothing to compare with
-            return Verdict(UNVERIFIED, f"no record of {c.operator}'s dated in the past "
+            return Verdict(UNVERIFIED, f"no record of {op}'s dated in the past "
                                        "says whose email is theirs", fixed=False)
         v = self._signed(c)
         return Verdict(v.status, v.reason, fixed=False)
@@ -211,8 +229,8 @@ class Verifier:
         if status != "G":
             return Verdict(UNSIGNED, f"git does not verify its signature (%G? {status})")
         if _norm(signer) != _norm(c.email):
-            return Verdict(UNSIGNED, f"signed by {signer or 'an unnamed key'}, "
-                                     f"not by its author {_norm(c.email)}")
+            return Verdict(UNSIGNED, f"signed by {_shown(signer) or 'an unnamed key'}, "
+                                     f"not by its author {_shown(_norm(c.email))}")
         return Verdict(VERIFIED)
 
     def signature(self, commit: str) -> tuple[str, str]:

@@ -197,6 +197,14 @@ def handoff_front(*, id: str, operator: str, workstream: str, title: str,
     }
 
 
+def author_env(operator: str) -> dict[str, str]:
+    """The author of a handoff by `operator`: RT is this clone's user (the
+    hermetic rosa@example.com); anyone else is <op>@example.com."""
+    if operator == "RT":
+        return {}
+    return {"GIT_AUTHOR_EMAIL": f"{operator.lower()}@example.com"}
+
+
 def make_handoff(repo: Repo, id: str, *, operator: str | None = None,
                  workstream: str = "parser", title: str = "Parser work",
                  phase: str | None = "build", summary: str = "Did the work.",
@@ -227,12 +235,15 @@ def make_handoff(repo: Repo, id: str, *, operator: str | None = None,
     trailers += [f"Sess-Session: {s}" for s in sessions]
     message = (f"handoff({workstream}): {title}\n\n{record.render_body(sections)}\n"
                + "\n".join(trailers) + "\n")
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else None
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else {}
+    # A peer's handoff is authored by the peer (gitsess.verify checks it).
+    commit_env = {**env, **author_env(operator)}
     repo.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-",
-             input=message, env=env)
+             input=message, env=commit_env or None)
     oid = repo.git("rev-parse", "HEAD").stdout.strip()
     if note:
-        repo.git("notes", "--ref=sess", "add", "-F", "-", oid, input=record.render(rec), env=env)
+        repo.git("notes", "--ref=sess", "add", "-F", "-", oid, input=record.render(rec),
+                 env=env or None)
     if ref:
         repo.git("update-ref", f"refs/sess/h/{operator}/{id}", oid)
     return oid

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from gitsess import columns, handoff_index
+from gitsess import columns, handoff_index, verify
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff
 from gitsess.identity import OPERATOR_RE
@@ -21,9 +21,9 @@ SCHEMA_VERSION = 1
 WS_COLS = 32
 
 
-def entry(h: Handoff) -> dict[str, Any]:
+def entry(h: Handoff, v: verify.Verdict | None = None) -> dict[str, Any]:
     """One handoff as printed by log --json (schemas/log.json)."""
-    return {
+    out: dict[str, Any] = {
         "id": h.id,
         "operator": h.operator,
         "workstream": h.workstream,
@@ -35,16 +35,27 @@ def entry(h: Handoff) -> dict[str, Any]:
         "source": h.source,
         "sessions": list(h.sessions),
     }
+    if v is not None:
+        out["verified"] = v.as_json()
+    if verify.future(max(h.time, h.author_time)):
+        out["future"] = True
+    return out
 
 
 def _ws(h: Handoff) -> str:
     return h.workstream + (f"/{h.phase}" if h.phase else "")
 
 
-def row(h: Handoff) -> list[str]:
-    """One handoff's cells: id, local time, workstream/phase, title."""
+def row(h: Handoff, v: verify.Verdict | None = None) -> list[str]:
+    """One handoff's cells: id, local time, workstream/phase, title (and what
+    git does not vouch for: an operator it does not confirm, a future date)."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(h.time))
-    return [h.id, when, _ws(h), h.title]
+    marks = []
+    if v is not None and not v.ok:
+        marks.append(f"{v.status}: {v.reason}")
+    if verify.future(max(h.time, h.author_time)):
+        marks.append("dated in the future")
+    return [h.id, when, _ws(h), h.title + "".join(f"  [{m}]" for m in marks)]
 
 
 def run(*, store: Store, as_json: bool = False, operator: str | None = None,
@@ -58,9 +69,14 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
     index = handoff_index.build(store)
     shown = handoff_index.select(index.handoffs, operator=operator, workstream=workstream,
                                  since=cutoff, limit=limit)
+    verifier = verify.Verifier.for_store(
+        store, claims=lambda: [verify.claim(h) for h in index.handoffs])
+    verifier.prefetch(h.commit for h in shown)
+    verdicts = [verifier.verdict(verify.claim(h)) for h in shown]
     if as_json:
-        json.dump({"v": SCHEMA_VERSION, "handoffs": [entry(h) for h in shown]}, sys.stdout,
-                  indent=2)
+        json.dump({"v": SCHEMA_VERSION,
+                   "handoffs": [entry(h, v) for h, v in zip(shown, verdicts, strict=True)]},
+                  sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     if not shown:
@@ -68,6 +84,7 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
             filtered = operator is not None or workstream is not None or since is not None
             print("no handoffs" + (" match" if filtered else " yet"))
         return 0
-    for text in columns.table([row(h) for h in shown], [None, None, WS_COLS, None]):
+    rows = [row(h, v) for h, v in zip(shown, verdicts, strict=True)]
+    for text in columns.table(rows, [None, None, WS_COLS, None]):
         sys.stdout.write(text + "\n")
     return 0
