@@ -58,9 +58,10 @@ def read_record(store: Store, index: Index, h: Handoff, *, front: bool = True) -
     only the Open Questions section; PyYAML costs ~5 ms a record).
     """
     from gitsess import record
+    from gitsess.safeyaml import NOTE_MAX_BYTES
 
     text = handoff_index.record_text(store, index, h)
-    if text is None:
+    if text is None or len(text) > NOTE_MAX_BYTES:  # none, or too large to be a record
         return _Record({}, record.parse_sections(handoff_index.message_body(store, h)))
     # A note can hold two records (a union merge at sync): take this handoff's.
     parts = record.split_records(text) or [text]
