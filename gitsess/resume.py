@@ -235,11 +235,14 @@ def _workstreams(store: Store, index: Index, handoffs: list[Handoff], me: str, n
 _Judge = Callable[[Handoff], verify.Verdict]
 
 
-def _judge(store: Store, index: Index, now: float) -> _Judge:
+def _judge(store: Store, index: Index, now: float, pol: Any) -> _Judge:
     """gitsess.verify's verdict on a handoff, once per commit; first-seen
     emails come from the handoffs already indexed."""
+    from gitsess.policy import DEFAULT
+
     verifier = verify.Verifier.for_store(
-        store, claims=lambda: [verify.claim(h) for h in index.handoffs], now=now)
+        store, policy=pol or DEFAULT, claims=lambda: [verify.claim(h) for h in index.handoffs],
+        now=now)
     seen: dict[str, verify.Verdict] = {}
 
     def judge(h: Handoff) -> verify.Verdict:
@@ -250,18 +253,19 @@ def _judge(store: Store, index: Index, now: float) -> _Judge:
     return judge
 
 
-def _policy_owners(store: Store) -> dict[str, str]:
-    """Workstream -> owner declared in .gitsess.yaml; {} when there is none.
+def _policy(store: Store) -> Any:
+    """The policy (gitsess.policy.Policy), or None when it cannot be read.
 
     An invalid policy file must not stop a resume (commit-msg and pre-push
-    report it); ownership then goes by the last handoff.
+    report it); ownership then goes by the last handoff, and operators are
+    known by config and first-seen emails.
     """
-    from gitsess.policy import workstream_owners
+    from gitsess.policy import load_policy
 
     try:
-        return workstream_owners(store)
+        return load_policy(store)
     except Exception:
-        return {}
+        return None
 
 
 def view(store: Store, *, operator: str | None = None, since_s: int | None = None,
@@ -274,7 +278,8 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
     cutoff = max(0.0, now - since_s) if since_s is not None else None
     index = handoff_index.build(store, deadline=deadline)
     handoffs = [h for h in index.handoffs if cutoff is None or h.time >= cutoff]
-    verdict = _judge(store, index, now)
+    pol = _policy(store)
+    verdict = _judge(store, index, now, pol)
     doc: dict[str, Any] = {
         "v": SCHEMA_VERSION,
         "operator": me,
@@ -302,8 +307,8 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
             "summary": rec.sections.get("Summary", "").strip() or None,
             "confidence": c if (c := rec.front.get("confidence")) in ("H", "M", "L") else None,
         }
-    mine, peer_ws = _workstreams(store, index, handoffs, me, now, _policy_owners(store),
-                                 questions_for, verdict)
+    owners = {n: o for n in pol.workstreams if (o := pol.owner(n))} if pol else {}
+    mine, peer_ws = _workstreams(store, index, handoffs, me, now, owners, questions_for, verdict)
     doc["workstreams"] = {"mine": mine, "peers": peer_ws}
     doc["peers"] = _peers(store, index, handoffs, me, now, cutoff, verdict)
     doc["complete"] = index.complete

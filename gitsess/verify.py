@@ -28,6 +28,7 @@ document.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -139,19 +140,23 @@ class Verifier:
                    time.time() if now is None else now)
 
     def me(self) -> tuple[str, str]:
-        """(this clone's operator id, its user.email, lower case)."""
+        """(this clone's operator id, the email git authors its commits with)."""
         if self._me is None:
             from gitsess.identity import operator
 
             op = operator(self.store, cache=False)
-            # What git authors this clone's commits with, as the hooks' git
-            # sees it (env included); user.email as gitsess read it otherwise.
-            self._me = (op.id, _norm(self._git_author_email() or op.email or ""))
+            self._me = (op.id, _norm(self._author_email()))
         return self._me
 
-    def _git_author_email(self) -> str:
-        """The email git itself would author a commit with (`git var
-        GIT_AUTHOR_IDENT`: user.email, else GIT_AUTHOR_EMAIL, EMAIL, ...)."""
+    def _author_email(self) -> str:
+        """The email git authors this clone's commits with, in git's order
+        (git-commit-tree(1) "Commit information"): GIT_AUTHOR_EMAIL, then
+        author.email, user.email; else what `git var GIT_AUTHOR_IDENT` says
+        (EMAIL, or a name git makes up): a process only when config is silent."""
+        found = os.environ.get("GIT_AUTHOR_EMAIL") or self.store.config_get("author.email") \
+            or self.store.config_get("user.email")
+        if found:
+            return found
         proc = self.store.run_git(["var", "GIT_AUTHOR_IDENT"], check=False)
         ident = proc.stdout.decode("utf-8", "replace")
         start, end = ident.find("<"), ident.find(">")
