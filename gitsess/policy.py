@@ -146,8 +146,9 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
             where = "" if mark is None else f" (line {mark.line + 1}, column {mark.column + 1})"
             raise ValidationError(
                 f"{source} refused: {problem}{where}",
-                hint=f"gitsess reads {POLICY_FILE} without YAML anchors or aliases, at most "
-                     f"{safeyaml.POLICY_MAX_BYTES // 1024} KiB and {safeyaml.MAX_DEPTH} levels deep",
+                hint=f"gitsess reads {POLICY_FILE} without YAML anchors or aliases, at "
+                     f"most {safeyaml.POLICY_MAX_BYTES // 1024} KiB and {safeyaml.MAX_DEPTH} "
+                     "levels deep",
             ) from exc
         raise ValidationError(
             f"{source} is not valid YAML",

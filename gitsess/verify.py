@@ -95,6 +95,10 @@ def _norm(email: str) -> str:
     return email.strip().lower()
 
 
+def _unverified(reason: str, *, fixed: bool = True) -> Verdict:
+    return Verdict(UNVERIFIED, reason, fixed)
+
+
 def _shown(text: str) -> str:
     """A peer-written email or signer name as it may appear in a reason: printable
     characters only (no escape sequence reaches a terminal), at most 100."""
@@ -200,28 +204,28 @@ class Verifier:
         email = _norm(c.email)
         if not email:
             return Verdict(UNVERIFIED, "the commit has no author email")
-        who, op = _shown(email), _shown(c.operator)  # text a peer wrote, for a reason
         fixed = self._fixed_emails(c.operator)
         held_by = self._fixed_owner(email)
         if held_by is not None and held_by != c.operator:
-            return Verdict(UNVERIFIED, f"authored by {who}, which is {held_by}'s")
+            return _unverified(f"authored by {_shown(email)}, which is {held_by}'s")
         if fixed is not None:
             if email not in fixed:
                 known = ", ".join(fixed) or "no email (set user.email)"
-                return Verdict(UNVERIFIED, f"authored by {who}; {op}'s is {_shown(known)}")
+                return _unverified(f"authored by {_shown(email)}; {_shown(c.operator)}'s is "
+                                   f"{_shown(known)}")
             return self._signed(c)
         self._learn()
         assert self._owner is not None and self._first is not None
         if self._owner.get(email, c.operator) != c.operator:
-            return Verdict(UNVERIFIED, f"authored by {who}, first seen as "
-                                       f"{_shown(self._owner[email])}'s", fixed=False)
+            return _unverified(f"authored by {_shown(email)}, first seen as "
+                               f"{_shown(self._owner[email])}'s", fixed=False)
         known_email = self._first.get(c.operator)
         if known_email is not None and known_email != email:
-            return Verdict(UNVERIFIED, f"authored by {who}; {op}'s records are authored "
-                                       f"by {_shown(known_email)}", fixed=False)
+            return _unverified(f"authored by {_shown(email)}; {_shown(c.operator)}'s records "
+                               f"are authored by {_shown(known_email)}", fixed=False)
         if known_email is None:  # dated in the future: nothing to compare with
-            return Verdict(UNVERIFIED, f"no record of {op}'s dated in the past "
-                                       "says whose email is theirs", fixed=False)
+            return _unverified(f"no record of {_shown(c.operator)}'s dated in the past says "
+                               "whose email is theirs", fixed=False)
         v = self._signed(c)
         return Verdict(v.status, v.reason, fixed=False)
 
