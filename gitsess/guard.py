@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from gitsess import handoffs, policy, trailers, verified
+from gitsess import handoffs, policy, trailers, verified, verify
 from gitsess.errors import GitsessError
 from gitsess.store import CommitInfo, Store
 
@@ -73,7 +73,8 @@ def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[Com
     return list(store.walk(tips, hide))
 
 
-def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = None) -> list[str]:
+def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = None,
+                 verifier: verify.Verifier | None = None) -> list[str]:
     """Problems of one handoff commit: its record against the schema and the
     policy's sections, and the invariants recomputed from the telemetry it
     covered (gitsess.handoffs.examine, the same check commit-msg runs). A
@@ -83,7 +84,7 @@ def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = N
     note_oid = store.note_oid(commit.oid)
     if note_oid and verified.stamped(store, commit.oid) == verified.line(note_oid, pol.digest):
         return []  # what the shim takes without Python
-    verdict = handoffs.examine(store, commit.oid, pol)
+    verdict = handoffs.examine(store, commit.oid, pol, verifier)
     if not verdict.problems and verdict.pinned and verdict.note_oid:
         # A memo only: a stamp that cannot be written costs the next push
         # a Python start, never this push.
@@ -96,12 +97,14 @@ def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = N
 def check_push(store: Store, remote: str, lines: list[PushLine]) -> list[Failure]:
     failures = []
     pol: policy.Policy | None = None
+    verifier: verify.Verifier | None = None  # one for the push: peers' emails read once
     for commit in pushed_commits(store, remote, lines):
         ids = sess_ids(commit.message)
         if not ids:
             continue
         pol = pol if pol is not None else policy.load_policy(store)
-        problems = check_commit(store, commit, pol)
+        verifier = verifier or verify.Verifier.for_store(store, policy=pol)
+        problems = check_commit(store, commit, pol, verifier)
         if problems:
             failures.append(Failure(commit, ", ".join(ids), problems))
     return failures

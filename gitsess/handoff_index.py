@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from gitsess.store import NOTES_REF, Store
+from gitsess.verify import sort_time
 
 LOCAL_H = "refs/sess/h/"
 LOCAL_LIVE = "refs/sess/live/"
@@ -65,6 +66,9 @@ class Handoff:
     sessions: tuple[str, ...]
     source: str  # one of SOURCES
     ref: str | None  # the handoff ref that keeps it, when there is one
+    # Who git says made it (gitsess.verify decides whether that is `operator`).
+    email: str = ""
+    author_time: int = 0
 
 
 @dataclass
@@ -204,6 +208,8 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
                     counts["branches"] += 1
     elif tips and scan_limit > 0:
         complete = False
+    for oid, (email, author_time) in store.commit_authors(list(found)).items():
+        found[oid].email, found[oid].author_time = email, author_time
     return Index(_dedupe(found.values()), notes, refs, classified.live, classified.done,
                  complete, counts)
 
@@ -217,7 +223,10 @@ def _dedupe(handoffs: Iterable[Handoff]) -> list[Handoff]:
         have = best.get(h.id)
         if have is None or (rank[h.source], -h.time) < (rank[have.source], -have.time):
             best[h.id] = h
-    return sorted(best.values(), key=lambda h: (h.time, h.id), reverse=True)
+    # A record dated in the future sorts below the present ones (gitsess.verify).
+    now = time.time()
+    return sorted(best.values(), key=lambda h: (sort_time(max(h.time, h.author_time), now),
+                                                h.time, h.id), reverse=True)
 
 
 def record_text(store: Store, index: Index, h: Handoff) -> str | None:

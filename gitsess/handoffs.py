@@ -29,7 +29,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitsess import changelog, claims, faults, handoff, ids, policy, record, telemetry, trailers
+from gitsess import (
+    changelog,
+    claims,
+    faults,
+    handoff,
+    ids,
+    policy,
+    record,
+    telemetry,
+    trailers,
+    verify,
+)
 from gitsess.errors import GitsessError, RefError, ValidationError
 from gitsess.ids import HANDOFF_PREFIX, handoff_ref
 from gitsess.store import CommitInfo, Store
@@ -353,7 +364,23 @@ def check_commit(store: Store, commit_oid: str, pol: policy.Policy | None = None
     return examine(store, commit_oid, pol).problems
 
 
-def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None) -> Verdict:
+def operator_verdict(store: Store, info: Any, pol: policy.Policy,
+                     verifier: verify.Verifier | None = None) -> verify.Verdict | None:
+    """gitsess.verify's verdict on whose handoff commit `info` (a CommitInfo)
+    is: its author email must be its operator's and, with require_signed, git
+    must verify its author's signature. None when it records no handoff."""
+    from gitsess import handoff_index
+
+    h = handoff_index.parse_commit(info.oid, info.message, info.commit_time)
+    if h is None:
+        return None
+    h.email, h.author_time = info.author_email, info.author_time
+    verifier = verifier or verify.Verifier.for_store(store, policy=pol)
+    return verifier.verdict(verify.claim(h))
+
+
+def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None,
+            verifier: verify.Verifier | None = None) -> Verdict:
     """check_commit's verdict, with what it rests on.
 
     The record is the commit's note (or, without one, what its message
@@ -373,6 +400,12 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None) -> 
     fm = handoff.from_message(info.message)
     out = [f"{short}: {p}" for p in fm.problems]
     hid = fm.front.get("id")
+    # Issue 9: a Sess-Operator trailer is a claim; git's author (and signature)
+    # must back it, or the handoff does not leave as that operator's.
+    who = operator_verdict(store, info, pol, verifier)
+    if who is not None and not who.ok:
+        op = fm.front.get("operator") or "its operator"
+        out.append(f"{short}: {hid}: git does not say this handoff is {op}'s ({who.reason})")
     note_oid = store.note_oid(commit_oid)
     note = store.read_blob(note_oid).decode("utf-8", "replace") if note_oid else None
     found = ids.find(store, str(hid)) if hid and note is None else None
@@ -398,10 +431,12 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None) -> 
                                                        required=pol.required_sections)]
     verdict.problems = _dedupe(out)
     if not pol.invariants:
-        verdict.pinned = True
+        # A stamp may keep only a verdict that fetching more records cannot change.
+        verdict.pinned = who is None or who.fixed
         return verdict
     try:
         sessions, verdict.pinned = covered_sessions(store, fm.session_ids, rec)
+        verdict.pinned = verdict.pinned and (who is None or who.fixed)
     except ValidationError as exc:
         verdict.problems = _dedupe(out + [f"{short}: {p} (cannot check invariants)"
                                           for p in exc.problems])

@@ -18,6 +18,9 @@ The file::
     transcripts: off                   # off | local | push
     workstreams:
       billing: {owner: RT}
+    operators:                         # operator -> author email(s), gitsess.verify
+      RT: rosa@example.com
+    require_signed: false              # true: git must verify each handoff's signature
 
 Defaults (no file, or a key left out): no invariants, no extra required
 sections, transcripts off, no declared workstreams. An invariant's severity
@@ -48,7 +51,7 @@ from typing import Any
 
 import yaml
 
-from gitsess import telemetry
+from gitsess import safeyaml, telemetry
 from gitsess.errors import ValidationError
 from gitsess.record import section_key
 from gitsess.resources import schema
@@ -83,6 +86,10 @@ class Policy:
     required_sections: tuple[str, ...] = ()
     transcripts: str = "off"
     workstreams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Operator id -> author emails (gitsess.verify); require_signed: git must
+    # verify a handoff commit's signature for it to count as its operator's.
+    operators: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    require_signed: bool = False
     source: str = "defaults"  # a path, "HEAD:.gitsess.yaml" or "defaults"
     # The policy file's blob id (`git hash-object --no-filters`), "none" for
     # the defaults: what a verification stamp (gitsess.verified) was made under.
@@ -108,7 +115,8 @@ def load_policy(store: Store) -> Policy:
             if not stat.S_ISREG(os.stat(path).st_mode):
                 raise ValidationError(f"cannot read {path}: not a regular file")
             with open(path, "rb") as fh:
-                raw = fh.read()
+                # One byte over the limit is enough for parse_policy to refuse it.
+                raw = fh.read(safeyaml.POLICY_MAX_BYTES + 1)
             pol = parse_policy(raw.decode("utf-8"), source=path)
         except FileNotFoundError:
             pass
@@ -128,12 +136,20 @@ def load_policy(store: Store) -> Policy:
 def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
     """A Policy from the text of a policy file; ValidationError names the line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else None
+        # Bounded (issue 9): a committed billion-laughs file hung every hook.
+        node, data = safeyaml.compose_and_load(text, max_bytes=safeyaml.POLICY_MAX_BYTES)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, safeyaml.LimitError):
+            where = "" if mark is None else f" (line {mark.line + 1}, column {mark.column + 1})"
+            raise ValidationError(
+                f"{source} refused: {problem}{where}",
+                hint=f"gitsess reads {POLICY_FILE} without YAML anchors or aliases, at "
+                     f"most {safeyaml.POLICY_MAX_BYTES // 1024} KiB and {safeyaml.MAX_DEPTH} "
+                     "levels deep",
+            ) from exc
         raise ValidationError(
             f"{source} is not valid YAML",
             [f"{where}: {problem}"],
@@ -179,6 +195,9 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
             section_key(s) for s in data.get("required_sections") or [])),
         transcripts=str(data.get("transcripts", "off")),
         workstreams={str(k): dict(v or {}) for k, v in (data.get("workstreams") or {}).items()},
+        operators={str(k): (v,) if isinstance(v, str) else tuple(v)
+                   for k, v in (data.get("operators") or {}).items()},
+        require_signed=bool(data.get("require_signed", False)),
         source=source,
     )
 

@@ -10,8 +10,9 @@ Text form (stored as the note on the handoff commit, and as the draft):
     ## Resume Prompt
     ...
 
-Front matter is written and read with PyYAML (safe_load / safe_dump) and
-validated with jsonschema; nothing here writes YAML by hand.
+Front matter is written with PyYAML (safe_dump), read with gitsess.safeyaml
+(bounded: notes come from peers) and validated with jsonschema; nothing here
+writes YAML by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from gitsess import safeyaml
 from gitsess.errors import ValidationError
 from gitsess.resources import schema
 
@@ -66,11 +68,13 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     if not m:
         return {}, text, 1
     try:
-        front = yaml.safe_load(m.group(1)) or {}
+        front = safeyaml.load(m.group(1), max_bytes=safeyaml.NOTE_MAX_BYTES) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 2}" if mark is not None else "front matter"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, safeyaml.LimitError):
+            raise ValidationError(f"front matter refused ({where}): {problem}") from exc
         # "while parsing a flow sequence ... line 3" says where the trouble began.
         context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and cmark is not None and (mark is None or cmark.line != mark.line):
@@ -142,6 +146,8 @@ def _parse_one(text: str) -> Record:
 def parse(text: str, *, id: str | None = None) -> Record:
     """The record in a note: the one whose id is `id` when given and present,
     else the first (a note may hold several, see RECORD_SEPARATOR)."""
+    if len(text) > safeyaml.NOTE_MAX_BYTES:  # characters: a cheap first cut, bytes below
+        raise ValidationError(f"record larger than {safeyaml.NOTE_MAX_BYTES // 1024} KiB")
     parts = split_records(text) or [text]
     if id is not None and len(parts) > 1:
         for part in parts:

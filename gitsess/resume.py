@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gitsess import handoff_index, telemetry, untrusted
+from gitsess import handoff_index, telemetry, untrusted, verify
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff, Index
 from gitsess.identity import operator as current_operator
@@ -58,9 +59,10 @@ def read_record(store: Store, index: Index, h: Handoff, *, front: bool = True) -
     only the Open Questions section; PyYAML costs ~5 ms a record).
     """
     from gitsess import record
+    from gitsess.safeyaml import NOTE_MAX_BYTES
 
     text = handoff_index.record_text(store, index, h)
-    if text is None:
+    if text is None or len(text) > NOTE_MAX_BYTES:  # none, or too large to be a record
         return _Record({}, record.parse_sections(handoff_index.message_body(store, h)))
     # A note can hold two records (a union merge at sync): take this handoff's.
     parts = record.split_records(text) or [text]
@@ -105,8 +107,8 @@ def open_questions(sections: dict[str, str]) -> list[str]:
     return items[:MAX_OPEN_QUESTIONS]
 
 
-def _brief(h: Handoff, now: float) -> dict[str, Any]:
-    return {
+def _brief(h: Handoff, now: float, v: verify.Verdict | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "id": h.id,
         "title": h.title,
         "operator": h.operator,
@@ -118,6 +120,12 @@ def _brief(h: Handoff, now: float) -> dict[str, Any]:
         "ref": h.ref,
         "source": h.source,
     }
+    # Whose it is, as git says (gitsess.verify); `future`: dated later than now.
+    if v is not None:
+        out["verified"] = v.as_json()
+    if verify.future(max(h.time, h.author_time), now):
+        out["future"] = True
+    return out
 
 
 def _branch(store: Store, index: Index, h: Handoff, name: str | None) -> dict[str, Any]:
@@ -142,7 +150,7 @@ def _branch(store: Store, index: Index, h: Handoff, name: str | None) -> dict[st
 
 
 def _peers(store: Store, index: Index, handoffs: list[Handoff], me: str, now: float,
-           cutoff: float | None) -> list[dict[str, Any]]:
+           cutoff: float | None, verdict: _Judge) -> list[dict[str, Any]]:
     """Everyone but `me` with a handoff or a live session, newest first."""
     last: dict[str, Handoff] = {}
     for h in handoffs:
@@ -178,7 +186,7 @@ def _peers(store: Store, index: Index, handoffs: list[Handoff], me: str, now: fl
             "tool_calls": sum(int(s.counters.get("tool_calls", 0)) for s in (active or sessions)),
             "last_event_at": iso(last_event * 1000) if last_event else None,
             "last_event_age_s": max(0, int(now - last_event)) if last_event else None,
-            "last_seen": _brief(seen, now) if seen else None,
+            "last_seen": _brief(seen, now, verdict(seen)) if seen else None,
             "_key": max(last_event or 0, seen.time if seen else 0),
         })
     out.sort(key=lambda p: (p["active"], p.pop("_key")), reverse=True)
@@ -191,6 +199,7 @@ def _rank(s: telemetry.Session) -> tuple[int, int]:
 
 def _workstreams(store: Store, index: Index, handoffs: list[Handoff], me: str, now: float,
                  owners: dict[str, str], questions_for: int | None = None,
+                 verdict: _Judge | None = None,
                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(yours, your peers'): owned by the last to hand off, unless the policy names an owner.
 
@@ -207,9 +216,12 @@ def _workstreams(store: Store, index: Index, handoffs: list[Handoff], me: str, n
     peers: list[dict[str, Any]] = []
     for ws, h in latest.items():
         owner = owners.get(ws) or h.operator
+        v = verdict(h) if verdict is not None else None
         entry: dict[str, Any] = {"name": ws, "owner": owner, "phase": phase.get(ws),
-                                 "last": _brief(h, now)}
-        if owner == me:
+                                 "last": _brief(h, now, v)}
+        # A record git does not vouch for never lands in your own list (and so
+        # never in your agent's context as yours): it is listed with the peers'.
+        if owner == me and (v is None or v.ok):
             if questions_for is None or len(mine) < questions_for:
                 rec = read_record(store, index, h, front=False)
                 entry["open_questions"] = open_questions(rec.sections)
@@ -221,18 +233,40 @@ def _workstreams(store: Store, index: Index, handoffs: list[Handoff], me: str, n
     return mine, peers
 
 
-def _policy_owners(store: Store) -> dict[str, str]:
-    """Workstream -> owner declared in .gitsess.yaml; {} when there is none.
+_Judge = Callable[[Handoff], verify.Verdict]
+
+
+def _judge(store: Store, index: Index, now: float, pol: Any) -> _Judge:
+    """gitsess.verify's verdict on a handoff, once per commit; first-seen
+    emails come from the handoffs already indexed."""
+    from gitsess.policy import DEFAULT
+
+    verifier = verify.Verifier.for_store(
+        store, policy=pol or DEFAULT, claims=lambda: [verify.claim(h) for h in index.handoffs],
+        now=now)
+    seen: dict[str, verify.Verdict] = {}
+
+    def judge(h: Handoff) -> verify.Verdict:
+        if h.commit not in seen:
+            seen[h.commit] = verifier.verdict(verify.claim(h))
+        return seen[h.commit]
+
+    return judge
+
+
+def _policy(store: Store) -> Any:
+    """The policy (gitsess.policy.Policy), or None when it cannot be read.
 
     An invalid policy file must not stop a resume (commit-msg and pre-push
-    report it); ownership then goes by the last handoff.
+    report it); ownership then goes by the last handoff, and operators are
+    known by config and first-seen emails.
     """
-    from gitsess.policy import workstream_owners
+    from gitsess.policy import load_policy
 
     try:
-        return workstream_owners(store)
+        return load_policy(store)
     except Exception:
-        return {}
+        return None
 
 
 def view(store: Store, *, operator: str | None = None, since_s: int | None = None,
@@ -245,6 +279,8 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
     cutoff = max(0.0, now - since_s) if since_s is not None else None
     index = handoff_index.build(store, deadline=deadline)
     handoffs = [h for h in index.handoffs if cutoff is None or h.time >= cutoff]
+    pol = _policy(store)
+    verdict = _judge(store, index, now, pol)
     doc: dict[str, Any] = {
         "v": SCHEMA_VERSION,
         "operator": me,
@@ -253,24 +289,29 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
         "last_handoff": None,
         "message": None,
     }
-    last = next((h for h in handoffs if h.operator == me), None)
+    # Your last handoff is the newest that git says is yours (gitsess.verify).
+    claimed = [h for h in handoffs if h.operator == me]
+    last = next((h for h in claimed if verdict(h).ok), None)
     if last is None:
         window = f" in the last {_span(since_s)}" if since_s is not None else " yet"
         doc["message"] = f"no handoff{window} for {me}; run git sess handoff when you stop"
+        if claimed:
+            doc["message"] += (f" ({len(claimed)} record(s) name {me} but git does not say "
+                               "they are yours: git sess log)")
     else:
         rec = read_record(store, index, last)
         prompt = rec.sections.get("Resume Prompt", "").strip()
         doc["last_handoff"] = {
-            **_brief(last, now),
+            **_brief(last, now, verdict(last)),
             "branch": _branch(store, index, last, _text(rec.front.get("branch"))),
             "resume_prompt": prompt or _text(rec.front.get("resume_prompt")),
             "summary": rec.sections.get("Summary", "").strip() or None,
             "confidence": c if (c := rec.front.get("confidence")) in ("H", "M", "L") else None,
         }
-    mine, peer_ws = _workstreams(store, index, handoffs, me, now, _policy_owners(store),
-                                 questions_for)
+    owners = {n: o for n in pol.workstreams if (o := pol.owner(n))} if pol else {}
+    mine, peer_ws = _workstreams(store, index, handoffs, me, now, owners, questions_for, verdict)
     doc["workstreams"] = {"mine": mine, "peers": peer_ws}
-    doc["peers"] = _peers(store, index, handoffs, me, now, cutoff)
+    doc["peers"] = _peers(store, index, handoffs, me, now, cutoff, verdict)
     doc["complete"] = index.complete
     doc["counts"] = {"handoffs": len(index.handoffs), **index.counts}
     # Titles, names, prompts and questions are whatever their writers pushed:
@@ -290,7 +331,10 @@ def _span(seconds: int | None) -> str:
 # -- text (here and in gitsess.resume_text) -------------------------------------
 
 def age(entry: dict[str, Any], now_ms: float) -> str:
-    """How long ago a brief (schemas/resume.json) was made: '3h ago'."""
+    """How long ago a brief (schemas/resume.json) was made: '3h ago'; a brief
+    dated in the future shows its real date instead of '0s ago'."""
+    if entry.get("future"):
+        return f"dated {entry['at']}, in the future"
     return ago(now_ms - entry["age_s"] * 1000, now_ms)
 
 

@@ -22,6 +22,7 @@ import re
 import time
 from typing import Any
 
+from gitsess import verify
 from gitsess.identity import OPERATOR_RE
 from gitsess.resume import _WORKSTREAM_LINES, MAX_CONTEXT_BYTES, age, bound, branch_line
 
@@ -42,11 +43,11 @@ def is_mine(entry: dict[str, Any], me: str) -> bool:
     """Whether a handoff (a brief of schemas/resume.json) is `me`'s own, and so
     may be given to the agent as the task to continue.
 
-    Today: its operator is `me`. This is the single place to make it stricter
-    (an operator verified by the commit's author email or signature, issue 9
-    deliverable 1): everything below asks here.
+    Its operator is `me` and git says so (gitsess.verify: the commit's author
+    email, and its signature where the policy requires one). Everything below
+    asks here.
     """
-    return entry.get("operator") == me
+    return verify.is_mine(entry, me)
 
 
 def clip(text: str, limit: int) -> str:

@@ -52,12 +52,18 @@ def _block(label: str, text: str, rows: int, full: bool) -> list[str]:
     return ["", f"{label}:", *shown, *([_more(cut, "line")] if cut else [])]
 
 
+def _unverified(brief: dict[str, Any]) -> str:
+    """', unverified' for a record git does not say is its operator's (gitsess.verify)."""
+    v = brief.get("verified")
+    return f", {v['status']}" if isinstance(v, dict) and v.get("status") != "verified" else ""
+
+
 def peer_line(p: dict[str, Any], now_ms: float, *, full: bool = False) -> str:
     seen = p.get("last_seen")
     seen_text = ""
     if seen:
         title = _fit(seen["title"], TITLE_COLS, full)
-        seen_text = f'last seen {seen["id"]} ("{title}", {age(seen, now_ms)})'
+        seen_text = f'last seen {seen["id"]} ("{title}", {age(seen, now_ms)}{_unverified(seen)})'
     calls = f"{p['tool_calls']} tool calls"
     if p["sessions"] > 1:
         calls = f"{p['sessions']} sessions, {calls}"
@@ -105,7 +111,8 @@ def _mine(mine: list[dict[str, Any]], now_ms: float, full: bool) -> list[str]:
 
 def _peer_workstreams(peers: list[dict[str, Any]], now_ms: float, full: bool) -> list[str]:
     shown = peers if full else peers[:PEER_WORKSTREAMS_SHOWN]
-    rows = [[w["name"], w["owner"], w["phase"] or "-", age(w["last"], now_ms)] for w in shown]
+    rows = [[w["name"], w["owner"], w["phase"] or "-", age(w["last"], now_ms) + _unverified(w["last"])]
+            for w in shown]
     caps = [None] * 4 if full else [NAME_COLS, OWNER_COLS, PHASE_COLS, None]
     lines = ["", "Peers' workstreams:", *(f"  {row}" for row in table(rows, caps))]
     if len(peers) > len(shown):

@@ -605,6 +605,22 @@ class Store:
             if isinstance(c, pygit2.Commit):
                 yield oid, c.message, int(c.commit_time)
 
+    def commit_authors(self, oids: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """oid -> (author email, author time) for each oid that is a commit here."""
+        repo = self._repo
+        out: dict[str, tuple[str, int]] = {}
+        for oid in oids:
+            try:
+                c = repo.get(oid)
+            except (ValueError, pygit2.GitError):
+                continue
+            if isinstance(c, pygit2.Commit):
+                try:
+                    out[oid] = (c.author.email, int(c.author.time))
+                except (ValueError, UnicodeDecodeError):  # an author line git wrote oddly
+                    out[oid] = ("", int(c.author.time))
+        return out
+
     def recent_commits(self, tips: Iterable[str], limit: int) -> Iterator[tuple[str, str, int]]:
         """At most `limit` commits reachable from tips, newest commit time first.
 

@@ -499,7 +499,11 @@ def has_spills(store: Store, ref: str) -> bool:
 
 def _json_entry(store: Store, entries: dict[str, tuple[str, str]], name: str) -> Any:
     entry = entries.get(name)
-    return json.loads(store.read_blob(entry[1])) if entry else None
+    if not entry:
+        return None
+    from gitsess.safejson import load_json  # bounded: peers' refs are fetched (issue 9)
+
+    return load_json(store.read_blob(entry[1]))
 
 
 def _read_tip(

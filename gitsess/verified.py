@@ -31,8 +31,10 @@ REF = "refs/sess/local/verified"
 # Baked into the pre-push shim at install (@STAMP@); the suffix changes with
 # the meaning of the check, so stamps of an older check are never taken.
 # check2: a session tip counts only when it is that session's telemetry
-# commit (check1 stamped a note whose tip named any other commit).
-VERSION = f"{__version__}+check2"
+# commit (check1 stamped a note whose tip named any other commit). check3:
+# a handoff counts as its operator's only when git's author (and signature)
+# says so (gitsess.verify).
+VERSION = f"{__version__}+check3"
 KEEP = 64
 
 

@@ -197,6 +197,16 @@ def handoff_front(*, id: str, operator: str, workstream: str, title: str,
     }
 
 
+def author_env(repo: Repo, operator: str) -> dict[str, str]:
+    """The author of a handoff by `operator` (gitsess.verify checks it): the
+    clone's own user when `operator` is the clone's (sess.operator, else RT,
+    the hermetic user's initials); anyone else is <op>@example.com."""
+    own = repo.git("config", "sess.operator", check=False).stdout.strip() or "RT"
+    if operator == own:
+        return {}
+    return {"GIT_AUTHOR_EMAIL": f"{operator.lower()}@example.com"}
+
+
 def make_handoff(repo: Repo, id: str, *, operator: str | None = None,
                  workstream: str = "parser", title: str = "Parser work",
                  phase: str | None = "build", summary: str = "Did the work.",
@@ -227,12 +237,15 @@ def make_handoff(repo: Repo, id: str, *, operator: str | None = None,
     trailers += [f"Sess-Session: {s}" for s in sessions]
     message = (f"handoff({workstream}): {title}\n\n{record.render_body(sections)}\n"
                + "\n".join(trailers) + "\n")
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else None
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else {}
+    # A peer's handoff is authored by the peer (gitsess.verify checks it).
+    commit_env = {**env, **author_env(repo, operator)}
     repo.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-",
-             input=message, env=env)
+             input=message, env=commit_env or None)
     oid = repo.git("rev-parse", "HEAD").stdout.strip()
     if note:
-        repo.git("notes", "--ref=sess", "add", "-F", "-", oid, input=record.render(rec), env=env)
+        repo.git("notes", "--ref=sess", "add", "-F", "-", oid, input=record.render(rec),
+                 env=env or None)
     if ref:
         repo.git("update-ref", f"refs/sess/h/{operator}/{id}", oid)
     return oid
@@ -297,6 +310,8 @@ def many_handoffs(repo: Repo, n: int, *, resume_prompt: str, operator: str = "RT
         out.append(f"data {len(b)}\n".encode() + b + b"\n")
 
     parent = repo.git("rev-parse", "HEAD").stdout.strip()
+    # Authored by the operator (gitsess.verify checks it), as make_handoff's are.
+    email = author_env(repo, operator).get("GIT_AUTHOR_EMAIL", "rosa@example.com")
     notes: list[tuple[int, str]] = []
     for i in range(1, n + 1):
         hid, ws = f"{operator}-261126-{i:02d}", f"ws-{i:04d}-" + "x" * 40
@@ -305,6 +320,7 @@ def many_handoffs(repo: Repo, n: int, *, resume_prompt: str, operator: str = "RT
         front = handoff_front(id=hid, operator=operator, workstream=ws, title=f"Step {i}",
                               phase=None, branch="main", resume_prompt=resume_prompt)
         out.append(f"commit refs/heads/main\nmark :{i}\n"
+                   f"author R <{email}> {start + i} +0000\n"
                    f"committer R <r@x> {start + i} +0000\n".encode())
         data(f"handoff({ws}): Step {i}\n\n{record.render_body(sections)}\n"
              f"Sess-Id: {hid}\nSess-Operator: {operator}\nSess-Workstream: {ws}\n")

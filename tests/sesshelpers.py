@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import Repo, git
+from tests.helpers import Repo, author_env, git
 
 
 def record_text(hid: str, *, op: str = "RT", ws: str = "core", title: str = "step",
@@ -103,7 +103,7 @@ def handoff_commit(repo: Repo, hid: str, *, op: str = "RT", ws: str = "core",
     p = repo.path / f"{ws}.txt"
     p.write_text((p.read_text() if p.exists() else "") + f"{hid}\n")
     repo.git("add", p.name)
-    repo.git("commit", "-q", "--no-verify", "-F", "-", input=msg)
+    repo.git("commit", "-q", "--no-verify", "-F", "-", input=msg, env=author_env(repo, op) or None)
     oid = repo.git("rev-parse", "HEAD").stdout.strip()
     if note:
         text = record_text(hid, op=op, ws=ws, title=title, invariants=invariants, commit=oid,

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from gitsess import columns, handoff_index, untrusted
+from gitsess import columns, handoff_index, untrusted, verify
 from gitsess.errors import UsageError
 from gitsess.handoff_index import Handoff
 from gitsess.identity import OPERATOR_RE
@@ -21,11 +21,12 @@ SCHEMA_VERSION = 1
 WS_COLS = 32
 
 
-def entry(h: Handoff, usage: dict[str, Any] | None = None) -> dict[str, Any]:
+def entry(h: Handoff, usage: dict[str, Any] | None = None,
+          v: verify.Verdict | None = None) -> dict[str, Any]:
     """One handoff as printed by log --json (schemas/log.json), its text
     made safe (gitsess.untrusted): it comes from whoever pushed the commit."""
     usage = usage or {}
-    return untrusted.tree({
+    out: dict[str, Any] = {
         "id": h.id,
         "operator": h.operator,
         "workstream": h.workstream,
@@ -38,7 +39,12 @@ def entry(h: Handoff, usage: dict[str, Any] | None = None) -> dict[str, Any]:
         "sessions": list(h.sessions),
         "tokens": usage.get("tokens"),
         "models": usage.get("models"),
-    })
+    }
+    if v is not None:
+        out["verified"] = v.as_json()
+    if verify.future(max(h.time, h.author_time)):
+        out["future"] = True
+    return untrusted.tree(out)
 
 
 def _counts(value: Any) -> dict[str, int] | None:
@@ -79,10 +85,16 @@ def _ws(h: Handoff) -> str:
     return ws + (f"/{phase}" if phase else "")
 
 
-def row(h: Handoff) -> list[str]:
-    """One handoff's cells: id, local time, workstream/phase, title."""
+def row(h: Handoff, v: verify.Verdict | None = None) -> list[str]:
+    """One handoff's cells: id, local time, workstream/phase, title (and what
+    git does not vouch for: an operator it does not confirm, a future date)."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(h.time))
-    return [h.id, when, _ws(h), h.title]
+    marks = []
+    if v is not None and not v.ok:
+        marks.append(f"{v.status}: {v.reason}")
+    if verify.future(max(h.time, h.author_time)):
+        marks.append("dated in the future")
+    return [h.id, when, _ws(h), h.title + "".join(f"  [{m}]" for m in marks)]
 
 
 def run(*, store: Store, as_json: bool = False, operator: str | None = None,
@@ -96,9 +108,14 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
     index = handoff_index.build(store)
     shown = handoff_index.select(index.handoffs, operator=operator, workstream=workstream,
                                  since=cutoff, limit=limit)
+    verifier = verify.Verifier.for_store(
+        store, claims=lambda: [verify.claim(h) for h in index.handoffs])
+    verifier.prefetch(h.commit for h in shown)
+    verdicts = [verifier.verdict(verify.claim(h)) for h in shown]
     if as_json:
         json.dump({"v": SCHEMA_VERSION,
-                   "handoffs": [entry(h, usage(store, index, h)) for h in shown]},
+                   "handoffs": [entry(h, usage(store, index, h), v)
+                                for h, v in zip(shown, verdicts, strict=True)]},
                   sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -107,6 +124,7 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
             filtered = operator is not None or workstream is not None or since is not None
             print("no handoffs" + (" match" if filtered else " yet"))
         return 0
-    for text in columns.table([row(h) for h in shown], [None, None, WS_COLS, None]):
+    rows = [row(h, v) for h, v in zip(shown, verdicts, strict=True)]
+    for text in columns.table(rows, [None, None, WS_COLS, None]):
         sys.stdout.write(text + "\n")
     return 0

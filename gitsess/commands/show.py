@@ -16,10 +16,11 @@ import re
 import sys
 from typing import Any
 
-from gitsess import handoff, ids, trailers, untrusted
+from gitsess import handoff, handoff_index, ids, trailers, untrusted, verify
 from gitsess.errors import UsageError, ValidationError
 from gitsess.record import Record, parse, render, split_records
 from gitsess.store import Store
+from gitsess.timefmt import iso
 
 SCHEMA_VERSION = 1
 # Record versions this gitsess reads: 2 adds tokens, models and reconciled
@@ -129,9 +130,22 @@ def _not_a_record(front: dict[str, Any], hid: str | None) -> str | None:
     return None
 
 
-def view(rec: Record, oid: str, source: str) -> dict[str, Any]:
+def verdict(store: Store, oid: str) -> tuple[verify.Verdict, bool] | None:
+    """(whose git says the handoff at `oid` is, whether it is dated in the
+    future); None for a commit that records no handoff."""
+    info = store.commit(oid)
+    h = handoff_index.parse_commit(oid, info.message, info.commit_time)
+    if h is None:
+        return None
+    h.email, h.author_time = info.author_email, info.author_time
+    claim = verify.claim(h)
+    return verify.Verifier.for_store(store).verdict(claim), verify.future(claim.time)
+
+
+def view(rec: Record, oid: str, source: str,
+         v: tuple[verify.Verdict, bool] | None = None) -> dict[str, Any]:
     """The JSON document (schemas/show.json)."""
-    return {
+    out: dict[str, Any] = {
         "v": SCHEMA_VERSION,
         "id": rec.front.get("id"),
         "commit": oid,
@@ -139,20 +153,32 @@ def view(rec: Record, oid: str, source: str) -> dict[str, Any]:
         "record": rec.front,
         "sections": rec.sections,
     }
+    if v is not None:
+        out["verified"] = v[0].as_json()
+        if v[1]:
+            out["future"] = True
+    return out
 
 
 def run(*, store: Store, what: str, as_json: bool = False) -> int:
     oid = resolve(store, what)
     rec, source, text = load(store, oid, want=what if ids.split_id(what) else None)
+    v = verdict(store, oid)
     if as_json:
         # Sanitised too: JSON would escape a control character, but `jq -r`
         # unescapes it onto the terminal, and an agent reads the text.
-        doc = untrusted.tree(view(rec, oid, source), None, text_chars=FIELD_CHARS)
+        doc = untrusted.tree(view(rec, oid, source, v), None, text_chars=FIELD_CHARS)
         json.dump(doc, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return 0
     if source == "message" and _note(store, oid) is None:
         print(f"# no record note on {oid[:12]}: shown from the commit message", file=sys.stderr)
     text = untrusted.text(text, SHOWN_CHARS)
+    if v is not None and not v[0].ok:
+        print(f"# {v[0].status}: {v[0].reason}; git does not say this record is its "
+              "operator's", file=sys.stderr)
+    if v is not None and v[1]:
+        print(f"# dated in the future ({iso(store.commit(oid).commit_time * 1000)}): sorted "
+              "below the present records", file=sys.stderr)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

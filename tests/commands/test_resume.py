@@ -11,7 +11,16 @@ import jsonschema
 import pytest
 
 from gitsess.resources import schema
-from tests.helpers import Repo, fetch_sess, git, make_handoff, make_repo, payload, push_sess
+from tests.helpers import (
+    Repo,
+    author_env,
+    fetch_sess,
+    git,
+    make_handoff,
+    make_repo,
+    payload,
+    push_sess,
+)
 
 FIRST_RUN = "no handoff yet for RT; run git sess handoff when you stop"
 
@@ -24,8 +33,11 @@ def resume_json(repo: Repo, *args: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def team(tmp_path: Path) -> tuple[Repo, Repo, Path]:
-    """A bare remote and two clones: A (operator AK) and B (operator BO)."""
+def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Repo, Repo, Path]:
+    """A bare remote and two clones: A (operator AK) and B (operator BO), each
+    authoring as its own user.email (a handoff is who git says made it)."""
+    for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var)
     seed = make_repo(tmp_path / "seed")
     remote = tmp_path / "remote.git"
     git("clone", "-q", "--bare", str(seed.path), str(remote), cwd=tmp_path)
@@ -34,6 +46,7 @@ def team(tmp_path: Path) -> tuple[Repo, Repo, Path]:
         git("clone", "-q", str(remote), name, cwd=tmp_path)
         clone = Repo(tmp_path / name)
         clone.git("config", "sess.operator", op)
+        clone.git("config", "user.email", f"{op.lower()}@example.com")
         clones.append(clone)
     return clones[0], clones[1], remote
 
@@ -239,6 +252,7 @@ def test_first_run_inside_the_agent(empty_repo: Repo) -> None:
 def test_my_handoff_on_a_remote_tracking_branch_only(team: tuple[Repo, Repo, Path]) -> None:
     a, b, _remote = team
     b.git("config", "sess.operator", "AK")  # the same person on a second machine
+    b.git("config", "user.email", "ak@example.com")
     a.git("checkout", "-q", "-b", "feature-x")
     make_handoff(a, "AK-261126-01", operator="AK")
     push_sess(a, "origin", "feature-x")
@@ -331,6 +345,8 @@ def test_the_agent_context_reads_the_questions_it_shows_only(repo: Repo) -> None
     from tests.helpers import many_handoffs
 
     many_handoffs(repo, 20, resume_prompt="Go on.")
+    # In this process libgit2 read the real global config: say who this clone is.
+    repo.git("config", "sess.operator", "RT")
     doc = resume.view(Store.discover(str(repo.path)), operator="RT",
                       questions_for=resume._WORKSTREAM_LINES)
     mine = doc["workstreams"]["mine"]
@@ -351,7 +367,9 @@ def hand_made_handoff(repo: Repo, hid: str, *, workstream: str, title: str,
     trailers = f"Sess-Id: {hid}\nSess-Operator: {op}\nSess-Workstream: {workstream}\n"
     if phase:
         trailers += f"Sess-Phase: {phase}\n"
-    oid = repo.commit(f"handoff(x): {title}\n\n{trailers}")
+    repo.git("commit", "-q", "--allow-empty", "-m", f"handoff(x): {title}\n\n{trailers}",
+             env=author_env(repo, op) or None)  # by its operator (gitsess.verify)
+    oid = repo.git("rev-parse", "HEAD").stdout.strip()
     repo.git("update-ref", f"refs/sess/h/{op}/{hid}", oid)
 
 
