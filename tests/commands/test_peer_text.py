@@ -114,7 +114,10 @@ def hostile_handoff(b: Repo, hid: str, *, operator: str, workstream: str, phase:
     message = (f"handoff({workstream}): {title}\n\n{record.render_body(sections)}\n"
                f"Sess-Id: {hid}\nSess-Operator: {operator}\nSess-Workstream: {workstream}\n"
                f"Sess-Phase: {phase}\nSess-Session: s-bo\n")
-    b.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-", input=message)
+    # B's own email: the record is B's as far as git can tell (gitsess.verify),
+    # so its text is shown where a teammate's verified handoff is shown.
+    b.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-", input=message,
+          env={"GIT_AUTHOR_EMAIL": "bo@example.com" if operator == "BO" else "ev@example.com"})
     oid = b.git("rev-parse", "HEAD").stdout.strip()
     b.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=text)
     b.git("update-ref", f"refs/sess/h/BO/{hid}", oid)
