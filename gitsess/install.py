@@ -56,13 +56,21 @@ def gitsess_command() -> list[str]:
     return [sys.executable, "-m", "gitsess.main"]
 
 
+def chain_guard(name: str) -> str:
+    """githooks/chain.sh for hook `name`: the one guard every shim runs its
+    chained hook through (its first line only tells shellcheck the shell)."""
+    with open(os.path.join(githooks_dir(), "chain.sh"), encoding="utf-8") as fh:
+        text = fh.read().split("\n", 1)[1]
+    return text.replace("@HOOK@", name)
+
+
 def render_shim(name: str) -> str:
     with open(os.path.join(githooks_dir(), name), encoding="utf-8") as fh:
         text = fh.read()
     from gitsess import verified
 
-    return text.replace("@GITSESS@", shlex.join(gitsess_command())).replace(
-        "@STAMP@", verified.VERSION)
+    return text.replace("@CHAIN@\n", chain_guard(name)).replace(
+        "@GITSESS@", shlex.join(gitsess_command())).replace("@STAMP@", verified.VERSION)
 
 
 # -- where git runs hooks -------------------------------------------------
