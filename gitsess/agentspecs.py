@@ -218,3 +218,12 @@ def hooked(spec: Spec, settings: dict[str, Any]) -> list[str]:
     return [e for e in spec.events
             if isinstance(hooks.get(e), list)
             and any(is_ours(spec, h) for inner in _entries(spec, hooks[e]) for h in inner)]
+
+
+def commands(spec: Spec, settings: dict[str, Any]) -> list[str]:
+    """The commands of gitsess's entries, in file order."""
+    hooks = settings.get("hooks")
+    if not isinstance(hooks, dict):
+        return []
+    return [h["command"] for items in hooks.values() if isinstance(items, list)
+            for inner in _entries(spec, items) for h in inner if is_ours(spec, h)]

@@ -4,6 +4,7 @@ command that fixes it (schemas/doctor.json)."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -247,11 +248,44 @@ def _agent(store: Store, d: Diagnosis) -> None:
                     f"git sess install --agent {spec.name}{' --local' if local else ''}"))
             if spec is agentspecs.GEMINI:
                 _gemini_switches(data, path, d)
+            _agent_programs(store, spec, bool(local), path, data, d)
     if not wired:
         d.findings.append(Finding("agent", "info", "no agent's settings have gitsess hooks"
                                   " (Claude Code, Gemini CLI, Cursor): agent sessions are not"
                                   " recorded here",
                                   "git sess install --agent claude|gemini|cursor"))
+
+
+def _agent_programs(store: Store, spec: agentspecs.Spec, local: bool, path: str,
+                    data: dict[str, Any], d: Diagnosis) -> None:
+    """A shared settings file must name `git-sess` (found on each teammate's
+    PATH), never this machine's path; and that git-sess must be on PATH."""
+    flag = " --local" if local else ""
+    for prog in agentsettings.programs(spec, data):
+        if prog == agentsettings.PATH_PROGRAM:
+            if not agentsettings.on_path():
+                d.findings.append(Finding(
+                    "agent", "warning", f"{path} runs `git-sess` from PATH, and PATH has no"
+                    f" git-sess: {spec.label} cannot run gitsess's hooks",
+                    "run gitsess's install.sh (it links git-sess into ~/.local/bin), or"
+                    f" ln -s {install.gitsess_command()[0]} ~/.local/bin/git-sess"))
+        elif not local:
+            tracked = _tracked(store, path)
+            d.findings.append(Finding(
+                "agent", "warning", f"{path} names this machine's {prog}"
+                f"{' and is committed' if tracked else ', and teams commit it'}: on a"
+                " teammate's machine that path is not there",
+                f"git sess install --agent {spec.name}  (writes `git-sess hook --agent"
+                f" {spec.name}`, found on PATH)"))
+        elif not install.executable(prog) and not shutil.which(prog):
+            d.findings.append(Finding(
+                "agent", "warning", f"{path} runs {prog}, which is gone (an older install)",
+                f"git sess install --agent {spec.name}{flag}"))
+
+
+def _tracked(store: Store, rel: str) -> bool:
+    out = store.run_git(["ls-files", "-z", "--", rel], check=False).stdout
+    return bool(out.strip(b"\0"))
 
 
 def _gemini_switches(data: dict[str, Any], path: str, d: Diagnosis) -> None:
