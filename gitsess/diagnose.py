@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gitsess import agentsettings, agentspecs, install, rewrite, sync, telemetry
+from gitsess import agentsettings, agentspecs, hookmanagers, install, rewrite, sync, telemetry
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 
 IDLE_WARN_S = 24 * 3600
@@ -58,7 +58,7 @@ class Diagnosis:
 def diagnose(store: Store) -> Diagnosis:
     loc = install.hooks_location(store)
     d = Diagnosis(loc.path, loc.source)
-    if loc.problem:
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
         d.findings.append(Finding("hooks", "error", loc.problem, loc.hint))
     _hooks(store, loc, d)
     _config(store, d)
@@ -69,14 +69,54 @@ def diagnose(store: Store) -> Diagnosis:
     return d
 
 
+def _fix_install(store: Store, loc: install.HooksLocation) -> str:
+    """The install command that works here: never one that would refuse."""
+    if loc.committed:
+        return "git sess install --into-committed-hooks  (then commit the hook scripts)"
+    return "git sess install"
+
+
+def _routed(store: Store, loc: install.HooksLocation) -> dict[str, str]:
+    """Hooks a manager runs gitsess's private shim for: hook -> how (the
+    committed script's line, or lefthook's local config)."""
+    out: dict[str, str] = {}
+    if loc.committed or not loc.problem:
+        scripts = hookmanagers.committed_scripts(store, loc.path, loc.committed, loc.manager)
+        if scripts is not None and scripts.active:
+            for name in install.HOOKS:
+                if hookmanagers.has_line(os.path.join(scripts.path, name)):
+                    out[name] = f"line in {os.path.join(scripts.path, name)}"
+    local = store.config_get(hookmanagers.CFG_LEFTHOOK)
+    if local and os.path.isfile(local):
+        with open(local, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(1 << 16)
+        for name in install.HOOKS:
+            if f"\n{name}:\n" in text and name not in out:
+                out[name] = f"lefthook, {os.path.basename(local)}"
+    return out
+
+
 def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
+    routed = _routed(store, loc)
     recorded = store.config_get(install.CFG_HOOKS_DIR)
-    if recorded and os.path.normpath(recorded) != os.path.normpath(loc.path):
+    if (recorded and os.path.normpath(recorded) != os.path.normpath(loc.path)
+            and len(routed) < len(install.HOOKS)):
         d.findings.append(Finding(
             "hooks", "error",
             f"gitsess's hooks were installed in {recorded} but git runs hooks from {loc.path}",
-            "git sess install"))
+            _fix_install(store, loc)))
+    private = hookmanagers.private_dir(store)
     for name in install.HOOKS:
+        if name in routed:
+            shim = os.path.join(private, name)
+            if install.executable(shim):
+                d.hooks.append(HookState(name, shim, "ok", True, routed[name]))
+            else:
+                d.hooks.append(HookState(name, shim, "missing", False, routed[name]))
+                d.findings.append(Finding("hooks", "error", f"{routed[name]} runs gitsess's"
+                                          f" {name} from {shim}, which is not installed",
+                                          "git sess install"))
+            continue
         path = os.path.join(loc.path, name)
         legacy = path + install.LEGACY
         kind = install.kind_of(path)
@@ -112,7 +152,8 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
             st = HookState(name, path, "missing", False, chained)
             if not loc.problem:  # else the location's finding says why and what to do
                 d.findings.append(Finding("hooks", "error", f"no {name} hook in {loc.path}: git"
-                                          f" will not run gitsess's {name}", "git sess install"))
+                                          f" will not run gitsess's {name}",
+                                          _fix_install(store, loc)))
         elif install.kind_of(legacy) == "ours":
             st = HookState(name, path, "chained-by-other", kind == "pre-commit", path)
             if kind != "pre-commit":
@@ -124,7 +165,7 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
             st = HookState(name, path, "foreign", False, chained)
             why = " (husky rewrites its hooks when it runs)" if loc.manager == "husky" else ""
             d.findings.append(Finding("hooks", "error", f"{path} is not gitsess's{why}: gitsess's"
-                                      f" {name} will not run", "git sess install"))
+                                      f" {name} will not run", _fix_install(store, loc)))
         d.hooks.append(st)
 
 

@@ -59,3 +59,18 @@ def run(argv: list[str], repo: Repo, *, env: dict[str, str] | None = None,
 
 def logged(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
+
+
+def npm_tool(*parts: str) -> Path | None:
+    """A tool .ci/run installed with npm under the venv, or None."""
+    path = NPM.joinpath(*parts)
+    return path if path.exists() and shutil.which("node") else None
+
+
+def need(tool: Path | None, what: str) -> Path:
+    import pytest
+
+    if tool is None:
+        pytest.skip(f"{what} is not installed: .ci/run installs it with npm under"
+                    f" {NPM.parent} (needs node and npm)")
+    return tool

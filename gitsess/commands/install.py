@@ -11,7 +11,8 @@ from gitsess.store import Store
 AGENTS = tuple(SPECS)
 
 
-def run(*, store: Store, agent: str | None = None, local: bool = False) -> int:
+def run(*, store: Store, agent: str | None = None, local: bool = False,
+        into_committed: bool = False) -> int:
     if agent is not None and agent not in AGENTS:
         raise UsageError(f"unknown agent '{agent}'", hint="supported: " + ", ".join(AGENTS))
     if local and agent is None:
@@ -24,13 +25,15 @@ def run(*, store: Store, agent: str | None = None, local: bool = False) -> int:
     argv = agentsettings.agent_argv(local=local)
     if spec is not None:  # refuse an unusable settings file before changing anything
         agentsettings.check(store, argv, spec, local=local)
-    report = install.install_hooks(store)
+    report = install.install_hooks(store, into_committed=into_committed)
     loc = report.location
     where = "core.hooksPath" if loc.source == "core.hooksPath" else "the repository's hooks"
     print(f"hooks: {loc.path} ({where}{', ' + loc.manager if loc.manager else ''})")
     for line in report.lines:
         print(f"  {line}")
-    if loc.manager == "husky":
+    for line in report.notes:
+        print(f"  note: {line}")
+    if loc.manager == "husky" and not report.via:
         print("  note: husky rewrites this directory when it runs (npm install); run"
               " `git sess install` again after that (`git sess doctor` notices)")
     for line in install.configure_git(store):
