@@ -31,6 +31,7 @@ class HookState:
     state: str  # ok | missing | foreign | stale | not-executable | chained-by-other
     runs: bool  # git will run gitsess's side of this hook
     chained: str | None = None  # the foreign hook gitsess runs first
+    via: str | None = None  # the manager's line or config that runs gitsess's private shim
 
 
 @dataclass
@@ -66,6 +67,15 @@ def diagnose(store: Store) -> Diagnosis:
     _sessions(store, d)
     _notes(store, d)
     _agent(store, d)
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
+        # install refuses here: never name it bare as the fix of anything
+        for f in d.findings:
+            if f.fix is None or not f.fix.startswith("git sess install") or "--into" in f.fix:
+                continue
+            if loc.committed:
+                f.fix = f.fix.replace("git sess install", "git sess install --into-committed-hooks", 1)
+            else:
+                f.fix = "fix the hooks error above, then " + f.fix
     return d
 
 
@@ -110,9 +120,9 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
         if name in routed:
             shim = os.path.join(private, name)
             if install.executable(shim):
-                d.hooks.append(HookState(name, shim, "ok", True, routed[name]))
+                d.hooks.append(HookState(name, shim, "ok", True, via=routed[name]))
             else:
-                d.hooks.append(HookState(name, shim, "missing", False, routed[name]))
+                d.hooks.append(HookState(name, shim, "missing", False, via=routed[name]))
                 d.findings.append(Finding("hooks", "error", f"{routed[name]} runs gitsess's"
                                           f" {name} from {shim}, which is not installed",
                                           "git sess install"))
