@@ -244,6 +244,9 @@ def plan_problems(loc: HooksLocation, names: tuple[str, ...] = HOOKS) -> list[st
         path = os.path.join(loc.path, name)
         kind = kind_of(path)
         legacy = kind_of(path + LEGACY)
+        if kind in ("pre-commit", "husky") and legacy == "wrapper" and os.path.lexists(
+                os.path.join(loc.path, CHAINED_DIR, name)):
+            continue  # the manager rewrote its hook over gitsess's shim: chained again below
         if kind in ("pre-commit", "husky", "foreign") and legacy != "absent":
             problems.append(
                 f"{path} is not gitsess's and {name}{LEGACY} exists beside it: chaining"
@@ -313,6 +316,8 @@ def install_hooks(store: Store, names: tuple[str, ...] = HOOKS, *,
             chained = os.path.join(loc.path, CHAINED_DIR)
             if not os.path.isdir(chained):
                 os.makedirs(chained)
+            # Over a copy chained before: the manager rewrote its hook (husky
+            # does on every `npm install`), so the newer one is what it runs.
             os.replace(path, os.path.join(chained, name))
             _write_exec(path + LEGACY, wrapper_text(name, kind))
             report.say(f"chained {kind} hook {name} (kept in {CHAINED_DIR}/, run first)")

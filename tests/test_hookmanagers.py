@@ -265,3 +265,27 @@ def test_committed_hooks_path(repo: Repo, tmp_path: Path, order: str) -> None:
     assert run([*SESS, "uninstall"], repo).returncode == 0
     assert snapshot(scripts) == before
     assert snapshot(hooks) == before_hooks
+
+
+def test_husky9_rewriting_its_stubs_over_the_shims_is_mended_by_install(repo: Repo,
+                                                                         tmp_path: Path) -> None:
+    """Without the committed line, gitsess chains husky 9's stubs in `.husky/_`.
+    husky rewrites them on every `npm install`; install then chains them again
+    (it used to refuse: "chaining it would hide one of them")."""
+    husky = need(HUSKY9, "husky 9")
+    _scripts(repo, ".husky", "", "h9")
+    assert run(["node", str(husky)], repo).returncode == 0
+    stubs = repo.path / ".husky" / "_"
+    before = snapshot(stubs)
+    first = run([*SESS, "install"], repo)
+    assert first.returncode == 0 and "--into-committed-hooks" in first.stdout, first.stderr
+    assert run(["node", str(husky)], repo).returncode == 0  # npm install
+    assert "not gitsess's" in run([*SESS, "doctor"], repo).stdout
+    again = run([*SESS, "install"], repo)
+    assert again.returncode == 0, again.stderr
+    (repo.path / ".git" / "marks").unlink(missing_ok=True)
+    repo.commit("feature")
+    assert _marks(repo) == ["h9-pre-commit", "h9-commit-msg", "h9-post-commit"]
+    assert "not gitsess's" not in run([*SESS, "doctor"], repo).stdout
+    assert run([*SESS, "uninstall"], repo).returncode == 0
+    assert snapshot(stubs) == before
