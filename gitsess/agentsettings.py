@@ -99,12 +99,12 @@ def _dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def _edited(raw: bytes | None, data: dict[str, Any], new: dict[str, Any]) -> bytes:
+def _edited(spec: Spec, raw: bytes | None, data: dict[str, Any], new: dict[str, Any]) -> bytes:
     """The file with gitsess's entries added in its own indent and key order
     (gitsess/jsonedit.py: the diff is the added entries only), or written
     whole where its text cannot be edited so."""
     if raw is not None and raw.strip():
-        text = jsonedit.edit(raw.decode("utf-8"), data, new)
+        text = jsonedit.edit(raw.decode("utf-8"), data, new, lists_first=spec.parallel)
         if text is not None:
             return text.encode("utf-8")
     return _dump(new)
@@ -181,7 +181,7 @@ def install(store: Store, argv: list[str], spec: Spec, *, local: bool) -> list[s
         # First change by gitsess: keep the user's bytes for uninstall.
         with contextlib.suppress(RefError):
             store.cas_ref(_orig_ref(path), store.write_blob(raw), None)
-    _write(path, _edited(raw, data, new))
+    _write(path, _edited(spec, raw, data, new))
     return [f"merged gitsess hooks for {len(spec.events)} events into {path}"]
 
 
@@ -208,6 +208,11 @@ def uninstall(store: Store, spellings: list[str]) -> list[str]:
                     " by hand, then run git sess uninstall again")
         raise
     lines = []
+    if raw is not None and orig_oid is None and not created and _committed_as_is(store, path, raw):
+        # Install never changed this file (a teammate committed gitsess's
+        # entries; install found them up to date): it is the team's, left as is.
+        forget(store, spellings)
+        return [f"left {path} as committed (the team's; install did not change it)"]
     if raw is not None:
         rest = stripped(spec, data)
         if rest != data or (orig_oid and store.read_blob(orig_oid) != raw):
@@ -225,6 +230,18 @@ def uninstall(store: Store, spellings: list[str]) -> list[str]:
             lines.append(f"removed gitsess hooks from {path}")
     forget(store, spellings)
     return lines
+
+
+def _committed_as_is(store: Store, path: str, raw: bytes) -> bool:
+    """Whether the file's bytes are those committed at HEAD (a file of this
+    worktree; another worktree's is not compared, and so not left)."""
+    if not store.workdir:
+        return False
+    rel = os.path.relpath(path, store.workdir)
+    if rel.startswith(".."):
+        return False
+    proc = store.run_git(["cat-file", "blob", f"HEAD:{rel}"], check=False)
+    return proc.returncode == 0 and proc.stdout == raw
 
 
 def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> None:

@@ -100,9 +100,10 @@ def _render(value: Any, unit: str | None, base: str) -> str:
     return ("\n" + base).join(lines)
 
 
-def edit(text: str, old: Any, new: Any) -> str | None:
+def edit(text: str, old: Any, new: Any, *, lists_first: bool = True) -> str | None:
     """`text` (which parses to `old`) changed to parse to `new` (but for the
-    order of list items), or None."""
+    order of list items), or None. With `lists_first` False, items added to
+    a list that has some go after them (where their order may matter)."""
     try:
         root = _parse(text, 0)
         if _WS.match(text, root.end).end() != len(text):  # type: ignore[union-attr]
@@ -111,7 +112,7 @@ def edit(text: str, old: Any, new: Any) -> str | None:
         if unit is None and ("\n" in text[root.start:root.end] or not (root.members or root.items)):
             unit = "  "  # an empty object ({} or nothing): gitsess's own two spaces
         patches: list[tuple[int, int, str]] = []
-        _diff(text, root, old, new, unit, patches)
+        _diff(text, root, old, new, unit, patches, lists_first)
     except (_Unsupported, ValueError, IndexError):
         return None
     for start, end, repl in sorted(patches, reverse=True):
@@ -135,29 +136,30 @@ def _canon(value: Any) -> Any:
 
 
 def _diff(text: str, node: Node, old: Any, new: Any, unit: str | None,
-          patches: list[tuple[int, int, str]]) -> None:
+          patches: list[tuple[int, int, str]], lists_first: bool) -> None:
     if old == new:
         return
     if isinstance(old, dict) and isinstance(new, dict) and set(old) <= set(new):
         for key in old:
-            _diff(text, node.members[key], old[key], new[key], unit, patches)
+            _diff(text, node.members[key], old[key], new[key], unit, patches, lists_first)
         added = [(k, new[k]) for k in new if k not in old]
         if added:
             _append(text, node, [json.dumps(k, ensure_ascii=False) + ": " for k, _ in added],
-                    [v for _, v in added], unit, patches)
+                    [v for _, v in added], unit, patches, True)
         return
     if isinstance(old, list) and isinstance(new, list) and len(old) <= len(new):
         for i, item in enumerate(old):
-            _diff(text, node.items[i], item, new[i], unit, patches)
+            _diff(text, node.items[i], item, new[i], unit, patches, lists_first)
         if len(new) > len(old):
-            _append(text, node, [""] * (len(new) - len(old)), new[len(old):], unit, patches)
+            _append(text, node, [""] * (len(new) - len(old)), new[len(old):], unit, patches,
+                    lists_first)
         return
     base = _line_indent(text, node.start)
     patches.append((node.start, node.end, _render(new, unit, base)))
 
 
 def _append(text: str, node: Node, heads: list[str], values: list[Any], unit: str | None,
-            patches: list[tuple[int, int, str]]) -> None:
+            patches: list[tuple[int, int, str]], first: bool) -> None:
     """Add members (heads '"<key>": ') or items (heads '') to a container.
 
     Where the container's first child starts a line of its own they go first,
@@ -165,7 +167,7 @@ def _append(text: str, node: Node, heads: list[str], values: list[Any], unit: st
     no line changed to take a comma. Otherwise they go last."""
     base = _line_indent(text, node.start)
     children = list(node.members.values()) or node.items
-    first_on_own_line = bool(children) and "\n" in text[node.start:children[0].start]
+    first_on_own_line = first and bool(children) and "\n" in text[node.start:children[0].start]
     if first_on_own_line:
         inner = _line_indent(text, children[0].start)
     elif children:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Repo, git, payload
+from tests.helpers import SESS, Repo, git, payload
 from tests.hookmanagers import counted_env, counting_install, logged
 from tests.sesshelpers import bare
 
@@ -30,8 +30,12 @@ AGENT = {".claude/settings.json": "claude", ".gemini/settings.json": "gemini",
 
 
 def _removed_lines(repo: Repo, rel: str) -> list[str]:
+    """Lines the diff takes out, but for one that comes back with a comma
+    added (Cursor's entry goes after the user's in a list: its order may matter)."""
     diff = repo.git("diff", "-U0", "--", rel).stdout.splitlines()
-    return [ln for ln in diff if ln.startswith("-") and not ln.startswith("---")]
+    added = {ln[1:] for ln in diff if ln.startswith("+") and not ln.startswith("+++")}
+    return [ln for ln in diff if ln.startswith("-") and not ln.startswith("---")
+            and not (rel.startswith(".cursor") and ln[1:] + "," in added)]
 
 
 @pytest.mark.parametrize("rel", list(USER_SETTINGS))
@@ -104,6 +108,11 @@ def test_two_homes_share_a_committed_claude_settings(repo: Repo, tmp_path: Path)
     _run_hook(home_b, other, sess_b, command, "sb")
     assert repo.refs("refs/sess/live/sa") and Repo(other).refs("refs/sess/live/sb")
     assert "hook --agent claude" in logged(log_a) and "hook --agent claude" in logged(log_b)
+
+    # The teammate's uninstall leaves the team's file alone: its install changed nothing.
+    out = subprocess.run([*SESS, "uninstall"], cwd=other, capture_output=True, text=True)
+    assert out.returncode == 0 and "left" in out.stdout, out.stderr
+    assert git("status", "--porcelain", cwd=other).stdout == ""
 
 
 def _doctor_agent(repo: Repo, path: str) -> list[str]:
