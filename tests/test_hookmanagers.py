@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.handoffhelpers import events, narrative
-from tests.helpers import SESS, Repo
+from tests.helpers import SESS, Repo, git
 from tests.hookmanagers import (
     PRECOMMIT,
     counted_env,
@@ -289,3 +289,27 @@ def test_husky9_rewriting_its_stubs_over_the_shims_is_mended_by_install(repo: Re
     assert "not gitsess's" not in run([*SESS, "doctor"], repo).stdout
     assert run([*SESS, "uninstall"], repo).returncode == 0
     assert snapshot(stubs) == before
+
+
+def test_a_teammate_installs_over_committed_lines_without_changing_them(repo: Repo,
+                                                                        tmp_path: Path) -> None:
+    """Once the lines are committed, a teammate's plain `git sess install`
+    writes only its own private shims: nothing to commit, and it runs."""
+    remote = _remote(repo, tmp_path)
+    _scripts(repo, ".githooks", "#!/bin/sh\n", "g")
+    repo.git("config", "core.hooksPath", ".githooks")
+    sess, _ = counting_install(tmp_path)
+    _consent(repo, sess, ".githooks")
+    repo.git("push", "-q", "--no-verify", "origin", "main")
+
+    other = Repo(tmp_path / "teammate")
+    git("clone", "-q", str(remote), str(other.path), cwd=tmp_path)
+    other.git("config", "core.hooksPath", ".githooks")
+    theirs, log = counting_install(tmp_path / "teammate-install")
+    proc = run([*theirs, "install"], other, env=counted_env())
+    assert proc.returncode == 0, proc.stderr
+    assert other.git("status", "--porcelain").stdout == ""
+    _exercise(other, tmp_path, remote, log, ["g-pre-commit", "g-commit-msg", "g-post-commit"],
+              "g-pre-push")
+    assert run([*SESS, "uninstall"], other).returncode == 0
+    assert other.git("status", "--porcelain").stdout == ""  # the team's lines stay
