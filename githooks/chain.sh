@@ -10,8 +10,13 @@
 #   directory that sources another) is given GITSESS_CHAIN naming the hook:
 #   the outer shim does gitsess's work, the inner one nothing.
 case " ${GITSESS_CHAIN-} " in *" @HOOK@ "*) exit 0 ;; esac
+# Run as <hook>.legacy, the hook gitsess chained is the user's, kept as
+# .gitsess-chained/<hook>.user (install moved it there, out of that tool's way).
 gitsess_legacy() {
-  case $0 in *.legacy) return 0 ;; esac
-  [ -x "${0%/*}/@HOOK@.legacy" ] || return 0
-  GITSESS_CHAIN="${GITSESS_CHAIN-} @HOOK@" "${0%/*}/@HOOK@.legacy" "$@"
+  case $0 in
+    *.legacy) set -- "${0%/*}/.gitsess-chained/@HOOK@.user" "$@" ;;
+    *) set -- "${0%/*}/@HOOK@.legacy" "$@" ;;
+  esac
+  [ -x "$1" ] || return 0
+  GITSESS_CHAIN="${GITSESS_CHAIN-} @HOOK@" "$@"
 }

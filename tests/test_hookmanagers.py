@@ -88,6 +88,10 @@ def test_pre_commit(repo: Repo, tmp_path: Path, order: str) -> None:
     remote = _remote(repo, tmp_path)
     _precommit_config(repo)
     hooks = repo.path / ".git" / "hooks"
+    user = ["commit-msg", "post-commit"] if order == "gitsess-first" else []
+    for name in user:  # the person's own hooks (pre-commit first would refuse to chain them)
+        (hooks / name).write_text(f"#!/bin/sh\necho user-{name} >> .git/marks\n")
+        (hooks / name).chmod(0o755)
     before = snapshot(hooks)
     manager = [PRECOMMIT, "install", *(a for s in STAGES for a in ("-t", s))]
     sess, log = counting_install(tmp_path)
@@ -98,8 +102,11 @@ def test_pre_commit(repo: Repo, tmp_path: Path, order: str) -> None:
     if order == "gitsess-first":
         subprocess.run(manager, cwd=repo.path, check=True, capture_output=True)
 
-    _exercise(repo, tmp_path, remote, log, ["pc-pre-commit", "pc-commit-msg", "pc-post-commit"],
-              "pc-pre-push")
+    # pre-commit runs its <hook>.legacy (gitsess's shim, which runs the
+    # person's hook) before its own hooks
+    expect = (["pc-pre-commit", "user-commit-msg", "pc-commit-msg", "user-post-commit",
+               "pc-post-commit"] if user else ["pc-pre-commit", "pc-commit-msg", "pc-post-commit"])
+    _exercise(repo, tmp_path, remote, log, expect, "pc-pre-push")
 
     assert run([*SESS, "uninstall"], repo).returncode == 0
     if order == "manager-first":
