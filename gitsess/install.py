@@ -1,10 +1,13 @@
 """Installing gitsess's git hook shims into a repository, and taking them out.
 
 Never clobber (DESIGN.md): a foreign hook keeps running. It is chained, in
-one of two ways:
+one of three ways:
 
-- moved, byte for byte, to `<hook>.legacy`, which every gitsess shim runs
-  first (the convention pre-commit also uses);
+- moved, byte for byte, to `.gitsess-chained/<hook>.user`, with a wrapper as
+  `<hook>.legacy`, which every gitsess shim runs first (the convention
+  pre-commit also uses; kept out of `<hook>.legacy` itself because a later
+  `pre-commit install` moves gitsess's shim there, over whatever is there);
+- a symbolic link is moved to `<hook>.legacy` (a relative target still resolves);
 - or, for a hook that finds its own job through its file name `$0` (husky's
   stubs: `.husky/_/h` runs `.husky/<basename $0>`; pre-commit's script: it
   runs `<its dir>/<hook>.legacy` and so would run itself), moved to
