@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# gitsess's chain guard (githooks/chain.sh): install puts this same block in
+# gitsess's chain guard (chain.sh, beside the shims): install puts this block in
 # every shim, with @HOOK@ the shim's hook. It runs the hook chained before
 # gitsess's as <hook>.legacy, and never lets a shim run itself:
 # - another tool may have moved this shim to <hook>.legacy and run it from
