@@ -21,11 +21,23 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import stat
 from typing import Any
 
-from gitsess.agentspecs import Spec, equivalent, for_path, hooked, is_empty, merged, stripped
+from gitsess import jsonedit
+from gitsess.agentspecs import (
+    Spec,
+    commands,
+    equivalent,
+    for_path,
+    hooked,
+    is_empty,
+    merged,
+    stripped,
+)
 from gitsess.errors import GitsessError, RefError
+from gitsess.install import gitsess_command
 from gitsess.store import Store
 
 ORIG_PREFIX = "refs/sess/local/install/"
@@ -41,6 +53,21 @@ def settings_path(store: Store, spec: Spec, *, local: bool) -> str:
 
 def file_in(worktree: str, spec: Spec, *, local: bool) -> str:
     return os.path.join(worktree, spec.dir, spec.files[local])
+
+
+# The program a shared settings file names: looked up on PATH on each
+# teammate's machine (install.sh links git-sess into ~/.local/bin), so the
+# committed file is the same for everyone. Only a --local file, which stays
+# on this machine, names this install's absolute path (no lookup).
+PATH_PROGRAM = "git-sess"
+
+
+def agent_argv(*, local: bool) -> list[str]:
+    return gitsess_command() if local else [PATH_PROGRAM]
+
+
+def on_path() -> bool:
+    return shutil.which(PATH_PROGRAM) is not None
 
 
 def hook_command(argv: list[str], spec: Spec) -> str:
@@ -70,6 +97,17 @@ def _load(path: str, spec: Spec | None = None) -> tuple[bytes | None, dict[str, 
 
 def _dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _edited(spec: Spec, raw: bytes | None, data: dict[str, Any], new: dict[str, Any]) -> bytes:
+    """The file with gitsess's entries added in its own indent and key order
+    (gitsess/jsonedit.py: the diff is the added entries only), or written
+    whole where its text cannot be edited so."""
+    if raw is not None and raw.strip():
+        text = jsonedit.edit(raw.decode("utf-8"), data, new, lists_first=spec.parallel)
+        if text is not None:
+            return text.encode("utf-8")
+    return _dump(new)
 
 
 def _writable(path: str) -> None:
@@ -143,7 +181,7 @@ def install(store: Store, argv: list[str], spec: Spec, *, local: bool) -> list[s
         # First change by gitsess: keep the user's bytes for uninstall.
         with contextlib.suppress(RefError):
             store.cas_ref(_orig_ref(path), store.write_blob(raw), None)
-    _write(path, _dump(new))
+    _write(path, _edited(spec, raw, data, new))
     return [f"merged gitsess hooks for {len(spec.events)} events into {path}"]
 
 
@@ -170,6 +208,11 @@ def uninstall(store: Store, spellings: list[str]) -> list[str]:
                     " by hand, then run git sess uninstall again")
         raise
     lines = []
+    if raw is not None and orig_oid is None and not created and _committed_as_is(store, path, raw):
+        # Install never changed this file (a teammate committed gitsess's
+        # entries; install found them up to date): it is the team's, left as is.
+        forget(store, spellings)
+        return [f"left {path} as committed (the team's; install did not change it)"]
     if raw is not None:
         rest = stripped(spec, data)
         if rest != data or (orig_oid and store.read_blob(orig_oid) != raw):
@@ -187,6 +230,18 @@ def uninstall(store: Store, spellings: list[str]) -> list[str]:
             lines.append(f"removed gitsess hooks from {path}")
     forget(store, spellings)
     return lines
+
+
+def _committed_as_is(store: Store, path: str, raw: bytes) -> bool:
+    """Whether the file's bytes are those committed at HEAD (a file of this
+    worktree; another worktree's is not compared, and so not left)."""
+    if not store.workdir:
+        return False
+    rel = os.path.relpath(path, store.workdir)
+    if rel.startswith(".."):
+        return False
+    proc = store.run_git(["cat-file", "blob", f"HEAD:{rel}"], check=False)
+    return proc.returncode == 0 and proc.stdout == raw
 
 
 def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> None:
@@ -272,3 +327,17 @@ def state(store: Store, spec: Spec, *, local: bool) -> tuple[str, list[str], dic
     have = hooked(spec, data)
     missing = [e for e in spec.events if e not in have]
     return ("full" if not missing else "partial" if have else "none"), missing, data
+
+
+def programs(spec: Spec, data: dict[str, Any]) -> list[str]:
+    """The programs gitsess's entries in these settings run (argv[0] of each
+    command; one that does not split is given whole)."""
+    out = []
+    for command in commands(spec, data):
+        try:
+            argv = shlex.split(command)
+        except ValueError:
+            argv = [command]
+        if argv and argv[0] not in out:
+            out.append(argv[0])
+    return out

@@ -37,6 +37,10 @@ class Spec:
     entry: dict[str, Any] = field(default_factory=dict)  # fields every entry carries
     skeleton: dict[str, Any] = field(default_factory=dict)  # what a created file starts with
     note: str = ""  # what install says about when the agent runs these hooks
+    # The agent runs all of an event's matching hooks at once, so gitsess's
+    # entry may go first in a list the user's entries are in (an added line,
+    # no changed one, in the file's diff); else it goes after theirs.
+    parallel: bool = False
 
     @property
     def ours(self) -> re.Pattern[str]:
@@ -53,6 +57,9 @@ CLAUDE = Spec(
             "PostToolUseFailure": 10, "SubagentStart": 10, "SubagentStop": 10, "Stop": 10,
             "PreCompact": 10, "SessionEnd": 10},
     tool_events=frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure"}),
+    # docs.claude.com/en/docs/claude-code/hooks, "Hook execution details":
+    # all matching hooks run in parallel.
+    parallel=True,
 )
 
 GEMINI = Spec(
@@ -72,6 +79,10 @@ GEMINI = Spec(
     tool_events=frozenset({"BeforeTool", "AfterTool"}),
     # A name lets `/hooks disable gitsess` (and hooksConfig.disabled) turn them off.
     entry={"name": "gitsess"},
+    # docs/hooks/reference.md: `sequential` orders the hooks of one group
+    # only (gitsess's are a group of their own); docs/hooks/index.md: the CLI
+    # "waits for all matching hooks to complete".
+    parallel=True,
     # hookRunner.ts: "Blocked execution of project hook in untrusted folder".
     note="Gemini CLI runs a project's hooks only in a trusted folder",
 )
@@ -218,3 +229,12 @@ def hooked(spec: Spec, settings: dict[str, Any]) -> list[str]:
     return [e for e in spec.events
             if isinstance(hooks.get(e), list)
             and any(is_ours(spec, h) for inner in _entries(spec, hooks[e]) for h in inner)]
+
+
+def commands(spec: Spec, settings: dict[str, Any]) -> list[str]:
+    """The commands of gitsess's entries, in file order."""
+    hooks = settings.get("hooks")
+    if not isinstance(hooks, dict):
+        return []
+    return [h["command"] for items in hooks.values() if isinstance(items, list)
+            for inner in _entries(spec, items) for h in inner if is_ours(spec, h)]

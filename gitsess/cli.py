@@ -95,7 +95,10 @@ def githook(name: str, args: tuple[str, ...]) -> int:
                    " .gemini/settings.json, .cursor/hooks.json).")
 @click.option("--local", is_flag=True,
               help="Claude Code's settings go to .claude/settings.local.json (not committed).")
-def install(agent: str | None, local: bool) -> int:
+@click.option("--into-committed-hooks", "into_committed", is_flag=True,
+              help="Add one line that runs gitsess's hooks to each committed hook script"
+                   " (husky, a committed core.hooksPath); commit them for the team.")
+def install(agent: str | None, local: bool, into_committed: bool) -> int:
     """Install gitsess's git hooks, git config and (--agent) agent settings.
 
     Existing hooks are chained, never overwritten; running it again changes
@@ -103,7 +106,7 @@ def install(agent: str | None, local: bool) -> int:
     """
     from gitsess.commands import install as cmd
 
-    return cmd.run(store=_store(), agent=agent, local=local)
+    return cmd.run(store=_store(), agent=agent, local=local, into_committed=into_committed)
 
 
 @cli.command(short_help="Remove exactly what install added.")

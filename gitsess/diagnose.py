@@ -4,11 +4,21 @@ command that fixes it (schemas/doctor.json)."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gitsess import agentsettings, agentspecs, install, rewrite, sync, telemetry, vanished
+from gitsess import (
+    agentsettings,
+    agentspecs,
+    hookmanagers,
+    install,
+    rewrite,
+    sync,
+    telemetry,
+    vanished,
+)
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 
 IDLE_WARN_S = 24 * 3600
@@ -30,6 +40,7 @@ class HookState:
     state: str  # ok | missing | foreign | stale | not-executable | chained-by-other
     runs: bool  # git will run gitsess's side of this hook
     chained: str | None = None  # the foreign hook gitsess runs first
+    via: str | None = None  # the manager's line or config that runs gitsess's private shim
 
 
 @dataclass
@@ -57,7 +68,7 @@ class Diagnosis:
 def diagnose(store: Store) -> Diagnosis:
     loc = install.hooks_location(store)
     d = Diagnosis(loc.path, loc.source)
-    if loc.problem:
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
         d.findings.append(Finding("hooks", "error", loc.problem, loc.hint))
     _hooks(store, loc, d)
     _config(store, d)
@@ -66,17 +77,66 @@ def diagnose(store: Store) -> Diagnosis:
     _notes(store, d)
     _vanished(store, d)
     _agent(store, d)
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
+        # install refuses here: never name it bare as the fix of anything
+        for f in d.findings:
+            if f.fix is None or not f.fix.startswith("git sess install") or "--into" in f.fix:
+                continue
+            if loc.committed:
+                f.fix = f.fix.replace("git sess install", "git sess install --into-committed-hooks", 1)
+            else:
+                f.fix = "fix the hooks error above, then " + f.fix
     return d
 
 
+def _fix_install(store: Store, loc: install.HooksLocation) -> str:
+    """The install command that works here: never one that would refuse."""
+    if loc.committed:
+        return "git sess install --into-committed-hooks  (then commit the hook scripts)"
+    return "git sess install"
+
+
+def _routed(store: Store, loc: install.HooksLocation) -> dict[str, str]:
+    """Hooks a manager runs gitsess's private shim for: hook -> how (the
+    committed script's line, or lefthook's local config)."""
+    out: dict[str, str] = {}
+    if loc.committed or not loc.problem:
+        scripts = hookmanagers.committed_scripts(store, loc.path, loc.committed, loc.manager)
+        if scripts is not None and scripts.active:
+            for name in install.HOOKS:
+                if hookmanagers.has_line(os.path.join(scripts.path, name)):
+                    out[name] = f"line in {os.path.join(scripts.path, name)}"
+    local = store.config_get(hookmanagers.CFG_LEFTHOOK)
+    if local and os.path.isfile(local):
+        with open(local, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(1 << 16)
+        for name in install.HOOKS:
+            if f"\n{name}:\n" in text and name not in out:
+                out[name] = f"lefthook, {os.path.basename(local)}"
+    return out
+
+
 def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
+    routed = _routed(store, loc)
     recorded = store.config_get(install.CFG_HOOKS_DIR)
-    if recorded and os.path.normpath(recorded) != os.path.normpath(loc.path):
+    if (recorded and os.path.normpath(recorded) != os.path.normpath(loc.path)
+            and len(routed) < len(install.HOOKS)):
         d.findings.append(Finding(
             "hooks", "error",
             f"gitsess's hooks were installed in {recorded} but git runs hooks from {loc.path}",
-            "git sess install"))
+            _fix_install(store, loc)))
+    private = hookmanagers.private_dir(store)
     for name in install.HOOKS:
+        if name in routed:
+            shim = os.path.join(private, name)
+            if install.executable(shim):
+                d.hooks.append(HookState(name, shim, "ok", True, via=routed[name]))
+            else:
+                d.hooks.append(HookState(name, shim, "missing", False, via=routed[name]))
+                d.findings.append(Finding("hooks", "error", f"{routed[name]} runs gitsess's"
+                                          f" {name} from {shim}, which is not installed",
+                                          "git sess install"))
+            continue
         path = os.path.join(loc.path, name)
         legacy = path + install.LEGACY
         kind = install.kind_of(path)
@@ -112,7 +172,8 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
             st = HookState(name, path, "missing", False, chained)
             if not loc.problem:  # else the location's finding says why and what to do
                 d.findings.append(Finding("hooks", "error", f"no {name} hook in {loc.path}: git"
-                                          f" will not run gitsess's {name}", "git sess install"))
+                                          f" will not run gitsess's {name}",
+                                          _fix_install(store, loc)))
         elif install.kind_of(legacy) == "ours":
             st = HookState(name, path, "chained-by-other", kind == "pre-commit", path)
             if kind != "pre-commit":
@@ -124,7 +185,7 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
             st = HookState(name, path, "foreign", False, chained)
             why = " (husky rewrites its hooks when it runs)" if loc.manager == "husky" else ""
             d.findings.append(Finding("hooks", "error", f"{path} is not gitsess's{why}: gitsess's"
-                                      f" {name} will not run", "git sess install"))
+                                      f" {name} will not run", _fix_install(store, loc)))
         d.hooks.append(st)
 
 
@@ -264,11 +325,44 @@ def _agent(store: Store, d: Diagnosis) -> None:
                     f"git sess install --agent {spec.name}{' --local' if local else ''}"))
             if spec is agentspecs.GEMINI:
                 _gemini_switches(data, path, d)
+            _agent_programs(store, spec, bool(local), path, data, d)
     if not wired:
         d.findings.append(Finding("agent", "info", "no agent's settings have gitsess hooks"
                                   " (Claude Code, Gemini CLI, Cursor): agent sessions are not"
                                   " recorded here",
                                   "git sess install --agent claude|gemini|cursor"))
+
+
+def _agent_programs(store: Store, spec: agentspecs.Spec, local: bool, path: str,
+                    data: dict[str, Any], d: Diagnosis) -> None:
+    """A shared settings file must name `git-sess` (found on each teammate's
+    PATH), never this machine's path; and that git-sess must be on PATH."""
+    flag = " --local" if local else ""
+    for prog in agentsettings.programs(spec, data):
+        if prog == agentsettings.PATH_PROGRAM:
+            if not agentsettings.on_path():
+                d.findings.append(Finding(
+                    "agent", "warning", f"{path} runs `git-sess` from PATH, and PATH has no"
+                    f" git-sess: {spec.label} cannot run gitsess's hooks",
+                    "run gitsess's install.sh (it links git-sess into ~/.local/bin), or"
+                    f" ln -s {install.gitsess_command()[0]} ~/.local/bin/git-sess"))
+        elif not local:
+            tracked = _tracked(store, path)
+            d.findings.append(Finding(
+                "agent", "warning", f"{path} names this machine's {prog}"
+                f"{' and is committed' if tracked else ', and teams commit it'}: on a"
+                " teammate's machine that path is not there",
+                f"git sess install --agent {spec.name}  (writes `git-sess hook --agent"
+                f" {spec.name}`, found on PATH)"))
+        elif not install.executable(prog) and not shutil.which(prog):
+            d.findings.append(Finding(
+                "agent", "warning", f"{path} runs {prog}, which is gone (an older install)",
+                f"git sess install --agent {spec.name}{flag}"))
+
+
+def _tracked(store: Store, rel: str) -> bool:
+    out = store.run_git(["ls-files", "-z", "--", rel], check=False).stdout
+    return bool(out.strip(b"\0"))
 
 
 def _gemini_switches(data: dict[str, Any], path: str, d: Diagnosis) -> None:

@@ -42,6 +42,7 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
     for h in d.hooks:
         runs = "runs" if h.runs else "WILL NOT RUN"
         extra = f", then chained {h.chained}" if h.chained and h.state == "ok" else ""
+        extra += f", via {h.via}" if h.via else ""
         print(f"  {h.name:<13} {h.state:<16} {runs}{extra}")
     for f in d.findings:
         print(f"{MARK[f.severity]} {f.severity}: {f.message}")

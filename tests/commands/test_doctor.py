@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,13 @@ import pytest
 from gitsess.resources import schema
 from tests.helpers import Repo, payload
 from tests.sesshelpers import handoff_commit, handoff_id
+
+
+@pytest.fixture(autouse=True)
+def git_sess_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """install.sh links git-sess onto PATH, where agents find the command of a
+    shared settings file (doctor warns when it is not there)."""
+    monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
 
 
 def _doctor(repo: Repo) -> tuple[int, dict[str, Any]]:
