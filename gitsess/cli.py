@@ -227,11 +227,16 @@ def doctor(as_json: bool, relink: bool) -> int:
                    "(default HEAD); idempotent.")
 @click.option("--dry-run", is_flag=True, help="Compose and check the record; print it; commit "
                                               "nothing.")
+@click.option("--allow-empty", is_flag=True,
+              help="Hand off even when no agent session and no commit of yours is covered.")
+@click.option("--undo", metavar="ID", is_flag=False, flag_value="", default=None,
+              help="Take back your last unpushed handoff (or ID): its commit when it is HEAD "
+                   "(its changes stay staged), note and ref; its sessions go back to live.")
 @json_option
 def handoff(file: str | None, quick: bool, title: str | None, workstream: str | None,
             phase: str | None, session_ids: tuple[str, ...], changelog: bool,
             confidence: str | None, use_draft: bool, discard_draft: bool, repair: str | None,
-            dry_run: bool, as_json: bool) -> int:
+            dry_run: bool, allow_empty: bool, undo: str | None, as_json: bool) -> int:
     """Write a handoff: a commit on this branch whose record the commit-msg
     hook checks (schema, policy invariants, sections) and the post-commit hook
     stores (note in refs/notes/sess, ref refs/sess/h/<op>/<id>, sessions'
@@ -246,7 +251,8 @@ def handoff(file: str | None, quick: bool, title: str | None, workstream: str | 
     return cmd.run(store=_store(), file=file, quick=quick, title=title, workstream=workstream,
                    phase=phase, session_ids=session_ids, changelog=changelog,
                    confidence=confidence, use_draft=use_draft, discard_draft=discard_draft,
-                   repair=repair, dry_run=dry_run, as_json=as_json)
+                   repair=repair, dry_run=dry_run, as_json=as_json, allow_empty=allow_empty,
+                   undo=undo)
 
 
 @cli.command(short_help="Print one handoff record, by id or commit.")

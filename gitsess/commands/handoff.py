@@ -48,7 +48,11 @@ def run(
     dry_run: bool = False,
     as_json: bool = False,
     stdin: IO[str] | None = None,
+    allow_empty: bool = False,
+    undo: str | None = None,
 ) -> int:
+    if undo is not None:
+        return _undo(store, undo or None, as_json=as_json)
     if repair is not None:
         return _repair(store, repair or "HEAD", as_json=as_json)
     try:
@@ -56,7 +60,7 @@ def run(
                         phase=phase, session_ids=session_ids, changelog=changelog,
                         confidence=confidence, use_draft=use_draft,
                         discard_draft=discard_draft, dry_run=dry_run, as_json=as_json,
-                        stdin=stdin or sys.stdin)
+                        stdin=stdin or sys.stdin, allow_empty=allow_empty)
     except ValidationError as exc:
         if as_json:
             _print_json({"v": RESULT_VERSION, "ok": False, "error": exc.message,
@@ -67,7 +71,7 @@ def run(
 def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
              workstream: str | None, phase: str | None, session_ids: tuple[str, ...],
              changelog: bool, confidence: str | None, use_draft: bool, discard_draft: bool,
-             dry_run: bool, as_json: bool, stdin: IO[str]) -> int:
+             dry_run: bool, as_json: bool, stdin: IO[str], allow_empty: bool = False) -> int:
     if store.workdir is None:
         raise UsageError("a handoff commit needs a working tree (this repository is bare)")
     _refuse_mid_operation(store)
@@ -88,6 +92,8 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
              "confidence": confidence.upper() if confidence else None}
     rec, warnings = _compose(store, pol, told, kept, flags, session_ids, quick=quick,
                              write_min=write_min)
+    if not allow_empty:
+        _refuse_empty(store, rec)
     if dry_run:
         if as_json:
             _print_json({"v": RESULT_VERSION, "ok": True, "dry_run": True, "id": rec.id,
@@ -192,6 +198,22 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
     return rec, warnings
 
 
+def _refuse_empty(store: Store, rec: Record) -> None:
+    """A handoff that covers no agent session and no commit records nothing
+    anyone can resume from (issue 10: `--quick` made "0 session(s), 0 tool
+    calls, 0 commit(s)", even as an empty repository's first commit)."""
+    git = rec.front.get("git") or {}
+    if rec.front.get("sessions") or int(git.get("commits") or 0) > 0:
+        return
+    has_text = any(str(v).strip() for v in rec.sections.values())
+    kept = f"; the draft is kept in {_shown(handoff.write_draft(store, rec))}" if has_text else ""
+    raise ValidationError(
+        "nothing to hand off: no agent session and no commit of yours since "
+        f"{rec.front.get('started_at') or 'the last handoff'}",
+        hint=f"commit your work first, or pass --allow-empty to record this handoff "
+             f"anyway{kept}")
+
+
 def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
               ) -> list[telemetry.Session]:
     """--session's sessions, else the narrative's `sessions:`, else this operator's
@@ -283,6 +305,31 @@ def _rotate_draft(store: Store) -> None:
     path = handoff.draft_path(store)
     with contextlib.suppress(FileNotFoundError):
         os.replace(path, path + "~")
+
+
+# -- undo -------------------------------------------------------------------------
+
+
+def _undo(store: Store, hid: str | None, *, as_json: bool) -> int:
+    from gitsess import undo
+
+    me = current_operator(store)
+    found = undo.pick(store, me.id, hid)
+    why = undo.why_not(store, found)
+    if why is not None:
+        raise UsageError(f"handoff {found.id} cannot be taken back: {why}",
+                         hint="a later handoff can say what changed; "
+                              "git revert undoes its commit's changes")
+    done = undo.undo(store, found)
+    if as_json:
+        _print_json({"v": RESULT_VERSION, "ok": True, "undone": done.id, "commit": done.commit,
+                     "ref": done.ref, "head": done.reset_to, "sessions": done.sessions})
+        return 0
+    print(f"handoff {done.id} taken back: commit {done.commit[:12]} undone (its changes stay "
+          f"staged), note and {done.ref} removed")
+    for sid, state in done.sessions.items():
+        print(f"  session {sid}: {state}")
+    return 0
 
 
 # -- repair -----------------------------------------------------------------------
