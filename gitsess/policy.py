@@ -18,6 +18,7 @@ The file::
     transcripts: off                   # off | local | push
     workstreams:
       billing: {owner: RT}
+    subject: "chore(handoff): {title}"  # the handoff commit's subject (gitsess.subject)
 
 Defaults (no file, or a key left out): no invariants, no extra required
 sections, transcripts off, no declared workstreams. An invariant's severity
@@ -48,6 +49,7 @@ from typing import Any
 
 import yaml
 
+from gitsess import subject as subject_line
 from gitsess import telemetry
 from gitsess.errors import ValidationError
 from gitsess.record import section_key
@@ -87,6 +89,7 @@ class Policy:
     # The policy file's blob id (`git hash-object --no-filters`), "none" for
     # the defaults: what a verification stamp (gitsess.verified) was made under.
     digest: str = "none"
+    subject: str = subject_line.DEFAULT
 
     def owner(self, workstream: str) -> str | None:
         """The declared owner of a workstream, or None."""
@@ -156,6 +159,9 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
             hint="upgrade gitsess",
         )
     problems = _duplicate_keys(node) + _schema_problems(data, node) + _invariant_problems(data, node)
+    if isinstance(data.get("subject"), str):
+        line = _line_of(node, ["subject"])
+        problems += [f"line {line}: {p}" for p in subject_line.problems(data["subject"])]
     if problems:
         raise ValidationError(
             f"{source} does not match the policy schema",
@@ -180,6 +186,7 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
         transcripts=str(data.get("transcripts", "off")),
         workstreams={str(k): dict(v or {}) for k, v in (data.get("workstreams") or {}).items()},
         source=source,
+        subject=str(data.get("subject") or subject_line.DEFAULT),
     )
 
 

@@ -109,7 +109,7 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
     try:
         commit = handoffs.make_commit(
             store, rec, with_changelog=changelog,
-            retry_hint=_retry_hint(store, path, [], quick=False))
+            retry_hint=_retry_hint(store, path, [], quick=False), subject_template=pol.subject)
     except BaseException:
         ids.release(store, hid)
         raise
@@ -124,7 +124,7 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
     if not hook_ran:
         warnings.append("the post-commit hook did not store this handoff, so git sess handoff "
                         "did (git sess install puts gitsess's hooks in place)")
-    _report(rec, done, warnings, as_json=as_json)
+    _report(rec, done, warnings, as_json=as_json, template=pol.subject)
     return 0
 
 
@@ -269,17 +269,17 @@ def _retry_hint(store: Store, path: str, errors: list[str], *, quick: bool) -> s
 
 
 def _report(rec: Record, done: handoffs.Completion, warnings: list[str], *,
-            as_json: bool) -> None:
+            as_json: bool, template: str) -> None:
     if as_json:
         _print_json({
             "v": RESULT_VERSION, "ok": True, "id": done.id, "commit": done.commit,
             "ref": done.ref, "branch": rec.front.get("branch"),
-            "subject": handoff.subject(rec.front), "sessions": done.sessions,
+            "subject": handoff.subject(rec.front, template), "sessions": done.sessions,
             "transcripts": done.transcripts, "warnings": warnings,
         })
         return
     branch = rec.front.get("branch") or "HEAD"
-    print(f"[{branch} {done.commit[:7]}] {handoff.subject(rec.front)}")
+    print(f"[{branch} {done.commit[:7]}] {handoff.subject(rec.front, template)}")
     print(f"handoff {done.id}: {handoffs.front_summary(rec.front)}")
     print(f"  note on {done.commit[:12]} (refs/notes/sess), ref {done.ref}")
     for sid, state in done.sessions.items():
