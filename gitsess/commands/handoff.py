@@ -20,6 +20,7 @@ from typing import IO, Any
 from gitsess import changelog as gitsess_changelog
 from gitsess import handoff, handoffs, ids, narrative, policy, telemetry, trailers
 from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
+from gitsess.identity import HINT, shared_with
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
 from gitsess.store import Store
@@ -159,6 +160,9 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
     live sessions in this worktree.
     """
     me = current_operator(store)
+    shared = shared_with(store, me)
+    if shared:  # said before the commit, so that the person can still choose
+        print(f"warning: {shared}\nhint: {HINT}", file=sys.stderr)
     front = dict(told.front)
     draft_id = front.pop("_draft_id", None) or (kept.front.get("id") if kept else None)
     front.update({k: v for k, v in flags.items() if v is not None})
@@ -245,6 +249,7 @@ def _peek_id(store: Store, op: str, date: str) -> str:
     """The id the next reservation would most likely get (for a draft)."""
     taken = [p[2] for r in ids.handoff_refs(store, op)
              if (p := ids.split_id(r.id)) and p[1] == date]
+    taken += ids.in_history(store, op, date, now=time.time())
     return ids.make_id(op, date, max(taken, default=0) + 1)
 
 

@@ -1,0 +1,114 @@
+"""Teams: unique handoff ids and operator ids across clones (issue 10, deliverable 4).
+
+Two people, or one person's two clones, share a bare remote. Each person
+is their own git identity (config and commit env); the handoffs are real
+`git sess handoff` commits with real hooks, pushed with real `git push`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from tests.handoffhelpers import T0, events, front, install, note
+from tests.helpers import Repo, git
+from tests.sesshelpers import bare
+
+RITA = ("Rita Torres", "rita@example.com")
+RAJ = ("Raj Thomas", "raj@example.com")
+
+
+def person(who: tuple[str, str]) -> dict[str, str]:
+    """The environment of one person's commands. Commit dates are now, as in
+    real life: an id's date and its commit's date agree (the hermetic fixture
+    pins them to a day in the past)."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    name, email = who
+    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": now, "GIT_COMMITTER_DATE": now}
+
+
+def clone(remote: Path, path: Path, who: tuple[str, str]) -> Repo:
+    git("clone", "-q", str(remote), str(path), cwd=remote.parent)
+    repo = Repo(path)
+    repo.git("config", "user.name", who[0])
+    repo.git("config", "user.email", who[1])
+    install(repo)
+    return repo
+
+
+def seeded(tmp_path: Path) -> Path:
+    remote = bare(tmp_path / "remote.git")
+    seed = tmp_path / "seed"
+    git("init", "-q", "-b", "main", str(seed), cwd=tmp_path)
+    (seed / "README.md").write_text("hello\n")
+    git("add", "README.md", cwd=seed)
+    git("commit", "-q", "-m", "initial", cwd=seed)
+    git("push", "-q", str(remote), "main", cwd=seed)
+    return remote
+
+
+def hand_off(repo: Repo, who: tuple[str, str], title: str, session: str) -> dict[str, object]:
+    events(repo, session, at=T0)
+    proc = repo.sess("handoff", "--quick", "--title", title, "--json", env=person(who))
+    assert proc.returncode == 0, proc.stderr
+    doc: dict[str, object] = json.loads(proc.stdout)
+    doc["stderr"] = proc.stderr
+    return doc
+
+
+def test_two_people_with_the_same_initials_get_distinct_ids_and_are_warned(
+        tmp_path: Path) -> None:
+    remote = seeded(tmp_path)
+    rita = clone(remote, tmp_path / "rita", RITA)
+    raj = clone(remote, tmp_path / "raj", RAJ)
+    mine = hand_off(rita, RITA, "rita's step", "s-rita")
+    assert str(mine["id"]).startswith("RT-") and "warning" not in str(mine["stderr"])
+    rita.git("push", "-q", "origin", "main", env=person(RITA))
+    assert rita.sess("sync", env=person(RITA)).returncode == 0
+    assert raj.sess("sync", env=person(RAJ)).returncode == 0
+    raj.git("pull", "-q", "--rebase", "origin", "main", env=person(RAJ))
+    his = hand_off(raj, RAJ, "raj's step", "s-raj")
+    assert str(his["id"]).startswith("RTh-")
+    assert "warning: operator id RT is already used by rita@example.com" in str(his["stderr"])
+    assert "hint: choose your operator id once for this repository: git config sess.operator" \
+        in str(his["stderr"])
+    who = raj.sess("whoami", check=True)
+    assert who.stdout.startswith("RTh\n")
+    # Raj's own last handoff is his, not Rita's.
+    doc = json.loads(raj.sess("resume", "--json", check=True).stdout)
+    assert doc["operator"] == "RTh" and doc["last_handoff"]["id"] == his["id"]
+
+
+def test_whoami_warns_when_an_id_set_by_hand_is_someone_elses(tmp_path: Path) -> None:
+    remote = seeded(tmp_path)
+    rita = clone(remote, tmp_path / "rita", RITA)
+    hand_off(rita, RITA, "rita's step", "s-rita")
+    rita.git("push", "-q", "origin", "main", env=person(RITA))
+    raj = clone(remote, tmp_path / "raj", RAJ)
+    raj.git("fetch", "-q", "origin")  # install's refspecs bring the records
+    raj.git("config", "sess.operator", "RT")
+    who = raj.sess("whoami")
+    assert who.returncode == 0 and who.stdout.startswith("RT\n")
+    assert "warning: operator id RT is also used by rita@example.com" in who.stderr
+    assert "git config sess.operator" in who.stderr
+
+
+def test_a_fresh_clone_numbers_after_the_ids_in_its_history(tmp_path: Path) -> None:
+    """Same operator, a clone that fetched branches only (no handoff refs):
+    the Sess-Id trailers of the day in its history still count."""
+    remote = seeded(tmp_path)
+    laptop = clone(remote, tmp_path / "laptop", RITA)
+    first = hand_off(laptop, RITA, "on the laptop", "s-laptop")
+    laptop.git("push", "-q", "origin", "main", env=person(RITA))
+    desk = tmp_path / "desk"
+    git("clone", "-q", str(remote), str(desk), cwd=tmp_path)  # branches only
+    desktop = Repo(desk)
+    desktop.git("config", "user.name", RITA[0])
+    desktop.git("config", "user.email", RITA[1])
+    assert not desktop.refs("refs/sess/")
+    second = hand_off(desktop, RITA, "on the desktop", "s-desk")
+    assert first["id"] != second["id"]
+    assert str(second["id"]).endswith("-02") and str(first["id"]).endswith("-01")
+    assert front(note(desktop) or "")["id"] == second["id"]
