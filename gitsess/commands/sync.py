@@ -3,6 +3,7 @@ notes, push ours; never forced, retried on rejection."""
 
 from __future__ import annotations
 
+import sys
 import time
 
 from gitsess import sync
@@ -31,8 +32,12 @@ def default_remote(store: Store) -> str:
 def run(*, store: Store, remote: str | None = None) -> int:
     name = remote or default_remote(store)
     before = set(store.refs(sync.tracking(name)))
+    deadline = time.monotonic() + BUDGET_S
     try:
-        result = sync.sync(store, name, deadline=time.monotonic() + BUDGET_S)
+        result = sync.sync(store, name, deadline=deadline)
+        renumbered = _renumber(store, name)
+        if renumbered:  # the renumbered handoffs go now, under their new ids
+            result = sync.push(store, name, deadline=deadline, share_all=True)
     except RefError as exc:
         raise GitsessError(f"could not merge the notes from {name}: {exc.message}",
                            hint="another gitsess is writing; run git sess sync again") from exc
@@ -40,21 +45,48 @@ def run(*, store: Store, remote: str | None = None) -> int:
         raise GitsessError(f"sync with {name} failed: {result.error}",
                            hint="check the remote (git fetch " + name + ") and run git sess sync again")
     fetched = len(set(store.refs(sync.tracking(name))) - before)
-    print(f"synced {name}: {fetched} new peer ref{'s' if fetched != 1 else ''} fetched,"
-          f" {len(result.pushed)} pushed, {len(result.deleted)} handed-off live"
-          f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
-          + (f" ({result.attempts} attempts)" if result.attempts > 1 else ""))
-    for ref, problems in sorted(result.held.items()):
-        print(f"  not pushed: handoff {ref.rsplit('/', 1)[-1]} fails the checks git push would"
-              f" make: {problems[0]}" + (f" (+{len(problems) - 1} more)" if len(problems) > 1
-                                         else ""))
-    if result.held:
-        print("hint: git sess doctor, or push the branch to see the whole refusal")
-        return int(ExitCode.FAILURE)
-    if result.rejected:
+    done = (f"{fetched} new peer ref{'s' if fetched != 1 else ''} fetched,"
+            f" {len(result.pushed)} pushed, {len(result.deleted)} handed-off live"
+            f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
+            + (f" ({result.attempts} attempts)" if result.attempts > 1 else ""))
+    for line in renumbered:
+        print(line)
+    if result.held or result.rejected:
+        # A sync that leaves something unpushed failed: said on stderr, and
+        # no line before it claims success (issue 10).
+        failed = len(result.held) + len(result.rejected)
+        err = sys.stderr
+        print(f"error: sync with {name} incomplete: {failed} ref{'s' if failed != 1 else ''}"
+              f" not pushed ({done})", file=err)
+        for ref, problems in sorted(result.held.items()):
+            print(f"  not pushed: handoff {ref.rsplit('/', 1)[-1]} fails the checks git push"
+                  f" would make: {problems[0]}" + (f" (+{len(problems) - 1} more)"
+                                                   if len(problems) > 1 else ""), file=err)
         for ref, why in sorted(result.rejected.items()):
-            print(f"  not pushed: {ref} ({why})")
+            print(f"  not pushed: {ref} ({why})", file=err)
+        if result.held:
+            print("hint: git sess doctor, or push the branch to see the whole refusal", file=err)
+            return int(ExitCode.FAILURE)
         print("hint: a handoff or session ref is never forced; if history was rewritten"
-              " after it was pushed, see git sess doctor")
+              " after it was pushed, see git sess doctor", file=err)
         return int(ExitCode.CONFLICT)
+    print(f"synced {name}: {done}")
     return 0
+
+
+def _renumber(store: Store, remote: str) -> list[str]:
+    """Renumber this clone's unpushed handoffs whose id the remote holds for
+    another handoff (two offline clones of one operator); one line each."""
+    from gitsess import renumber
+
+    out = []
+    for c in renumber.collisions(store, remote):
+        why = renumber.why_not(store, c)
+        if why is not None:
+            out.append(f"warning: handoff {c.id} collides with {remote}'s {c.id} and was not "
+                       f"renumbered: {why}")
+            continue
+        done = renumber.renumber(store, c)
+        out.append(f"renumbered handoff {done.old} to {done.new}: {remote} holds another "
+                   f"{done.old} (commit {done.commit[:12]})")
+    return out

@@ -112,3 +112,43 @@ def test_a_fresh_clone_numbers_after_the_ids_in_its_history(tmp_path: Path) -> N
     assert first["id"] != second["id"]
     assert str(second["id"]).endswith("-02") and str(first["id"]).endswith("-01")
     assert front(note(desktop) or "")["id"] == second["id"]
+
+
+def test_two_offline_clones_of_one_operator_keep_both_handoffs(tmp_path: Path) -> None:
+    """The acceptance test: one person's laptop and desktop hand off offline
+    on the same day (both make -01); both sync and push; both records
+    survive, under distinct ids, in both clones."""
+    remote = seeded(tmp_path)
+    laptop = clone(remote, tmp_path / "laptop", RITA)
+    desktop = clone(remote, tmp_path / "desktop", RITA)
+    laptop.commit("laptop work", {"laptop.txt": "l\n"})
+    desktop.commit("desktop work", {"desktop.txt": "d\n"})
+    a = hand_off(laptop, RITA, "from the laptop", "s-laptop")
+    b = hand_off(desktop, RITA, "from the desktop", "s-desktop")
+    assert a["id"] == b["id"]  # offline: neither could know
+    laptop.git("push", "-q", "origin", "main", env=person(RITA))
+    assert laptop.sess("sync", env=person(RITA)).returncode == 0
+    out = desktop.sess("sync", env=person(RITA))
+    assert out.returncode == 0, out.stdout + out.stderr
+    renamed = [ln for ln in out.stdout.splitlines() if ln.startswith("renumbered")]
+    assert len(renamed) == 1 and f"renumbered handoff {a['id']} to " in renamed[0]
+    new_id = renamed[0].split(" to ", 1)[1].split(":", 1)[0]
+    assert new_id != a["id"] and new_id.endswith("-02")
+    # The renumbered handoff is whole: commit trailer, record, ref.
+    oid = desktop.refs(f"refs/sess/h/RT/{new_id}")[f"refs/sess/h/RT/{new_id}"]
+    assert desktop.git("rev-parse", "HEAD").stdout.strip() == oid
+    assert f"Sess-Id: {new_id}" in desktop.git("log", "-1", "--format=%B").stdout
+    rec = front(note(desktop) or "")
+    assert (rec["id"], rec["commit"], rec["title"]) == (new_id, oid, "from the desktop")
+    assert not desktop.refs(f"refs/sess/h/RT/{a['id']}")
+    assert (desktop.path / "desktop.txt").exists()
+    desktop.git("pull", "-q", "--rebase", "origin", "main", env=person(RITA))
+    desktop.git("push", "-q", "origin", "main", env=person(RITA))
+    assert desktop.sess("sync", env=person(RITA)).returncode == 0
+    assert laptop.sess("sync", env=person(RITA)).returncode == 0
+    for repo in (laptop, desktop):
+        log = json.loads(repo.sess("log", "--json", check=True).stdout)["handoffs"]
+        assert sorted((h["id"], h["title"]) for h in log) == sorted(
+            [(a["id"], "from the laptop"), (new_id, "from the desktop")])
+        assert repo.sess("show", new_id, check=True).stdout.count(f"id: {new_id}") == 1
+        assert "title: from the laptop" in repo.sess("show", str(a["id"]), check=True).stdout
