@@ -50,7 +50,7 @@ def run(*, store: Store, remote: str | None = None) -> int:
             f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
             + (f" ({result.attempts} attempts)" if result.attempts > 1 else ""))
     for line in renumbered:
-        print(line)
+        print(line, file=sys.stderr if line.startswith("warning:") else sys.stdout)
     if result.held or result.rejected:
         # A sync that leaves something unpushed failed: said on stderr, and
         # no line before it claims success (issue 10).

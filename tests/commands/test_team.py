@@ -152,3 +152,59 @@ def test_two_offline_clones_of_one_operator_keep_both_handoffs(tmp_path: Path) -
             [(a["id"], "from the laptop"), (new_id, "from the desktop")])
         assert repo.sess("show", new_id, check=True).stdout.count(f"id: {new_id}") == 1
         assert "title: from the laptop" in repo.sess("show", str(a["id"]), check=True).stdout
+
+
+def _offline_pair(tmp_path: Path) -> tuple[Repo, Repo, dict[str, object], dict[str, object]]:
+    remote = seeded(tmp_path)
+    laptop = clone(remote, tmp_path / "laptop", RITA)
+    desktop = clone(remote, tmp_path / "desktop", RITA)
+    a = hand_off(laptop, RITA, "from the laptop", "s-laptop")
+    b = hand_off(desktop, RITA, "from the desktop", "s-desktop")
+    laptop.git("push", "-q", "origin", "main", env=person(RITA))
+    assert laptop.sess("sync", env=person(RITA)).returncode == 0
+    return laptop, desktop, a, b
+
+
+def test_doctor_reports_a_collision_and_fix_renumbers_it(tmp_path: Path) -> None:
+    _laptop, desktop, a, _b = _offline_pair(tmp_path)
+    desktop.git("fetch", "-q", "origin")  # install's refspecs: the laptop's handoff ref
+    doc = json.loads(desktop.sess("doctor", "--json").stdout)
+    ids = [f for f in doc["findings"] if f["check"] == "ids"]
+    assert len(ids) == 1 and f"handoff {a['id']} here" in ids[0]["message"]
+    assert ids[0]["fix"].startswith("git sess doctor --fix")
+    # A plain fetch brought the laptop's record: nothing says it is missing.
+    assert not [f for f in doc["findings"] if "has no record" in f["message"]]
+    proc = desktop.sess("doctor", "--fix")
+    assert f"renumbered handoff {a['id']} to " in proc.stdout, proc.stdout + proc.stderr
+    doc = json.loads(desktop.sess("doctor", "--json").stdout)
+    assert not [f for f in doc["findings"] if f["check"] == "ids"]
+    new = [r.rsplit("/", 1)[-1] for r in desktop.refs("refs/sess/h/RT/")]
+    assert len(new) == 1 and new[0] != a["id"]
+    assert front(note(desktop) or "")["id"] == new[0]
+
+
+def test_a_sync_that_cannot_push_says_so_on_stderr(tmp_path: Path) -> None:
+    """A collision whose commit is already published cannot be renumbered:
+    sync says why, and fails as an error on stderr, with no success line."""
+    _laptop, desktop, a, _b = _offline_pair(tmp_path)
+    desktop.git("push", "-q", "origin", "main:desk", env=person(RITA))
+    out = desktop.sess("sync", env=person(RITA))
+    assert out.returncode == 4
+    assert "synced" not in out.stdout
+    assert f"warning: handoff {a['id']} collides with origin's {a['id']} and was not " \
+           "renumbered" in out.stderr
+    assert "error: sync with origin incomplete: 1 ref not pushed" in out.stderr
+    assert f"not pushed: refs/sess/h/RT/{a['id']}" in out.stderr
+
+
+def test_doctor_reads_records_a_plain_fetch_brought(tmp_path: Path) -> None:
+    remote = seeded(tmp_path)
+    rita = clone(remote, tmp_path / "rita", RITA)
+    hand_off(rita, RITA, "rita's step", "s-rita")
+    rita.git("push", "-q", "origin", "main", env=person(RITA))
+    raj = clone(remote, tmp_path / "raj", RAJ)
+    raj.git("fetch", "-q", "origin")  # no git sess sync: the notes stay fetched only
+    raj.git("merge", "-q", "--ff-only", "origin/main")
+    assert raj.refs("refs/sess/remotes/origin/notes") and not raj.refs("refs/notes/sess")
+    doc = json.loads(raj.sess("doctor", "--json").stdout)
+    assert not [f for f in doc["findings"] if f["check"] == "notes"], doc["findings"]
