@@ -40,6 +40,10 @@ class UsageError(GitsessError):
     exit_code = ExitCode.USAGE
 
 
+# What every command that needs a worktree says in a bare repository (exit 2).
+BARE_HINT = "run it in a clone with a working tree (git clone <this repository>)"
+
+
 class NotARepoError(GitsessError):
     exit_code = ExitCode.NOT_A_REPO
 

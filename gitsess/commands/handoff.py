@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from gitsess import changelog as gitsess_changelog
 from gitsess import handoff, handoffs, ids, narrative, policy, telemetry, trailers
-from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError
+from gitsess.errors import BARE_HINT, ExitCode, GitsessError, UsageError, ValidationError
 from gitsess.identity import HINT, shared_with
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
@@ -74,7 +74,8 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
              changelog: bool, confidence: str | None, use_draft: bool, discard_draft: bool,
              dry_run: bool, as_json: bool, stdin: IO[str], allow_empty: bool = False) -> int:
     if store.workdir is None:
-        raise UsageError("a handoff commit needs a working tree (this repository is bare)")
+        raise UsageError("a handoff commit needs a working tree (this repository is bare)",
+                         hint=BARE_HINT)
     _refuse_mid_operation(store)
     if store.head().detached:
         raise UsageError("HEAD is detached: a handoff commit belongs on a branch",
