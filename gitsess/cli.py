@@ -33,12 +33,18 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="git-sess")
-def cli() -> None:
+@click.option("--no-color", is_flag=True,
+              help="No colour, even on a terminal (NO_COLOR=1 in the environment too).")
+def cli(no_color: bool) -> None:
     """gitsess: the working memory of AI-assisted development, kept in git.
 
     Agent telemetry goes into refs/sess/, handoffs into commits checked by
     git's own hooks, and `git sess resume` reads it all back from git alone.
     """
+    from gitsess import ui
+
+    # Colour only on a terminal (ui checks each stream), through click.
+    ui.configure(click.style, no_color=no_color)
 
 
 @cli.command()

@@ -29,10 +29,12 @@ class GitsessError(Exception):
 
     def report(self) -> int:
         """Print the error in git's voice (`error: …`, `hint: …`); its exit code."""
+        from gitsess.ui import prefixed
+
         lines = [f"error: {self.message}"]
         lines += [f"  - {problem}" for problem in getattr(self, "problems", [])]
         lines += [f"hint: {line}" for line in (self.hint or "").splitlines()]
-        print("\n".join(lines), file=sys.stderr)
+        print("\n".join(prefixed(line, sys.stderr) for line in lines), file=sys.stderr)
         return int(self.exit_code)
 
 

@@ -371,8 +371,10 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def warn(lines: list[str]) -> None:
+    from gitsess.ui import prefixed
+
     for line in lines:
-        print(f"warning: {line}", file=sys.stderr)
+        print(prefixed(f"warning: {line}", sys.stderr), file=sys.stderr)
 
 
 def front_summary(front: dict[str, Any]) -> str:

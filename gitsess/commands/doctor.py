@@ -10,8 +10,10 @@ from typing import Any
 from gitsess import diagnose, rewrite
 from gitsess.errors import ExitCode
 from gitsess.store import Store
+from gitsess.ui import paint
 
 MARK = {"error": "x", "warning": "!", "info": "-"}
+ROLE = {"error": "error", "warning": "warning", "info": "hint"}
 
 
 def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool = False) -> int:
@@ -46,10 +48,10 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
         extra = f", then chained {h.chained}" if h.chained and h.state == "ok" else ""
         print(f"  {h.name:<13} {h.state:<16} {runs}{extra}")
     for f in d.findings:
-        print(f"{MARK[f.severity]} {f.severity}: {f.message}")
+        print(f"{MARK[f.severity]} {paint(f.severity + ':', ROLE[f.severity])} {f.message}")
         if f.fix:
             print(f"    fix: {f.fix}")
-    print("ok" if d.ok else "needs attention (see fix: lines)")
+    print(paint("ok", "ok") if d.ok else paint("needs attention", "warning") + " (see fix: lines)")
     return 0 if d.ok else int(ExitCode.FAILURE)
 
 

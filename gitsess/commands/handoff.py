@@ -24,6 +24,7 @@ from gitsess.identity import HINT, shared_with
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
 from gitsess.store import Store
+from gitsess.ui import paint, prefixed
 
 RESULT_VERSION = 1
 DEADLINE_S = 10.0
@@ -163,7 +164,8 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
     me = current_operator(store)
     shared = shared_with(store, me)
     if shared:  # said before the commit, so that the person can still choose
-        print(f"warning: {shared}\nhint: {HINT}", file=sys.stderr)
+        print(prefixed(f"warning: {shared}", sys.stderr), file=sys.stderr)
+        print(prefixed(f"hint: {HINT}", sys.stderr), file=sys.stderr)
     front = dict(told.front)
     draft_id = front.pop("_draft_id", None) or (kept.front.get("id") if kept else None)
     front.update({k: v for k, v in flags.items() if v is not None})
@@ -286,7 +288,7 @@ def _report(rec: Record, done: handoffs.Completion, warnings: list[str], *,
         return
     branch = rec.front.get("branch") or "HEAD"
     print(f"[{branch} {done.commit[:7]}] {handoff.subject(rec.front, template)}")
-    print(f"handoff {done.id}: {handoffs.front_summary(rec.front)}")
+    print(f"handoff {paint(done.id, 'id')}: {handoffs.front_summary(rec.front)}")
     print(f"  note on {done.commit[:12]} (refs/notes/sess), ref {done.ref}")
     for sid, state in done.sessions.items():
         print(f"  session {sid}: " + ("telemetry moved to refs/sess/done/"

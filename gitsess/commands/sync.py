@@ -9,6 +9,7 @@ import time
 from gitsess import sync
 from gitsess.errors import ExitCode, GitsessError, RefError, UsageError
 from gitsess.store import Store
+from gitsess.ui import paint, prefixed
 
 BUDGET_S = 60.0
 
@@ -50,14 +51,15 @@ def run(*, store: Store, remote: str | None = None) -> int:
             f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
             + (f" ({result.attempts} attempts)" if result.attempts > 1 else ""))
     for line in renumbered:
-        print(line, file=sys.stderr if line.startswith("warning:") else sys.stdout)
+        stream = sys.stderr if line.startswith("warning:") else sys.stdout
+        print(prefixed(line, stream), file=stream)
     if result.held or result.rejected:
         # A sync that leaves something unpushed failed: said on stderr, and
         # no line before it claims success (issue 10).
         failed = len(result.held) + len(result.rejected)
         err = sys.stderr
-        print(f"error: sync with {name} incomplete: {failed} ref{'s' if failed != 1 else ''}"
-              f" not pushed ({done})", file=err)
+        print(prefixed(f"error: sync with {name} incomplete: {failed} ref{'s' if failed != 1 else ''}"
+                       f" not pushed ({done})", err), file=err)
         for ref, problems in sorted(result.held.items()):
             print(f"  not pushed: handoff {ref.rsplit('/', 1)[-1]} fails the checks git push"
                   f" would make: {problems[0]}" + (f" (+{len(problems) - 1} more)"
@@ -65,12 +67,13 @@ def run(*, store: Store, remote: str | None = None) -> int:
         for ref, why in sorted(result.rejected.items()):
             print(f"  not pushed: {ref} ({why})", file=err)
         if result.held:
-            print("hint: git sess doctor, or push the branch to see the whole refusal", file=err)
+            print(prefixed("hint: git sess doctor, or push the branch to see the whole refusal",
+                           err), file=err)
             return int(ExitCode.FAILURE)
-        print("hint: a handoff or session ref is never forced; if history was rewritten"
-              " after it was pushed, see git sess doctor", file=err)
+        print(prefixed("hint: a handoff or session ref is never forced; if history was rewritten"
+                       " after it was pushed, see git sess doctor", err), file=err)
         return int(ExitCode.CONFLICT)
-    print(f"synced {name}: {done}")
+    print(f"{paint('synced', 'ok')} {name}: {done}")
     return 0
 
 

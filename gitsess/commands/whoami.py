@@ -7,6 +7,7 @@ import sys
 
 from gitsess.identity import HINT, operator, shared_with
 from gitsess.store import Store
+from gitsess.ui import prefixed
 
 SCHEMA_VERSION = 1
 
@@ -19,7 +20,8 @@ def run(*, store: Store, as_json: bool = False) -> int:
               "git config sess.operator RT", file=sys.stderr)
     shared = shared_with(store, op)
     if shared:
-        print(f"warning: {shared}\nhint: {HINT}", file=sys.stderr)
+        print(prefixed(f"warning: {shared}", sys.stderr), file=sys.stderr)
+        print(prefixed(f"hint: {HINT}", sys.stderr), file=sys.stderr)
     if as_json:
         doc = {"v": SCHEMA_VERSION, "operator": op.id, "email": op.email, "source": op.source}
         json.dump(doc, sys.stdout, indent=2)
