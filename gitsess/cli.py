@@ -216,7 +216,8 @@ def doctor(as_json: bool, relink: bool, fix: bool) -> int:
                    "Without it, $EDITOR opens a template (or the kept draft).")
 @click.option("--quick", is_flag=True,
               help="A minimal handoff: sections may be empty, no editor without --file.")
-@click.option("--title", metavar="TEXT", help="The title (subject: handoff(<workstream>): TEXT).")
+@click.option("--title", metavar="TEXT",
+              help="The title: the subject's {title} (default subject: handoff(<workstream>): TEXT).")
 @click.option("--workstream", metavar="NAME",
               help="Default: sess.workstream, else the current branch.")
 @click.option("--phase", metavar="NAME", help="An optional phase, as the Sess-Phase trailer.")
