@@ -330,7 +330,8 @@ def _undo(store: Store, hid: str | None, *, as_json: bool) -> int:
                               "git revert undoes its commit's changes")
     done = undo.undo(store, found)
     if as_json:
-        _print_json({"v": RESULT_VERSION, "ok": True, "undone": done.id, "commit": done.commit,
+        _print_json({"v": RESULT_VERSION, "ok": True, "undone": True, "id": done.id,
+                     "commit": done.commit,
                      "ref": done.ref, "head": done.reset_to, "sessions": done.sessions})
         return 0
     print(f"handoff {done.id} taken back: commit {done.commit[:12]} undone (its changes stay "

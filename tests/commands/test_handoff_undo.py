@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.handoffhelpers import T0, events, head, install, narrative, note
+from tests.handoffhelpers import T0, events, head, install, narrative, note, result_json
 from tests.helpers import Repo, git
 from tests.sesshelpers import bare
 
@@ -34,20 +34,21 @@ def test_a_handoff_of_nothing_is_refused_unless_allowed(repo: Repo, empty_repo: 
 def test_undo_takes_back_commit_note_ref_and_sessions(repo: Repo, tmp_path: Path) -> None:
     install(repo)
     events(repo, "s1", at=T0)
-    (repo.path / "work.txt").write_text("staged with the handoff\n")
+    (repo.path / "work.txt").write_text("staged, not part of the handoff\n")
     repo.git("add", "work.txt")
     before = head(repo)
     assert repo.sess("handoff", "--file", narrative(tmp_path)).returncode == 0
     made = head(repo)
     hid = next(iter(repo.refs("refs/sess/h/RT/"))).rsplit("/", 1)[-1]
     assert repo.refs("refs/sess/done/s1") and not repo.refs("refs/sess/live/s1")
-    proc = repo.sess("handoff", "--undo")
+    proc = repo.sess("handoff", "--undo", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert f"handoff {hid} taken back" in proc.stdout and "s1: back to live" in proc.stdout
+    doc = result_json(proc.stdout)
+    assert doc["undone"] and doc["id"] == hid and doc["sessions"] == {"s1": "back to live"}
     assert head(repo) == before
     assert not repo.refs("refs/sess/h/") and note(repo, made) is None
     assert repo.refs("refs/sess/live/s1") and not repo.refs("refs/sess/done/s1")
-    # What the handoff committed is staged again, not lost.
+    # Work that was staged (and left out of the handoff commit) is still staged.
     assert repo.git("diff", "--cached", "--name-only").stdout.split() == ["work.txt"]
     # The sessions are live again, so the next handoff covers them once more.
     proc = repo.sess("handoff", "--file", narrative(tmp_path))
