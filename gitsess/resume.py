@@ -139,7 +139,7 @@ def _branch(store: Store, index: Index, h: Handoff, name: str | None) -> dict[st
         "checked_out": bool(name and store.workdir and not head.detached
                             and head.branch == name),
         "head": head.branch if store.workdir else None,
-        "bare": store.workdir is None,
+        **({"bare": True} if store.workdir is None else {}),
     }
 
 
