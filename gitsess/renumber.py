@@ -4,8 +4,11 @@ Two clones of one operator that hand off offline on the same day both make
 `RT-261205-01`. The first push wins the ref; the second is refused as a
 non-fast-forward (handoff refs are never forced), and the record would be
 stranded. A collision is a local handoff ref whose id a remote also holds
-(`refs/sess/remotes/<remote>/h/...`) at a different commit, where neither
-commit is an ancestor of the other (not a rewrite of one handoff).
+(`refs/sess/remotes/<remote>/h/...`) at a different commit that is not a
+rewrite of the same handoff: a rebase or an amend keeps the author date
+and the Sess-Session trailers, two handoffs do not share both. (Ancestry
+says nothing here: a `git pull --rebase` puts one clone's handoff on top of
+the other's.)
 
 Only an unpushed handoff is renumbered: its commit, and every commit of a
 local branch built on it, reachable from no remote-tracking ref. Its
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from gitsess import ids, record
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
+from gitsess.trailers import SESS_SESSION, parse_trailers
 
 DEADLINE_S = 10.0
 
@@ -60,11 +64,18 @@ def collisions(store: Store, remote: str | None = None) -> list[Collision]:
         mine = local.get(r.ref.split("/h/", 1)[-1])
         if mine is None or mine.commit == r.commit:
             continue
-        if store.has_object(r.commit) and (store.contains(r.commit, mine.commit)
-                                           or store.contains(mine.commit, r.commit)):
-            continue  # one handoff, rewritten or moved on: not two
+        if _same_handoff(store, mine.commit, r.commit):
+            continue  # one handoff, rewritten: not two
         out.append(Collision(mine.id, mine.ref, mine.commit, r.commit, r.remote))
     return out
+
+
+def _same_handoff(store: Store, a: str, b: str) -> bool:
+    if not (store.has_object(a) and store.has_object(b)):
+        return False
+    ca, cb = store.commit(a), store.commit(b)
+    sessions = [parse_trailers(c.message).get(SESS_SESSION, []) for c in (ca, cb)]
+    return ca.author_time == cb.author_time and sessions[0] == sessions[1]
 
 
 def why_not(store: Store, c: Collision) -> str | None:

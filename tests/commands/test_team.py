@@ -208,3 +208,30 @@ def test_doctor_reads_records_a_plain_fetch_brought(tmp_path: Path) -> None:
     assert raj.refs("refs/sess/remotes/origin/notes") and not raj.refs("refs/notes/sess")
     doc = json.loads(raj.sess("doctor", "--json").stdout)
     assert not [f for f in doc["findings"] if f["check"] == "notes"], doc["findings"]
+
+
+def test_a_pull_rebase_renumbers_the_rebased_handoff_before_it_is_pushed(
+        tmp_path: Path) -> None:
+    """The usual order: the desktop's push is refused (the laptop pushed main
+    first), `git pull --rebase` brings the laptop's handoff ref and rebases
+    the desktop's handoff onto it; post-rewrite renumbers it, so the push
+    that follows publishes two handoffs under two ids."""
+    remote = seeded(tmp_path)
+    laptop = clone(remote, tmp_path / "laptop", RITA)
+    desktop = clone(remote, tmp_path / "desktop", RITA)
+    a = hand_off(laptop, RITA, "from the laptop", "s-laptop")
+    b = hand_off(desktop, RITA, "from the desktop", "s-desktop")
+    assert a["id"] == b["id"]
+    laptop.git("push", "-q", "origin", "main", env=person(RITA))
+    refused = desktop.git("push", "-q", "origin", "main", env=person(RITA), check=False)
+    assert refused.returncode != 0
+    pull = desktop.git("pull", "--rebase", env=person(RITA))  # install's refspecs too
+    assert f"renumbered handoff {a['id']} to " in pull.stderr
+    desktop.git("push", "-q", "origin", "main", env=person(RITA))
+    assert desktop.sess("sync", env=person(RITA)).returncode == 0
+    assert laptop.sess("sync", env=person(RITA)).returncode == 0
+    assert desktop.git("status", "--porcelain").stdout == ""
+    for repo in (laptop, desktop):
+        log = json.loads(repo.sess("log", "--json", check=True).stdout)["handoffs"]
+        assert len({h["id"] for h in log}) == 2
+        assert sorted(h["title"] for h in log) == ["from the desktop", "from the laptop"]
