@@ -120,8 +120,10 @@ def _next_free(store: Store, op: str, date: str, *, now: float) -> str:
 
 
 def _on_remote(store: Store, oid: str) -> bool:
+    """Whether a remote is known to have `oid`: on a remote-tracking branch,
+    or under a fetched handoff ref."""
     proc = store.run_git(["for-each-ref", "--format=%(refname)", "--contains", oid,
-                          "refs/remotes/"], check=False)
+                          "refs/remotes/", ids.REMOTES_PREFIX], check=False)
     return bool(proc.stdout.strip())
 
 

@@ -35,10 +35,13 @@ def run(*, store: Store, remote: str | None = None) -> int:
     before = set(store.refs(sync.tracking(name)))
     deadline = time.monotonic() + BUDGET_S
     try:
-        result = sync.sync(store, name, deadline=deadline)
-        renumbered = _renumber(store, name)
-        if renumbered:  # the renumbered handoffs go now, under their new ids
-            result = sync.push(store, name, deadline=deadline, share_all=True)
+        # sync.sync, with the renumbering between its fetch and its push: a
+        # handoff renumbered after its ref or one above it went would leave
+        # the remote a ref that every later push is refused.
+        fetch_error = sync.fetch_and_merge(store, name, deadline=deadline)
+        renumbered = _renumber(store, name) if fetch_error is None else []
+        result = (sync.PushResult(error=fetch_error) if fetch_error is not None else
+                  sync.push(store, name, deadline=deadline, attempts=8, share_all=True))
     except RefError as exc:
         raise GitsessError(f"could not merge the notes from {name}: {exc.message}",
                            hint="another gitsess is writing; run git sess sync again") from exc

@@ -236,3 +236,20 @@ def test_a_pull_rebase_renumbers_the_rebased_handoff_before_it_is_pushed(
         log = json.loads(repo.sess("log", "--json", check=True).stdout)["handoffs"]
         assert len({h["id"] for h in log}) == 2
         assert sorted(h["title"] for h in log) == ["from the desktop", "from the laptop"]
+
+
+def test_sync_renumbers_before_it_sends_the_handoffs_above(tmp_path: Path) -> None:
+    """Two handoffs on the desktop, the first of which collides: sync
+    renumbers both before sending any, so no ref it sent is rewritten after."""
+    _laptop, desktop, a, _b = _offline_pair(tmp_path)
+    second = hand_off(desktop, RITA, "second on the desktop", "s-desktop-2")
+    out = desktop.sess("sync", env=person(RITA))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"renumbered handoff {a['id']} to " in out.stdout
+    again = desktop.sess("sync", env=person(RITA))
+    assert again.returncode == 0 and "not pushed" not in again.stderr, again.stderr
+    mine = desktop.refs("refs/sess/h/RT/")
+    theirs = desktop.refs("refs/sess/remotes/origin/h/RT/")
+    assert {r.rsplit("/", 1)[-1]: o for r, o in mine.items()} == {
+        r.rsplit("/", 1)[-1]: o for r, o in theirs.items() if o in mine.values()}
+    assert second["id"] in {r.rsplit("/", 1)[-1] for r in mine}
