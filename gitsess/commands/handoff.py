@@ -334,8 +334,8 @@ def _undo(store: Store, hid: str | None, *, as_json: bool) -> int:
                      "commit": done.commit,
                      "ref": done.ref, "head": done.reset_to, "sessions": done.sessions})
         return 0
-    print(f"handoff {done.id} taken back: commit {done.commit[:12]} undone (its changes stay "
-          f"staged), note and {done.ref} removed")
+    print(f"handoff {done.id} taken back: commit {done.commit[:12]} undone (files and index "
+          f"untouched), note and {done.ref} removed")
     for sid, state in done.sessions.items():
         print(f"  session {sid}: {state}")
     return 0
