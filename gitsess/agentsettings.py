@@ -36,7 +36,7 @@ from gitsess.agentspecs import (
     merged,
     stripped,
 )
-from gitsess.errors import GitsessError, RefError
+from gitsess.errors import BARE_HINT, GitsessError, RefError, UsageError
 from gitsess.install import gitsess_command
 from gitsess.store import Store
 
@@ -47,7 +47,9 @@ CFG_SETTINGS = "sess.agentSettings"  # every settings file install merged into, 
 
 def settings_path(store: Store, spec: Spec, *, local: bool) -> str:
     if not store.workdir:
-        raise GitsessError("agent settings need a working tree (this repository is bare)")
+        # A usage error (2), as every command that needs a worktree (issue 10).
+        raise UsageError("agent settings need a working tree (this repository is bare)",
+                         hint=BARE_HINT)
     return file_in(store.workdir, spec, local=local)
 
 

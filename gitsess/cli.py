@@ -33,12 +33,18 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="git-sess")
-def cli() -> None:
+@click.option("--no-color", is_flag=True,
+              help="No colour, even on a terminal (NO_COLOR=1 in the environment too).")
+def cli(no_color: bool) -> None:
     """gitsess: the working memory of AI-assisted development, kept in git.
 
     Agent telemetry goes into refs/sess/, handoffs into commits checked by
     git's own hooks, and `git sess resume` reads it all back from git alone.
     """
+    from gitsess import ui
+
+    # Colour only on a terminal (ui checks each stream), through click.
+    ui.configure(click.style, no_color=no_color)
 
 
 @cli.command()
@@ -198,13 +204,16 @@ def sync(remote: str | None) -> int:
 @json_option
 @click.option("--relink", is_flag=True,
               help="Re-attach records to squash-merged commits by their Sess-Id trailers.")
-def doctor(as_json: bool, relink: bool) -> int:
+@click.option("--fix", is_flag=True,
+              help="Renumber this clone's unpushed handoffs whose id a remote holds for "
+                   "another handoff (commit, note and ref).")
+def doctor(as_json: bool, relink: bool, fix: bool) -> int:
     """Check the install and the records: hooks that will run, config, stale
     locks, sessions never handed off, handoffs without notes; each finding
     names the command that fixes it. Exits 1 when something needs fixing."""
     from gitsess.commands import doctor as cmd
 
-    return cmd.run(store=_store(), as_json=as_json, relink=relink)
+    return cmd.run(store=_store(), as_json=as_json, relink=relink, fix=fix)
 
 
 @cli.command(short_help="End a session with a handoff commit.")
@@ -214,7 +223,8 @@ def doctor(as_json: bool, relink: bool) -> int:
                    "Without it, $EDITOR opens a template (or the kept draft).")
 @click.option("--quick", is_flag=True,
               help="A minimal handoff: sections may be empty, no editor without --file.")
-@click.option("--title", metavar="TEXT", help="The title (subject: handoff(<workstream>): TEXT).")
+@click.option("--title", metavar="TEXT",
+              help="The title: the subject's {title} (default subject: handoff(<workstream>): TEXT).")
 @click.option("--workstream", metavar="NAME",
               help="Default: sess.workstream, else the current branch.")
 @click.option("--phase", metavar="NAME", help="An optional phase, as the Sess-Phase trailer.")
@@ -234,11 +244,16 @@ def doctor(as_json: bool, relink: bool) -> int:
                    "(default HEAD); idempotent.")
 @click.option("--dry-run", is_flag=True, help="Compose and check the record; print it; commit "
                                               "nothing.")
+@click.option("--allow-empty", is_flag=True,
+              help="Hand off even when no agent session and no commit of yours is covered.")
+@click.option("--undo", metavar="ID", is_flag=False, flag_value="", default=None,
+              help="Take back your last unpushed handoff (or ID): its commit when it is HEAD "
+                   "(its changes stay staged), note and ref; its sessions go back to live.")
 @json_option
 def handoff(file: str | None, quick: bool, title: str | None, workstream: str | None,
             phase: str | None, session_ids: tuple[str, ...], changelog: bool,
             confidence: str | None, use_draft: bool, discard_draft: bool, repair: str | None,
-            dry_run: bool, as_json: bool) -> int:
+            dry_run: bool, allow_empty: bool, undo: str | None, as_json: bool) -> int:
     """Write a handoff: a commit on this branch whose record the commit-msg
     hook checks (schema, policy invariants, sections) and the post-commit hook
     stores (note in refs/notes/sess, ref refs/sess/h/<op>/<id>, sessions'
@@ -253,7 +268,8 @@ def handoff(file: str | None, quick: bool, title: str | None, workstream: str | 
     return cmd.run(store=_store(), file=file, quick=quick, title=title, workstream=workstream,
                    phase=phase, session_ids=session_ids, changelog=changelog,
                    confidence=confidence, use_draft=use_draft, discard_draft=discard_draft,
-                   repair=repair, dry_run=dry_run, as_json=as_json)
+                   repair=repair, dry_run=dry_run, as_json=as_json, allow_empty=allow_empty,
+                   undo=undo)
 
 
 @cli.command(short_help="Print one handoff record, by id or commit.")

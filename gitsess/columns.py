@@ -90,3 +90,26 @@ def clip_lines(text: str, rows: int, cols: int = 80) -> tuple[list[str], int]:
             shown.append(clip(line, left * cols))
         return shown, len(lines) - i
     return shown, 0
+
+
+def wrap(text: str, cols: int) -> str:
+    """`text` with each line wider than `cols` broken at spaces, by display
+    width, so that a terminal does not break words mid-way (issue 10:
+    "encodi / ng" at 60 columns). A word wider than `cols` stays whole;
+    a line's indent is kept on its continuation rows."""
+    out = []
+    for line in text.split("\n"):
+        if width(line) <= cols:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        row = ""
+        for word in line[len(indent):].split(" "):
+            candidate = f"{row} {word}" if row else f"{indent}{word}"
+            if row and width(candidate) > cols:
+                out.append(row)
+                row = f"{indent}{word}"
+            else:
+                row = candidate
+        out.append(row)
+    return "\n".join(out)

@@ -27,7 +27,7 @@ PUSH_MODES = ("wait", "background")  # sess.pushSessions (githooks/pre-push); un
 
 @dataclass
 class Finding:
-    check: str  # hooks | config | refspecs | locks | sessions | notes | agent
+    check: str  # hooks | config | refspecs | locks | sessions | notes | agent | ids
     severity: str  # error | warning | info
     message: str
     fix: str | None = None
@@ -76,6 +76,7 @@ def diagnose(store: Store) -> Diagnosis:
     _sessions(store, d)
     _notes(store, d)
     _vanished(store, d)
+    _ids(store, d)
     _agent(store, d)
     if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
         # install refuses here: never name it bare as the fix of anything
@@ -114,6 +115,19 @@ def _routed(store: Store, loc: install.HooksLocation) -> dict[str, str]:
             if f"\n{name}:\n" in text and name not in out:
                 out[name] = f"lefthook, {os.path.basename(local)}"
     return out
+
+
+def _ids(store: Store, d: Diagnosis) -> None:
+    """Handoff ids a remote holds for another handoff (two offline clones)."""
+    from gitsess import renumber
+
+    for c in renumber.collisions(store):
+        why = renumber.why_not(store, c)
+        d.findings.append(Finding(
+            "ids", "warning", f"handoff {c.id} here ({c.mine[:12]}) and {c.remote}'s {c.id}"
+            f" ({c.theirs[:12]}) are two handoffs with one id: its ref cannot be pushed",
+            "git sess doctor --fix  (gives this clone's handoff the next free id)" if why is None
+            else f"not renumbered automatically: {why}"))
 
 
 def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
@@ -262,7 +276,15 @@ def _sessions(store: Store, d: Diagnosis) -> None:
 
 
 def _notes(store: Store, d: Diagnosis) -> None:
+    # Records fetched by a plain `git fetch` (install's refspecs) are records
+    # this clone has: sync merges them; they are not missing (issue 10).
+    fetched = [oid for name, oid in store.refs("refs/sess/remotes/").items()
+               if name.endswith("/notes")]
     for item in rewrite.unlinked(store):
+        item.missing = [h for h in item.missing if not any(
+            h in rewrite.record_ids(store.note_in(item.commit.oid, n)) for n in fetched)]
+        if not item.missing:
+            continue
         found = {h: rewrite.find_record(store, h) for h in item.missing}
         subject = item.commit.message.split("\n", 1)[0]
         copies = {h: o for h in item.missing

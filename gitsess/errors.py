@@ -29,18 +29,25 @@ class GitsessError(Exception):
 
     def report(self) -> int:
         """Print the error in git's voice (`error: …`, `hint: …`); its exit code."""
+        from gitsess import untrusted
+        from gitsess.ui import prefixed
+
         lines = [f"error: {self.message}"]
         lines += [f"  - {problem}" for problem in getattr(self, "problems", [])]
         lines += [f"hint: {line}" for line in (self.hint or "").splitlines()]
         # A message can quote a note, a policy or a ref someone else pushed.
-        from gitsess import untrusted
-
-        print(untrusted.text("\n".join(lines), 64_000), file=sys.stderr)
+        text = untrusted.text("\n".join(lines), 64_000)
+        print("\n".join(prefixed(line, sys.stderr) for line in text.split("\n")),
+              file=sys.stderr)
         return int(self.exit_code)
 
 
 class UsageError(GitsessError):
     exit_code = ExitCode.USAGE
+
+
+# What every command that needs a worktree says in a bare repository (exit 2).
+BARE_HINT = "run it in a clone with a working tree (git clone <this repository>)"
 
 
 class NotARepoError(GitsessError):

@@ -69,7 +69,10 @@ def collect(store: Store, win: Window, *, author_email: str | None,
         return empty()
     args = [
         "log", "--no-merges", "--no-renames", "--no-color", "--numstat",
-        f"--since=@{win.start_s}", "--invert-grep", "--grep=^Sess-Id:",
+        # A handoff is any commit with a Sess-Id trailer, spelt as git reads
+        # trailers: any case, blanks before the colon (trailers.py).
+        f"--since=@{win.start_s}", "--invert-grep", "--regexp-ignore-case",
+        "--grep=^Sess-Id[[:blank:]]*:",
         f"--format={_SEP}%H %ct %P%n%ae",
         head,
     ]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitsess import gitstats, ids, policy, telemetry, trailers
+from gitsess import subject as subject_line
 from gitsess.errors import GitsessError, ValidationError
 from gitsess.record import SECTIONS, Record, parse_sections, render, split_front_matter
 from gitsess.record import validate as validate_record
@@ -44,7 +45,6 @@ EDITABLE = ("title", "workstream", "phase", "confidence", "handoff_write_min", "
             "quick", "sessions")
 CONFIDENCE = ("H", "M", "L")
 DEFAULT_CONFIDENCE = "M"
-SUBJECT_RE = re.compile(r"^handoff\((?P<ws>[^()\s]+)\):[ \t]*(?P<title>.*)$")
 _WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
 
 
@@ -235,14 +235,15 @@ def problems(rec: Record, pol: policy.Policy) -> tuple[list[str], list[str]]:
 # -- the commit message ---------------------------------------------------------
 
 
-def subject(front: dict[str, Any]) -> str:
-    return f"handoff({front['workstream']}): {front['title']}"
+def subject(front: dict[str, Any], template: str = subject_line.DEFAULT) -> str:
+    """The commit subject: the policy's `subject:` template filled in."""
+    return subject_line.render(template, front)
 
 
-def message(rec: Record) -> str:
+def message(rec: Record, template: str = subject_line.DEFAULT) -> str:
     """Subject, the non-empty sections as markdown, then the Sess- trailers."""
     f = rec.front
-    parts = [subject(f)]
+    parts = [subject(f, template)]
     for name in list(SECTIONS) + [k for k in rec.sections if k not in SECTIONS]:
         text = rec.sections.get(name, "").strip()
         if text:
@@ -266,10 +267,12 @@ class FromMessage:
     problems: list[str]
 
 
-def from_message(text: str, comment: str = "#") -> FromMessage:
+def from_message(text: str, comment: str = "#",
+                 template: str = subject_line.DEFAULT) -> FromMessage:
     """Front matter keys and sections a (hand-written) handoff message gives.
 
-    Problems name the trailer at fault; the record's schema is checked later.
+    The subject is read with the policy's `template` (then the default);
+    problems name the trailer at fault; the record's schema is checked later.
     """
     t = trailers.parse_trailers(text, comment)
     front: dict[str, Any] = {}
@@ -282,8 +285,9 @@ def from_message(text: str, comment: str = "#") -> FromMessage:
     while lines and not lines[0].strip():
         lines.pop(0)
     subj = lines[0].strip() if lines else ""
-    m = SUBJECT_RE.match(subj)
-    front["title"] = (m.group("title") if m else subj).strip()
+    said = subject_line.parse(subj, template)
+    front["title"] = said.get("title", "") if said is not None else subj
+    said = said or {}
     if hid is None:
         found.append(f"{trailers.SESS_ID}: trailer is missing (a commit with Sess- trailers "
                      "is a handoff and needs its id)")
@@ -301,14 +305,14 @@ def from_message(text: str, comment: str = "#") -> FromMessage:
         found.append(f"{trailers.SESS_OPERATOR}: trailer is missing")
     else:
         front["operator"] = op
-    if ws is None and m:
-        ws = m.group("ws")
+    if ws is None and said.get("workstream"):
+        ws = said["workstream"]
     if ws is None:
         found.append(f"{trailers.SESS_WORKSTREAM}: trailer is missing")
     else:
         front["workstream"] = ws
-        if m and m.group("ws") != ws:
-            found.append(f"subject: workstream '{m.group('ws')}' differs from "
+        if said.get("workstream") and said["workstream"] != ws:
+            found.append(f"subject: workstream '{said['workstream']}' differs from "
                          f"{trailers.SESS_WORKSTREAM}: {ws}")
     for key in (trailers.SESS_ID, trailers.SESS_OPERATOR, trailers.SESS_WORKSTREAM,
                 trailers.SESS_PHASE):
@@ -440,7 +444,7 @@ def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
     """
     from gitsess.identity import operator as current_operator
 
-    fm = from_message(text, comment)
+    fm = from_message(text, comment, pol.subject)
     errors = list(fm.problems)
     front: dict[str, Any] = {}
     sections = fm.sections

@@ -13,7 +13,7 @@ the ref database finds
                                              agent sessions in progress
 
 and each handoff is read from its commit alone: subject
-`handoff(<ws>): <title>`, the Sess-* trailers and the commit time. The YAML
+`handoff(<ws>): <title>` (or the policy's `subject:`), the Sess-* trailers and the commit time. The YAML
 note is parsed only for the few records a view displays (`record_text`).
 
 A handoff commit reachable from a branch but with neither ref nor note (a
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from gitsess.store import NOTES_REF, Store
@@ -83,12 +83,14 @@ class Index:
 
 
 def parse_commit(oid: str, message: str, when: int, source: str = "ref",
-                 ref: str | None = None) -> Handoff | None:
+                 ref: str | None = None, *,
+                 template: Callable[[], str] | None = None) -> Handoff | None:
     """The handoff a commit message records, or None when it records none.
 
     A handoff is known by its Sess-Id trailer; the subject gives workstream
     and title, and a squash merge that rewrote the subject still counts
-    (its trailers survive, DESIGN.md).
+    (its trailers survive, DESIGN.md). A subject not in the default shape is
+    read with the policy's `subject:` template (`template`, asked only then).
     """
     # Trailer keys are case-insensitive (git-interpret-trailers(1)); the
     # substring test keeps the common non-handoff commit to one scan.
@@ -115,13 +117,18 @@ def parse_commit(oid: str, message: str, when: int, source: str = "ref",
         return None
     subject = text.split("\n", 1)[0].strip()
     sm = _SUBJECT.match(subject)
+    title = sm.group("title") if sm else None
+    if sm is None and template is not None:
+        from gitsess.subject import parse
+
+        title = (parse(subject, template()) or {}).get("title")
     workstream = trailers.get("sess-workstream") or (sm.group("ws") if sm else "")
     return Handoff(
         id=hid,
         operator=trailers.get("sess-operator") or hid.rsplit("-", 2)[0],
         workstream=workstream or "-",
         phase=trailers.get("sess-phase") or None,
-        title=(sm.group("title") if sm else subject) or subject,
+        title=title or subject,
         commit=oid,
         time=when,
         sessions=tuple(sessions),
@@ -178,12 +185,21 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
 
     refs = store.all_refs()
     classified = _classify(refs)
+    known: list[str] = []
+
+    def template() -> str:
+        if not known:
+            from gitsess.subject import template_of
+
+            known.append(template_of(store))
+        return known[0]
+
     heads, notes, tips = classified.heads, classified.notes, classified.tips
     found: dict[str, Handoff] = {}  # by commit
     complete = True
     for n, (oid, message, when) in enumerate(store.commit_heads(list(heads))):
         source, ref = heads[oid]
-        h = parse_commit(oid, message, when, source, ref)
+        h = parse_commit(oid, message, when, source, ref, template=template)
         if h is not None:
             found[oid] = h
         if n % 512 == 511 and late():
@@ -193,7 +209,7 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
     if complete and notes and not late():
         extra = store.notes_annotated(notes) - found.keys()
         for oid, message, when in store.commit_heads(sorted(extra)):
-            h = parse_commit(oid, message, when, "note")
+            h = parse_commit(oid, message, when, "note", template=template)
             if h is not None:
                 found[oid] = h
                 counts["notes"] += 1
@@ -202,7 +218,7 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
     if complete and tips and scan_limit > 0 and not late():
         for oid, message, when in store.recent_commits(tips, scan_limit):
             if oid not in found:
-                h = parse_commit(oid, message, when, "branch")
+                h = parse_commit(oid, message, when, "branch", template=template)
                 if h is not None:
                     found[oid] = h
                     counts["branches"] += 1

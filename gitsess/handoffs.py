@@ -397,7 +397,7 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None,
         return Verdict([])
     pol = pol if pol is not None else policy.load_policy(store)
     short = commit_oid[:12]
-    fm = handoff.from_message(info.message)
+    fm = handoff.from_message(info.message, template=pol.subject)
     out = [f"{short}: {p}" for p in fm.problems]
     hid = fm.front.get("id")
     # Issue 9: a Sess-Operator trailer is a claim; git's author (and signature)
@@ -493,8 +493,10 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def warn(lines: list[str]) -> None:
+    from gitsess.ui import prefixed
+
     for line in lines:
-        print(f"warning: {line}", file=sys.stderr)
+        print(prefixed(f"warning: {line}", sys.stderr), file=sys.stderr)
 
 
 def front_summary(front: dict[str, Any]) -> str:
@@ -508,7 +510,7 @@ def front_summary(front: dict[str, Any]) -> str:
 
 
 def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
-                retry_hint: str) -> str:
+                retry_hint: str, subject_template: str = handoff.subject_line.DEFAULT) -> str:
     """`git commit` of the handoff: empty, or the CHANGELOG entry alone.
 
     --only (with --allow-empty and no path: an empty commit) leaves whatever
@@ -518,7 +520,7 @@ def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
     msg_path = os.path.join(store.git_dir, MESSAGE_FILE)
     try:
         with open(msg_path, "w", encoding="utf-8") as fh:
-            fh.write(handoff.message(rec))
+            fh.write(handoff.message(rec, subject_template))
         with changelog.entry(store, rec, enabled=with_changelog) as paths:
             args = ["commit", "--only", "--allow-empty", "--cleanup=whitespace", "--no-edit",
                     "-F", msg_path, "--", *paths]

@@ -15,10 +15,13 @@ reservation, and the reserver re-checks the handoff ref after reserving,
 so an id is never handed out twice in one clone. A reservation left by a
 killed process expires after RESERVATION_TTL_S.
 
-Across clones, ids are unique as far as each clone has fetched its peers'
-refs: two clones of one operator that hand off on the same day without
-fetching in between can both make NN; the second push of that ref is
-refused (handoff refs are never forced), which is where sync reports it.
+Across clones, ids are unique as far as each clone has seen its peers'
+work: the fetched handoff refs, and the Sess-Id trailers of the day in
+every branch, remote-tracking branch and tag (a fresh clone that fetched
+branches only, issue 10). Two clones of one operator that hand off on the
+same day without fetching in between can both make NN; the second push of
+that ref is refused (handoff refs are never forced), and the unpushed one
+is renumbered (gitsess.renumber).
 """
 
 from __future__ import annotations
@@ -107,6 +110,31 @@ def previous(store: Store, operator: str, *, exclude: str | None = None) -> Hand
         if best is None or t > best[0]:
             best = (t, r)
     return best[1] if best else None
+
+
+def in_history(store: Store, operator: str, date: str, *, now: float) -> set[int]:
+    """NNs of `date` named by Sess-Id trailers in the history of every branch,
+    remote-tracking branch and tag: handoffs whose refs this clone never got.
+
+    One `git log`, bounded by --since (an id of `date` was committed within a
+    day of it, whatever the time zone) and by --grep on the id's prefix.
+    """
+    prefix = f"{operator}-{date}-"
+    proc = store.run_git(
+        ["log", "--branches", "--remotes", "--tags", f"--since=@{int(now) - 3 * 86400}",
+         # The prefix is [A-Za-z0-9_-] and digits (ID_RE): literal in a regexp.
+         "--regexp-ignore-case", f"--grep=^Sess-Id[[:blank:]]*:[[:blank:]]*{prefix}",
+         "--format=%B%x00"], check=False)
+    if proc.returncode != 0:
+        return set()
+    out = set()
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "sess-id":
+            parts = split_id(value.strip())
+            if parts and parts[0] == operator and parts[1] == date:
+                out.add(parts[2])
+    return out
 
 
 def _taken(store: Store, operator: str, date: str) -> set[int]:
@@ -205,12 +233,14 @@ def allocate(store: Store, operator: str, *, now: float, prefer: str | None = No
     """Reserve and return a fresh id for `operator`; `prefer` (a kept draft's
     id) is reused when it is of today and still free."""
     date = id_date(now)
+    seen = in_history(store, operator, date, now=now)
     if prefer:
         parts = split_id(prefer)
-        if parts and parts[0] == operator and parts[1] == date and reserve(store, prefer):
+        if (parts and parts[0] == operator and parts[1] == date and parts[2] not in seen
+                and reserve(store, prefer)):
             return prefer
     while True:
-        nn = max(_taken(store, operator, date), default=0) + 1
+        nn = max(_taken(store, operator, date) | seen, default=0) + 1
         hid = make_id(operator, date, nn)
         if reserve(store, hid):
             return hid

@@ -5,8 +5,8 @@ A legacy document is markdown with YAML front matter, named `CONV-*.md` or
 handoff leaves behind, so that resume, log and show read it like any other:
 
 * a commit made directly (on no branch) whose tree holds the original
-  document, subject `handoff(<ws>): <title>`, trailers Sess-Id, Sess-Operator,
-  Sess-Workstream and Sess-Phase, commit time = the record's ended_at;
+  document, subject `handoff(<ws>): <title>` (or the policy's `subject:`),
+  trailers Sess-Id, Sess-Operator, Sess-Workstream and Sess-Phase, commit time = the record's ended_at;
 * the record as the note on it in refs/notes/sess (compare-and-swap);
 * the ref refs/sess/h/<op>/<id> (created by compare-and-swap).
 
@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitsess import subject as subject_line
 from gitsess.errors import RefError, ValidationError
 from gitsess.identity import OPERATOR_RE
 from gitsess.legacy import CONV, to_record
@@ -250,7 +251,7 @@ def _check(doc: _Doc) -> None:
         out.status, out.reason = "imported", None
 
 
-def commit_message(front: dict[str, Any]) -> str:
+def commit_message(front: dict[str, Any], template: str = subject_line.DEFAULT) -> str:
     trailers = [
         f"Sess-Id: {front['id']}",
         f"Sess-Operator: {front['operator']}",
@@ -260,7 +261,7 @@ def commit_message(front: dict[str, Any]) -> str:
         trailers.append(f"Sess-Phase: {' '.join(str(front['phase']).split())}")
     source = front["imported"]["source"]
     return (
-        f"handoff({front['workstream']}): {front['title']}\n\n"
+        f"{subject_line.render(template, front)}\n\n"
         f"Imported from {source} by git sess import.\n\n" + "\n".join(trailers) + "\n"
     )
 
@@ -270,7 +271,7 @@ def _write(store: Store, doc: _Doc) -> None:
     rec, out = doc.record, doc.outcome
     tree = store.write_tree({doc.name: ("blob", store.write_blob(doc.raw))})
     when = dt.datetime.fromisoformat(str(rec.front["ended_at"]).replace("Z", "+00:00"))
-    commit = store.write_commit(tree, [], commit_message(rec.front), when=when.timestamp())
+    commit = store.write_commit(tree, [], commit_message(rec.front, subject_line.template_of(store)), when=when.timestamp())
     store.set_note(commit, render(rec), deadline=time.monotonic() + NOTE_DEADLINE_S)
     store.cas_ref(str(out.ref), commit, None)
     out.commit = commit

@@ -108,18 +108,47 @@ def read(store: Store, *, file: str | None, quick: bool, use_draft: bool,
     return edit(store, kept, title)
 
 
+def editable(kept: Record) -> str:
+    """A kept draft as the person wrote it: the editable keys (sessions by id)
+    and the id it was drafted under, not the computed record around them."""
+    shown = {k: kept.front[k] for k in handoff.EDITABLE
+             if k in kept.front and k not in ("resume_prompt", "handoff_write_min")}
+    if isinstance(shown.get("sessions"), list):
+        shown["sessions"] = [s.get("id") if isinstance(s, dict) else s
+                             for s in shown["sessions"]]
+    if "id" in kept.front:
+        shown = {"id": kept.front["id"], **shown}
+    return render(Record(shown, kept.sections))
+
+
+def strip_comments(text: str, comments: list[str]) -> str:
+    """`text` without the comment lines gitsess wrote into it: only those
+    lines, wherever the editor moved them, so that a `# Heading` the person
+    wrote stays."""
+    ours = set(comments)
+    return "\n".join(ln for ln in text.split("\n") if ln.rstrip() not in ours)
+
+
 def edit(store: Store, kept: Record | None, title: str | None,
           ) -> tuple[Narrative, float | None]:
-    """$EDITOR on the kept draft (offered back) or on the template."""
+    """$EDITOR on the kept draft (offered back) or on the template, with what
+    the handoff covers shown as `#` comment lines (gitsess.preview)."""
+    from gitsess import preview
+    from gitsess.identity import operator
+
     path = os.path.join(store.git_dir, EDIT_FILE)
+    me = operator(store)
+    comments = preview.lines(store, me.id, me.email)
     if kept is not None:
-        text = render(kept).replace(
-            "---\n", "---\n# A draft kept from an earlier attempt; computed fields are "
-            "recomputed.\n# git sess handoff --discard-draft starts over.\n", 1)
+        comments = ["# A draft kept from an earlier attempt; computed fields are recomputed.",
+                    "# git sess handoff --discard-draft starts over.", *comments]
+        text = editable(kept)
         print(f"note: editing the draft kept in {handoff.draft_path(store)}", file=sys.stderr)
     else:
         text = template(title=title, workstream=handoff.default_workstream(store),
                                 phase=None, summary_hint="write the handoff below")
+    head, sep, rest = text.partition("\n---\n")  # after the front matter
+    text = f"{head}{sep}" + "\n".join(comments) + "\n\n" + rest if sep else text
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
     editor = store.run_git(["var", "GIT_EDITOR"], check=False).stdout.decode().strip() or "vi"
@@ -133,7 +162,7 @@ def edit(store: Store, kept: Record | None, title: str | None,
                            hint=f"your text is kept in {path}; retry with "
                                 f"git sess handoff --file {path}")
     with open(path, encoding="utf-8") as fh:
-        edited = fh.read()
+        edited = strip_comments(fh.read(), comments)
     narrative = parse_narrative(edited, source=path)
     if not any(v.strip() for v in narrative.sections.values()):
         raise GitsessError("the narrative is empty; handoff aborted",

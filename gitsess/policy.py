@@ -21,6 +21,7 @@ The file::
     operators:                         # operator -> author email(s), gitsess.verify
       RT: rosa@example.com
     require_signed: false              # true: git must verify each handoff's signature
+    subject: "chore(handoff): {title}"  # the handoff commit's subject (gitsess.subject)
 
 Defaults (no file, or a key left out): no invariants, no extra required
 sections, transcripts off, no declared workstreams. An invariant's severity
@@ -52,6 +53,7 @@ from typing import Any
 import yaml
 
 from gitsess import safeyaml, telemetry
+from gitsess import subject as subject_line
 from gitsess.errors import ValidationError
 from gitsess.record import section_key
 from gitsess.resources import schema
@@ -94,6 +96,7 @@ class Policy:
     # The policy file's blob id (`git hash-object --no-filters`), "none" for
     # the defaults: what a verification stamp (gitsess.verified) was made under.
     digest: str = "none"
+    subject: str = subject_line.DEFAULT
 
     def owner(self, workstream: str) -> str | None:
         """The declared owner of a workstream, or None."""
@@ -172,6 +175,9 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
             hint="upgrade gitsess",
         )
     problems = _duplicate_keys(node) + _schema_problems(data, node) + _invariant_problems(data, node)
+    if isinstance(data.get("subject"), str):
+        line = _line_of(node, ["subject"])
+        problems += [f"line {line}: {p}" for p in subject_line.problems(data["subject"])]
     if problems:
         raise ValidationError(
             f"{source} does not match the policy schema",
@@ -199,6 +205,7 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
                    for k, v in (data.get("operators") or {}).items()},
         require_signed=bool(data.get("require_signed", False)),
         source=source,
+        subject=str(data.get("subject") or subject_line.DEFAULT),
     )
 
 

@@ -144,8 +144,11 @@ def _branch(store: Store, index: Index, h: Handoff, name: str | None) -> dict[st
         "exists": tip is not None,
         "remote": remote[len("refs/remotes/") :] if remote else None,
         "contains": bool(tip and store.contains(tip, h.commit)),
-        "checked_out": bool(name and not head.detached and head.branch == name),
-        "head": head.branch,
+        # A bare repository has a HEAD but no worktree: nothing is checked out.
+        "checked_out": bool(name and store.workdir and not head.detached
+                            and head.branch == name),
+        "head": head.branch if store.workdir else None,
+        **({"bare": True} if store.workdir is None else {}),
     }
 
 
@@ -347,6 +350,8 @@ def branch_line(b: dict[str, Any], h: dict[str, Any]) -> str:
             return f"on {b['remote']} (remote-tracking; no local branch {name})"
         if b["checked_out"]:
             return f"on {name}, checked out here"
+        if b.get("bare"):
+            return f"on {name} (a bare repository: nothing is checked out)"
         return f"on {name}, not checked out (HEAD is on {b.get('head') or 'a detached HEAD'})"
     kept = f"kept by {h['ref']}" if h.get("ref") else f"commit {h['commit'][:12]}"
     if b["exists"]:

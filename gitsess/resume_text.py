@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from gitsess import untrusted
-from gitsess.columns import cell, clip, clip_lines, table
+from gitsess.columns import cell, clip, clip_lines, table, wrap
 from gitsess.resume import age, branch_line
 from gitsess.timefmt import ago
 
@@ -42,13 +42,16 @@ def _more(n: int, what: str, indent: str = "  ") -> str:
     return f"{indent}… {n} more {what}{'' if n == 1 else 's'} ({ALL})"
 
 
-def _block(label: str, text: str, rows: int, full: bool) -> list[str]:
-    """A free-text field, verbatim but for what gitsess.untrusted removes: whole,
-    or its first `rows` terminal rows."""
+def _block(label: str, text: str, rows: int, full: bool, cols: int | None = None) -> list[str]:
+    """A free-text field, verbatim but for what gitsess.untrusted removes:
+    whole, or its first `rows` terminal rows; on a terminal `cols` wide,
+    wrapped at spaces."""
     text = untrusted.text(text)
+    if cols:
+        text = wrap(text, cols)
     if full:
         return ["", f"{label}:", text]
-    shown, cut = clip_lines(text, rows)
+    shown, cut = clip_lines(text, rows, cols or 80)
     return ["", f"{label}:", *shown, *([_more(cut, "line")] if cut else [])]
 
 
@@ -77,26 +80,28 @@ def peer_line(p: dict[str, Any], now_ms: float, *, full: bool = False) -> str:
     return f"Peer activity — {cell(p['operator'])}: {text}"
 
 
-def _last_handoff(last: dict[str, Any], now_ms: float, full: bool) -> list[str]:
+def _last_handoff(last: dict[str, Any], now_ms: float, full: bool,
+                  cols: int | None = None) -> list[str]:
     phase = f", phase {_fit(last['phase'], PHASE_COLS, full)}" if last.get("phase") else ""
     lines = [f'Last handoff: {last["id"]} "{_fit(last["title"], TITLE_COLS, full)}" '
              f"({_fit(last['workstream'], NAME_COLS, full)}{phase}), {age(last, now_ms)}",
              f"  {cell(branch_line(last['branch'], last))}"]
     if last.get("resume_prompt"):
-        lines += _block("Resume prompt", last["resume_prompt"], PROMPT_ROWS, full)
+        lines += _block("Resume prompt", last["resume_prompt"], PROMPT_ROWS, full, cols)
     if last.get("summary"):
-        lines += _block("Summary", last["summary"], SUMMARY_ROWS, full)
+        lines += _block("Summary", last["summary"], SUMMARY_ROWS, full, cols)
     return lines
 
 
-def _mine(mine: list[dict[str, Any]], now_ms: float, full: bool) -> list[str]:
-    """Your workstreams, a table, each row followed by its open questions."""
+def _mine(mine: list[dict[str, Any]], now_ms: float, full: bool,
+          whose: str = "Your") -> list[str]:
+    """Your (or X's) workstreams, a table, each row followed by its open questions."""
     shown = mine if full else mine[:WORKSTREAMS_SHOWN]
     rows = [[w["name"], w["phase"] or "-", f"last {w['last']['id']}",
              f"\"{_fit(w['last']['title'], TITLE_COLS, full)}\", {age(w['last'], now_ms)}"]
             for w in shown]
     caps = [None] * 4 if full else [NAME_COLS, PHASE_COLS, None, None]
-    lines = ["", "Your workstreams:"]
+    lines = ["", f"{whose} workstreams:"]
     for w, row in zip(shown, table(rows, caps), strict=True):
         lines.append(f"  {row}")
         questions = w.get("open_questions", [])
@@ -120,14 +125,17 @@ def _peer_workstreams(peers: list[dict[str, Any]], now_ms: float, full: bool) ->
     return lines
 
 
-def render(doc: dict[str, Any], *, now: float | None = None, full: bool = False) -> str:
-    """The resume document as text; `full` lifts every bound (`--all`)."""
+def render(doc: dict[str, Any], *, now: float | None = None, full: bool = False,
+           cols: int | None = None, other: bool = False) -> str:
+    """The resume document as text; `full` lifts every bound (`--all`);
+    `cols`: the terminal's width, to wrap free text at; `other`: the
+    document is another operator's (`--operator X`), said as "X's"."""
     now_ms = (time.time() if now is None else now) * 1000
     last = doc.get("last_handoff")
-    lines = [str(doc["message"])] if last is None else _last_handoff(last, now_ms, full)
+    lines = [str(doc["message"])] if last is None else _last_handoff(last, now_ms, full, cols)
     mine, peer_ws = doc["workstreams"]["mine"], doc["workstreams"]["peers"]
     if mine:
-        lines += _mine(mine, now_ms, full)
+        lines += _mine(mine, now_ms, full, f"{cell(doc['operator'])}'s" if other else "Your")
     if peer_ws:
         lines += _peer_workstreams(peer_ws, now_ms, full)
     peers = doc["peers"]

@@ -21,7 +21,9 @@ from gitsess.store import CommitInfo, Store
 
 H_PREFIX = "refs/sess/h/"
 # A squash message indents the squashed commits' messages: accept leading blanks.
-_ANY_SESS_ID = re.compile(r"^[ \t]*Sess-Id:[ \t]*(\S+)[ \t]*$", re.M)
+# Trailer keys are case-insensitive and may have blanks before the colon
+# (git-interpret-trailers(1)), as trailers.py reads them.
+_ANY_SESS_ID = re.compile(r"^[ \t]*Sess-Id[ \t]*:[ \t]*(\S+)[ \t]*$", re.M | re.I)
 SCAN_LIMIT = 10000
 
 
@@ -91,8 +93,9 @@ def _refreshed(store: Store, new: str, text: str) -> str:
     the whole narrative (every non-empty section; handoff.message), and
     commit-msg has just checked it."""
     from gitsess import handoff
+    from gitsess.subject import template_of
 
-    fm = handoff.from_message(store.commit(new).message)
+    fm = handoff.from_message(store.commit(new).message, template=template_of(store))
     hid = fm.front.get("id")
     out = []
     for part in record.split_records(text):

@@ -182,9 +182,12 @@ def fake_pem(kind: str = "RSA PRIVATE KEY", lines: int = 6, seed: str = "k") -> 
 def handoff_front(*, id: str, operator: str, workstream: str, title: str,
                   phase: str | None, branch: str | None, resume_prompt: str,
                   at: str = "2026-11-26T09:00:00Z") -> dict[str, Any]:
-    """A front matter valid against schemas/handoff.json."""
+    """A front matter valid against schemas/handoff.json. RT is the hermetic
+    user (Rosa Tanaka, conftest): her records carry her email, so that her
+    operator id is hers and not taken by someone else (gitsess.identity)."""
+    email = "rosa@example.com" if operator == "RT" else f"{operator.lower()}@example.com"
     return {
-        "v": 1, "id": id, "operator": operator, "email": f"{operator.lower()}@example.com",
+        "v": 1, "id": id, "operator": operator, "email": email,
         "title": title, "workstream": workstream, "phase": phase, "branch": branch,
         "commit": None, "started_at": at, "ended_at": at,
         "git": {"commits": 1, "files_changed": 1, "insertions": 1, "deletions": 0,

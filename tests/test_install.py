@@ -338,7 +338,7 @@ def test_unusable_settings_refuse_install_before_anything_changes(repo: Repo, tm
     bare_repo = bare(tmp_path / "bare.git")
     out = subprocess.run([*SESS, "install", "--agent", "claude"], cwd=bare_repo,
                          capture_output=True, text=True)
-    assert out.returncode == 1 and "bare" in out.stderr
+    assert out.returncode == 2 and "bare" in out.stderr  # usage, as handoff's (issue 10)
     assert not (bare_repo / "hooks" / "commit-msg").exists()
 
 

@@ -109,7 +109,7 @@ def test_the_program_s_own_options_and_help(page: str) -> None:
     _, items = blocks(sect["OPTIONS"])
     ctx = click.Context(cli, info_name="git sess", **cli.context_settings)
     assert items == [r for p in cli.get_params(ctx) if (r := p.get_help_record(ctx))]
-    assert [label for label, _ in items] == ["--version", "-h, --help"]
+    assert [label for label, _ in items] == ["--version", "--no-color", "-h, --help"]
     prose, _ = blocks(sect["DESCRIPTION"])
     assert norm(inspect.cleandoc(cli.help or "")) in norm(prose)
     assert plain(sect["NAME"][0]).startswith("git-sess - the working memory")

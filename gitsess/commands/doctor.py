@@ -10,12 +10,15 @@ from typing import Any
 from gitsess import diagnose, rewrite, vanished
 from gitsess.errors import ExitCode
 from gitsess.store import Store
+from gitsess.ui import paint
 
 MARK = {"error": "x", "warning": "!", "info": "-"}
+ROLE = {"error": "error", "warning": "warning", "info": "hint"}
 
 
-def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
+def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool = False) -> int:
     relinked: list[dict[str, Any]] = []
+    renumbered = _renumber(store) if fix else []
     if relink:
         for done in rewrite.relink(store, deadline=time.monotonic() + 30):
             relinked.append({"record": done.record_id, "commit": done.commit,
@@ -29,6 +32,8 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
         out = d.to_json()
         if relink:
             out["relinked"] = relinked
+        if fix:
+            out["renumbered"] = renumbered
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0 if d.ok else int(ExitCode.FAILURE)
@@ -38,6 +43,9 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
                   + (f"; moved {r['moved_ref']}" if r["moved_ref"] else ""))
         else:
             print(f"not relinked {r['record']} on {r['commit'][:12]}: no record found here")
+    for r in renumbered:
+        print(f"renumbered handoff {r['from']} to {r['to']} (commit {r['commit'][:12]}):"
+              f" {r['remote']} holds another {r['from']}")
     print(f"hooks: {d.hooks_dir} ({d.hooks_source})")
     for h in d.hooks:
         runs = "runs" if h.runs else "WILL NOT RUN"
@@ -45,8 +53,21 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
         extra += f", via {h.via}" if h.via else ""
         print(f"  {h.name:<13} {h.state:<16} {runs}{extra}")
     for f in d.findings:
-        print(f"{MARK[f.severity]} {f.severity}: {f.message}")
+        print(f"{MARK[f.severity]} {paint(f.severity + ':', ROLE[f.severity])} {f.message}")
         if f.fix:
             print(f"    fix: {f.fix}")
-    print("ok" if d.ok else "needs attention (see fix: lines)")
+    print(paint("ok", "ok") if d.ok else paint("needs attention", "warning") + " (see fix: lines)")
     return 0 if d.ok else int(ExitCode.FAILURE)
+
+
+def _renumber(store: Store) -> list[dict[str, Any]]:
+    """--fix: renumber each unpushed handoff whose id a remote holds for another."""
+    from gitsess import renumber
+
+    out = []
+    for c in renumber.collisions(store):
+        if renumber.why_not(store, c) is None:
+            done = renumber.renumber(store, c)
+            out.append({"from": done.old, "to": done.new, "commit": done.commit,
+                        "remote": done.remote})
+    return out

@@ -19,10 +19,19 @@ from typing import IO, Any
 
 from gitsess import changelog as gitsess_changelog
 from gitsess import faults, handoff, handoffs, ids, narrative, policy, telemetry, trailers
-from gitsess.errors import ExitCode, GitsessError, RefError, UsageError, ValidationError
+from gitsess.errors import (
+    BARE_HINT,
+    ExitCode,
+    GitsessError,
+    RefError,
+    UsageError,
+    ValidationError,
+)
+from gitsess.identity import HINT, shared_with
 from gitsess.identity import operator as current_operator
 from gitsess.record import Record, render
 from gitsess.store import Store
+from gitsess.ui import paint, prefixed
 
 RESULT_VERSION = 1
 DEADLINE_S = 10.0
@@ -48,7 +57,11 @@ def run(
     dry_run: bool = False,
     as_json: bool = False,
     stdin: IO[str] | None = None,
+    allow_empty: bool = False,
+    undo: str | None = None,
 ) -> int:
+    if undo is not None:
+        return _undo(store, undo or None, as_json=as_json)
     if repair is not None:
         return _repair(store, repair or "HEAD", as_json=as_json)
     try:
@@ -56,7 +69,7 @@ def run(
                         phase=phase, session_ids=session_ids, changelog=changelog,
                         confidence=confidence, use_draft=use_draft,
                         discard_draft=discard_draft, dry_run=dry_run, as_json=as_json,
-                        stdin=stdin or sys.stdin)
+                        stdin=stdin or sys.stdin, allow_empty=allow_empty)
     except ValidationError as exc:
         if as_json:
             _print_json({"v": RESULT_VERSION, "ok": False, "error": exc.message,
@@ -84,9 +97,10 @@ def _storage_fault(exc: BaseException) -> str | None:
 def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
              workstream: str | None, phase: str | None, session_ids: tuple[str, ...],
              changelog: bool, confidence: str | None, use_draft: bool, discard_draft: bool,
-             dry_run: bool, as_json: bool, stdin: IO[str]) -> int:
+             dry_run: bool, as_json: bool, stdin: IO[str], allow_empty: bool = False) -> int:
     if store.workdir is None:
-        raise UsageError("a handoff commit needs a working tree (this repository is bare)")
+        raise UsageError("a handoff commit needs a working tree (this repository is bare)",
+                         hint=BARE_HINT)
     _refuse_mid_operation(store)
     if store.head().detached:
         raise UsageError("HEAD is detached: a handoff commit belongs on a branch",
@@ -105,6 +119,8 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
              "confidence": confidence.upper() if confidence else None}
     rec, warnings = _compose(store, pol, told, kept, flags, session_ids, quick=quick,
                              write_min=write_min)
+    if not allow_empty:
+        _refuse_empty(store, rec)
     if dry_run:
         if as_json:
             _print_json({"v": RESULT_VERSION, "ok": True, "dry_run": True, "id": rec.id,
@@ -121,7 +137,7 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
         path = handoff.write_draft(store, rec)
         commit = handoffs.make_commit(
             store, rec, with_changelog=changelog,
-            retry_hint=_retry_hint(store, path, [], quick=False))
+            retry_hint=_retry_hint(store, path, [], quick=False), subject_template=pol.subject)
         # post-commit drops the draft once it has stored the record: a draft still
         # there means the hook did not run (not installed) or did not finish.
         hook_ran = not os.path.exists(path)
@@ -153,7 +169,7 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
     if not hook_ran:
         warnings.append("the post-commit hook did not store this handoff, so git sess handoff "
                         "did (git sess install puts gitsess's hooks in place)")
-    _report(rec, done, warnings, as_json=as_json)
+    _report(rec, done, warnings, as_json=as_json, template=pol.subject)
     return 0
 
 
@@ -188,6 +204,10 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
     live sessions in this worktree.
     """
     me = current_operator(store)
+    shared = shared_with(store, me)
+    if shared:  # said before the commit, so that the person can still choose
+        print(prefixed(f"warning: {shared}", sys.stderr), file=sys.stderr)
+        print(prefixed(f"hint: {HINT}", sys.stderr), file=sys.stderr)
     front = dict(told.front)
     draft_id = front.pop("_draft_id", None) or (kept.front.get("id") if kept else None)
     front.update({k: v for k, v in flags.items() if v is not None})
@@ -225,6 +245,22 @@ def _compose(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: 
             errors, hint=_retry_hint(store, path, errors, quick=quick),
         )
     return rec, warnings
+
+
+def _refuse_empty(store: Store, rec: Record) -> None:
+    """A handoff that covers no agent session and no commit records nothing
+    anyone can resume from (issue 10: `--quick` made "0 session(s), 0 tool
+    calls, 0 commit(s)", even as an empty repository's first commit)."""
+    git = rec.front.get("git") or {}
+    if rec.front.get("sessions") or int(git.get("commits") or 0) > 0:
+        return
+    has_text = any(str(v).strip() for v in rec.sections.values())
+    kept = f"; the draft is kept in {_shown(handoff.write_draft(store, rec))}" if has_text else ""
+    raise ValidationError(
+        "nothing to hand off: no agent session and no commit of yours since "
+        f"{rec.front.get('started_at') or 'the last handoff'}",
+        hint=f"commit your work first, or pass --allow-empty to record this handoff "
+             f"anyway{kept}")
 
 
 def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
@@ -280,6 +316,7 @@ def _peek_id(store: Store, op: str, date: str) -> str:
     """The id the next reservation would most likely get (for a draft)."""
     taken = [p[2] for r in ids.handoff_refs(store, op)
              if (p := ids.split_id(r.id)) and p[1] == date]
+    taken += ids.in_history(store, op, date, now=time.time())
     return ids.make_id(op, date, max(taken, default=0) + 1)
 
 
@@ -304,18 +341,18 @@ def _retry_hint(store: Store, path: str, errors: list[str], *, quick: bool) -> s
 
 
 def _report(rec: Record, done: handoffs.Completion, warnings: list[str], *,
-            as_json: bool) -> None:
+            as_json: bool, template: str) -> None:
     if as_json:
         _print_json({
             "v": RESULT_VERSION, "ok": True, "id": done.id, "commit": done.commit,
             "ref": done.ref, "branch": rec.front.get("branch"),
-            "subject": handoff.subject(rec.front), "sessions": done.sessions,
+            "subject": handoff.subject(rec.front, template), "sessions": done.sessions,
             "transcripts": done.transcripts, "warnings": warnings,
         })
         return
     branch = rec.front.get("branch") or "HEAD"
-    print(f"[{branch} {done.commit[:7]}] {handoff.subject(rec.front)}")
-    print(f"handoff {done.id}: {handoffs.front_summary(rec.front)}")
+    print(f"[{branch} {done.commit[:7]}] {handoff.subject(rec.front, template)}")
+    print(f"handoff {paint(done.id, 'id')}: {handoffs.front_summary(rec.front)}")
     from gitsess.reconcile import disagreements
 
     for line in disagreements(rec.front.get("telemetry")):  # hooks and transcript differ
@@ -344,6 +381,32 @@ def _rotate_draft(store: Store) -> None:
     path = handoff.draft_path(store)
     with contextlib.suppress(FileNotFoundError):
         os.replace(path, path + "~")
+
+
+# -- undo -------------------------------------------------------------------------
+
+
+def _undo(store: Store, hid: str | None, *, as_json: bool) -> int:
+    from gitsess import undo
+
+    me = current_operator(store)
+    found = undo.pick(store, me.id, hid)
+    why = undo.why_not(store, found)
+    if why is not None:
+        raise UsageError(f"handoff {found.id} cannot be taken back: {why}",
+                         hint="a later handoff can say what changed; "
+                              "git revert undoes its commit's changes")
+    done = undo.undo(store, found)
+    if as_json:
+        _print_json({"v": RESULT_VERSION, "ok": True, "undone": True, "id": done.id,
+                     "commit": done.commit,
+                     "ref": done.ref, "head": done.reset_to, "sessions": done.sessions})
+        return 0
+    print(f"handoff {done.id} taken back: commit {done.commit[:12]} undone (files and index "
+          f"untouched), note and {done.ref} removed")
+    for sid, state in done.sessions.items():
+        print(f"  session {sid}: {state}")
+    return 0
 
 
 # -- repair -----------------------------------------------------------------------

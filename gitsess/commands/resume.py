@@ -25,5 +25,25 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
         json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(resume_text.render(doc, full=show_all))
+        sys.stdout.write(resume_text.render(doc, full=show_all, cols=_columns(),
+                                            other=_other(store, operator)))
     return 0
+
+
+def _columns() -> int | None:
+    """The terminal's width when the text goes to one (or COLUMNS says it):
+    free text is wrapped at it. None for a pipe: the text stays verbatim."""
+    import os
+    import shutil
+
+    if not (sys.stdout.isatty() or os.environ.get("COLUMNS")):
+        return None
+    cols = shutil.get_terminal_size().columns
+    return cols if cols >= 20 else None
+
+
+def _other(store: Store, operator: str | None) -> bool:
+    """Whether --operator names someone else (their workstreams are not "Your")."""
+    from gitsess.identity import operator as current_operator
+
+    return operator is not None and operator != current_operator(store, cache=False).id

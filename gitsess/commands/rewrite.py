@@ -25,8 +25,35 @@ def post_rewrite_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     # copied the notes, so it could not). Never fails the rewrite.
     from gitsess import guard
 
-    for new in dict.fromkeys(mapping.values()):
+    rewritten = list(dict.fromkeys(mapping.values()))
+    if args and args[0] == "rebase":
+        rewritten += _renumber(store, set(rewritten))
+    for new in rewritten:
         with contextlib.suppress(GitsessError):
             if store.note_oid(new) is not None:
                 guard.check_commit(store, store.commit(new))
     return 0
+
+
+def _renumber(store: Store, rebased: set[str]) -> list[str]:
+    """`git pull --rebase` after another clone of the same operator pushed a
+    handoff of the same id (issue 10): the fetch brought its ref, and the
+    rebased handoff here is still unpushed, so it is renumbered now, before
+    the next push would publish two handoffs under one id. One line each;
+    never fails the rebase (`git sess doctor` reports what is left)."""
+    from gitsess import renumber
+
+    out = []
+    for c in renumber.collisions(store):
+        if c.mine not in rebased or renumber.why_not(store, c) is not None:
+            continue
+        try:
+            done = renumber.renumber(store, c)
+        except GitsessError as exc:
+            print(f"gitsess: handoff {c.id} collides with {c.remote}'s and was not renumbered:"
+                  f" {exc.message}; see git sess doctor", file=sys.stderr)
+            continue
+        print(f"gitsess: renumbered handoff {done.old} to {done.new}: {done.remote} holds "
+              f"another {done.old} (commit {done.commit[:12]})", file=sys.stderr)
+        out.append(done.commit)
+    return out

@@ -108,7 +108,9 @@ def load(store: Store, oid: str, want: str | None = None) -> tuple[Record, str, 
               "shown from the commit message", file=sys.stderr)
     if hid is None:
         raise UsageError(f"commit {oid[:12]} is not a handoff (no Sess-Id trailer, no note)")
-    fm = handoff.from_message(message)
+    from gitsess.subject import template_of
+
+    fm = handoff.from_message(message, template=template_of(store))
     front = {"v": 1, **fm.front, "commit": oid,
              "sessions": [{"id": s} for s in fm.session_ids]}
     rec = Record(front, fm.sections)

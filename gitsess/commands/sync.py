@@ -3,11 +3,13 @@ notes, push ours; never forced, retried on rejection."""
 
 from __future__ import annotations
 
+import sys
 import time
 
 from gitsess import sync
 from gitsess.errors import ExitCode, GitsessError, RefError, UsageError
 from gitsess.store import Store
+from gitsess.ui import paint, prefixed
 
 BUDGET_S = 60.0
 
@@ -31,8 +33,15 @@ def default_remote(store: Store) -> str:
 def run(*, store: Store, remote: str | None = None) -> int:
     name = remote or default_remote(store)
     before = set(store.refs(sync.tracking(name)))
+    deadline = time.monotonic() + BUDGET_S
     try:
-        result = sync.sync(store, name, deadline=time.monotonic() + BUDGET_S)
+        # sync.sync, with the renumbering between its fetch and its push: a
+        # handoff renumbered after its ref or one above it went would leave
+        # the remote a ref that every later push is refused.
+        fetch_error = sync.fetch_and_merge(store, name, deadline=deadline)
+        renumbered = _renumber(store, name) if fetch_error is None else []
+        result = (sync.PushResult(error=fetch_error) if fetch_error is not None else
+                  sync.push(store, name, deadline=deadline, attempts=8, share_all=True))
     except RefError as exc:
         raise GitsessError(f"could not merge the notes from {name}: {exc.message}",
                            hint="another gitsess is writing; run git sess sync again") from exc
@@ -40,21 +49,50 @@ def run(*, store: Store, remote: str | None = None) -> int:
         raise GitsessError(f"sync with {name} failed: {result.error}",
                            hint="check the remote (git fetch " + name + ") and run git sess sync again")
     fetched = len(set(store.refs(sync.tracking(name))) - before)
-    print(f"synced {name}: {fetched} new peer ref{'s' if fetched != 1 else ''} fetched,"
-          f" {len(result.pushed)} pushed, {len(result.deleted)} handed-off live"
-          f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
-          + (f" ({result.attempts} attempts)" if result.attempts > 1 else ""))
-    for ref, problems in sorted(result.held.items()):
-        print(f"  not pushed: handoff {ref.rsplit('/', 1)[-1]} fails the checks git push would"
-              f" make: {problems[0]}" + (f" (+{len(problems) - 1} more)" if len(problems) > 1
-                                         else ""))
-    if result.held:
-        print("hint: git sess doctor, or push the branch to see the whole refusal")
-        return int(ExitCode.FAILURE)
-    if result.rejected:
+    done = (f"{fetched} new peer ref{'s' if fetched != 1 else ''} fetched,"
+            f" {len(result.pushed)} pushed, {len(result.deleted)} handed-off live"
+            f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
+            + (f" ({result.attempts} attempts)" if result.attempts > 1 else ""))
+    for line in renumbered:
+        stream = sys.stderr if line.startswith("warning:") else sys.stdout
+        print(prefixed(line, stream), file=stream)
+    if result.held or result.rejected:
+        # A sync that leaves something unpushed failed: said on stderr, and
+        # no line before it claims success (issue 10).
+        failed = len(result.held) + len(result.rejected)
+        err = sys.stderr
+        print(prefixed(f"error: sync with {name} incomplete: {failed} ref{'s' if failed != 1 else ''}"
+                       f" not pushed ({done})", err), file=err)
+        for ref, problems in sorted(result.held.items()):
+            print(f"  not pushed: handoff {ref.rsplit('/', 1)[-1]} fails the checks git push"
+                  f" would make: {problems[0]}" + (f" (+{len(problems) - 1} more)"
+                                                   if len(problems) > 1 else ""), file=err)
         for ref, why in sorted(result.rejected.items()):
-            print(f"  not pushed: {ref} ({why})")
-        print("hint: a handoff or session ref is never forced; if history was rewritten"
-              " after it was pushed, see git sess doctor")
+            print(f"  not pushed: {ref} ({why})", file=err)
+        if result.held:
+            print(prefixed("hint: git sess doctor, or push the branch to see the whole refusal",
+                           err), file=err)
+            return int(ExitCode.FAILURE)
+        print(prefixed("hint: a handoff or session ref is never forced; if history was rewritten"
+                       " after it was pushed, see git sess doctor", err), file=err)
         return int(ExitCode.CONFLICT)
+    print(f"{paint('synced', 'ok')} {name}: {done}")
     return 0
+
+
+def _renumber(store: Store, remote: str) -> list[str]:
+    """Renumber this clone's unpushed handoffs whose id the remote holds for
+    another handoff (two offline clones of one operator); one line each."""
+    from gitsess import renumber
+
+    out = []
+    for c in renumber.collisions(store, remote):
+        why = renumber.why_not(store, c)
+        if why is not None:
+            out.append(f"warning: handoff {c.id} collides with {remote}'s {c.id} and was not "
+                       f"renumbered: {why}")
+            continue
+        done = renumber.renumber(store, c)
+        out.append(f"renumbered handoff {done.old} to {done.new}: {remote} holds another "
+                   f"{done.old} (commit {done.commit[:12]})")
+    return out

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from gitsess.identity import operator
+from gitsess.identity import HINT, operator, shared_with
 from gitsess.store import Store
+from gitsess.ui import prefixed
 
 SCHEMA_VERSION = 1
 
@@ -17,6 +18,10 @@ def run(*, store: Store, as_json: bool = False) -> int:
         print(f"warning: sess.operator '{op.ignored}' is not a valid operator id; using {op.id}\n"
               "hint: an operator is 1-32 letters, digits, '_' or '-': "
               "git config sess.operator RT", file=sys.stderr)
+    shared = shared_with(store, op)
+    if shared:
+        print(prefixed(f"warning: {shared}", sys.stderr), file=sys.stderr)
+        print(prefixed(f"hint: {HINT}", sys.stderr), file=sys.stderr)
     if as_json:
         doc = {"v": SCHEMA_VERSION, "operator": op.id, "email": op.email, "source": op.source}
         json.dump(doc, sys.stdout, indent=2)

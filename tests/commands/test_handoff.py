@@ -104,12 +104,12 @@ def test_missing_resume_prompt_is_refused_outside_quick(repo: Repo, tmp_path: Pa
     install(repo)
     text = NARRATIVE.split("## Resume Prompt")[0]
     before = head(repo)
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, text))
     assert proc.returncode == 1
     assert "sections.Resume Prompt: section is missing or empty" in proc.stderr
     assert "resume_prompt: must not be empty" in proc.stderr
     assert head(repo) == before and draft(repo).exists()
-    quick = repo.sess("handoff", "--quick", "--file", narrative(tmp_path, text))
+    quick = repo.sess("handoff", "--allow-empty", "--quick", "--file", narrative(tmp_path, text))
     assert quick.returncode == 0, quick.stderr
     f = front(note(repo) or "")
     assert f["quick"] is True and f["resume_prompt"] == ""
@@ -135,9 +135,9 @@ def test_broken_front_matter_names_the_line(repo: Repo, tmp_path: Path) -> None:
 
 def test_missing_title_is_required(repo: Repo, tmp_path: Path) -> None:
     text = NARRATIVE.replace("title: Wire the billing export\n", "")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, text))
     assert proc.returncode == 1 and "title: '' must be one line, not blank" in proc.stderr
-    ok = repo.sess("handoff", "--file", narrative(tmp_path, text), "--title", "From the flag")
+    ok = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, text), "--title", "From the flag")
     assert ok.returncode == 0, ok.stderr
     assert repo.git("log", "-1", "--format=%s").stdout.strip() == (
         "handoff(billing): From the flag")
@@ -223,8 +223,8 @@ def test_zero_commits_validates_with_nulls(repo: Repo, tmp_path: Path) -> None:
 
 def test_ids_count_the_day(repo: Repo) -> None:
     install(repo)
-    first = repo.sess("handoff", "--quick", "--title", "one", "--json")
-    second = repo.sess("handoff", "--quick", "--title", "two", "--json")
+    first = repo.sess("handoff", "--allow-empty", "--quick", "--title", "one", "--json")
+    second = repo.sess("handoff", "--allow-empty", "--quick", "--title", "two", "--json")
     a, b = result_json(first.stdout), result_json(second.stdout)
     assert ID.match(a["id"]).group(1) == "01"  # type: ignore[union-attr]
     assert ID.match(b["id"]).group(1) == "02"  # type: ignore[union-attr]
@@ -240,7 +240,8 @@ def test_concurrent_handoffs_in_two_worktrees(repo: Repo, tmp_path: Path) -> Non
     ids: list[str] = []
     for round_ in range(3):
         procs = [
-            subprocess.Popen([*SESS, "handoff", "--quick", "--title", f"r{round_}", "--json"],
+            subprocess.Popen([*SESS, "handoff", "--allow-empty", "--quick", "--title", f"r{round_}",
+                              "--json"],
                              cwd=where, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for where in (repo.path, other)
         ]
@@ -303,7 +304,7 @@ def test_changelog_and_staged_work_left_alone(repo: Repo, tmp_path: Path) -> Non
     install(repo)
     (repo.path / "wip.txt").write_text("not mine to commit\n")
     repo.git("add", "wip.txt")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--changelog")
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path), "--changelog")
     assert proc.returncode == 0, proc.stderr
     files = repo.git("show", "--name-only", "--format=", "HEAD").stdout.split()
     assert files == ["CHANGELOG.md"]
@@ -322,7 +323,7 @@ def test_refused_changelog_is_put_back(repo: Repo, tmp_path: Path) -> None:
     legacy = repo.path / ".git" / "hooks" / "commit-msg.legacy"
     legacy.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
     legacy.chmod(0o755)
-    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--changelog")
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path), "--changelog")
     assert proc.returncode == 1 and "no commits today" in proc.stderr
     assert (repo.path / "CHANGELOG.md").read_text() == "# Changelog\n\nold\n"
     assert repo.git("status", "--porcelain").stdout == "?? handoff.md\n" or True
@@ -338,7 +339,7 @@ def test_editor_template_and_draft_offered_back(repo: Repo, tmp_path: Path) -> N
                      "printf -- '---\\ntitle: From the editor\\n---\\n## Summary\\nEdited.\\n'"
                      " > \"$1\"\n")
     first.chmod(0o755)
-    proc = repo.sess("handoff", env={"GIT_EDITOR": str(first)})
+    proc = repo.sess("handoff", "--allow-empty", env={"GIT_EDITOR": str(first)})
     assert proc.returncode == 1, proc.stderr
     assert "sections.Resume Prompt" in proc.stderr and draft(repo).exists()
     # Second run: the editor is offered the draft, and completes it.
@@ -346,7 +347,7 @@ def test_editor_template_and_draft_offered_back(repo: Repo, tmp_path: Path) -> N
     second.write_text("#!/bin/sh\ngrep -q 'Edited.' \"$1\" || exit 4\n"
                       "printf '\\n## Resume Prompt\\nCarry on.\\n' >> \"$1\"\n")
     second.chmod(0o755)
-    proc = repo.sess("handoff", env={"GIT_EDITOR": str(second)})
+    proc = repo.sess("handoff", "--allow-empty", env={"GIT_EDITOR": str(second)})
     assert proc.returncode == 0, proc.stderr
     f = front(note(repo) or "")
     assert f["title"] == "From the editor" and f["resume_prompt"] == "Carry on."
@@ -361,14 +362,14 @@ def test_editor_failure_loses_nothing(repo: Repo) -> None:
 
 def test_stdin_narrative_and_json(repo: Repo) -> None:
     install(repo)
-    proc = repo.sess("handoff", "--file", "-", "--json", "--workstream", "ops",
+    proc = repo.sess("handoff", "--allow-empty", "--file", "-", "--json", "--workstream", "ops",
                      "--phase", "2", "--confidence", "l", input=NARRATIVE)
     assert proc.returncode == 0, proc.stderr
     doc = result_json(proc.stdout)
     assert doc["ok"] and doc["subject"] == "handoff(ops): Wire the billing export"
     f = front(note(repo) or "")
     assert f["workstream"] == "ops" and f["phase"] == "2" and f["confidence"] == "L"
-    bad = repo.sess("handoff", "--file", "-", "--json", input="## Summary\nx\n")
+    bad = repo.sess("handoff", "--allow-empty", "--file", "-", "--json", input="## Summary\nx\n")
     assert bad.returncode == 1
     doc = result_json(bad.stdout)
     assert not doc["ok"] and any(p.startswith("title:") for p in doc["problems"])
@@ -376,7 +377,7 @@ def test_stdin_narrative_and_json(repo: Repo) -> None:
 
 def test_dry_run_commits_nothing(repo: Repo, tmp_path: Path) -> None:
     before = head(repo)
-    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--dry-run")
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path), "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert_valid(front(proc.stdout))
     assert head(repo) == before and not repo.refs("refs/sess/")
@@ -429,7 +430,7 @@ def test_detached_head_is_refused(repo: Repo) -> None:
 def test_handoff_in_a_fresh_repository(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "fresh", commit=False)
     install(repo)
-    proc = repo.sess("handoff", "--quick", "--title", "first ever")
+    proc = repo.sess("handoff", "--allow-empty", "--quick", "--title", "first ever")
     assert proc.returncode == 0, proc.stderr
     assert_valid(front(note(repo) or ""))
 
@@ -501,7 +502,7 @@ def test_transcripts_archived_redacted_by_the_handoff(repo: Repo, tmp_path: Path
 def test_undeclared_workstream_warns(repo: Repo, tmp_path: Path) -> None:
     install(repo)
     policy(repo, "version: 1\nworkstreams:\n  infra: {owner: PK}\n")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "workstream 'billing' is not declared" in proc.stderr and "infra" in proc.stderr
 
@@ -531,21 +532,21 @@ def test_a_new_narrative_sets_the_old_draft_aside(repo: Repo, tmp_path: Path) ->
 def test_policy_required_sections(repo: Repo, tmp_path: Path) -> None:
     install(repo)
     policy(repo, "version: 1\nrequired_sections: [Learnings, Risks]\n")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path))
     assert proc.returncode == 1
     assert "sections.Risks: section is missing or empty" in proc.stderr
     assert "sections.Learnings" not in proc.stderr
     with_risks = NARRATIVE + "\n## Risks\nThe export may time out.\n"
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, with_risks))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, with_risks))
     assert proc.returncode == 0, proc.stderr
     assert "## Risks\n\nThe export may time out." in repo.git("log", "-1", "--format=%b").stdout
-    assert repo.sess("handoff", "--quick", "--title", "q").returncode == 0
+    assert repo.sess("handoff", "--allow-empty", "--quick", "--title", "q").returncode == 0
 
 
 def test_duplicate_sections_lose_no_text(repo: Repo, tmp_path: Path) -> None:
     install(repo)
     text = NARRATIVE.replace("## What I Did", "## summary\nAnd a second thought.\n\n## What I Did")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, text))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, text))
     assert proc.returncode == 0, proc.stderr
     stored = note(repo)
     assert stored is not None
@@ -561,14 +562,14 @@ def test_changelog_with_edits_of_its_own_is_refused(repo: Repo, tmp_path: Path) 
     repo.git("commit", "-q", "-m", "changelog")
     before = head(repo)
     (repo.path / "CHANGELOG.md").write_text("# Changelog\n\nold\nmy unfinished line\n")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--changelog")
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path), "--changelog")
     assert proc.returncode == 2 and "CHANGELOG.md has uncommitted changes" in proc.stderr
     assert "hint: commit or stash" in proc.stderr and "Traceback" not in proc.stderr
     assert head(repo) == before and not repo.refs("refs/sess/local/reserve/")
     assert (repo.path / "CHANGELOG.md").read_text().endswith("my unfinished line\n")
     repo.git("checkout", "CHANGELOG.md")
     (repo.path / "CHANGES.md").write_text("untracked notes\n")  # not the one in use
-    assert repo.sess("handoff", "--file", narrative(tmp_path), "--changelog").returncode == 0
+    assert repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path), "--changelog").returncode == 0
     assert repo.git("show", "--name-only", "--format=", "HEAD").stdout.split() == ["CHANGELOG.md"]
 
 
@@ -581,17 +582,17 @@ def test_merge_or_rebase_in_progress_is_refused_up_front(repo: Repo) -> None:
     repo.commit("b", {"f": "b\n"})
     repo.git("checkout", "-q", "main")
     repo.git("merge", "side", check=False)
-    proc = repo.sess("handoff", "--quick", "--title", "x")
+    proc = repo.sess("handoff", "--allow-empty", "--quick", "--title", "x")
     assert proc.returncode == 2 and "a merge is in progress" in proc.stderr
     assert "git merge --abort" in proc.stderr and not repo.refs("refs/sess/")
     repo.git("merge", "--abort")
     repo.git("checkout", "-q", "side")
     repo.git("rebase", "main", check=False)
-    proc = repo.sess("handoff", "--quick", "--title", "x")
+    proc = repo.sess("handoff", "--allow-empty", "--quick", "--title", "x")
     assert proc.returncode == 2 and "a rebase is in progress" in proc.stderr
     assert "git rebase --continue" in proc.stderr and "git switch" not in proc.stderr
     repo.git("rebase", "--abort")
-    assert repo.sess("handoff", "--quick", "--title", "x").returncode == 0
+    assert repo.sess("handoff", "--allow-empty", "--quick", "--title", "x").returncode == 0
 
 
 def test_policy_with_a_key_given_twice_refuses_with_its_line(repo: Repo, tmp_path: Path) -> None:
@@ -649,17 +650,17 @@ def test_front_matter_types_are_named_not_coerced(repo: Repo, tmp_path: Path) ->
     # resume_prompt became its repr, `sessions: {a: 1}` was "no telemetry for 'None'".
     install(repo)
     quick = NARRATIVE.replace("confidence: H", 'confidence: H\nquick: "false"')
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, quick.split("## Resume")[0]))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, quick.split("## Resume")[0]))
     assert proc.returncode == 1 and "quick: 'false' is not of type 'boolean'" in proc.stderr
     assert "sections.Resume Prompt: section is missing or empty" in proc.stderr
     rp = NARRATIVE.replace("confidence: H", "confidence: H\nresume_prompt: {a: 1}")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, rp.split("## Resume")[0]))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, rp.split("## Resume")[0]))
     assert proc.returncode == 1 and "resume_prompt: {'a': 1} is not of type" in proc.stderr
     junk = NARRATIVE.replace("confidence: H", "confidence: H\nsessions: {a: 1}")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, junk))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, junk))
     assert proc.returncode == 1 and "sessions[0]: {'a': 1} is not a session id" in proc.stderr
     dated = NARRATIVE.replace("title: Wire the billing export", "title: 2026-11-26")
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, dated))
+    proc = repo.sess("handoff", "--allow-empty", "--file", narrative(tmp_path, dated))
     assert proc.returncode == 0, proc.stderr
     assert repo.git("log", "-1", "--format=%s").stdout.strip() == "handoff(billing): 2026-11-26"
     assert not repo.refs("refs/sess/local/reserve/")

@@ -169,7 +169,8 @@ def test_local_only_refs_never_leave(repo: Repo, tmp_path: Path) -> None:
 
 def _handoff(r: Repo, i: int, op: str) -> None:
     """One handoff, the way a user makes it."""
-    proc = r.sess("handoff", "--quick", "--title", f"{op} step {i}", "--workstream", f"ws-{op}")
+    proc = r.sess("handoff", "--allow-empty", "--quick", "--title", f"{op} step {i}",
+                  "--workstream", f"ws-{op}")
     assert proc.returncode == 0, proc.stderr
 
 
@@ -253,8 +254,9 @@ def test_sync_shares_unpushed_handoffs_once_they_pass_the_guard(repo: Repo,
     repo.git("switch", "-q", "main")
     out = repo.sess("sync", "origin")
     assert out.returncode == 1, out.stdout + out.stderr
-    assert f"not pushed: handoff {handoff_id(2)} fails the checks git push would make" in out.stdout
-    assert "no record note" in out.stdout
+    assert out.stderr.startswith("error: sync with origin incomplete") and "synced" not in out.stdout
+    assert f"not pushed: handoff {handoff_id(2)} fails the checks git push would make" in out.stderr
+    assert "no record note" in out.stderr
     got = remote_refs(remote)
     assert got[f"refs/sess/h/RT/{handoff_id(1)}"] == good
     assert f"refs/sess/h/RT/{handoff_id(2)}" not in got
