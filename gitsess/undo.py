@@ -107,22 +107,42 @@ def undo(store: Store, h: ids.HandoffRef) -> Undone:
     for s in sessions:
         sid = str(s.get("id") or "")
         if sid:
-            out.sessions[sid] = _relive(store, sid)
+            tip = s.get("tip") if isinstance(s.get("tip"), str) else None
+            out.sessions[sid] = _relive(store, sid, h.id, tip)
     return out
 
 
-def _relive(store: Store, sid: str) -> str:
-    """Move one session's telemetry back from done to live (CAS both refs)."""
+def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
+    """Give one session's events that handoff `hid` took back to live.
+
+    The retire moved done to the record's tip, or to a commit joining an
+    earlier handoff's done chain with it (gitsess.handoffs._join): only the
+    part that was `hid`'s goes back, so that the next handoff does not count
+    an earlier one's events again. The claim goes too, else the next handoff
+    would take the events for a retire left unfinished (gitsess.claims).
+    """
+    from gitsess import claims
+
     name = telemetry.safe_session_name(sid)
     live_ref, done_ref = telemetry.LIVE + name, telemetry.DONE + name
+    claim = claims.get(store, sid)
+    if claim is not None and claim.handoff == hid:
+        with contextlib.suppress(RefError):
+            store.cas_ref(claims.PREFIX + name, None, store.ref(claims.PREFIX + name))
     done = store.ref(done_ref)
     if done is None:
         return "not in done (left as it is)"
     if store.ref(live_ref) is not None:
         return "kept in done (the session went on after the handoff)"
+    ours, before = done, None
+    if tip and tip != done:
+        parents = store.commit(done).parents
+        if len(parents) != 2 or parents[1] != tip:
+            return "kept in done (its done chain is not this handoff's)"
+        ours, before = tip, parents[0]
     try:
-        store.cas_ref(live_ref, done, None)
-        store.cas_ref(done_ref, None, done)
+        store.cas_ref(live_ref, ours, None)
+        store.cas_ref(done_ref, before, done)
     except RefError as exc:
         return f"left in done ({exc.message})"
     return "back to live"

@@ -85,3 +85,26 @@ def test_undo_of_nothing_or_of_someone_else(repo: Repo) -> None:
     git("config", "sess.operator", "RT", cwd=repo.path)
     proc = repo.sess("handoff", "--undo", "not-an-id")
     assert proc.returncode == 2 and "is not a handoff id" in proc.stderr
+
+
+def test_undo_of_a_second_handoff_gives_back_only_its_own_events(
+        repo: Repo, tmp_path: Path) -> None:
+    """A session handed off twice: its done chain joins both handoffs' events.
+    Undoing the second gives back only the second's, so that the next handoff
+    does not count the first's again."""
+    install(repo)
+    events(repo, "s1", at=T0, tools=("Bash",))
+    assert repo.sess("handoff", "--file", narrative(tmp_path)).returncode == 0
+    first_done = repo.refs("refs/sess/done/s1")["refs/sess/done/s1"]
+    events(repo, "s1", at=T0 + 100, tools=("Read", "Edit"))
+    assert repo.sess("handoff", "--file", narrative(tmp_path)).returncode == 0
+    proc = repo.sess("handoff", "--undo", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert result_json(proc.stdout)["sessions"] == {"s1": "back to live"}
+    assert repo.refs("refs/sess/done/s1") == {"refs/sess/done/s1": first_done}
+    assert not repo.refs("refs/sess/local/claims/")
+    proc = repo.sess("handoff", "--file", narrative(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    made = head(repo)
+    text = note(repo, made)
+    assert text is not None and "tool_calls: 2\n" in text and "Bash" not in text.split("---")[1]
