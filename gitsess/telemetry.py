@@ -720,30 +720,32 @@ def _advance(
     return tip
 
 
-def _own_blob(store: Store, transcript: str | None) -> str:
-    return store.write_blob(_dumps({"v": OWN_VERSION, "transcript_path": transcript}))
+def _own_marker(transcript: str | None) -> bytes:
+    """The own-session marker's blob (gitsess.ownfiles.recorded_transcript reads it)."""
+    return _dumps({"v": OWN_VERSION, "transcript_path": transcript})
 
 
 def mark_own(store: Store, session: str, transcript: str | None) -> None:
     """Mark `session` as recorded here, with the agent's transcript path
     (once per session, by the writer that created its ref)."""
     with contextlib.suppress(RefError):
-        store.cas_ref(OWN + session, _own_blob(store, transcript), None)
+        store.cas_ref(OWN + session, store.write_blob(_own_marker(transcript)), None)
 
 
 def follow_transcript(store: Store, session: str, transcript: str) -> None:
     """Point an existing marker at `transcript` when it names another file.
 
     Never creates a marker: a session this writer did not create (fetched,
-    made by hand, recorded before markers) stays unmarked. Best effort: a
-    lost race leaves the other writer's (equally recent) path."""
-    from gitsess.ownfiles import recorded_transcript  # rare kinds only
-
+    made by hand, recorded before markers) stays unmarked. The marker is
+    compared by object id, so the usual case (same file) costs one ref read
+    and a hash, no blob read. Best effort: a lost race leaves the other
+    writer's (equally recent) path."""
     old = store.ref(OWN + session)
-    if old is None or recorded_transcript(store, old) == transcript:
+    data = _own_marker(transcript)
+    if old is None or old == Store.hash_blob(data):
         return
     with contextlib.suppress(RefError):
-        store.cas_ref(OWN + session, _own_blob(store, transcript), old)
+        store.cas_ref(OWN + session, store.write_blob(data), old)
 
 
 def record(store: Store, ev: Event, *, deadline: float) -> str:
