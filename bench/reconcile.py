@@ -101,7 +101,6 @@ def main() -> int:
             "[user]\n\tname = Rosa Tanaka\n\temail = rosa@example.com\n"
             "[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n")
         env = hermetic_env(home)
-        env["XDG_STATE_HOME"] = str(home / ".local" / "state")  # the seal's key (issue 11)
         folder = home / ".claude" / "projects" / CWD.replace("/", "-")
         main_path = folder / f"{SESSION}.jsonl"
         calls = transcript(main_path, int(args.mb * (1 << 20)))

@@ -1,12 +1,13 @@
 """The one gate between a session's telemetry and a file on this machine.
 
-A session ref can name files: `session.json` keeps the agent's `cwd` and
-(gitsess.telemetry, issue 11) the payload's `transcript_path`. Session refs
-also travel between clones, so a teammate with push rights can write any
-value there, `transcript_path: ~/.ssh/id_rsa` included, and anyone can put
-a symbolic link where a transcript is looked for. A handoff must never
-archive such a file into git (issue 9, deliverable 4). Every path read on
-behalf of a session therefore goes through `session_transcript` here:
+A session ref can name files: `session.json` keeps the agent's `cwd`, and
+session refs travel between clones, so a teammate with push rights can write
+any value there (`transcript_path: ~/.ssh/id_rsa` included), and anyone can
+put a symbolic link where a transcript is looked for. A handoff must never
+archive such a file into git (issue 9, deliverable 4), nor may reconciliation
+(issue 11) count one. Every path read on behalf of a session therefore goes
+through `session_transcript` (read it whole) or `transcript_path` (for
+readers that stream it) here:
 
 1. Only a session this clone recorded. Its ref is under `refs/sess/live/`
    or `refs/sess/done/` (a fetched one is under `refs/sess/remotes/`), and
@@ -15,10 +16,14 @@ behalf of a session therefore goes through `session_transcript` here:
    `refs/sess/local/` is never pushed or fetched, so no peer can make one.
    A session recorded before the markers existed has none and is refused
    too (its transcript is simply not archived).
-2. Only the path this machine's hook recorded (the agent's own
-   `transcript_path`, from a session.json that this clone wrote), or the
-   path Claude Code keeps it at under its transcript directory
-   (`~/.claude/projects/<folder>/<session id>.jsonl`, gitsess.transcript).
+2. Only the path this machine's hook recorded: the payload's
+   `transcript_path`, kept in the marker itself, a blob
+   `{"v": 1, "transcript_path": <str or null>}` (a machine path stays
+   local: session.json, which is pushed, never holds it; issue 9,
+   deliverable 5); or the path Claude Code keeps it at under its transcript
+   directory (`~/.claude/projects/<folder>/<session id>.jsonl`,
+   gitsess.transcript). A path outside the agent's directory that the hook
+   recorded is read as the agent gave it.
 3. Only a regular file, never through a symbolic link: below the agent's
    directory every component is opened with O_NOFOLLOW relative to the one
    before it (a link anywhere below fails), the file itself with O_NOFOLLOW
@@ -32,6 +37,7 @@ behalf of a session therefore goes through `session_transcript` here:
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -39,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitsess import telemetry
+from gitsess.errors import GitsessError
 from gitsess.store import Store
 
 # A transcript larger than this is not archived (redaction costs ~0.6 s/MB).
@@ -48,6 +55,10 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 # open(2) with O_NOFOLLOW fails on a link with ELOOP (Linux, macOS) or EMLINK (FreeBSD).
 _LINK_ERRNOS = (errno.ELOOP, errno.EMLINK)
+# The marker is written by this clone's hook: a few hundred bytes. Anything
+# larger was not, and is not parsed. The path is capped like the adapters'.
+_MARKER_BYTES = 16 << 10
+_PATH_CHARS = 4096
 
 
 class NotAllowed(Exception):
@@ -85,7 +96,7 @@ def session_transcript(store: Store, s: telemetry.Session, *,
     if reason is not None:
         raise NotAllowed(reason)
     refused: list[str] = []
-    for path in candidates(s.meta, s.session_id):
+    for path in candidates(_recorded(store, s), s.meta, s.session_id):
         try:
             data = read_regular(path, limit=limit)
         except FileNotFoundError:
@@ -102,13 +113,63 @@ def session_transcript(store: Store, s: telemetry.Session, *,
     return None
 
 
-def candidates(meta: dict[str, Any], session_id: str) -> Iterator[str]:
-    """Where a session's transcript may be, best first (nothing is opened here)."""
+def transcript_path(store: Store, s: telemetry.Session) -> str | None:
+    """The gated path of session `s`'s transcript, for a reader that streams it.
+
+    The same gate as `session_transcript`, without reading the file: None
+    when the session is not this clone's, or no candidate is a regular file
+    reached through no link. The reader opens it again with O_NOFOLLOW
+    (gitsess.agentlogs), so a file swapped for a link meanwhile is not read.
+    """
+    if not_recorded_here(store, s) is not None:
+        return None
+    for path in candidates(_recorded(store, s), s.meta, s.session_id):
+        try:
+            os.close(open_regular(path))
+        except (NotAllowed, OSError):
+            continue
+        return path
+    return None
+
+
+def _recorded(store: Store, s: telemetry.Session) -> str | None:
+    oid = store.ref(telemetry.OWN + s.ref.rsplit("/", 1)[-1])
+    return recorded_transcript(store, oid) if oid is not None else None
+
+
+def recorded_transcript(store: Store, marker: str) -> str | None:
+    """The transcript path the own-session marker blob `marker` holds.
+
+    None when it holds none, or is not a marker this version wrote (a commit,
+    as markers once were, or anything malformed or oversized)."""
+    try:
+        raw = store.read_blob(marker)
+    except (GitsessError, KeyError, ValueError):
+        return None
+    if len(raw) > _MARKER_BYTES:
+        return None
+    try:
+        doc = json.loads(raw)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        return None
+    if not isinstance(doc, dict) or doc.get("v") != telemetry.OWN_VERSION:
+        return None
+    path = doc.get("transcript_path")
+    if not isinstance(path, str) or len(path) > _PATH_CHARS:
+        return None
+    return path
+
+
+def candidates(recorded: str | None, meta: dict[str, Any],
+               session_id: str) -> Iterator[str]:
+    """Where a session's transcript may be, best first (nothing is opened here).
+
+    `recorded` is the path this clone's hook recorded (the marker's), if any;
+    `meta` (session.json) only names the folders Claude Code would use."""
     from gitsess.transcript import project_folders, projects_dir
 
-    explicit = meta.get("transcript_path")
-    if isinstance(explicit, str) and os.path.isabs(explicit) and "\0" not in explicit:
-        yield explicit
+    if recorded and os.path.isabs(recorded) and "\0" not in recorded:
+        yield recorded
     raw = meta.get("raw_session_id") or meta.get("session_id") or session_id
     # Only a safe id (telemetry stores the raw id only when it is one) may
     # become a file name: no '/' or '..' from a payload reaches the path.
@@ -131,9 +192,22 @@ def candidates(meta: dict[str, Any], session_id: str) -> Iterator[str]:
 def read_regular(path: str, *, limit: int = MAX_BYTES) -> bytes:
     """The bytes of the regular file `path`, never through a symbolic link.
 
+    FileNotFoundError when it is not there, NotAllowed when it is refused
+    (see `open_regular`) or larger than `limit`.
+    """
+    with os.fdopen(open_regular(path), "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise NotAllowed(f"{path} is larger than {limit >> 20} MB")
+    return data
+
+
+def open_regular(path: str) -> int:
+    """A read-only descriptor of the regular file `path`, never through a link.
+
     Below the agent's transcript directory every component is checked;
     elsewhere (a path the agent gave) the file itself. FileNotFoundError
-    when it is not there, NotAllowed when it is refused.
+    when it is not there, NotAllowed when it is refused. The caller closes it.
     """
     from gitsess.transcript import projects_dir
 
@@ -164,10 +238,12 @@ def read_regular(path: str, *, limit: int = MAX_BYTES) -> bytes:
             raise
     finally:
         os.close(dir_fd)
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise NotAllowed(f"{path} is not a regular file")
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise NotAllowed(f"{path} is larger than {limit >> 20} MB")
-    return data
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise NotAllowed(f"{path} is not a regular file")
+    return fd

@@ -2,7 +2,7 @@
 
 The hooks count what they were told; the agent's transcript holds what it
 did. At handoff (and in `git sess status --reconcile`) each session's
-transcript, when `transcript_source` lets it be read, is counted by
+transcript, when gitsess.ownfiles lets it be read, is counted by
 gitsess.agentlogs and set against the session's hook counters:
 
 - a counter both have is the larger of the two (a hook can be lost, a
@@ -26,9 +26,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gitsess import agentlogs, telemetry
+from gitsess import agentlogs, ownfiles, telemetry
 from gitsess.store import Store
-from gitsess.transcript_source import transcript_source
 
 # Counters compared one to one: record name -> (hooks' value, transcript's value).
 COMPARED = ("tool_calls", "failures", "prompts", "subagents", "compactions",
@@ -42,10 +41,10 @@ def enabled(store: Store) -> bool:
 
 def transcript_counts(store: Store, s: telemetry.Session) -> dict[str, Any] | None:
     """What the session's transcript holds, or None when it cannot be read."""
-    path = transcript_source(store, s)
+    path = ownfiles.transcript_path(store, s)
     if path is None:
         return None
-    return agentlogs.read(s.meta.get("agent"), str(path))
+    return agentlogs.read(s.meta.get("agent"), path)
 
 
 def _hooks_value(c: dict[str, Any], name: str) -> int:

@@ -45,9 +45,13 @@ LIVE = "refs/sess/live/"
 DONE = "refs/sess/done/"
 PENDING = "refs/sess/pending/"
 # Sessions this clone's own writers created: refs/sess/local/ is never pushed
-# or fetched (gitsess.sync), so a peer cannot plant one. gitsess.ownfiles
-# reads it before any file a session names is opened.
+# or fetched (gitsess.sync), so a peer cannot plant one. The marker is a blob
+# {"v": 1, "transcript_path": <str or null>}: the agent's transcript path is
+# a machine path (/home/<user>/...), so it is kept here, never in the pushed
+# session.json (issue 9, deliverable 5). gitsess.ownfiles reads it before any
+# file a session names is opened.
 OWN = "refs/sess/local/own/"
+OWN_VERSION = 1
 
 # Active time: a gap between two events counts as work when it is at most
 # IDLE_GAP_MS; a longer gap is idle and counts nothing. Concurrent hooks land
@@ -66,10 +70,10 @@ OVERFLOW_KEY = "(other)"
 _META_COUNTS = frozenset({"started_at_ms", "parallel_sessions"})
 _META_TEXT = frozenset(
     {"session_id", "raw_session_id", "agent", "model", "operator", "cwd", "worktree", "branch",
-     "head", "transcript_path", "transcript_seal"}
+     "head"}
 )
-# Events whose transcript_path is compared with session.json's (a resume or
-# /clear can start a new file); the others skip reading session.json.
+# Events whose transcript_path is compared with the own-session marker's (a
+# resume or /clear can start a new file); the others never read the marker.
 _TRANSCRIPT_KINDS = frozenset({"session_start", "prompt", "stop"})
 
 _SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -636,16 +640,7 @@ def _start_meta(store: Store, ev: Event, session: str) -> dict[str, Any]:
         "detached": head.detached,
         "started_at_ms": ev.at_ms,
         "parallel_sessions": parallel,
-        **(_transcript_meta(store, session, ev.transcript) if ev.transcript else {}),
     }
-
-
-def _transcript_meta(store: Store, session: str, path: str) -> dict[str, Any]:
-    """session.json's record of the agent's transcript: its path, and a MAC
-    that says this machine wrote it (gitsess.transcript_source checks both)."""
-    from gitsess.transcript_source import seal  # rare: a session's first event
-
-    return {"transcript_path": path, "transcript_seal": seal(store, session, path)}
 
 
 def _advance(
@@ -660,7 +655,9 @@ def _advance(
     deletes them.
     """
     done: list[str] = []
-    created: list[str] = []  # the commit that started the ref, when this call did
+    # The commit that started the ref, when this call did, and the transcript
+    # its events name (the latest one's): [commit, path or None].
+    created: list[Any] = []
 
     def compute(old: str | None) -> str | None:
         created.clear()
@@ -691,19 +688,11 @@ def _advance(
         if old is None:
             meta = _start_meta(store, min(events, key=lambda e: e.at_ms), session)
             entries = {"session.json": ("blob", store.write_blob(_dumps(meta)))}
-        elif lead.model or (lead.transcript and lead.kind in _TRANSCRIPT_KINDS):
-            # SessionStart may name the model, and a resumed or cleared session
-            # a new transcript: keep session.json current (rare events only).
+        elif lead.model:
+            # SessionStart may name the model: keep session.json current.
             meta = _json_entry(store, entries, "session.json") or {}
-            changed = False
-            if lead.model and meta.get("model") != lead.model:
+            if meta.get("model") != lead.model:
                 meta["model"] = lead.model
-                changed = True
-            if lead.transcript and lead.kind in _TRANSCRIPT_KINDS and \
-                    meta.get("transcript_path") != lead.transcript:
-                meta.update(_transcript_meta(store, session, lead.transcript))
-                changed = True
-            if changed:
                 entries["session.json"] = ("blob", store.write_blob(_dumps(meta)))
         entries["counters.json"] = ("blob", store.write_blob(_dumps(counters)))
         if calls["open"] or calls["closed"] or calls_before is not None:
@@ -718,22 +707,49 @@ def _advance(
             when=max(e.at_ms for e in events) / 1000,
         )
         if old is None:
-            created.append(made)
+            named = [e.transcript for e in sorted(events, key=lambda e: e.at_ms) if e.transcript]
+            created[:] = [made, named[-1] if named else None]
         return made
 
     tip = store.update_ref(ref, compute, deadline=deadline)
     if created and tip == created[0]:
-        mark_own(store, session, tip)
+        mark_own(store, session, created[1])
+    elif ev is not None and ev.transcript and ev.kind in _TRANSCRIPT_KINDS:
+        # A resumed or cleared session can write a new file (rare kinds only:
+        # a tool call never reads the marker).
+        follow_transcript(store, session, ev.transcript)
     for name in done:
         with contextlib.suppress(RefError):
             store.cas_ref(name, None, store.ref(name))
     return tip
 
 
-def mark_own(store: Store, session: str, first: str) -> None:
-    """Mark `session` as recorded here (once per session, never on later events)."""
+def _own_marker(transcript: str | None) -> bytes:
+    """The own-session marker's blob (gitsess.ownfiles.recorded_transcript reads it)."""
+    return _dumps({"v": OWN_VERSION, "transcript_path": transcript})
+
+
+def mark_own(store: Store, session: str, transcript: str | None) -> None:
+    """Mark `session` as recorded here, with the agent's transcript path
+    (once per session, by the writer that created its ref)."""
     with contextlib.suppress(RefError):
-        store.cas_ref(OWN + session, first, None)
+        store.cas_ref(OWN + session, store.write_blob(_own_marker(transcript)), None)
+
+
+def follow_transcript(store: Store, session: str, transcript: str) -> None:
+    """Point an existing marker at `transcript` when it names another file.
+
+    Never creates a marker: a session this writer did not create (fetched,
+    made by hand, recorded before markers) stays unmarked. The marker is
+    compared by object id, so the usual case (same file) costs one ref read
+    and a hash, no blob read. Best effort: a lost race leaves the other
+    writer's (equally recent) path."""
+    old = store.ref(OWN + session)
+    data = _own_marker(transcript)
+    if old is None or old == Store.hash_blob(data):
+        return
+    with contextlib.suppress(RefError):
+        store.cas_ref(OWN + session, store.write_blob(data), old)
 
 
 def record(store: Store, ev: Event, *, deadline: float) -> str:

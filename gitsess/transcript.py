@@ -29,11 +29,12 @@ after the other, each followed by its subagents' (their lines carry
 `isSidechain: true` and `agentId`).
 
 Finding a transcript. Claude Code's hook payload carries `transcript_path`;
-telemetry keeps `cwd` and the session id, and Claude Code keeps a session's
+the hook keeps it in the session's local own-session marker (gitsess.ownfiles),
+session.json keeps `cwd` and the session id, and Claude Code keeps a session's
 transcript at `~/.claude/projects/<cwd, '/' and '.' as '->/<session id>.jsonl`
 (`CLAUDE_CONFIG_DIR` replaces `~/.claude`; recent versions turn every
-character that is not a letter or digit into '-'). An explicit
-`transcript_path` in the session's metadata wins; then both spellings of the
+character that is not a letter or digit into '-'). The recorded
+`transcript_path` wins; then both spellings of the
 folder; then any project folder holding `<session id>.jsonl`, session ids
 being UUIDs. Whichever it is, it is read only through gitsess.ownfiles: a
 session this clone recorded, a regular file, never through a symbolic link.
@@ -160,7 +161,7 @@ def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
     """The path of a session's Claude Code transcript, or None (a symbolic
     link is never one). Archiving reads it through gitsess.ownfiles instead,
     which also asks whose session it is."""
-    for path in ownfiles.candidates(meta, session_id):
+    for path in ownfiles.candidates(None, meta, session_id):
         try:
             if stat.S_ISREG(os.lstat(path).st_mode):
                 return path

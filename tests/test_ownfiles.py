@@ -97,10 +97,14 @@ def test_a_fifo_is_refused_without_hanging(repo: Repo) -> None:
 
 def test_the_own_session_mark_is_local_and_made_once(repo: Repo, tmp_path: Path) -> None:
     start(repo)
-    first = repo.git("rev-list", "--max-parents=0", telemetry.LIVE + SID).stdout.strip()
-    assert repo.refs(telemetry.OWN) == {telemetry.OWN + SID: first}
+    marks = repo.refs(telemetry.OWN)
+    assert list(marks) == [telemetry.OWN + SID]
+    # A blob holding the path the hook was given (payload's default), not a commit.
+    assert json.loads(repo.git("cat-file", "blob", marks[telemetry.OWN + SID]).stdout) == {
+        "v": 1, "transcript_path": f"/tmp/{SID}.jsonl"}
+    assert repo.hook(payload("PreToolUse", session=SID, tool_name="Read")).returncode == 0
     assert repo.hook(payload("Stop", session=SID)).returncode == 0
-    assert repo.refs(telemetry.OWN) == {telemetry.OWN + SID: first}
+    assert repo.refs(telemetry.OWN) == marks
     s = own_session(repo)
     assert ownfiles.not_recorded_here(Store.discover(str(repo.path)), s) is None
 

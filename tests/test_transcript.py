@@ -150,8 +150,8 @@ def test_find_transcript_explicit_path_config_dir_and_other_folder_names(
     meta = {"session_id": SID, "raw_session_id": SID, "cwd": "/w/my_proj.v2"}
     explicit = tmp_path / "elsewhere.jsonl"
     explicit.write_text("{}\n")
-    # A recorded path is not taken here: only transcript_source, which checks
-    # that this machine sealed it, may turn it into a file to read (issue 11).
+    # A path in session.json (pushed, so anyone's) is not taken: the one this
+    # clone's hook recorded lives in its local marker, read by gitsess.ownfiles.
     assert find_transcript({**meta, "transcript_path": str(explicit)}, SID) is None
     assert find_transcript(meta, SID) is None
     # CLAUDE_CONFIG_DIR replaces ~/.claude.
