@@ -78,7 +78,7 @@ def test_two_people_with_the_same_initials_get_distinct_ids_and_are_warned(
     assert who.stdout.startswith("RTh\n")
     assert "source: derived from user.name, RT being taken" in who.stdout
     # Raj's own last handoff is his, not Rita's.
-    doc = json.loads(raj.sess("resume", "--json", check=True).stdout)
+    doc = json.loads(raj.sess("resume", "--json", check=True, env=person(RAJ)).stdout)
     assert doc["operator"] == "RTh" and doc["last_handoff"]["id"] == his["id"]
 
 
