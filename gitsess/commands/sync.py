@@ -44,13 +44,10 @@ def run(*, store: Store, remote: str | None = None) -> int:
           f" {len(result.pushed)} pushed, {len(result.deleted)} handed-off live"
           f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
           + (f" ({result.attempts} attempts)" if result.attempts > 1 else ""))
-    for ref, problems in sorted(result.held.items()):
-        print(f"  not pushed: handoff {ref.rsplit('/', 1)[-1]} fails the checks git push would"
-              f" make: {problems[0]}" + (f" (+{len(problems) - 1} more)" if len(problems) > 1
-                                         else ""))
-    if result.held:
-        print("hint: git sess doctor, or push the branch to see the whole refusal")
-        return int(ExitCode.FAILURE)
+    if result.waiting:
+        n = len(result.waiting)
+        print(f"  {n} handoff{'s' if n != 1 else ''} kept here until {'their' if n != 1 else 'its'}"
+              " branch is pushed")
     if result.rejected:
         for ref, why in sorted(result.rejected.items()):
             print(f"  not pushed: {ref} ({why})")
