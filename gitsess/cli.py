@@ -191,13 +191,15 @@ def sync(remote: str | None) -> int:
 @json_option
 @click.option("--relink", is_flag=True,
               help="Re-attach records to squash-merged commits by their Sess-Id trailers.")
-def doctor(as_json: bool, relink: bool) -> int:
+@click.option("--fix", is_flag=True,
+              help="Move our handoff refs off commits no branch reaches; drop their stale notes.")
+def doctor(as_json: bool, relink: bool, fix: bool) -> int:
     """Check the install and the records: hooks that will run, config, stale
     locks, sessions never handed off, handoffs without notes; each finding
     names the command that fixes it. Exits 1 when something needs fixing."""
     from gitsess.commands import doctor as cmd
 
-    return cmd.run(store=_store(), as_json=as_json, relink=relink)
+    return cmd.run(store=_store(), as_json=as_json, relink=relink, fix=fix)
 
 
 @cli.command(short_help="End a session with a handoff commit.")

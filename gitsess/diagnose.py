@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gitsess import agentsettings, agentspecs, install, rewrite, sync, telemetry
+from gitsess import agentsettings, agentspecs, install, orphans, rewrite, sync, telemetry
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 
 IDLE_WARN_S = 24 * 3600
@@ -64,6 +64,7 @@ def diagnose(store: Store) -> Diagnosis:
     _locks(store, d)
     _sessions(store, d)
     _notes(store, d)
+    _orphans(store, d)
     _agent(store, d)
     return d
 
@@ -227,6 +228,27 @@ def _notes(store: Store, d: Diagnosis) -> None:
                                       f" ({subject!r}) has no record for {ids}, and none was found"
                                       " here", "git sess sync  (a peer may have it), else"
                                       f" git sess handoff --repair {item.commit.oid[:12]}"))
+
+
+def _orphans(store: Store, d: Diagnosis) -> None:
+    """Handoff refs and notes on commits no branch reaches (orphans.py)."""
+    found = orphans.find(store)
+    mine = store.refs("refs/sess/h/")
+    for ref, oid in found.refs.items():
+        ours = ref.startswith("refs/sess/h/")
+        local = "refs/sess/h/" + ref.split("/h/", 1)[-1]
+        moved = not ours and local in mine and mine[local] != oid and local not in found.refs
+        fix = ("git sess doctor --fix" if ours else "git sess sync  (ours, moved here already)"
+               if moved else "its operator's git sess doctor --fix, then a push")
+        d.findings.append(Finding(
+            "notes", "warning", f"handoff ref {ref} names commit {oid[:12]}, which no branch"
+            " reaches (history rewritten after the record was made)", fix))
+    if found.notes:
+        n = len(found.notes)
+        d.findings.append(Finding(
+            "notes", "warning", f"{n} note{'s' if n != 1 else ''} in refs/notes/sess annotate"
+            f" commits no branch reaches (e.g. {found.notes[0][:12]}): records of rewritten"
+            " commits", "git sess doctor --fix"))
 
 
 def _agent(store: Store, d: Diagnosis) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from gitsess import record, trailers
+from gitsess import trailers
 from gitsess.store import NOTES_REF, Store
 
 H_PREFIX = "refs/sess/h/"
@@ -152,22 +152,3 @@ def notes_commit(store: Store, remote_tip: str | None, bases: list[str]) -> str 
         return None
     return store.write_notes_commit(out, [remote_tip] if remote_tip else [],
                                     "Notes published by gitsess\n")
-
-
-def unpublished_notes(store: Store, bases: list[str]) -> list[str]:
-    """Commits the local notes annotate that `bases` do not reach (for doctor)."""
-    local = store.ref(NOTES_REF)
-    if local is None:
-        return []
-    annotated = list(store.notes_map(local))
-    ok = reached(store, annotated, bases)
-    return [a for a in annotated if a not in ok]
-
-
-def record_ids(text: str) -> list[str]:
-    out = []
-    for part in record.split_records(text):
-        for line in part.splitlines():
-            if line.startswith("id:"):
-                out.append(line[3:].strip().strip("'\""))
-    return out

@@ -7,15 +7,16 @@ import sys
 import time
 from typing import Any
 
-from gitsess import diagnose, rewrite
+from gitsess import diagnose, orphans, rewrite
 from gitsess.errors import ExitCode
 from gitsess.store import Store
 
 MARK = {"error": "x", "warning": "!", "info": "-"}
 
 
-def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
+def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool = False) -> int:
     relinked: list[dict[str, Any]] = []
+    fixed = orphans.fix(store, deadline=time.monotonic() + 30) if fix else None
     if relink:
         for done in rewrite.relink(store, deadline=time.monotonic() + 30):
             relinked.append({"record": done.record_id, "commit": done.commit,
@@ -25,6 +26,9 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
         out = d.to_json()
         if relink:
             out["relinked"] = relinked
+        if fixed is not None:
+            out["fixed"] = {"moved": fixed.moved, "dropped": fixed.dropped, "kept": fixed.kept,
+                            "left": fixed.left}
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0 if d.ok else int(ExitCode.FAILURE)
@@ -34,6 +38,16 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False) -> int:
                   + (f"; moved {r['moved_ref']}" if r["moved_ref"] else ""))
         else:
             print(f"not relinked {r['record']} on {r['commit'][:12]}: no record found here")
+    if fixed is not None:
+        for ref, target in fixed.moved.items():
+            print(f"moved {ref} to {target[:12]}, the branch commit with its Sess-Id")
+        if fixed.dropped:
+            print(f"removed {len(fixed.dropped)} note(s) of orphaned commits (their records are"
+                  " on commits a branch reaches)")
+        for annotated in fixed.kept:
+            print(f"kept the note of {annotated[:12]}: its record is on no other commit")
+        for ref in fixed.left:
+            print(f"left {ref}: not ours, or no branch commit carries its Sess-Id")
     print(f"hooks: {d.hooks_dir} ({d.hooks_source})")
     for h in d.hooks:
         runs = "runs" if h.runs else "WILL NOT RUN"
