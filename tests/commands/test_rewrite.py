@@ -113,7 +113,13 @@ def test_squash_merge_is_relinked_by_sess_id(repo: Repo) -> None:
     out = repo.sess("doctor", "--relink", "--json")
     data = json.loads(out.stdout)
     assert sorted(r["record"] for r in data["relinked"]) == ids
-    assert not [f for f in data["findings"] if f["check"] == "notes"]
+    # The originals (topic deleted) still hold the records too: --fix drops
+    # those notes, their records being on the squash commit now.
+    left = [f for f in data["findings"] if f["check"] == "notes"]
+    assert [f["fix"] for f in left] == ["git sess doctor --fix"]
+    fixed = json.loads(repo.sess("doctor", "--fix", "--json").stdout)
+    assert len(fixed["fixed"]["dropped"]) == 3
+    assert not [f for f in fixed["findings"] if f["check"] == "notes"]
     note = _note(repo, squash)
     for hid in ids:
         assert f"id: {hid}" in note  # three records kept on one commit
