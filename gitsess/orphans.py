@@ -45,8 +45,11 @@ def find(store: Store) -> Orphans:
     local = store.ref(NOTES_REF)
     annotated = list(store.notes_map(local)) if local else []
     ok = publish.reached(store, [*handoffs.values(), *annotated], bases)
-    out.refs = {r: o for r, o in sorted(handoffs.items()) if o not in ok}
-    out.notes = sorted(a for a in annotated if a not in ok)
+    # A commit this clone lacks (a peer's, on a branch not fetched) is no
+    # orphan that we can tell: left out.
+    out.refs = {r: o for r, o in sorted(handoffs.items())
+                if o not in ok and store.has_object(o)}
+    out.notes = sorted(a for a in annotated if a not in ok and store.has_object(a))
     return out
 
 

@@ -33,20 +33,52 @@ DONE_PREFIX = "refs/sess/done/"
 TRANSCRIPTS_PREFIX = "refs/sess/transcripts/"
 
 
-def remote_tips(store: Store, remote: str, env: dict[str, str]) -> list[str] | None:
-    """The remote's branch and tag tips that exist here (None: ls-remote failed).
-
-    Asked of the remote itself, not read from refs/remotes/<remote>/: those
-    may be stale, and a push to a URL has none. A tip we lack cannot be
-    walked; what it reaches waits for the next sync after a fetch.
-    """
+def remote_branches(store: Store, remote: str, env: dict[str, str]) -> dict[str, str] | None:
+    """The remote's branches and tags (full name -> oid), asked of the remote
+    itself (None: ls-remote failed), not read from refs/remotes/<remote>/:
+    those may be stale, and a push to a URL has none."""
     proc = store.run_git(["ls-remote", "--refs", "--", remote, "refs/heads/*", "refs/tags/*"],
                          check=False, env=env)
     if proc.returncode != 0:
         return None
-    oids = [ln.split()[0] for ln in proc.stdout.decode("ascii", "replace").splitlines()
-            if ln.strip()]
-    return [o for o in dict.fromkeys(oids) if len(o) == 40 and store.has_object(o)]
+    out = {}
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        oid, _, name = line.partition("\t")
+        if len(oid) == 40 and name:
+            out[name] = oid
+    return out
+
+
+def tips(store: Store, branches: dict[str, str]) -> list[str]:
+    """The tips of `branches` that exist here. A tip we lack cannot be
+    walked; what it reaches waits for the next sync after a fetch."""
+    return [o for o in dict.fromkeys(branches.values()) if store.has_object(o)]
+
+
+def live_refs(store: Store, tracking: str, branches: dict[str, str]) -> list[str]:
+    """Specs of our live refs that differ from the remote's copies, each only
+    when the branch its session started on (session.json) is one of the
+    remote's `branches`: a session on a branch never pushed names that
+    branch, and its paths. A session with no branch (detached) goes."""
+    import json
+
+    heads = {n[len("refs/heads/"):] for n in branches if n.startswith("refs/heads/")}
+    seen = store.refs(tracking + "live/")
+    out = []
+    for ref, oid in sorted(store.refs("refs/sess/live/").items()):
+        if seen.get(tracking + ref[len("refs/sess/"):]) == oid:
+            continue
+        branch = None
+        try:
+            data = store.tree_file(oid, "session.json")
+            meta = json.loads(data) if data and len(data) < 65536 else {}
+            branch = meta.get("branch") if isinstance(meta, dict) else None
+        except Exception:
+            branch = None
+        if isinstance(branch, str) and branch and branch not in heads:
+            continue
+        out.append(f"{ref}:{ref}")
+    return out
 
 
 def reached(store: Store, commits: Iterable[str], bases: list[str]) -> set[str]:

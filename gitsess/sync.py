@@ -158,16 +158,16 @@ def fetch_and_merge(store: Store, remote: str, *, deadline: float) -> str | None
     return None
 
 
-def push_specs(store: Store, remote: str, *, bases: list[str]) -> tuple[list[str], publish.Plan]:
-    """What to push: live refs, then only what `bases` (the remote's branch
-    and tag tips) make public (publish.plan): handoff refs, a notes commit
-    on top of the remote's, done and transcript refs of those handoffs; and
-    leased deletions of remote live refs whose session has been handed off
-    here and whose done ref is going there too."""
-    specs = []
-    if store.refs("refs/sess/live/"):
-        specs.append("refs/sess/live/*:refs/sess/live/*")
-    plan = publish.plan(store, tracking(remote), bases)
+def push_specs(store: Store, remote: str, *,
+               branches: dict[str, str]) -> tuple[list[str], publish.Plan]:
+    """What to push: only what the remote's `branches` (and tags) make public
+    (publish.py): live refs of sessions on those branches, handoff refs of
+    commits they reach, a notes commit on top of the remote's, done and
+    transcript refs of those handoffs; and leased deletions of remote live
+    refs whose session has been handed off here and whose done ref is going
+    there too."""
+    specs = publish.live_refs(store, tracking(remote), branches)
+    plan = publish.plan(store, tracking(remote), publish.tips(store, branches))
     specs += plan.leases + plan.refs
     if plan.notes is not None:
         specs.append(f"{plan.notes}:{NOTES_REF}")
@@ -213,11 +213,16 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
     retry (jittered) until `attempts` or `deadline` run out. Run after the
     person's push has ended: the remote is asked which commits it has."""
     result = PushResult()
+    theirs = store.ref(tracking_notes(remote))
+    if theirs is not None:
+        # Ours first takes in what we last fetched of theirs, so that the
+        # notes differing from it (what the shim looks at) are only ours.
+        merge_notes(store, theirs, deadline=deadline)
     for attempt in range(1, attempts + 1):
-        bases = publish.remote_tips(store, remote, _env())
-        if bases is None:
+        branches = publish.remote_branches(store, remote, _env())
+        if branches is None:
             return PushResult(attempts=attempt, error=f"could not list the branches of {remote}")
-        specs, plan = push_specs(store, remote, bases=bases)
+        specs, plan = push_specs(store, remote, branches=branches)
         result = PushResult(attempts=attempt, waiting=plan.waiting)
         if not specs:
             return result

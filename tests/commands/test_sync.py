@@ -217,7 +217,9 @@ def test_pushing_main_publishes_nothing_of_a_private_branchs_handoff(
     assert out.returncode == 0, out.stderr
     oid = repo.git("rev-parse", "HEAD").stdout.strip()
     hid = next(iter(repo.refs("refs/sess/h/"))).rsplit("/", 1)[-1]
+    repo.hook(payload("PreToolUse", session="sq", tool_name="Bash"))  # live on the branch
     repo.git("switch", "-q", "main")
+    repo.hook(payload("PreToolUse", session="sm", tool_name="Bash"))  # live on main
     repo.commit("more work on main")
     proc = repo.git("push", "-q", "origin", "main", check=False)
     assert proc.returncode == 0, proc.stderr
@@ -225,7 +227,8 @@ def test_pushing_main_publishes_nothing_of_a_private_branchs_handoff(
     assert got["refs/heads/main"] == repo.git("rev-parse", "main").stdout.strip()
     leaked = [r for r in got if r.startswith(("refs/sess/h/", "refs/sess/done/", "refs/notes/",
                                                "refs/sess/transcripts/"))]
-    assert leaked == []
+    assert leaked == [] and "refs/sess/live/sq" not in got
+    assert got["refs/sess/live/sm"] == repo.refs()["refs/sess/live/sm"]
     objects = _remote_objects(remote)
     assert oid not in objects
     for data in objects.values():
@@ -234,6 +237,7 @@ def test_pushing_main_publishes_nothing_of_a_private_branchs_handoff(
     repo.git("push", "-q", "origin", "private-feature")  # its branch: its records go along
     got = remote_refs(remote)
     assert got[f"refs/sess/h/RT/{hid}"] == oid and "refs/sess/done/sp" in got
+    assert "refs/sess/live/sq" in got
     assert hid in git("notes", "--ref=sess", "show", oid, cwd=remote).stdout
 
 
