@@ -6,14 +6,14 @@ import json
 import sys
 from typing import Any
 
-from gitsess import telemetry
+from gitsess import paths, telemetry
 from gitsess.store import Store
 from gitsess.timefmt import ago, iso
 
 SCHEMA_VERSION = 1
 
 
-def session_view(s: telemetry.Session) -> dict[str, Any]:
+def session_view(s: telemetry.Session, store: Store) -> dict[str, Any]:
     """One session as printed by status --json (schemas/status.json)."""
     c, m = s.counters, s.meta
     return {
@@ -25,7 +25,7 @@ def session_view(s: telemetry.Session) -> dict[str, Any]:
         "operator": m.get("operator"),
         "branch": m.get("branch"),
         "head": m.get("head"),
-        "cwd": m.get("cwd"),
+        "cwd": paths.from_repo(store, m.get("cwd")),
         "parallel_sessions": m.get("parallel_sessions", 0),
         "started_at": iso(m.get("started_at_ms") or c.get("first_event_ms")),
         "last_event_at": iso(c.get("last_event_ms")),
@@ -52,7 +52,7 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False) -> i
     sessions = telemetry.live_sessions(store)
     if include_done:
         sessions += telemetry.live_sessions(store, telemetry.DONE)
-    views = [session_view(s) for s in sessions]
+    views = [session_view(s, store) for s in sessions]
     if as_json:
         json.dump({"v": SCHEMA_VERSION, "sessions": views}, sys.stdout, indent=2)
         sys.stdout.write("\n")
