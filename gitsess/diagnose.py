@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gitsess import agentsettings, agentspecs, install, orphans, rewrite, sync, telemetry
+from gitsess import agentsettings, agentspecs, install, orphans, publish, rewrite, sync, telemetry
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 
 IDLE_WARN_S = 24 * 3600
@@ -161,18 +161,26 @@ def _config(store: Store, d: Diagnosis) -> None:
 
 
 def _unsent(store: Store, remote: str) -> int:
-    """How many of our pushed refs differ from the remote's tracking copies;
-    0 for a remote never pushed to or fetched from (no tracking copies)."""
+    """How many of our refs a push would send to `remote` as far as this
+    clone knows (publish.py: what its tracking branches make public; our
+    notes count once when some of them would go); 0 for a remote never
+    pushed to or fetched from (no tracking copies). Asks nothing of the
+    remote and writes nothing."""
     seen = store.refs(sync.tracking(remote))
     if not seen:
         return 0
-    ours = {r: o for ns in sync.PUSHED for r, o in store.refs(f"refs/sess/{ns}/").items()}
-    notes = store.ref(sync.NOTES_REF)
-    if notes is not None:
-        ours[sync.NOTES_REF] = notes
-    theirs = {("refs/sess/" + r[len(sync.tracking(remote)):]): o for r, o in seen.items()}
-    theirs[sync.NOTES_REF] = theirs.pop("refs/sess/notes", "")
-    return sum(1 for r, o in ours.items() if theirs.get(r) != o)
+    branches = store.refs(f"refs/remotes/{remote}/")
+    heads = {"refs/heads/" + n[len(f"refs/remotes/{remote}/"):]: o for n, o in branches.items()}
+    bases = publish.tips(store, heads)
+    n = len(publish.live_refs(store, sync.tracking(remote), heads))
+    n += len(publish.plan(store, sync.tracking(remote), bases, notes=False).refs)
+    tip = store.ref(sync.NOTES_REF)
+    if tip is not None:
+        theirs = store.notes_map(seen[sync.tracking_notes(remote)]) \
+            if sync.tracking_notes(remote) in seen else {}
+        differ = [a for a, b in store.notes_map(tip).items() if theirs.get(a) != b]
+        n += 1 if publish.reached(store, differ, bases) else 0
+    return n
 
 
 def _locks(store: Store, d: Diagnosis) -> None:

@@ -113,9 +113,10 @@ def _sessions_of(store: Store, oid: str) -> list[str]:
     return trailers.parse_trailers(message).get(trailers.SESS_SESSION, [])
 
 
-def plan(store: Store, tracking: str, bases: list[str]) -> Plan:
+def plan(store: Store, tracking: str, bases: list[str], *, notes: bool = True) -> Plan:
     """What to send to the remote whose fetched copies are under `tracking`
-    (refs/sess/remotes/<remote>/) and whose branches and tags are `bases`."""
+    (refs/sess/remotes/<remote>/) and whose branch and tag tips are `bases`
+    (`notes=False`: without building the notes commit)."""
     out = Plan()
     seen = store.refs(tracking)
 
@@ -148,7 +149,8 @@ def plan(store: Store, tracking: str, bases: list[str]) -> Plan:
         hid = ref[len(TRANSCRIPTS_PREFIX):].split("/", 1)[0]
         if hid in published_ids and theirs(ref) != oid:
             out.refs.append(f"{ref}:{ref}")
-    out.notes = notes_commit(store, store.ref(tracking + "notes"), bases)
+    if notes:
+        out.notes = notes_commit(store, store.ref(tracking + "notes"), bases)
     return out
 
 
