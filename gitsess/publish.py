@@ -12,7 +12,11 @@ and then sends only:
   never forced) whose tree is the remote's notes plus ours of commits those
   reach; the local refs/notes/sess keeps everything;
 - refs/sess/done/<session> and refs/sess/transcripts/<id>/<session> of the
-  sessions those handoffs name.
+  sessions those handoffs name;
+- refs/sess/live/<session> of sessions whose branch (session.json) the
+  remote has.
+
+githooks/pre-push does the common case of the same in the shell.
 
 A handoff ref the remote has on a commit no remote branch reaches (sent
 before its push was rejected, then rebased) moves with a lease on its old
