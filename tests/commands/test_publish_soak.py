@@ -38,7 +38,7 @@ def _publish(r: Repo) -> str | None:
     """Pull with rebase and push until the push is taken (a race lost is
     retried, as people do); the last error when it never is."""
     err = None
-    for _ in range(30):
+    for attempt in range(1, 121):
         pulled = r.git("pull", "-q", "--rebase", check=False)
         if pulled.returncode != 0:
             return pulled.stderr
@@ -48,7 +48,8 @@ def _publish(r: Repo) -> str | None:
                 return pushed.stderr
             return None
         err = pushed.stderr
-        time.sleep(random.random() * 0.3)  # as people do: not all again at once
+        # As people do: not all again at once, and less eagerly after each loss.
+        time.sleep(random.random() * 0.1 * min(attempt, 10))
     return err
 
 
