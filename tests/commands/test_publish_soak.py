@@ -98,6 +98,11 @@ def _soak(tmp_path: Path, ops: list[str], rounds: int, *, sync: bool) -> None:
     with ThreadPoolExecutor(len(clones)) as pool:
         results = list(pool.map(work, clones, ops))
     assert [f for res in results for f in res] == []
+    # The pushes themselves published every record, before any last sync.
+    mine = {ref.rsplit("/", 1)[-1] for r in clones for ref in r.refs("refs/sess/h/")}
+    assert _ids_in_notes(remote) == mine
+    assert {r.rsplit("/", 1)[-1] for r in remote_refs(remote) if r.startswith("refs/sess/h/")} \
+        == mine
     for r in clones:  # each sees everyone's last push
         r.sess("sync", check=True)
     want = {ref.rsplit("/", 1)[-1] for r in clones for ref in r.refs("refs/sess/h/")}
