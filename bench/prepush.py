@@ -116,14 +116,21 @@ def _push(repo: Path, env: dict[str, str], term: Terminal | None) -> float:
 
 
 def _landed(repo: Path, remote: Path, env: dict[str, str], t0: float) -> float:
-    """Seconds from t0 until the remote has our notes and session refs."""
+    """Seconds from t0 until the remote has our session refs and the note of
+    the pushed tip (the remote's notes ref is its own notes commit: only the
+    notes of commits it has)."""
     want = _git(repo, env, "for-each-ref", "--format=%(objectname) %(refname)",
-                "refs/notes/sess", "refs/sess/live", "refs/sess/done", "refs/sess/h")
+                "refs/sess/live", "refs/sess/done", "refs/sess/h")
+    head = _git(repo, env, "rev-parse", "HEAD")
+    noted = subprocess.run(["git", "notes", "--ref=sess", "list", head], cwd=repo, env=env,
+                           capture_output=True).returncode == 0
     end = time.monotonic() + 60
     while time.monotonic() < end:
         got = _git(remote, env, "for-each-ref", "--format=%(objectname) %(refname)",
-                   "refs/notes/sess", "refs/sess/live", "refs/sess/done", "refs/sess/h")
-        if got == want:
+                   "refs/sess/live", "refs/sess/done", "refs/sess/h")
+        if got == want and (not noted or subprocess.run(
+                ["git", "notes", "--ref=sess", "list", head], cwd=remote, env=env,
+                capture_output=True).returncode == 0):
             return time.perf_counter() - t0
         time.sleep(0.002)
     raise SystemExit("the session refs did not reach the remote within 60 s")

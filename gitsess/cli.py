@@ -206,7 +206,8 @@ def sync(remote: str | None) -> int:
               help="Re-attach records to squash-merged commits by their Sess-Id trailers.")
 @click.option("--fix", is_flag=True,
               help="Renumber this clone's unpushed handoffs whose id a remote holds for "
-                   "another handoff (commit, note and ref).")
+                   "another handoff (commit, note and ref); move our handoff refs off "
+                   "commits no branch reaches and drop their stale notes.")
 def doctor(as_json: bool, relink: bool, fix: bool) -> int:
     """Check the install and the records: hooks that will run, config, stale
     locks, sessions never handed off, handoffs without notes; each finding

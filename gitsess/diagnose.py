@@ -14,6 +14,8 @@ from gitsess import (
     agentspecs,
     hookmanagers,
     install,
+    orphans,
+    publish,
     rewrite,
     sync,
     telemetry,
@@ -76,6 +78,7 @@ def diagnose(store: Store) -> Diagnosis:
     _sessions(store, d)
     _notes(store, d)
     _vanished(store, d)
+    _orphans(store, d)
     _ids(store, d)
     _agent(store, d)
     if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
@@ -236,18 +239,26 @@ def _config(store: Store, d: Diagnosis) -> None:
 
 
 def _unsent(store: Store, remote: str) -> int:
-    """How many of our pushed refs differ from the remote's tracking copies;
-    0 for a remote never pushed to or fetched from (no tracking copies)."""
+    """How many of our refs a push would send to `remote` as far as this
+    clone knows (publish.py: what its tracking branches make public; our
+    notes count once when some of them would go); 0 for a remote never
+    pushed to or fetched from (no tracking copies). Asks nothing of the
+    remote and writes nothing."""
     seen = store.refs(sync.tracking(remote))
     if not seen:
         return 0
-    ours = {r: o for ns in sync.PUSHED for r, o in store.refs(f"refs/sess/{ns}/").items()}
-    notes = store.ref(sync.NOTES_REF)
-    if notes is not None:
-        ours[sync.NOTES_REF] = notes
-    theirs = {("refs/sess/" + r[len(sync.tracking(remote)):]): o for r, o in seen.items()}
-    theirs[sync.NOTES_REF] = theirs.pop("refs/sess/notes", "")
-    return sum(1 for r, o in ours.items() if theirs.get(r) != o)
+    branches = store.refs(f"refs/remotes/{remote}/")
+    heads = {"refs/heads/" + n[len(f"refs/remotes/{remote}/"):]: o for n, o in branches.items()}
+    bases = publish.tips(store, heads)
+    n = len(publish.live_refs(store, sync.tracking(remote), heads))
+    n += len(publish.plan(store, sync.tracking(remote), bases, notes=False).refs)
+    tip = store.ref(sync.NOTES_REF)
+    if tip is not None:
+        theirs = store.notes_map(seen[sync.tracking_notes(remote)]) \
+            if sync.tracking_notes(remote) in seen else {}
+        differ = [a for a, b in store.notes_map(tip).items() if theirs.get(a) != b]
+        n += 1 if publish.reached(store, differ, bases) else 0
+    return n
 
 
 def _locks(store: Store, d: Diagnosis) -> None:
@@ -327,6 +338,27 @@ def _vanished(store: Store, d: Diagnosis) -> None:
                 "notes", "info", f"record {v.record_id} is on {where}, and no commit here"
                 " carries its Sess-Id: its handoff was rewritten away", None))
         # else: a branch commit carries it; rewrite's finding above names it
+
+
+def _orphans(store: Store, d: Diagnosis) -> None:
+    """Handoff refs and notes on commits no branch reaches (orphans.py)."""
+    found = orphans.find(store)
+    mine = store.refs("refs/sess/h/")
+    for ref, oid in found.refs.items():
+        ours = ref.startswith("refs/sess/h/")
+        local = "refs/sess/h/" + ref.split("/h/", 1)[-1]
+        moved = not ours and local in mine and mine[local] != oid and local not in found.refs
+        fix = ("git sess doctor --fix" if ours else "git sess sync  (ours, moved here already)"
+               if moved else "its operator's git sess doctor --fix, then a push")
+        d.findings.append(Finding(
+            "notes", "warning", f"handoff ref {ref} names commit {oid[:12]}, which no branch"
+            " reaches (history rewritten after the record was made)", fix))
+    if found.notes:
+        n = len(found.notes)
+        d.findings.append(Finding(
+            "notes", "warning", f"{n} note{'s' if n != 1 else ''} in refs/notes/sess annotate"
+            f" commits no branch reaches (e.g. {found.notes[0][:12]}): records of rewritten"
+            " commits", "git sess doctor --fix"))
 
 
 def _agent(store: Store, d: Diagnosis) -> None:

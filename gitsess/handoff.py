@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from gitsess import gitstats, ids, policy, telemetry, trailers
+from gitsess import gitstats, ids, paths, policy, telemetry, trailers
 from gitsess import subject as subject_line
 from gitsess.errors import GitsessError, ValidationError
 from gitsess.record import SECTIONS, Record, parse_sections, render, split_front_matter
@@ -74,7 +74,8 @@ def own_live_sessions(store: Store, operator: str) -> list[telemetry.Session]:
     for s in telemetry.live_sessions(store):
         if s.meta.get("operator") not in (None, operator):
             continue
-        where = s.meta.get("worktree") or s.meta.get("cwd")
+        where = paths.from_repo(store, s.meta.get("worktree")) or paths.from_repo(
+            store, s.meta.get("cwd"))
         if here is not None and where and not _inside(os.path.realpath(str(where)), here):
             continue
         out.append(s)

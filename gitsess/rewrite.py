@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gitsess import record, sync
+from gitsess import publish, record, sync
 from gitsess.errors import ValidationError
 from gitsess.store import CommitInfo, Store
 
@@ -37,21 +37,35 @@ def parse_rewrites(text: str) -> dict[str, str]:
     return out
 
 
+def on_remote_branch(store: Store, commits: list[str]) -> set[str]:
+    """Of `commits`, those a remote-tracking branch (refs/remotes/) reaches:
+    commits someone else could have."""
+    return publish.reached(store, commits, sorted(set(store.refs("refs/remotes/").values())))
+
+
 def published(store: Store, name: str, oid: str) -> bool:
-    """Whether handoff ref `name` already reached a remote at `oid` (as last fetched or pushed).
+    """Whether handoff ref `name` already reached a remote at `oid` (as last
+    fetched or pushed) and a remote branch has `oid`.
 
     A published handoff ref stays where it is after a rewrite: moving it
     would make it a non-fast-forward that every later push is refused (and
     gitsess never forces). The record still follows, as the note on the
-    rewritten commit, and the ref keeps the original commit reachable.
+    rewritten commit, and the ref keeps the original commit reachable. A ref
+    that reached a remote on a commit no remote branch has (sent before its
+    push was rejected) is ours alone: it follows, and the next push moves
+    the remote's copy with a lease on its old value (publish.plan).
     """
     suffix = name[len(H_PREFIX):]
-    return any(r.endswith("/h/" + suffix) and v == oid
-               for r, v in store.refs("refs/sess/remotes/").items())
+    there = any(r.endswith("/h/" + suffix) and v == oid
+                for r, v in store.refs("refs/sess/remotes/").items())
+    return there and bool(on_remote_branch(store, [oid]))
 
 
-def follow(store: Store, mapping: dict[str, str], *, deadline: float) -> list[str]:
-    """Move unpublished handoff refs, and notes, from rewritten commits to their rewrites."""
+def follow(store: Store, mapping: dict[str, str], *, deadline: float,
+           drop_old: bool = True) -> list[str]:
+    """Move unpublished handoff refs, and notes, from rewritten commits to
+    their rewrites; with `drop_old`, remove the old commits' notes unless a
+    remote branch has them."""
     moved = []
     for name, oid in store.refs(H_PREFIX).items():
         if oid in mapping and not published(store, name, oid):
@@ -71,6 +85,15 @@ def follow(store: Store, mapping: dict[str, str], *, deadline: float) -> list[st
         want = _refreshed(store, new, texts[0]) if len(texts) == 1 else record.join_records(
             list(dict.fromkeys(part for t in texts for part in record.split_records(t))))
         store.set_note(new, want, deadline=deadline, merge=functools.partial(_settle, texts=texts))
+    # git's notes.rewriteRef copies a note and keeps the old one: a record on
+    # a commit no branch will have, which a later push would not send but
+    # every reader would list. Removed unless someone else could have it.
+    olds = [o for o in mapping if drop_old and o not in mapping.values()
+            and store.note(o) is not None]
+    keep = on_remote_branch(store, olds) if olds else set()
+    for old in olds:
+        if old not in keep and old not in store.refs(H_PREFIX).values():
+            store.set_note(old, None, deadline=deadline)
     return moved
 
 

@@ -24,7 +24,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from gitsess import record
+from gitsess import publish, record
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import NOTES_REF, Store
 
@@ -111,7 +111,6 @@ class PushResult:
     deleted: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)  # ref -> reason
     waiting: list[str] = field(default_factory=list)  # handoff refs whose branch the remote lacks
-    held: dict[str, list[str]] = field(default_factory=dict)  # handoff ref -> why the guard refused
     error: str | None = None  # the push could not run at all
     attempts: int = 0
 
@@ -159,58 +158,36 @@ def fetch_and_merge(store: Store, remote: str, *, deadline: float) -> str | None
     return None
 
 
-def push_specs(store: Store, remote: str, tips: tuple[str, ...] = (), *,
-               handoffs: list[str] | None = None) -> list[str]:
-    """What to push: our single-writer refs, the notes, and leased deletions
-    of remote live refs whose session has been handed off here.
-
-    Handoff refs go one by one, and only those whose commit the remote has
-    or is being sent (`tips`: the commits a `git push` is sending): a handoff
-    ref drags its commit's whole history along, and a handoff on a branch
-    that was never pushed must not publish that branch (nor skip the guard
-    it would meet when it is pushed). It goes with the push of its branch,
-    or with `git sess sync`, which checks it as the push would (`push`'s
-    share_all).
-    """
-    specs = []
-    for ns in PUSHED:
-        if ns != "h" and store.refs(f"refs/sess/{ns}/"):
-            specs.append(f"refs/sess/{ns}/*:refs/sess/{ns}/*")
-    if handoffs is None:
-        handoffs = sendable_handoffs(store, remote, tips)[0]
-    specs += [f"{r}:{r}" for r in handoffs]
-    if store.ref(NOTES_REF):
-        specs.append(f"{NOTES_REF}:{NOTES_REF}")
-    return specs + stale_live_deletions(store, remote)
+def push_specs(store: Store, remote: str, *,
+               branches: dict[str, str]) -> tuple[list[str], publish.Plan]:
+    """What to push: only what the remote's `branches` (and tags) make public
+    (publish.py): live refs of sessions on those branches, handoff refs of
+    commits they reach, a notes commit on top of the remote's, done and
+    transcript refs of those handoffs; and leased deletions of remote live
+    refs whose session has been handed off here and whose done ref is going
+    there too."""
+    specs = publish.live_refs(store, tracking(remote), branches)
+    plan = publish.plan(store, tracking(remote), publish.tips(store, branches))
+    specs += plan.leases + plan.refs
+    if plan.notes is not None:
+        specs.append(f"{plan.notes}:{NOTES_REF}")
+    going = {s.split(":", 1)[0] for s in plan.refs}
+    return specs + stale_live_deletions(store, remote, going), plan
 
 
-def sendable_handoffs(store: Store, remote: str,
-                      tips: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
-    """(handoff refs to send, handoff refs that wait for their branch): of our
-    handoff refs the remote's tracking copy does not match, those whose
-    commit is reachable from the remote's branches (refs/remotes/<remote>/)
-    or from `tips`."""
-    seen = store.refs(tracking(remote) + "h/")
-    differ = sorted(r for r, oid in store.refs("refs/sess/h/").items()
-                    if seen.get(tracking(remote) + r[len("refs/sess/"):]) != oid)
-    if not differ:
-        return [], []
-    bases = [t for t in tips if t != ZERO] + list(store.refs(f"refs/remotes/{remote}/"))
-    ok: set[str] = set()
-    if bases:
-        proc = store.run_git(["for-each-ref", "--format=%(refname)",
-                              *[f"--merged={b}" for b in bases], *differ], check=False)
-        ok = set(proc.stdout.decode("utf-8", "replace").split())
-    return [r for r in differ if r in ok], [r for r in differ if r not in ok]
-
-
-def stale_live_deletions(store: Store, remote: str) -> list[str]:
+def stale_live_deletions(store: Store, remote: str, going: set[str] | None = None) -> list[str]:
+    """Leased deletions of the remote's live refs of sessions handed off
+    here, once their done ref is there or `going` there (a session whose
+    handoff waits for its branch stays live remotely)."""
     out = []
     prefix = tracking(remote) + "live/"
     for name, oid in store.refs(prefix).items():
         session = name[len(prefix) :]
         done = store.ref(f"refs/sess/done/{session}")
-        if store.ref(f"refs/sess/live/{session}") is None and done and is_ancestor(store, oid, done):
+        there = done is not None and (f"refs/sess/done/{session}" in (going or set())
+                                      or store.ref(f"{tracking(remote)}done/{session}") == done)
+        if store.ref(f"refs/sess/live/{session}") is None and done and there \
+                and is_ancestor(store, oid, done):
             out += [f"--force-with-lease=refs/sess/live/{session}:{oid}", f":refs/sess/live/{session}"]
     return out
 
@@ -230,30 +207,23 @@ def _parse_porcelain(out: str, result: PushResult) -> None:
             result.pushed.append(dst)
 
 
-def push(store: Store, remote: str, *, deadline: float, attempts: int = 5,
-         tips: tuple[str, ...] = (), share_all: bool = False) -> PushResult:
-    """Push session refs and notes without force; on a rejected notes ref,
-    fetch, merge and retry (jittered) until `attempts` or `deadline` run out.
-    `tips`: the commits a `git push` to the same remote is sending.
-    `share_all` (git sess sync): also the handoff refs whose commit the
-    remote lacks, each once it passes the pre-push guard's check."""
+def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> PushResult:
+    """Push session refs and what the remote's commits make public
+    (publish.py), without force; on a rejected notes ref, fetch, merge and
+    retry (jittered) until `attempts` or `deadline` run out. Run after the
+    person's push has ended: the remote is asked which commits it has."""
     result = PushResult()
+    theirs = store.ref(tracking_notes(remote))
+    if theirs is not None:
+        # Ours first takes in what we last fetched of theirs, so that the
+        # notes differing from it (what the shim looks at) are only ours.
+        merge_notes(store, theirs, deadline=deadline)
     for attempt in range(1, attempts + 1):
-        send, waiting = sendable_handoffs(store, remote, tips)
-        held: dict[str, list[str]] = {}
-        if share_all and waiting:
-            from gitsess import guard
-
-            for ref in waiting:
-                oid = store.ref(ref)
-                problems = guard.check_commit(store, store.commit(oid)) if oid else ["gone"]
-                if problems:
-                    held[ref] = problems
-                else:
-                    send.append(ref)
-            waiting = []
-        result = PushResult(attempts=attempt, waiting=waiting, held=held)
-        specs = push_specs(store, remote, tips, handoffs=send)
+        branches = publish.remote_branches(store, remote, _env())
+        if branches is None:
+            return PushResult(attempts=attempt, error=f"could not list the branches of {remote}")
+        specs, plan = push_specs(store, remote, branches=branches)
+        result = PushResult(attempts=attempt, waiting=plan.waiting)
         if not specs:
             return result
         proc = store.run_git(
@@ -265,6 +235,8 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5,
         if proc.returncode != 0 and not result.rejected:
             result.error = _last_line(proc.stderr)
             return result
+        if plan.notes is not None and NOTES_REF not in result.rejected:
+            _published_notes(store, remote, plan.notes, deadline=deadline)
         if result.ok:
             return result
         retry = NOTES_REF in result.rejected or any(
@@ -284,15 +256,21 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5,
     return result
 
 
+def _published_notes(store: Store, remote: str, pushed: str, *, deadline: float) -> None:
+    """The notes commit the remote now has: its tracking copy, and merged
+    into ours so that the next one builds on it (ours keeps everything)."""
+    store.update_ref(tracking_notes(remote), lambda old: pushed, deadline=deadline)
+    merge_notes(store, pushed, deadline=deadline)
+
+
 def sync(store: Store, remote: str, *, deadline: float, attempts: int = 8) -> PushResult:
-    """Fetch and merge the remote's sessions and notes, then push ours: all
-    our handoffs, those whose commits the remote lacks once they pass the
-    guard's check (git sess sync is asked to share them; git push shares
-    only what it sends)."""
+    """Fetch and merge the remote's sessions and notes, then push ours: what
+    the remote's commits make public, as a git push does (records of a
+    branch never pushed stay here until it is)."""
     err = fetch_and_merge(store, remote, deadline=deadline)
     if err is not None:
         return PushResult(error=err)
-    return push(store, remote, deadline=deadline, attempts=attempts, share_all=True)
+    return push(store, remote, deadline=deadline, attempts=attempts)
 
 
 def describe(result: PushResult) -> str:

@@ -37,6 +37,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from gitsess import paths
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
 
@@ -633,8 +634,9 @@ def _start_meta(store: Store, ev: Event, session: str) -> dict[str, Any]:
         # cache=False: the hook never writes the user's git config; the
         # handoff caches the operator id when it first needs it.
         "operator": operator(store, cache=False).id,
-        "cwd": ev.cwd,
-        "worktree": store.workdir,
+        # Relative to the repository: session.json is pushed (gitsess/paths.py).
+        "cwd": paths.to_repo(store, ev.cwd),
+        "worktree": paths.to_repo(store, store.workdir),
         "branch": head.branch,
         "head": head.oid,
         "detached": head.detached,

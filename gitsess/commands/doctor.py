@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from gitsess import diagnose, rewrite, vanished
+from gitsess import diagnose, orphans, rewrite, vanished
 from gitsess.errors import ExitCode
 from gitsess.store import Store
 from gitsess.ui import paint
@@ -19,6 +19,7 @@ ROLE = {"error": "error", "warning": "warning", "info": "hint"}
 def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool = False) -> int:
     relinked: list[dict[str, Any]] = []
     renumbered = _renumber(store) if fix else []
+    fixed = orphans.fix(store, deadline=time.monotonic() + 30) if fix else None
     if relink:
         for done in rewrite.relink(store, deadline=time.monotonic() + 30):
             relinked.append({"record": done.record_id, "commit": done.commit,
@@ -34,6 +35,9 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
             out["relinked"] = relinked
         if fix:
             out["renumbered"] = renumbered
+        if fixed is not None:
+            out["fixed"] = {"moved": fixed.moved, "dropped": fixed.dropped, "kept": fixed.kept,
+                            "left": fixed.left}
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0 if d.ok else int(ExitCode.FAILURE)
@@ -46,6 +50,16 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
     for r in renumbered:
         print(f"renumbered handoff {r['from']} to {r['to']} (commit {r['commit'][:12]}):"
               f" {r['remote']} holds another {r['from']}")
+    if fixed is not None:
+        for ref, target in fixed.moved.items():
+            print(f"moved {ref} to {target[:12]}, the branch commit with its Sess-Id")
+        if fixed.dropped:
+            print(f"removed {len(fixed.dropped)} note(s) of orphaned commits (their records are"
+                  " on commits a branch reaches)")
+        for annotated in fixed.kept:
+            print(f"kept the note of {annotated[:12]}: its record is on no other commit")
+        for ref in fixed.left:
+            print(f"left {ref}: not ours, or no branch commit carries its Sess-Id")
     print(f"hooks: {d.hooks_dir} ({d.hooks_source})")
     for h in d.hooks:
         runs = "runs" if h.runs else "WILL NOT RUN"

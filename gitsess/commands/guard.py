@@ -16,7 +16,6 @@ from gitsess.errors import GitsessError
 from gitsess.store import Store
 
 SHARE_BUDGET_S = 20.0
-PUSHED_TIPS = "GITSESS_PUSHED_TIPS"  # set by githooks/pre-push for pre-push-send
 
 
 def pre_push_check_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
@@ -33,9 +32,9 @@ def _check(store: Store, remote: str, lines: list[guard.PushLine]) -> int:
 
 def pre_push_send_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     """The shim's send, when a plain push of the session refs did not do.
-    The commits the person's push sends come in $GITSESS_PUSHED_TIPS."""
-    tips = tuple(t for t in os.environ.get(PUSHED_TIPS, "").split() if len(t) == 40)
-    share(store, args[0] if args else "origin", tips)
+    The shim runs it once the person's push has ended: what that push made
+    public is then on the remote, and publish.py asks the remote for it."""
+    share(store, args[0] if args else "origin")
     return 0
 
 
@@ -46,7 +45,7 @@ def pre_push_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     remote = args[0] if args else "origin"
     code = _check(store, remote, lines)
     if code == 0 and not dry_run():
-        share(store, remote, tuple(ln.local_oid for ln in lines))
+        share(store, remote)
     return code
 
 
@@ -70,16 +69,15 @@ def dry_run(pid: int | None = None) -> bool:
     return False
 
 
-def share(store: Store, remote: str, tips: tuple[str, ...] = ()) -> None:
-    """Push refs/sess/* and notes; one line on stderr when that did not work.
-    `tips`: the commits the person's push sends (sync.push_specs)."""
+def share(store: Store, remote: str) -> None:
+    """Push refs/sess/* and notes (only what the remote's commits make public:
+    publish.py); one line on stderr when that did not work."""
     try:
         if remote in sync.remotes(store) and store.config_get("sess.hooksDir"):
             from gitsess import install
 
             install.ensure_refspecs(store, remote)
-        result = sync.push(store, remote, deadline=time.monotonic() + SHARE_BUDGET_S, attempts=3,
-                           tips=tips)
+        result = sync.push(store, remote, deadline=time.monotonic() + SHARE_BUDGET_S, attempts=3)
         why = None if result.ok else sync.describe(result)
     except GitsessError as exc:
         why = exc.message

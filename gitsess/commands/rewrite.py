@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from typing import IO
@@ -15,7 +16,12 @@ from gitsess.store import Store
 def post_rewrite_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     mapping = rewrite.parse_rewrites(stdin.read())
     try:
-        rewrite.follow(store, mapping, deadline=time.monotonic() + 10)
+        # A squash in `git rebase -i` runs post-rewrite twice: "amend" mid-rebase
+        # (the squashed commits still to come read the old notes), then "rebase".
+        mid_rebase = any(os.path.isdir(os.path.join(store.git_dir, d))
+                         for d in ("rebase-merge", "rebase-apply"))
+        rewrite.follow(store, mapping, deadline=time.monotonic() + 10,
+                       drop_old=not (mid_rebase and args[:1] == ["amend"]))
     except GitsessError as exc:  # the rewrite itself is done; say what did not follow
         print(f"gitsess: handoff refs did not all follow the {args[0] if args else 'rewrite'}:"
               f" {exc.message}; run `git sess doctor --relink`", file=sys.stderr)

@@ -12,14 +12,14 @@ import json
 import sys
 from typing import Any
 
-from gitsess import telemetry, untrusted
+from gitsess import paths, telemetry, untrusted
 from gitsess.store import Store
 from gitsess.timefmt import ago, iso
 
 SCHEMA_VERSION = 1
 
 
-def session_view(s: telemetry.Session, transcript: dict[str, Any] | None = None,
+def session_view(s: telemetry.Session, store: Store, transcript: dict[str, Any] | None = None,
                  *, reconciled: bool = False) -> dict[str, Any]:
     """One session as printed by status --json (schemas/status.json), its text
     made safe (gitsess.untrusted): a session ref can be fetched, or hand-made."""
@@ -37,7 +37,7 @@ def session_view(s: telemetry.Session, transcript: dict[str, Any] | None = None,
         "operator": m.get("operator"),
         "branch": m.get("branch"),
         "head": m.get("head"),
-        "cwd": m.get("cwd"),
+        "cwd": paths.from_repo(store, m.get("cwd")),
         "parallel_sessions": m.get("parallel_sessions", 0),
         "started_at": iso(m.get("started_at_ms") or c.get("first_event_ms")),
         "last_event_at": iso(c.get("last_event_ms")),
@@ -72,7 +72,7 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False,
     sessions = telemetry.live_sessions(store)
     if include_done:
         sessions += telemetry.live_sessions(store, telemetry.DONE)
-    views = [session_view(s, transcript_counts(store, s) if reconcile else None,
+    views = [session_view(s, store, transcript_counts(store, s) if reconcile else None,
                           reconciled=reconcile) for s in sessions]
     if as_json:
         json.dump({"v": SCHEMA_VERSION, "sessions": views}, sys.stdout, indent=2)

@@ -41,7 +41,7 @@ def run(*, store: Store, remote: str | None = None) -> int:
         fetch_error = sync.fetch_and_merge(store, name, deadline=deadline)
         renumbered = _renumber(store, name) if fetch_error is None else []
         result = (sync.PushResult(error=fetch_error) if fetch_error is not None else
-                  sync.push(store, name, deadline=deadline, attempts=8, share_all=True))
+                  sync.push(store, name, deadline=deadline, attempts=8))
     except RefError as exc:
         raise GitsessError(f"could not merge the notes from {name}: {exc.message}",
                            hint="another gitsess is writing; run git sess sync again") from exc
@@ -56,27 +56,23 @@ def run(*, store: Store, remote: str | None = None) -> int:
     for line in renumbered:
         stream = sys.stderr if line.startswith("warning:") else sys.stdout
         print(prefixed(line, stream), file=stream)
-    if result.held or result.rejected:
+    if result.rejected:
         # A sync that leaves something unpushed failed: said on stderr, and
         # no line before it claims success (issue 10).
-        failed = len(result.held) + len(result.rejected)
+        failed = len(result.rejected)
         err = sys.stderr
         print(prefixed(f"error: sync with {name} incomplete: {failed} ref{'s' if failed != 1 else ''}"
                        f" not pushed ({done})", err), file=err)
-        for ref, problems in sorted(result.held.items()):
-            print(f"  not pushed: handoff {ref.rsplit('/', 1)[-1]} fails the checks git push"
-                  f" would make: {problems[0]}" + (f" (+{len(problems) - 1} more)"
-                                                   if len(problems) > 1 else ""), file=err)
         for ref, why in sorted(result.rejected.items()):
             print(f"  not pushed: {ref} ({why})", file=err)
-        if result.held:
-            print(prefixed("hint: git sess doctor, or push the branch to see the whole refusal",
-                           err), file=err)
-            return int(ExitCode.FAILURE)
         print(prefixed("hint: a handoff or session ref is never forced; if history was rewritten"
                        " after it was pushed, see git sess doctor", err), file=err)
         return int(ExitCode.CONFLICT)
     print(f"{paint('synced', 'ok')} {name}: {done}")
+    if result.waiting:
+        n = len(result.waiting)
+        print(f"  {n} handoff{'s' if n != 1 else ''} kept here until {'their' if n != 1 else 'its'}"
+              " branch is pushed")
     return 0
 
 

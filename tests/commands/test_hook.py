@@ -685,7 +685,9 @@ def test_linked_worktree_writes_the_shared_refs(repo: Repo, tmp_path: Path) -> N
     assert_quiet_exit(proc, elapsed)
     assert LIVE + "w" in repo.refs(LIVE)  # visible from the main worktree
     meta = session(repo, "w").meta
-    assert (meta["branch"], meta["worktree"]) == ("feature", str(wt))
+    # Stored relative to the repository (it is pushed), read back absolute.
+    assert not os.path.isabs(meta["worktree"])
+    assert os.path.normpath(os.path.join(repo.path, ".git", meta["worktree"])) == str(wt)
     assert meta["head"] == repo.git("rev-parse", "HEAD").stdout.strip()
     assert not (repo.path / ".git/worktrees/wt/refs").exists()
     assert_fsck_clean(repo)
@@ -727,7 +729,10 @@ def test_session_start_records_where_and_parallel_sessions(repo: Repo) -> None:
     one, two = session(repo, "p1").meta, session(repo, "p2").meta
     assert (one["parallel_sessions"], two["parallel_sessions"]) == (0, 1)
     assert two["model"] == "claude-sonnet-4-5" and two["agent"] == "claude-code"
-    assert two["cwd"] == "/work/project" and two["operator"] == "RT"
+    assert two["operator"] == "RT"
+    # Stored relative to the repository's git dir (it is pushed): gitsess/paths.py.
+    assert not os.path.isabs(two["cwd"])
+    assert os.path.normpath(os.path.join(repo.path, ".git", two["cwd"])) == "/work/project"
     assert git("log", "-1", "--format=%an", LIVE + "p1", cwd=repo.path).stdout.strip() \
         == "Rosa Tanaka"
 

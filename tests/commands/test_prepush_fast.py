@@ -64,7 +64,7 @@ def test_a_handoff_is_stamped_and_its_push_starts_no_python(repo: Repo, tmp_path
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
     got = remote_refs(remote)
     assert got["refs/heads/main"] == oid
-    assert got["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
+    assert _remote_note(remote, oid) == repo.git("notes", "--ref=sess", "show", oid).stdout
     assert any(r.startswith("refs/sess/h/") for r in got)
     assert not any(r.startswith("refs/sess/local/") for r in got)  # stamps never leave
 
@@ -265,6 +265,22 @@ def _wait_for(remote: Path, ref: str, want: str | None, timeout: float = 60) -> 
     raise AssertionError(f"{ref} on the remote is {remote_refs(remote).get(ref)}, not {want}")
 
 
+def _remote_note(remote: Path, oid: str) -> str | None:
+    proc = git("notes", "--ref=sess", "show", oid, cwd=remote, check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _wait_for_note(remote: Path, oid: str, timeout: float = 60) -> None:
+    """Until the remote's refs/notes/sess holds a note on `oid` (it holds its
+    own notes commit: only the notes of commits it has)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if _remote_note(remote, oid) is not None:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no note on {oid} on the remote")
+
+
 def test_background_send_does_not_hold_the_push(repo: Repo, tmp_path: Path) -> None:
     """sess.pushSessions = background: `git push` ends while the remote still
     holds the session refs' push; they land once it lets go."""
@@ -281,7 +297,7 @@ def test_background_send_does_not_hold_the_push(repo: Repo, tmp_path: Path) -> N
     assert got["refs/heads/main"] == oid
     assert "refs/notes/sess" not in got  # still held at the gate, after the push returned
     gate.touch()
-    _wait_for(remote, "refs/notes/sess", repo.refs()["refs/notes/sess"])
+    _wait_for_note(remote, oid)
     assert (tmp_path / "push.err").read_text() == ""
 
 
@@ -296,7 +312,7 @@ def test_a_terminal_gets_the_background_by_default(repo: Repo, tmp_path: Path) -
         got = remote_refs(remote)
         assert got["refs/heads/main"] == oid and "refs/notes/sess" not in got
         gate.touch()
-        _wait_for(remote, "refs/notes/sess", repo.refs()["refs/notes/sess"])
+        _wait_for_note(remote, oid)
     finally:
         gate.touch()
 
@@ -321,13 +337,15 @@ def test_a_failed_background_send_says_so_in_one_line(repo: Repo, tmp_path: Path
 
 
 def test_wait_mode_sends_in_line(repo: Repo, tmp_path: Path) -> None:
-    """sess.pushSessions = wait on a terminal: the refs are there when push returns."""
+    """sess.pushSessions = wait on a terminal: the live refs are there when
+    push returns; the records follow once git has ended (only then is their
+    commit known to be on the remote)."""
     remote = _remote(repo, tmp_path)
     repo.git("config", "sess.pushSessions", "wait")
     events(repo, "s1")
-    _handoff(repo, tmp_path)
+    oid = _handoff(repo, tmp_path)
     assert _push_on_a_terminal(repo) == 0
-    assert remote_refs(remote)["refs/notes/sess"] == repo.refs()["refs/notes/sess"]
+    _wait_for_note(remote, oid)
     assert git("fsck", "--no-progress", cwd=remote).returncode == 0
 
 

@@ -113,7 +113,13 @@ def test_squash_merge_is_relinked_by_sess_id(repo: Repo) -> None:
     out = repo.sess("doctor", "--relink", "--json")
     data = json.loads(out.stdout)
     assert sorted(r["record"] for r in data["relinked"]) == ids
-    assert not [f for f in data["findings"] if f["check"] == "notes"]
+    # The originals (topic deleted) still hold the records too: --fix drops
+    # those notes, their records being on the squash commit now.
+    left = [f for f in data["findings"] if f["check"] == "notes"]
+    assert [f["fix"] for f in left] == ["git sess doctor --fix"]
+    fixed = json.loads(repo.sess("doctor", "--fix", "--json").stdout)
+    assert len(fixed["fixed"]["dropped"]) == 3
+    assert not [f for f in fixed["findings"] if f["check"] == "notes"]
     note = _note(repo, squash)
     for hid in ids:
         assert f"id: {hid}" in note  # three records kept on one commit
@@ -215,3 +221,19 @@ def test_cherry_picked_handoff_is_a_copy_relink_leaves_the_original_its_ref(repo
     data = json.loads(repo.sess("doctor", "--relink", "--json").stdout)
     assert [r["record"] for r in data["relinked"]] == [hid]
     assert _h(repo, hid) == copy and f"id: {hid}" in _note(repo, copy)
+
+
+def test_amended_three_times_leaves_one_record_on_the_last_commit(repo: Repo) -> None:
+    """Issue 9, point 8: notes.rewriteRef copies a note and keeps the old one;
+    an unpublished pre-rewrite commit's note is removed, so one handoff
+    amended three times is one record, on the commit its ref names."""
+    repo.sess("install", check=True)
+    hid = handoff_id(1)
+    handoff_commit(repo, hid)
+    for i in range(3):
+        (repo.path / "core.txt").write_text(f"amended {i}\n")
+        repo.git("commit", "-q", "--amend", "--no-edit", "-a")
+    head = repo.git("rev-parse", "HEAD").stdout.strip()
+    listed = repo.git("notes", "--ref=sess", "list").stdout.split()
+    assert listed[1::2] == [head]
+    assert _h(repo, hid) == head
