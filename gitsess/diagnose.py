@@ -344,7 +344,19 @@ def _orphans(store: Store, d: Diagnosis) -> None:
     """Handoff refs and notes on commits no branch reaches (orphans.py)."""
     found = orphans.find(store)
     mine = store.refs("refs/sess/h/")
+    carried = orphans.by_sess_id(store) if found.refs else {}
+    kept: set[str] = set()  # commits a handoff ref alone keeps, with their notes
     for ref, oid in found.refs.items():
+        if ref.rsplit("/", 1)[-1] not in carried:
+            kept.add(oid)
+            # Nothing to move it to: a branch deleted unmerged, or squashed
+            # with a message that dropped the trailers. The ref keeps the
+            # commit, so the record stays readable.
+            d.findings.append(Finding(
+                "notes", "info", f"handoff ref {ref} names commit {oid[:12]}, which no branch"
+                " reaches and no branch commit names by its Sess-Id: the ref keeps its record",
+                None))
+            continue
         ours = ref.startswith("refs/sess/h/")
         local = "refs/sess/h/" + ref.split("/h/", 1)[-1]
         moved = not ours and local in mine and mine[local] != oid and local not in found.refs
@@ -353,11 +365,12 @@ def _orphans(store: Store, d: Diagnosis) -> None:
         d.findings.append(Finding(
             "notes", "warning", f"handoff ref {ref} names commit {oid[:12]}, which no branch"
             " reaches (history rewritten after the record was made)", fix))
-    if found.notes:
-        n = len(found.notes)
+    stale = [a for a in found.notes if a not in kept]
+    if stale:
+        n = len(stale)
         d.findings.append(Finding(
             "notes", "warning", f"{n} note{'s' if n != 1 else ''} in refs/notes/sess annotate"
-            f" commits no branch reaches (e.g. {found.notes[0][:12]}): records of rewritten"
+            f" commits no branch reaches (e.g. {stale[0][:12]}): records of rewritten"
             " commits", "git sess doctor --fix"))
 
 

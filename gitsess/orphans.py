@@ -17,13 +17,11 @@ A peer's handoff ref is theirs to fix: it is reported only.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from gitsess import publish, record, rewrite, sync
+from gitsess import publish, record, rewrite, sync, trailers
 from gitsess.store import NOTES_REF, Store
 
-_SESS_ID = re.compile(r"^[ \t]*Sess-Id:[ \t]*(\S+)[ \t]*$", re.M)
 SCAN_LIMIT = 10000
 
 
@@ -53,13 +51,13 @@ def find(store: Store) -> Orphans:
     return out
 
 
-def _by_sess_id(store: Store) -> dict[str, str]:
+def by_sess_id(store: Store) -> dict[str, str]:
     """Sess-Id -> the newest commit on a branch whose message names it."""
     out: dict[str, str] = {}
     for n, commit in enumerate(store.walk(_branch_tips(store))):
         if n >= SCAN_LIMIT:
             break
-        for hid in _SESS_ID.findall(commit.message):
+        for hid in trailers.sess_ids_anywhere(commit.message):
             out.setdefault(hid, commit.oid)
     return out
 
@@ -75,7 +73,7 @@ class Fixed:
 def fix(store: Store, *, deadline: float) -> Fixed:
     found = find(store)
     done = Fixed()
-    ids = _by_sess_id(store) if found.refs or found.notes else {}
+    ids = by_sess_id(store) if found.refs or found.notes else {}
     for ref, oid in found.refs.items():
         target = ids.get(ref.rsplit("/", 1)[-1])
         if not ref.startswith("refs/sess/h/") or target is None:

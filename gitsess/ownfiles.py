@@ -96,7 +96,7 @@ def session_transcript(store: Store, s: telemetry.Session, *,
     if reason is not None:
         raise NotAllowed(reason)
     refused: list[str] = []
-    for path in candidates(_recorded(store, s), s.meta, s.session_id):
+    for path in candidates(_recorded(store, s), _local_meta(store, s), s.session_id):
         try:
             data = read_regular(path, limit=limit)
         except FileNotFoundError:
@@ -123,13 +123,23 @@ def transcript_path(store: Store, s: telemetry.Session) -> str | None:
     """
     if not_recorded_here(store, s) is not None:
         return None
-    for path in candidates(_recorded(store, s), s.meta, s.session_id):
+    for path in candidates(_recorded(store, s), _local_meta(store, s), s.session_id):
         try:
             os.close(open_regular(path))
         except (NotAllowed, OSError):
             continue
         return path
     return None
+
+
+def _local_meta(store: Store, s: telemetry.Session) -> dict[str, Any]:
+    """The session's metadata with cwd and worktree absolute in this clone:
+    session.json keeps them relative to the repository (gitsess.paths), and
+    Claude Code names its project folder after the absolute cwd."""
+    from gitsess import paths
+
+    return {**s.meta, "cwd": paths.from_repo(store, s.meta.get("cwd")),
+            "worktree": paths.from_repo(store, s.meta.get("worktree"))}
 
 
 def _recorded(store: Store, s: telemetry.Session) -> str | None:

@@ -15,15 +15,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gitsess import publish, record, sync
+from gitsess import publish, record, sync, trailers
 from gitsess.errors import ValidationError
 from gitsess.store import CommitInfo, Store
 
 H_PREFIX = "refs/sess/h/"
-# A squash message indents the squashed commits' messages: accept leading blanks.
-# Trailer keys are case-insensitive and may have blanks before the colon
-# (git-interpret-trailers(1)), as trailers.py reads them.
-_ANY_SESS_ID = re.compile(r"^[ \t]*Sess-Id[ \t]*:[ \t]*(\S+)[ \t]*$", re.M | re.I)
 SCAN_LIMIT = 10000
 
 
@@ -161,7 +157,7 @@ def unlinked(store: Store, *, limit: int = SCAN_LIMIT) -> list[Unlinked]:
     for n, commit in enumerate(store.walk(tips)):
         if n >= limit:
             break
-        ids = _ANY_SESS_ID.findall(commit.message)
+        ids = trailers.sess_ids_anywhere(commit.message)
         if not ids:
             continue
         have = record_ids(store.note(commit.oid))

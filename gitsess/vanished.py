@@ -20,14 +20,11 @@ A record whose id no other commit carries is only reported.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from gitsess import rewrite, sync
+from gitsess import rewrite, sync, trailers
 from gitsess.ids import HANDOFF_PREFIX, REMOTES_PREFIX
 from gitsess.store import Store
-
-_SESS_ID = re.compile(r"^[ \t]*Sess-Id:[ \t]*(\S+)[ \t]*$", re.M)
 
 
 @dataclass
@@ -126,4 +123,4 @@ def relink(store: Store, *, deadline: float) -> list[Relinked]:
 
 def _carried_ids(message: str) -> set[str]:
     """The Sess-Ids a commit message carries (indented too, as in a squash message)."""
-    return set(_SESS_ID.findall(message))
+    return set(trailers.sess_ids_anywhere(message))

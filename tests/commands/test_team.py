@@ -240,12 +240,16 @@ def test_a_pull_rebase_renumbers_the_rebased_handoff_before_it_is_pushed(
 
 def test_sync_renumbers_before_it_sends_the_handoffs_above(tmp_path: Path) -> None:
     """Two handoffs on the desktop, the first of which collides: sync
-    renumbers both before sending any, so no ref it sent is rewritten after."""
+    renumbers before anything is sent, so no ref that leaves is rewritten
+    after. (Sync publishes a handoff only once its branch is on the remote:
+    the desktop's go with its push.)"""
     _laptop, desktop, a, _b = _offline_pair(tmp_path)
     second = hand_off(desktop, RITA, "second on the desktop", "s-desktop-2")
     out = desktop.sess("sync", env=person(RITA))
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"renumbered handoff {a['id']} to " in out.stdout
+    desktop.git("pull", "-q", "--rebase", "origin", "main", env=person(RITA))
+    desktop.git("push", "-q", "origin", "main", env=person(RITA))
     again = desktop.sess("sync", env=person(RITA))
     assert again.returncode == 0 and "not pushed" not in again.stderr, again.stderr
     mine = desktop.refs("refs/sess/h/RT/")
