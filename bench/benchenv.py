@@ -26,3 +26,16 @@ def env(home: Path) -> dict[str, str]:
                GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), TZ="UTC", GIT_EDITOR="false")
     out.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed gitsess has its bytecode
     return out
+
+
+GITCONFIG = ("[user]\n\tname = Rosa Tanaka\n\temail = rosa@example.com\n"
+             "[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n")
+
+
+def make_home(root: Path) -> tuple[Path, dict[str, str]]:
+    """A fresh HOME under `root` with a pinned git identity (no signing, no
+    auto gc), and the hermetic environment that points at it."""
+    home = root / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(GITCONFIG)
+    return home, env(home)

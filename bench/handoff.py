@@ -31,8 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchenv import SESS, narrative
-from benchenv import env as hermetic_env
+from benchenv import SESS, make_home, narrative
 
 COMMIT_TARGET = 1.5
 HANDOFF_TARGET_S = 1.5
@@ -127,12 +126,7 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="gitsess-bench-") as tmp:
         root = Path(tmp)
-        home = root / "home"
-        home.mkdir()
-        (home / ".gitconfig").write_text(
-            "[user]\n\tname = Rosa Tanaka\n\temail = rosa@example.com\n"
-            "[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n")
-        env = hermetic_env(home)
+        _home, env = make_home(root)
         plain, hooked = bench_commits(root, env, args.rounds)
         ratio = hooked / plain
         print(f"ordinary git commit, median of {args.rounds * 3}:")

@@ -31,8 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchenv import SESS, narrative
-from benchenv import env as hermetic_env
+from benchenv import SESS, make_home, narrative
 
 TARGET_S = 1.0
 SESSION = "7d3c2a1e-5b4f-4e6a-9c8d-1f2e3a4b5c6d"
@@ -95,12 +94,7 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="gitsess-bench-") as tmp:
         root = Path(tmp)
-        home = root / "home"
-        home.mkdir()
-        (home / ".gitconfig").write_text(
-            "[user]\n\tname = Rosa Tanaka\n\temail = rosa@example.com\n"
-            "[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n")
-        env = hermetic_env(home)
+        home, env = make_home(root)
         folder = home / ".claude" / "projects" / CWD.replace("/", "-")
         main_path = folder / f"{SESSION}.jsonl"
         calls = transcript(main_path, int(args.mb * (1 << 20)))
