@@ -88,8 +88,11 @@ def _session(repo: Path, name: str, n: int) -> str:
 
 
 def _restore(repo: Path, env: dict[str, str], name: str, tip: str) -> None:
-    subprocess.run(["git", "update-ref", "-d", f"refs/sess/done/{name}"], cwd=repo, env=env,
-                   check=False, capture_output=True)
+    """The session live again at `tip`: the last round's retire and its claim
+    (gitsess.claims) undone, else the handoff finds the events claimed."""
+    for ref in (f"refs/sess/done/{name}", f"refs/sess/local/claims/{name}"):
+        subprocess.run(["git", "update-ref", "-d", ref], cwd=repo, env=env,
+                       check=False, capture_output=True)
     _run(["git", "update-ref", f"refs/sess/live/{name}", tip], repo, env)
 
 

@@ -80,8 +80,11 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, children's CPU seconds) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
     wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[-4:])} failed:\n"
+                         + proc.stderr.decode("utf-8", "replace"))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
@@ -132,8 +135,12 @@ def main() -> int:
         for on in order if order[-1] else order[::-1]:  # the last one on: its record is shown
             subprocess.run(["git", "config", "sess.reconcile", "true" if on else "false"],
                            cwd=repo, env=env, check=True)
-            subprocess.run(["git", "update-ref", "-d", f"refs/sess/done/{SESSION}"], cwd=repo,
-                           env=env, check=False, capture_output=True)
+            # Each round hands off the same events again: undo the last
+            # round's retire and its claim (gitsess.claims), or the handoff
+            # would find them claimed and nothing left to hand off.
+            for ref in (f"refs/sess/done/{SESSION}", f"refs/sess/local/claims/{SESSION}"):
+                subprocess.run(["git", "update-ref", "-d", ref], cwd=repo,
+                               env=env, check=False, capture_output=True)
             subprocess.run(["git", "update-ref", f"refs/sess/live/{SESSION}", tip], cwd=repo,
                            env=env, check=True)
             wall, cpu = _run([*SESS, "handoff", "--file", str(notes), "--session", SESSION],
