@@ -493,10 +493,12 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def warn(lines: list[str]) -> None:
+    from gitsess import untrusted
     from gitsess.ui import prefixed
 
     for line in lines:
-        print(prefixed(f"warning: {line}", sys.stderr), file=sys.stderr)
+        # A warning can name a record, a session or a policy field others pushed.
+        print(prefixed(f"warning: {untrusted.line(line)}", sys.stderr), file=sys.stderr)
 
 
 def front_summary(front: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from gitsess import diagnose, orphans, rewrite, vanished
+from gitsess import diagnose, orphans, rewrite, untrusted, vanished
 from gitsess.errors import ExitCode
 from gitsess.store import Store
 from gitsess.ui import paint
@@ -38,7 +38,8 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
         if fixed is not None:
             out["fixed"] = {"moved": fixed.moved, "dropped": fixed.dropped, "kept": fixed.kept,
                             "left": fixed.left}
-        json.dump(out, sys.stdout, indent=2)
+        # Findings quote record ids and messages that others pushed.
+        json.dump(untrusted.tree(out), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0 if d.ok else int(ExitCode.FAILURE)
     for r in relinked:
@@ -67,9 +68,11 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
         extra += f", via {h.via}" if h.via else ""
         print(f"  {h.name:<13} {h.state:<16} {runs}{extra}")
     for f in d.findings:
-        print(f"{MARK[f.severity]} {paint(f.severity + ':', ROLE[f.severity])} {f.message}")
+        # A finding can quote a record id or message someone else pushed.
+        print(f"{MARK[f.severity]} {paint(f.severity + ':', ROLE[f.severity])} "
+              f"{untrusted.line(f.message)}")
         if f.fix:
-            print(f"    fix: {f.fix}")
+            print(f"    fix: {untrusted.line(f.fix)}")
     print(paint("ok", "ok") if d.ok else paint("needs attention", "warning") + " (see fix: lines)")
     return 0 if d.ok else int(ExitCode.FAILURE)
 

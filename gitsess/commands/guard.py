@@ -11,7 +11,7 @@ import sys
 import time
 from typing import IO
 
-from gitsess import guard, sync
+from gitsess import guard, sync, untrusted
 from gitsess.errors import GitsessError
 from gitsess.store import Store
 
@@ -26,7 +26,8 @@ def pre_push_check_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
 def _check(store: Store, remote: str, lines: list[guard.PushLine]) -> int:
     failures = guard.check_push(store, remote, lines)
     for line in guard.refusal(failures) if failures else []:
-        print(line, file=sys.stderr)
+        # A refusal quotes the record's own text: whatever its author pushed.
+        print(untrusted.line(line), file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -250,3 +250,19 @@ def test_an_error_that_quotes_someone_elses_text_is_clean(capsys: pytest.Capture
     err = capsys.readouterr().err
     assert code == 1 and not bad_in(err)
     assert err == f"error: bad policy name: {shown('x')}\nhint: {shown('fix it')}\n"
+
+
+def test_doctor_prints_none_of_a_peers_escapes(victim: Repo) -> None:
+    clean_text(victim, "doctor")
+    clean_json(victim, "doctor", "--json")
+
+
+def test_the_guards_refusal_prints_none_of_a_peers_escapes(victim: Repo, tmp_path: Path) -> None:
+    """A pushing B's hostile handoffs on to a remote that lacks them: the
+    guard checks them, and its refusal quotes their ids and problems."""
+    other = tmp_path / "other.git"
+    git("init", "-q", "--bare", str(other), cwd=tmp_path)
+    proc = victim.git("push", "-q", str(other), "main", check=False)
+    assert proc.returncode != 0 and "push refused" in proc.stderr, proc.stderr
+    found = bad_in(proc.stderr)
+    assert not found, sorted(found)
