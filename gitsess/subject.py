@@ -60,6 +60,8 @@ def problems(template: str) -> list[str]:
 def render(template: str, front: dict[str, object]) -> str:
     """The subject of a handoff with this front matter."""
     values = {k: _one_line(front.get(k)) for k in PLACEHOLDERS}
+    if problems(template):  # a pushed policy's template: never `{title.__class__}`
+        return DEFAULT.format(**values)
     try:
         return template.format(**values)
     except (KeyError, ValueError, IndexError):  # a template the policy did not check

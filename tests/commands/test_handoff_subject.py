@@ -124,3 +124,13 @@ def test_a_hand_written_handoff_is_known_by_its_trailer_however_spelt(repo: Repo
     rec = front(note(repo) or "")
     assert rec["id"] == "RT-261126-07" and rec["title"] == "whatever the subject says"
     assert repo.refs("refs/sess/h/RT/RT-261126-07")
+
+
+def test_a_template_the_policy_did_not_check_renders_the_default() -> None:
+    """render() is reached with templates read from commits too: one that
+    reaches into an object's attributes is never formatted."""
+    from gitsess import subject
+
+    front = {"title": "Fix it", "workstream": "core", "id": "RT-261205-01", "phase": None}
+    assert subject.render("chore(handoff): {title}", front) == "chore(handoff): Fix it"
+    assert subject.render("{title.__class__} {title}", front) == "handoff(core): Fix it"
