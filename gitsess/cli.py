@@ -19,7 +19,7 @@ from gitsess.errors import ExitCode, GitsessError
 from gitsess.store import Store
 
 if TYPE_CHECKING:  # the page's module is imported only by the command that makes it
-    from gitsess import manpage as manpage_doc
+    from gitsess.ui import manpage as manpage_doc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +41,7 @@ def cli(no_color: bool) -> None:
     Agent telemetry goes into refs/sess/, handoffs into commits checked by
     git's own hooks, and `git sess resume` reads it all back from git alone.
     """
-    from gitsess import ui
+    from gitsess.ui import colour as ui
 
     # Colour only on a terminal (ui checks each stream), through click.
     ui.configure(click.style, no_color=no_color)
@@ -305,7 +305,7 @@ def manpage(output: str | None) -> int:
 
 def _manpage_program() -> manpage_doc.Program:
     """The command tree as `-h` prints it: usage, help, option records."""
-    from gitsess import manpage as manpage_doc
+    from gitsess.ui import manpage as manpage_doc
 
     root = click.Context(cli, info_name="git sess", **cli.context_settings)
 

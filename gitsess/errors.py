@@ -29,8 +29,8 @@ class GitsessError(Exception):
 
     def report(self) -> int:
         """Print the error in git's voice (`error: …`, `hint: …`); its exit code."""
-        from gitsess import untrusted
-        from gitsess.ui import prefixed
+        from gitsess.ui import untrusted
+        from gitsess.ui.colour import prefixed
 
         lines = [f"error: {self.message}"]
         lines += [f"  - {problem}" for problem in getattr(self, "problems", [])]
@@ -40,6 +40,19 @@ class GitsessError(Exception):
         print("\n".join(prefixed(line, sys.stderr) for line in text.split("\n")),
               file=sys.stderr)
         return int(self.exit_code)
+
+
+def warn(*lines: str) -> None:
+    """`warning: …` on stderr, one line each: the one warning printer.
+
+    A warning can name a record, a session or a policy field others pushed,
+    so each line goes through the sanitiser.
+    """
+    from gitsess.ui import untrusted
+    from gitsess.ui.colour import prefixed
+
+    for line in lines:
+        print(prefixed(f"warning: {untrusted.line(line)}", sys.stderr), file=sys.stderr)
 
 
 class UsageError(GitsessError):

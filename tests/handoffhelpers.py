@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.helpers import Repo, payload
 
 # Events happen an hour before the pinned commit date (conftest: 09:00 UTC),

@@ -184,7 +184,7 @@ def handoff_front(*, id: str, operator: str, workstream: str, title: str,
                   at: str = "2026-11-26T09:00:00Z") -> dict[str, Any]:
     """A front matter valid against schemas/handoff.json. RT is the hermetic
     user (Rosa Tanaka, conftest): her records carry her email, so that her
-    operator id is hers and not taken by someone else (gitsess.identity)."""
+    operator id is hers and not taken by someone else (gitsess.handoff.identity)."""
     email = "rosa@example.com" if operator == "RT" else f"{operator.lower()}@example.com"
     return {
         "v": 1, "id": id, "operator": operator, "email": email,
@@ -201,7 +201,7 @@ def handoff_front(*, id: str, operator: str, workstream: str, title: str,
 
 
 def author_env(repo: Repo, operator: str) -> dict[str, str]:
-    """The author of a handoff by `operator` (gitsess.verify checks it): the
+    """The author of a handoff by `operator` (gitsess.handoff.operators checks it): the
     clone's own user when `operator` is the clone's (sess.operator, else RT,
     the hermetic user's initials); anyone else is <op>@example.com."""
     own = repo.git("config", "sess.operator", check=False).stdout.strip() or "RT"
@@ -222,7 +222,7 @@ def make_handoff(repo: Repo, id: str, *, operator: str | None = None,
     `when` (e.g. "2026-11-26T08:00:00+00:00") sets the commit's dates;
     note=False / ref=False leave out the note or the ref.
     """
-    from gitsess import record
+    from gitsess.handoff import record
 
     operator = operator or id.rsplit("-", 2)[0]
     branch = repo.git("branch", "--show-current").stdout.strip() or None
@@ -241,7 +241,7 @@ def make_handoff(repo: Repo, id: str, *, operator: str | None = None,
     message = (f"handoff({workstream}): {title}\n\n{record.render_body(sections)}\n"
                + "\n".join(trailers) + "\n")
     env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else {}
-    # A peer's handoff is authored by the peer (gitsess.verify checks it).
+    # A peer's handoff is authored by the peer (gitsess.handoff.operators checks it).
     commit_env = {**env, **author_env(repo, operator)}
     repo.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-",
              input=message, env=commit_env or None)
@@ -304,7 +304,7 @@ def many_handoffs(repo: Repo, n: int, *, resume_prompt: str, operator: str = "RT
                   start: int = 1_790_000_000) -> None:
     """`n` handoffs, each in a workstream of its own, with notes and refs, in one
     `git fast-import` (make_handoff costs three git processes a handoff)."""
-    from gitsess import record
+    from gitsess.handoff import record
 
     out: list[bytes] = []
 
@@ -313,7 +313,7 @@ def many_handoffs(repo: Repo, n: int, *, resume_prompt: str, operator: str = "RT
         out.append(f"data {len(b)}\n".encode() + b + b"\n")
 
     parent = repo.git("rev-parse", "HEAD").stdout.strip()
-    # Authored by the operator (gitsess.verify checks it), as make_handoff's are.
+    # Authored by the operator (gitsess.handoff.operators checks it), as make_handoff's are.
     email = author_env(repo, operator).get("GIT_AUTHOR_EMAIL", "rosa@example.com")
     notes: list[tuple[int, str]] = []
     for i in range(1, n + 1):

@@ -20,7 +20,7 @@ def record_text(hid: str, *, op: str = "RT", ws: str = "core", title: str = "ste
                 invariants: list[dict[str, Any]] | None = None, commit: str | None = None,
                 session: str = "s1") -> str:
     """A complete, schema-valid handoff record (ARCHITECTURE.md, schemas/handoff.json)."""
-    from gitsess import record
+    from gitsess.handoff import record
 
     front = {
         "v": 1, "id": hid, "operator": op, "email": "rosa@example.com", "title": title,

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from gitsess.cli import cli
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.helpers import Repo, make_handoff, make_repo, payload
 
 SUBCOMMANDS = sorted(name for name, cmd in cli.commands.items() if not cmd.hidden)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitsess import telemetry as t
+from gitsess.telemetry import core as t
 
 AGENT = "claude-code"
 # Claude Code runs hooks with this set to the project root.

@@ -38,8 +38,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitsess import telemetry as t
 from gitsess.agents.fields import duration_ms, first_text, mcp_name, text
+from gitsess.telemetry import core as t
 
 AGENT = "cursor"
 # "Environment Variables": CURSOR_PROJECT_DIR is the workspace root, and
@@ -102,7 +102,7 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
         # reference's own examples give one call "call_1\nctc_1" in preToolUse
         # and "call_1" in postToolUse, so a call is counted at preToolUse as
         # before. The transcript is recorded but not read: its format is not
-        # documented (gitsess.agentlogs).
+        # documented (gitsess.transcripts.agentlogs).
         transcript=text(payload, "transcript_path", 4096),
     )
 

@@ -37,8 +37,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitsess import telemetry as t
 from gitsess.agents.fields import mcp_name, text
+from gitsess.telemetry import core as t
 
 AGENT = "gemini-cli"
 # hookRunner.ts sets both for every command hook, to the payload's cwd.
@@ -92,7 +92,7 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
         tool=_tool(payload),
         source=text(payload, "source", 32),
         cwd=text(payload, "cwd", 4096),
-        # "Base input schema": transcript_path, the chat file gitsess.agentlogs
+        # "Base input schema": transcript_path, the chat file gitsess.transcripts.agentlogs
         # reads at handoff. BeforeTool/AfterTool name no call id, so a call is
         # counted when it starts, as before (issue 11).
         transcript=text(payload, "transcript_path", 4096),

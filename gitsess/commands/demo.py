@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from gitsess import demo
+from gitsess.setup import demo_session as demo
 from gitsess.store import Store, git_env
 
 OPERATOR_NAME = "Rosa Tanaka"

@@ -7,10 +7,12 @@ import sys
 import time
 from typing import Any
 
-from gitsess import diagnose, orphans, rewrite, untrusted, vanished
 from gitsess.errors import ExitCode
+from gitsess.setup import doctor as diagnose
 from gitsess.store import Store
-from gitsess.ui import paint
+from gitsess.sync import orphans, rewrite, vanished
+from gitsess.ui import untrusted
+from gitsess.ui.colour import paint
 
 MARK = {"error": "x", "warning": "!", "info": "-"}
 ROLE = {"error": "error", "warning": "warning", "info": "hint"}
@@ -79,7 +81,7 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
 
 def _renumber(store: Store) -> list[dict[str, Any]]:
     """--fix: renumber each unpushed handoff whose id a remote holds for another."""
-    from gitsess import renumber
+    from gitsess.sync import renumber
 
     out = []
     for c in renumber.collisions(store):

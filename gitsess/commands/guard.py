@@ -11,9 +11,11 @@ import sys
 import time
 from typing import IO
 
-from gitsess import guard, sync, untrusted
 from gitsess.errors import GitsessError
+from gitsess.handoff import check as guard
 from gitsess.store import Store
+from gitsess.sync import exchange as sync
+from gitsess.ui import untrusted
 
 SHARE_BUDGET_S = 20.0
 
@@ -75,7 +77,7 @@ def share(store: Store, remote: str) -> None:
     publish.py); one line on stderr when that did not work."""
     try:
         if remote in sync.remotes(store) and store.config_get("sess.hooksDir"):
-            from gitsess import install
+            from gitsess.setup import install
 
             install.ensure_refspecs(store, remote)
         result = sync.push(store, remote, deadline=time.monotonic() + SHARE_BUDGET_S, attempts=3)

@@ -17,8 +17,6 @@ import sys
 import time
 from typing import IO, Any
 
-from gitsess import changelog as gitsess_changelog
-from gitsess import faults, handoff, handoffs, ids, narrative, policy, telemetry, trailers
 from gitsess.errors import (
     BARE_HINT,
     ExitCode,
@@ -27,11 +25,16 @@ from gitsess.errors import (
     UsageError,
     ValidationError,
 )
-from gitsess.identity import HINT, shared_with
-from gitsess.identity import operator as current_operator
-from gitsess.record import Record, render
-from gitsess.store import Store
-from gitsess.ui import paint, prefixed
+from gitsess.handoff import changelog as gitsess_changelog
+from gitsess.handoff import compose as handoff
+from gitsess.handoff import ids, narrative, policy, trailers
+from gitsess.handoff import persist as handoffs
+from gitsess.handoff.identity import HINT, shared_with
+from gitsess.handoff.identity import operator as current_operator
+from gitsess.handoff.record import Record, render
+from gitsess.store import Store, faults
+from gitsess.telemetry import core as telemetry
+from gitsess.ui.colour import paint, prefixed
 
 RESULT_VERSION = 1
 DEADLINE_S = 10.0
@@ -267,7 +270,8 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
               ) -> list[telemetry.Session]:
     """--session's sessions, else the narrative's `sessions:`, else this operator's
     live ones here; ValidationError for junk, unknown or another operator's."""
-    from gitsess import claims, ownfiles  # issue 9 gates, kept off the module's import line
+    from gitsess.handoff import claims
+    from gitsess.transcripts import ownfiles
 
     listed = listed if isinstance(listed, list) else [listed]
     bad = [f"sessions[{i}]: {s!r} is not a session id" for i, s in enumerate(listed)
@@ -291,7 +295,7 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
         raise ValidationError("sessions already claimed by another handoff", taken,
                               hint="a session's events belong to one record; leave it out")
     # A session whose telemetry was fetched is a peer's whatever its
-    # session.json says (gitsess.ownfiles): it is theirs to hand off.
+    # session.json says (gitsess.transcripts.ownfiles): it is theirs to hand off.
     fetched = [f"sessions[{i}]: {why}" for i, s in enumerate(sessions)
                if s.ref.startswith("refs/sess/remotes/")
                and (why := ownfiles.not_recorded_here(store, s))]
@@ -353,7 +357,7 @@ def _report(rec: Record, done: handoffs.Completion, warnings: list[str], *,
     branch = rec.front.get("branch") or "HEAD"
     print(f"[{branch} {done.commit[:7]}] {handoff.subject(rec.front, template)}")
     print(f"handoff {paint(done.id, 'id')}: {handoffs.front_summary(rec.front)}")
-    from gitsess.reconcile import disagreements
+    from gitsess.transcripts.reconcile import disagreements
 
     for line in disagreements(rec.front.get("telemetry")):  # hooks and transcript differ
         print(f"  {line}")
@@ -387,7 +391,7 @@ def _rotate_draft(store: Store) -> None:
 
 
 def _undo(store: Store, hid: str | None, *, as_json: bool) -> int:
-    from gitsess import undo
+    from gitsess.handoff import undo
 
     me = current_operator(store)
     found = undo.pick(store, me.id, hid)
@@ -505,7 +509,7 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     if parts is not None and found is not None and found.commit != head:
         # A rewrite of a recorded handoff (amend, rebase, cherry-pick): git
         # copies the note (notes.rewriteRef) and post-rewrite moves the ref
-        # (gitsess.rewrite); a note written here would be concatenated.
+        # (gitsess.sync.rewrite); a note written here would be concatenated.
         handoff.drop_draft(store, hid)
         if handoffs.amended_from(store, head, parts[0], hid) is None and not handoffs.rebasing(store):
             print(f"gitsess: {hid} is recorded on {found.commit[:12]}; this copy is not "
@@ -540,9 +544,9 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
 
 def _stamp(store: Store, commit: str) -> None:
     """Check the stored handoff as pre-push will, and stamp it when it passes
-    (gitsess.verified), so that its push starts no Python. Never fails the
+    (gitsess.handoff.stamps), so that its push starts no Python. Never fails the
     caller: a handoff that does not pass is reported by the push itself."""
-    from gitsess import guard
+    from gitsess.handoff import check as guard
 
     with contextlib.suppress(GitsessError, OSError):  # OSError: a full disk, say
         guard.check_commit(store, store.commit(commit))

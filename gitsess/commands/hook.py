@@ -204,7 +204,7 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
     if replay_at:  # a replay (git sess demo) gives each event its recorded time
         with contextlib.suppress(ValueError, OverflowError):  # "inf" overflows int()
             ev.at_ms = int(float(replay_at) * 1000)
-    from gitsess import telemetry
+    from gitsess.telemetry import core as telemetry
 
     # Leave 0.15 s of the budget for the spill write should the CAS run out.
     watchdog.phase = "recording"
@@ -212,7 +212,7 @@ def _run(agent: str, stdin: IO[bytes], started: float, watchdog: _Watchdog) -> i
     watchdog.phase = "recorded"
     context = ""
     if ev.kind == telemetry.SESSION_START and ev.source in (None, "startup", "resume"):
-        from gitsess import resume
+        from gitsess.resume import view as resume
 
         context = resume.agent_context(store, deadline=deadline)
     return _reply(adapter, ev, context)

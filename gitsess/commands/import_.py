@@ -7,9 +7,9 @@ import os
 import sys
 from typing import Any
 
-from gitsess import importer
 from gitsess.errors import ExitCode, UsageError
-from gitsess.identity import OPERATOR_RE
+from gitsess.handoff import importer
+from gitsess.handoff.identity import OPERATOR_RE
 from gitsess.store import Store
 
 SCHEMA_VERSION = 1

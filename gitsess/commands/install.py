@@ -3,9 +3,9 @@ for notes and fetch refspecs, and with --agent the agent's hook settings."""
 
 from __future__ import annotations
 
-from gitsess import agentsettings, install
-from gitsess.agentspecs import SPECS
+from gitsess.agents.specs import SPECS
 from gitsess.errors import UsageError
+from gitsess.setup import agentsettings, install
 from gitsess.store import Store
 
 AGENTS = tuple(SPECS)

@@ -7,13 +7,15 @@ import sys
 import time
 from typing import Any
 
-from gitsess import columns, handoff_index, untrusted, verify
 from gitsess.errors import UsageError
-from gitsess.handoff_index import Handoff
-from gitsess.identity import OPERATOR_RE
-from gitsess.resume import parse_duration
+from gitsess.handoff import index as handoff_index
+from gitsess.handoff import operators as verify
+from gitsess.handoff.identity import OPERATOR_RE
+from gitsess.handoff.index import Handoff
+from gitsess.resume.view import parse_duration
 from gitsess.store import Store
-from gitsess.timefmt import iso
+from gitsess.ui import columns, untrusted
+from gitsess.ui.timefmt import iso
 
 SCHEMA_VERSION = 1
 # Columns a workstream/phase may take before it is cut with '…' (the title,
@@ -24,7 +26,7 @@ WS_COLS = 32
 def entry(h: Handoff, usage: dict[str, Any] | None = None,
           v: verify.Verdict | None = None) -> dict[str, Any]:
     """One handoff as printed by log --json (schemas/log.json), its text
-    made safe (gitsess.untrusted): it comes from whoever pushed the commit."""
+    made safe (gitsess.ui.untrusted): it comes from whoever pushed the commit."""
     usage = usage or {}
     out: dict[str, Any] = {
         "id": h.id,
@@ -59,7 +61,7 @@ def usage(store: Store, index: handoff_index.Index, h: Handoff) -> dict[str, Any
     null for a version 1 record or a handoff whose note this clone lacks).
     A peer's note: only counts are taken from it, names clipped."""
     from gitsess.errors import ValidationError
-    from gitsess.record import parse
+    from gitsess.handoff.record import parse
 
     text = handoff_index.record_text(store, index, h)
     if text is None:

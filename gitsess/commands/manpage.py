@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from gitsess import manpage
 from gitsess.errors import UsageError
+from gitsess.ui import manpage
 
 
 def run(*, program: manpage.Program, output: str | None = None) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from gitsess import resume, resume_text
 from gitsess.errors import UsageError
-from gitsess.identity import OPERATOR_RE
+from gitsess.handoff.identity import OPERATOR_RE
+from gitsess.resume import text as resume_text
+from gitsess.resume import view as resume
 from gitsess.store import Store
 
 
@@ -44,6 +45,6 @@ def _columns() -> int | None:
 
 def _other(store: Store, operator: str | None) -> bool:
     """Whether --operator names someone else (their workstreams are not "Your")."""
-    from gitsess.identity import operator as current_operator
+    from gitsess.handoff.identity import operator as current_operator
 
     return operator is not None and operator != current_operator(store, cache=False).id

@@ -8,9 +8,9 @@ import sys
 import time
 from typing import IO
 
-from gitsess import rewrite
 from gitsess.errors import GitsessError
 from gitsess.store import Store
+from gitsess.sync import rewrite
 
 
 def post_rewrite_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
@@ -29,7 +29,7 @@ def post_rewrite_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     # The rewritten handoffs, checked as pre-push will and stamped when they
     # pass, so that their push starts no Python (post-commit ran before git
     # copied the notes, so it could not). Never fails the rewrite.
-    from gitsess import guard
+    from gitsess.handoff import check as guard
 
     rewritten = list(dict.fromkeys(mapping.values()))
     if args and args[0] == "rebase":
@@ -47,7 +47,7 @@ def _renumber(store: Store, rebased: set[str]) -> list[str]:
     rebased handoff here is still unpushed, so it is renumbered now, before
     the next push would publish two handoffs under one id. One line each;
     never fails the rebase (`git sess doctor` reports what is left)."""
-    from gitsess import renumber
+    from gitsess.sync import renumber
 
     out = []
     for c in renumber.collisions(store):

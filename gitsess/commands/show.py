@@ -16,17 +16,21 @@ import re
 import sys
 from typing import Any
 
-from gitsess import handoff, handoff_index, ids, trailers, untrusted, verify
 from gitsess.errors import UsageError, ValidationError
-from gitsess.record import Record, parse, render, split_records
+from gitsess.handoff import compose as handoff
+from gitsess.handoff import ids, trailers
+from gitsess.handoff import index as handoff_index
+from gitsess.handoff import operators as verify
+from gitsess.handoff.record import Record, parse, render, split_records
 from gitsess.store import Store
-from gitsess.timefmt import iso
+from gitsess.ui import untrusted
+from gitsess.ui.timefmt import iso
 
 SCHEMA_VERSION = 1
 # Record versions this gitsess reads: 2 adds tokens, models and reconciled
 # counts (issue 11) to what 1 has.
 RECORD_VERSIONS = (1, 2)
-# A note is whatever its writer pushed: it is shown through gitsess.untrusted,
+# A note is whatever its writer pushed: it is shown through gitsess.ui.untrusted,
 # the whole text and each JSON field bounded (a narrative is a few KB).
 SHOWN_CHARS = 200_000
 FIELD_CHARS = 64_000
@@ -108,7 +112,7 @@ def load(store: Store, oid: str, want: str | None = None) -> tuple[Record, str, 
               "shown from the commit message", file=sys.stderr)
     if hid is None:
         raise UsageError(f"commit {oid[:12]} is not a handoff (no Sess-Id trailer, no note)")
-    from gitsess.subject import template_of
+    from gitsess.handoff.subject import template_of
 
     fm = handoff.from_message(message, template=template_of(store))
     front = {"v": 1, **fm.front, "commit": oid,

@@ -1,6 +1,6 @@
 """`git sess status`: the repository's live sessions and their counters.
 
-With --reconcile each session's transcript is read too (gitsess.reconcile):
+With --reconcile each session's transcript is read too (gitsess.transcripts.reconcile):
 the counts become the reconciled ones, tokens and models are filled in, and
 each counter on which hooks and transcript disagree gets a line. Without it,
 tokens and models are null: status stays a read of refs only.
@@ -12,9 +12,11 @@ import json
 import sys
 from typing import Any
 
-from gitsess import paths, telemetry, untrusted
 from gitsess.store import Store
-from gitsess.timefmt import ago, iso
+from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import paths
+from gitsess.ui import untrusted
+from gitsess.ui.timefmt import ago, iso
 
 SCHEMA_VERSION = 1
 
@@ -22,8 +24,8 @@ SCHEMA_VERSION = 1
 def session_view(s: telemetry.Session, store: Store, transcript: dict[str, Any] | None = None,
                  *, reconciled: bool = False) -> dict[str, Any]:
     """One session as printed by status --json (schemas/status.json), its text
-    made safe (gitsess.untrusted): a session ref can be fetched, or hand-made."""
-    from gitsess import reconcile
+    made safe (gitsess.ui.untrusted): a session ref can be fetched, or hand-made."""
+    from gitsess.transcripts import reconcile
 
     m = s.meta
     c, sources = reconcile.session(s.counters, transcript) if reconciled else (s.counters, {})
@@ -67,7 +69,7 @@ def _top(d: dict[str, int], n: int = 3) -> str:
 
 def run(*, store: Store, as_json: bool = False, include_done: bool = False,
         reconcile: bool = False) -> int:
-    from gitsess.reconcile import transcript_counts
+    from gitsess.transcripts.reconcile import transcript_counts
 
     sessions = telemetry.live_sessions(store)
     if include_done:
@@ -104,7 +106,7 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False,
 
 
 def _print_reconciled(v: dict[str, Any]) -> None:
-    from gitsess.reconcile import describe
+    from gitsess.transcripts.reconcile import describe
 
     if v["tokens"] is None:
         print("  transcript: not read (none recorded by this machine's hooks, or not found)")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 import time
 
-from gitsess import sync
 from gitsess.errors import ExitCode, GitsessError, RefError, UsageError
 from gitsess.store import Store
-from gitsess.ui import paint, prefixed
+from gitsess.sync import exchange as sync
+from gitsess.ui.colour import paint, prefixed
 
 BUDGET_S = 60.0
 
@@ -79,7 +79,7 @@ def run(*, store: Store, remote: str | None = None) -> int:
 def _renumber(store: Store, remote: str) -> list[str]:
     """Renumber this clone's unpushed handoffs whose id the remote holds for
     another handoff (two offline clones of one operator); one line each."""
-    from gitsess import renumber
+    from gitsess.sync import renumber
 
     out = []
     for c in renumber.collisions(store, remote):

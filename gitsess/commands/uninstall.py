@@ -4,8 +4,8 @@ hooks and agent settings byte for byte, in every worktree of the repository
 
 from __future__ import annotations
 
-from gitsess import agentworktrees, install
 from gitsess.errors import GitsessError
+from gitsess.setup import agentworktrees, install
 from gitsess.store import Store
 
 

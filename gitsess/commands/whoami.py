@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from gitsess.identity import HINT, operator, shared_with
+from gitsess.handoff.identity import HINT, operator, shared_with
 from gitsess.store import Store
-from gitsess.ui import prefixed
+from gitsess.ui.colour import prefixed
 
 SCHEMA_VERSION = 1
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from gitsess import agents
-from gitsess import telemetry as t
 from gitsess.agents import claude
+from gitsess.telemetry import core as t
 from tests.helpers import payload
 
 EVENTS = [

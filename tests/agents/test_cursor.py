@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gitsess import agents
-from gitsess import telemetry as t
 from gitsess.agents import cursor
+from gitsess.telemetry import core as t
 from tests.helpers import CURSOR_CONVERSATION, cursor_payload
 
 SECRET = "sk-proj-fakeFAKEfake0123456789abcdefghijklmnop"

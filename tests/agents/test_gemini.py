@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gitsess import agents
-from gitsess import telemetry as t
 from gitsess.agents import gemini
+from gitsess.telemetry import core as t
 from tests.helpers import GEMINI_SESSION, gemini_payload
 
 SECRET = "AIzaSyD-fake-key-0123456789abcdefghijk"

@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
     # (The real-process tests race interpreter starts and imports too.)
     import gitsess.agents.claude
     import gitsess.store
-    import gitsess.telemetry  # noqa: F401
+    import gitsess.telemetry.core  # noqa: F401
     from gitsess.commands import hook
 
     build = unique_payload if mode == "unique" else race_payload

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.helpers import Repo
 from tests.sesshelpers import bare, handoff_commit, handoff_id, remote_refs
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitsess import subject
+from gitsess.handoff import subject
 from tests.handoffhelpers import T0, events, front, install, note, policy
 from tests.helpers import Repo
 
@@ -129,7 +129,7 @@ def test_a_hand_written_handoff_is_known_by_its_trailer_however_spelt(repo: Repo
 def test_a_template_the_policy_did_not_check_renders_the_default() -> None:
     """render() is reached with templates read from commits too: one that
     reaches into an object's attributes is never formatted."""
-    from gitsess import subject
+    from gitsess.handoff import subject
 
     front = {"title": "Fix it", "workstream": "core", "id": "RT-261205-01", "phase": None}
     assert subject.render("chore(handoff): {title}", front) == "chore(handoff): Fix it"

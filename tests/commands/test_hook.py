@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from gitsess import telemetry
 from gitsess.store import Store
+from gitsess.telemetry import core as telemetry
 from tests.commands.hook_worker import race_payload, unique_payload
 from tests.helpers import SESS, Repo, fsck, git, make_repo, payload
 
@@ -579,7 +579,7 @@ def test_hostile_payload(repo: Repo, name: str, data: bytes | None, expect: str)
     refs_after = repo.refs()
     assert (repo.path / ".git/HEAD").read_text() == head_before
     assert {k: v for k, v in refs_after.items() if not k.startswith("refs/sess/")} == refs_before
-    # (the own-session mark beside a new session ref is local: gitsess.ownfiles)
+    # (the own-session mark beside a new session ref is local: gitsess.transcripts.ownfiles)
     new = sorted(r for r in set(refs_after) - set(refs_before) if not r.startswith(telemetry.OWN))
     if expect == "ignored":
         assert new == []
@@ -730,7 +730,7 @@ def test_session_start_records_where_and_parallel_sessions(repo: Repo) -> None:
     assert (one["parallel_sessions"], two["parallel_sessions"]) == (0, 1)
     assert two["model"] == "claude-sonnet-4-5" and two["agent"] == "claude-code"
     assert two["operator"] == "RT"
-    # Stored relative to the repository's git dir (it is pushed): gitsess/paths.py.
+    # Stored relative to the repository's git dir (it is pushed): gitsess/telemetry/paths.py.
     assert not os.path.isabs(two["cwd"])
     assert os.path.normpath(os.path.join(repo.path, ".git", two["cwd"])) == "/work/project"
     assert git("log", "-1", "--format=%an", LIVE + "p1", cwd=repo.path).stdout.strip() \

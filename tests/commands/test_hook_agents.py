@@ -293,7 +293,7 @@ def test_hostile_payloads(repo: Repo, agent: str) -> None:
         after = repo.refs()
         assert {k: v for k, v in after.items() if not k.startswith("refs/sess/")} == \
             {k: v for k, v in before.items() if not k.startswith("refs/sess/")}, name
-        # (the own-session mark beside a new session ref is local: gitsess.ownfiles)
+        # (the own-session mark beside a new session ref is local: gitsess.transcripts.ownfiles)
         new = sorted(r for r in set(after) - set(before)
                      if not r.startswith("refs/sess/local/own/"))
         changed = [r for r in after if r in before and after[r] != before[r]]

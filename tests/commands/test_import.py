@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gitsess.record import parse, validate
-from gitsess.resources import schema
+from gitsess.data import schema
+from gitsess.handoff.record import parse, validate
 from tests.helpers import Repo, fsck
 
 

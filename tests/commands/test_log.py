@@ -7,9 +7,9 @@ from typing import Any
 
 import jsonschema
 
-from gitsess.columns import width
 from gitsess.commands.log import WS_COLS
-from gitsess.resources import schema
+from gitsess.data import schema
+from gitsess.ui.columns import width
 from tests.helpers import Repo, make_handoff
 
 

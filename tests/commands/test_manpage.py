@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gitsess import manpage
 from gitsess.cli import _manpage_program
 from gitsess.commands import manpage as cmd
 from gitsess.errors import UsageError
+from gitsess.ui import manpage
 from tests.helpers import sess
 
 
@@ -56,9 +56,9 @@ def test_an_unwritable_path_is_an_error_in_git_s_voice(tmp_path: Path) -> None:
 
 
 def test_the_hook_path_never_loads_the_page_module() -> None:
-    """`git sess hook` and the cli itself start without gitsess.manpage."""
+    """`git sess hook` and the cli itself start without gitsess.ui.manpage."""
     code = ("import sys, gitsess.main, gitsess.cli, gitsess.commands.hook; "
-            "print('gitsess.manpage' in sys.modules)")
+            "print('gitsess.ui.manpage' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from gitsess import record
 from gitsess.errors import ValidationError
+from gitsess.handoff import record
 from tests.helpers import (
     SESS,
     Repo,
@@ -114,7 +114,7 @@ def hostile_handoff(b: Repo, hid: str, *, operator: str, workstream: str, phase:
     message = (f"handoff({workstream}): {title}\n\n{record.render_body(sections)}\n"
                f"Sess-Id: {hid}\nSess-Operator: {operator}\nSess-Workstream: {workstream}\n"
                f"Sess-Phase: {phase}\nSess-Session: s-bo\n")
-    # B's own email: the record is B's as far as git can tell (gitsess.verify),
+    # B's own email: the record is B's as far as git can tell (gitsess.handoff.operators),
     # so its text is shown where a teammate's verified handoff is shown.
     b.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-", input=message,
           env={"GIT_AUTHOR_EMAIL": "bo@example.com" if operator == "BO" else "ev@example.com"})

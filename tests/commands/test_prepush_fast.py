@@ -1,5 +1,5 @@
 """The pre-push shim's two economies, with real pushes to local bare remotes:
-verification stamps (gitsess/verified.py) that spare a stamped handoff's push
+verification stamps (gitsess/handoff/stamps.py) that spare a stamped handoff's push
 its Python start, and the session refs sent in the background when a person
 is watching. Each stamp test also shows the stamp is a memo, never a pass:
 change what the verdict rests on and the full check runs again."""
@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from gitsess import verified
+from gitsess.handoff import stamps as verified
 from gitsess.store import Store
 from tests.handoffhelpers import NO_NOTION, T0, events, install, narrative, policy
 from tests.helpers import Repo, git

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.helpers import (
     Repo,
     author_env,
@@ -340,7 +340,7 @@ def test_the_agent_context_stays_bounded_with_a_thousand_workstreams(repo: Repo)
 def test_the_agent_context_reads_the_questions_it_shows_only(repo: Repo) -> None:
     """One note read per workstream costs ~0.7 ms: a thousand would eat the
     hook's deadline, and the context shows six."""
-    from gitsess import resume
+    from gitsess.resume import view as resume
     from gitsess.store import Store
     from tests.helpers import many_handoffs
 
@@ -368,7 +368,7 @@ def hand_made_handoff(repo: Repo, hid: str, *, workstream: str, title: str,
     if phase:
         trailers += f"Sess-Phase: {phase}\n"
     repo.git("commit", "-q", "--allow-empty", "-m", f"handoff(x): {title}\n\n{trailers}",
-             env=author_env(repo, op) or None)  # by its operator (gitsess.verify)
+             env=author_env(repo, op) or None)  # by its operator (gitsess.handoff.operators)
     oid = repo.git("rev-parse", "HEAD").stdout.strip()
     repo.git("update-ref", f"refs/sess/h/{op}/{hid}", oid)
 
@@ -383,14 +383,14 @@ def section(out: str, heading: str) -> list[str]:
 
 def starts(lines: list[str], cells: list[str]) -> set[int]:
     """The screen columns where each line's cell begins."""
-    from gitsess.columns import width
+    from gitsess.ui.columns import width
 
     return {width(line[: line.index(c)]) for line, c in zip(lines, cells, strict=True)}
 
 
 def test_peers_workstreams_line_up_by_display_width(repo: Repo) -> None:
-    from gitsess.columns import width
-    from gitsess.resume_text import NAME_COLS
+    from gitsess.resume.text import NAME_COLS
+    from gitsess.ui.columns import width
 
     make_handoff(repo, "AB-261126-01", workstream="ui", phase="design", title="Login",
                  when="2026-11-26T05:00:00Z")
@@ -430,7 +430,7 @@ def test_my_workstreams_line_up_by_display_width(repo: Repo) -> None:
 
 
 def test_plain_resume_is_bounded_and_says_what_it_left_out(repo: Repo) -> None:
-    from gitsess.columns import width
+    from gitsess.ui.columns import width
     from tests.helpers import many_handoffs
 
     prompt = "Resume here. " * 800  # one 10 KB line: 130 rows of a terminal
@@ -489,4 +489,4 @@ def test_control_characters_in_a_fetched_title_do_not_reach_the_terminal(repo: R
     hand_made_handoff(repo, "AB-261126-01", workstream="ui", title="evil\x1b]0;pwned\x07 title")
     out = repo.sess("resume", check=True).stdout
     assert "\x1b" not in out and "\x07" not in out
-    assert '("evil title", ' in out  # the OSC is removed whole (gitsess.untrusted)
+    assert '("evil title", ' in out  # the OSC is removed whole (gitsess.ui.untrusted)

@@ -1,4 +1,4 @@
-"""History rewrites (gitsess/rewrite.py, the post-rewrite hook, doctor --relink):
+"""History rewrites (gitsess/sync/rewrite.py, the post-rewrite hook, doctor --relink):
 every record stays reachable from its rewritten commit."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.helpers import Repo, fsck, git, payload
 from tests.sesshelpers import bare, handoff_commit, handoff_id
 
@@ -39,7 +39,7 @@ def test_amend_moves_the_handoff_ref_and_the_note(repo: Repo) -> None:
 def test_amend_that_edits_the_narrative_updates_the_record(repo: Repo, tmp_path: Path) -> None:
     """git copies the old note onto an amended handoff; the record must then say
     what the amended message says, and name the amended commit."""
-    from gitsess import record
+    from gitsess.handoff import record
 
     repo.sess("install", check=True)
     repo.hook(payload("PreToolUse", "am1", tool_name="Bash"))
@@ -168,7 +168,7 @@ def test_a_published_handoff_ref_stays_and_the_record_follows(repo: Repo, tmp_pa
 def test_rebase_squashing_two_handoffs_keeps_both_records(repo: Repo, mode: str | None) -> None:
     """`git rebase -i` squash: git concatenated the two notes into one text that read
     as the first record only (or, with notes.rewriteMode=overwrite, kept the last)."""
-    from gitsess import record
+    from gitsess.handoff import record
 
     repo.sess("install", check=True)
     if mode:

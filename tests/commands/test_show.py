@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.handoffhelpers import front, head, install, narrative, note, trailers
 from tests.helpers import Repo
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.helpers import SESS, Repo, payload
 
 T_OLD, T_NEW = 1_790_000_000, 1_790_000_600  # epoch seconds for GITSESS_EVENT_TIME

@@ -1,4 +1,4 @@
-"""git sess sync and gitsess/sync.py: peers' refs into the tracking
+"""git sess sync and gitsess/sync/exchange.py: peers' refs into the tracking
 namespace, notes merged by union, pushes never forced."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from gitsess import record, sync
+from gitsess.handoff import record
+from gitsess.sync import exchange as sync
 from tests.helpers import Repo, git, payload
 from tests.sesshelpers import bare, git_daemon, handoff_commit, handoff_id, remote_refs
 

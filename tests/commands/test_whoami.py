@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 
-from gitsess.resources import schema
+from gitsess.data import schema
 from tests.helpers import Repo
 
 
