@@ -15,7 +15,7 @@ Everything is written in one `git fast-import` stream (commits, notes with
 git's own fan-out, refs), then `git pack-refs --all` as gc or a clone
 leaves it. Records are written from a template rather than through PyYAML:
 at 10,000 records this is the difference between one second and fifteen;
-one of them is parsed and validated with gitsess.record as a check.
+one of them is parsed and validated with gitsess.handoff.record as a check.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ def write_stream(out: IO[bytes], rows: list[tuple[str, int, int, int]],
 def _check_one_record(hs: dict[int, Handoff]) -> None:
     """Parse and validate one generated record with gitsess itself."""
     try:
-        from gitsess import record
+        from gitsess.handoff import record
     except ImportError:  # the generator also runs without gitsess installed
         return
     h = next(iter(hs.values()))

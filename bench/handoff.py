@@ -66,8 +66,8 @@ def bench_commits(root: Path, env: dict[str, str], rounds: int) -> tuple[float, 
 
 def _session(repo: Path, name: str, n: int) -> str:
     """A live session of n events written by the real telemetry writer; its tip."""
-    from gitsess import telemetry
     from gitsess.store import Store
+    from gitsess.telemetry import core as telemetry
 
     store = Store.discover(str(repo))
     t0 = int(time.time() * 1000) - n * 1000
@@ -89,7 +89,7 @@ def _session(repo: Path, name: str, n: int) -> str:
 
 def _restore(repo: Path, env: dict[str, str], name: str, tip: str) -> None:
     """The session live again at `tip`: the last round's retire and its claim
-    (gitsess.claims) undone, else the handoff finds the events claimed."""
+    (gitsess.handoff.claims) undone, else the handoff finds the events claimed."""
     for ref in (f"refs/sess/done/{name}", f"refs/sess/local/claims/{name}"):
         subprocess.run(["git", "update-ref", "-d", ref], cwd=repo, env=env,
                        check=False, capture_output=True)

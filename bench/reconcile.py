@@ -13,7 +13,7 @@ off with `git sess handoff --file`, alternately with the reading on and off
 handoff with the reading off. Target: at most +1.0 s.
 
 It also prints the CPU-seconds per MB the reader spends (in this process,
-time.process_time over gitsess.agentlogs.read_claude), and the handoff's
+time.process_time over gitsess.transcripts.agentlogs.read_claude), and the handoff's
 own extra CPU (children's rusage) per MB it read. The handoff reads the
 transcripts twice: when it composes the record and when commit-msg
 recomputes it from the commit message.
@@ -123,7 +123,7 @@ def main() -> int:
         notes = root / "narrative.md"
         notes.write_text(narrative())
 
-        from gitsess import agentlogs
+        from gitsess.transcripts import agentlogs
 
         t = time.process_time()
         counted = agentlogs.read_claude(str(main_path))
@@ -136,7 +136,7 @@ def main() -> int:
             subprocess.run(["git", "config", "sess.reconcile", "true" if on else "false"],
                            cwd=repo, env=env, check=True)
             # Each round hands off the same events again: undo the last
-            # round's retire and its claim (gitsess.claims), or the handoff
+            # round's retire and its claim (gitsess.handoff.claims), or the handoff
             # would find them claimed and nothing left to hand off.
             for ref in (f"refs/sess/done/{SESSION}", f"refs/sess/local/claims/{SESSION}"):
                 subprocess.run(["git", "update-ref", "-d", ref], cwd=repo,

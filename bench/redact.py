@@ -10,7 +10,7 @@ the tool results a developer of agent tooling sees every day: API replies
 and transcript lines read back from disk, so the same ids and signatures
 one and two JSON strings down. Every redaction in it is a false positive;
 they are printed by type with the id classes that survived, and the median
-CPU time of RUNS runs of gitsess.redact.redact_jsonl, per MB and as a ratio
+CPU time of RUNS runs of gitsess.transcripts.redact.redact_jsonl, per MB and as a ratio
 to the floor: parsing every line and visiting every string and key, which
 any redaction of JSONL has to do. Figures are printed, never asserted
 (STYLE.md 15).
@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitsess.redact import Result, redact_jsonl
+from gitsess.transcripts.redact import Result, redact_jsonl
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
