@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 
+from gitsess import refs
 from gitsess.errors import ExitCode, GitsessError, RefError, UsageError
 from gitsess.store import Store
 from gitsess.sync import exchange as sync
@@ -32,7 +33,7 @@ def default_remote(store: Store) -> str:
 
 def run(*, store: Store, remote: str | None = None) -> int:
     name = remote or default_remote(store)
-    before = set(store.refs(sync.tracking(name)))
+    before = set(store.refs(refs.tracking(name)))
     deadline = time.monotonic() + BUDGET_S
     try:
         # sync.sync, with the renumbering between its fetch and its push: a
@@ -48,7 +49,7 @@ def run(*, store: Store, remote: str | None = None) -> int:
     if result.error:
         raise GitsessError(f"sync with {name} failed: {result.error}",
                            hint="check the remote (git fetch " + name + ") and run git sess sync again")
-    fetched = len(set(store.refs(sync.tracking(name))) - before)
+    fetched = len(set(store.refs(refs.tracking(name))) - before)
     done = (f"{fetched} new peer ref{'s' if fetched != 1 else ''} fetched,"
             f" {len(result.pushed)} pushed, {len(result.deleted)} handed-off live"
             f" ref{'s' if len(result.deleted) != 1 else ''} removed remotely"
