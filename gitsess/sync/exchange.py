@@ -243,6 +243,17 @@ def sync(store: Store, remote: str, *, deadline: float, attempts: int = 8) -> Pu
     return push(store, remote, deadline=deadline, attempts=attempts)
 
 
+# What the pre-push send may take once the person's push has ended: its
+# retries stop here, and `git sess sync` picks up what is left.
+SEND_BUDGET_S = 20.0
+
+
+def send_after_push(store: Store, remote: str) -> str | None:
+    """The pre-push send: `push` with the pre-push budget; why it failed, or None."""
+    result = push(store, remote, deadline=time.monotonic() + SEND_BUDGET_S, attempts=3)
+    return None if result.ok else describe(result)
+
+
 def describe(result: PushResult) -> str:
     if result.error:
         return result.error
