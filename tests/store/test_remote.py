@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+from gitsess.store import Store
+from gitsess.store import remote as git_remote
+from tests.helpers import Repo, git
+from tests.sesshelpers import bare, remote_refs
 
 # The process under test: it asks for the nearest ancestor with "push" in its argv.
 ASK = ("from gitsess.store import remote; "
@@ -35,3 +41,50 @@ def test_it_is_found_through_a_process_in_between() -> None:
 
 def test_none_when_no_ancestor_matches() -> None:
     assert _parent("commit", "--amend") == "None"
+
+
+# -- the named operations, against a real bare remote ------------------------
+
+
+def _with_remote(repo: Repo, tmp_path: Path) -> tuple[Store, Path]:
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    return Store.discover(str(repo.path)), remote
+
+
+def test_push_porcelain_reports_each_ref_and_never_forces(repo: Repo, tmp_path: Path) -> None:
+    store, remote = _with_remote(repo, tmp_path)
+    base = repo.git("rev-parse", "HEAD").stdout.strip()
+    got = git_remote.push_porcelain(store, "origin", [f"{base}:refs/sess/live/s1"])
+    assert got.ok and "\trefs/sess/live/s1\t" in got.out.replace(f"{base}:", ""), got.out
+    other = repo.commit("elsewhere")
+    assert git_remote.push_porcelain(store, "origin", [f"{other}:refs/sess/live/s1"]).ok
+    got = git_remote.push_porcelain(store, "origin", [f"{base}:refs/sess/live/s1"])
+    assert not got.ok and "\n!\t" in got.out, got.out  # a rewind is refused, not forced
+    assert remote_refs(remote)["refs/sess/live/s1"] == other
+
+
+def test_remote_heads_and_tags_asks_the_remote(repo: Repo, tmp_path: Path) -> None:
+    store, remote = _with_remote(repo, tmp_path)
+    repo.git("push", "-q", "--no-verify", "origin", "main")
+    git("update-ref", "refs/sess/live/x", "refs/heads/main", cwd=remote)
+    got = git_remote.remote_heads_and_tags(store, "origin")
+    assert got == {"refs/heads/main": repo.git("rev-parse", "HEAD").stdout.strip()}
+    assert git_remote.remote_heads_and_tags(store, str(tmp_path / "nowhere")) is None
+
+
+def test_fetch_says_why_it_failed(repo: Repo, tmp_path: Path) -> None:
+    store, _ = _with_remote(repo, tmp_path)
+    got = git_remote.fetch(store, "origin", ["+refs/sess/h/*:refs/sess/remotes/origin/h/*"],
+                           prune=True)
+    assert got.ok
+    got = git_remote.fetch(store, "nowhere", ["refs/heads/main"], prune=False)
+    assert not got.ok and got.why
+
+
+def test_not_reached_is_one_walk_from_the_candidates(repo: Repo) -> None:
+    store = Store.discover(str(repo.path))
+    base = repo.git("rev-parse", "HEAD").stdout.strip()
+    top = repo.commit("top")
+    assert git_remote.not_reached(store, [top], [base]) == {top}
+    assert git_remote.not_reached(store, [base], [top]) == set()
