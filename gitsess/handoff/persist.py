@@ -36,6 +36,7 @@ from gitsess.handoff import operators as verify
 from gitsess.handoff.ids import HANDOFF_PREFIX, handoff_ref
 from gitsess.handoff.trailers import parse_trailers
 from gitsess.store import CommitInfo, Store, faults
+from gitsess.store import remote as git_remote
 from gitsess.telemetry import core as telemetry
 
 __all__ = [
@@ -579,21 +580,9 @@ def _amending() -> bool:
     taken to be its amendment (post-commit and the pre-push guard still
     catch a copy on top).
     """
-    pid = os.getppid()
-    for _ in range(4):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                argv = fh.read().split(b"\0")
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                parent = int(fh.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            return True
-        if argv and os.path.basename(argv[0]) in (b"git", b"git.exe") and b"commit" in argv:
-            return b"--amend" in argv
-        if parent <= 1:
-            break
-        pid = parent
-    return True
+    argv = git_remote.calling_argv(
+        lambda a: bool(a) and os.path.basename(a[0]) in (b"git", b"git.exe") and b"commit" in a)
+    return argv is None or b"--amend" in argv
 
 
 def rebasing(store: Store) -> bool:
