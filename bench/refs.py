@@ -7,11 +7,11 @@ A program, not a test (STYLE.md 15): it prints figures and asserts nothing.
 
 Two repositories are built alike: one commit on main, pushed to a bare
 remote of their own, `git sess install`, and one untimed `git sess sync`.
-"many" also holds --refs session refs, made with `git update-ref --stdin`:
-half of them fetched copies of peers' handoff refs
-(refs/sess/remotes/origin/h/<op>/<id>), half fetched copies of peers' live
-sessions (refs/sess/remotes/origin/live/<session>); a long-lived team clone
-gathers these, and fetches run with --no-auto-gc, so they stay loose.
+The remote of "many" also holds --refs session refs of peers, made with
+`git update-ref --stdin`: half of them handoff refs (refs/sess/h/<op>/<id>),
+half live sessions (refs/sess/live/<session>). The untimed sync fetches them
+into refs/sess/remotes/origin/, as a long-lived team clone gathers them;
+fetches run with --no-auto-gc, so they stay loose.
 
 Each round times, in both repositories and alternating which goes first:
 one no-op `git sess sync` (nothing new on either side), then one
@@ -60,17 +60,17 @@ def _repo(root: Path, name: str, env: dict[str, str]) -> Path:
     return repo
 
 
-def _many_refs(repo: Path, env: dict[str, str], count: int) -> None:
-    """`count` fetched session refs of peers, all on main's first commit."""
-    tip = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, env=env, check=True,
+def _many_refs(bare: Path, env: dict[str, str], count: int) -> None:
+    """`count` session refs of peers on the remote, all on main's first commit."""
+    tip = subprocess.run(["git", "rev-parse", "main"], cwd=bare, env=env, check=True,
                          capture_output=True, text=True).stdout.strip()
     lines = []
     for i in range(count // 2):
         op = f"peer{i % 40}"
-        lines.append(f"create refs/sess/remotes/origin/h/{op}/{op}-250101-{i:05d} {tip}\n")
+        lines.append(f"create refs/sess/h/{op}/{op}-250101-{i:05d} {tip}\n")
     for i in range(count - count // 2):
-        lines.append(f"create refs/sess/remotes/origin/live/peer-session-{i:05d} {tip}\n")
-    _run(["git", "update-ref", "--stdin"], repo, env, input="".join(lines).encode())
+        lines.append(f"create refs/sess/live/peer-session-{i:05d} {tip}\n")
+    _run(["git", "update-ref", "--stdin"], bare, env, input="".join(lines).encode())
 
 
 def _measure(repos: dict[str, Path], env: dict[str, str], notes: Path,
@@ -107,10 +107,13 @@ def main() -> int:
         notes = root / "narrative.md"
         notes.write_text(narrative())
         repos = {name: _repo(root, name, env) for name in ("few", "many")}
-        _many_refs(repos["many"], env, args.refs)
-        for repo in repos.values():  # the first sync sends what install set up
+        _many_refs(root / "many.git", env, args.refs)
+        for repo in repos.values():  # the first sync fetches the peers' refs
             _run([*SESS, "sync"], repo, env)
-        print(f"gitsess: {SESS[0]}")
+        fetched = subprocess.run(["git", "for-each-ref", "--format=%(refname)", "refs/sess/"],
+                                 cwd=repos["many"], env=env, capture_output=True, text=True,
+                                 check=True).stdout.count("\n")
+        print(f"gitsess: {SESS[0]}; {fetched:,} session refs in the clone with many")
         _report("refs loose", _measure(repos, env, notes, args.rounds), args.refs, args.rounds)
         for repo in repos.values():
             _run(["git", "pack-refs", "--all"], repo, env)
