@@ -33,6 +33,15 @@ _GIT_LOCAL_VARS = (
 )
 
 
+# git commands that never write a ref: the ref listings read before them
+# still hold after them.
+_READS_ONLY = frozenset((
+    "for-each-ref", "ls-remote", "rev-list", "rev-parse", "log", "merge-base", "cat-file",
+    "config", "var", "hash-object", "ls-files", "diff", "show", "status", "check-ref-format",
+    "name-rev",
+))
+
+
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a git we start: git's hook variables stripped."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCAL_VARS}
@@ -67,7 +76,7 @@ class GitCommands(StoreBase):
             cwd=cwd or self.workdir or self.git_dir,
             check=False,
         )
-        if args[:1] != ["for-each-ref"]:  # any other git may have written refs
+        if not args or args[0] not in _READS_ONLY:  # that git may have written refs
             self.forget_refs()
         if check and proc.returncode != 0:
             err = proc.stderr.decode("utf-8", "replace").strip().splitlines()

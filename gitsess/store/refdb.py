@@ -48,6 +48,18 @@ def _listed_fresh(prefix: str) -> bool:
     return any(f.startswith(prefix) or prefix.startswith(f) for f in _FRESH)
 
 
+def _unit(prefix: str) -> str:
+    """What to list for `prefix`: its namespace (refs/sess/remotes/ for
+    refs/sess/remotes/origin/live/, refs/remotes/ for refs/remotes/origin/),
+    so that a command's several asks of one namespace cost one listing."""
+    depth = 3 if prefix.startswith(names.SESS) else 2
+    parts = prefix.split("/")
+    if len(parts) <= depth + 1:
+        return prefix
+    unit = "/".join(parts[:depth]) + "/"
+    return prefix if _listed_fresh(unit) else unit
+
+
 class RefStore(LockFiles, GitCommands):
     def ref(self, name: str) -> str | None:
         """The oid a direct ref points at, or None when it does not exist."""
@@ -64,14 +76,15 @@ class RefStore(LockFiles, GitCommands):
         A plain string prefix: "refs/sess/h/" never matches refs/sess/hx/.
         Symbolic refs and refs git cannot read are left out.
         """
-        if not _listed_fresh(prefix):
-            for listed, found in self._listings.items():
-                if prefix.startswith(listed):
-                    return {n: o for n, o in found.items() if n.startswith(prefix)}
-        found = self.for_each_ref(prefix)
-        if not _listed_fresh(prefix):
-            self._listings[prefix] = found
-        return dict(found)
+        if _listed_fresh(prefix):
+            return self.for_each_ref(prefix)
+        for listed, found in self._listings.items():
+            if prefix.startswith(listed):
+                return {n: o for n, o in found.items() if n.startswith(prefix)}
+        unit = _unit(prefix)
+        found = self.for_each_ref(unit)
+        self._listings[unit] = found
+        return {n: o for n, o in found.items() if n.startswith(prefix)}
 
     def for_each_ref(self, prefix: str) -> dict[str, str]:
         """`git for-each-ref` on one prefix, uncached: ref -> oid."""
