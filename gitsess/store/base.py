@@ -26,6 +26,17 @@ class StoreBase:
         # prefix -> {ref: oid}, as listed once in this process (see refdb.py).
         self._listings: dict[str, dict[str, str]] = {}
 
+    def reopen(self) -> None:
+        """A fresh libgit2 handle on the same repository.
+
+        libgit2 (1.9.7) drops a packed ref from its in-memory packed-refs
+        before it takes packed-refs.lock; when the lock is held, the delete
+        fails and the next delete through the same handle reports success
+        and changes nothing. After a lock failure the store starts afresh.
+        """
+        self._repo = pygit2.Repository(self.git_dir)
+        self._common_repo = None
+
     def forget_refs(self) -> None:
         """Drop the ref listings read so far: the next `refs(prefix)` lists again.
 

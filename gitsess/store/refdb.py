@@ -159,6 +159,10 @@ class RefStore(LockFiles, GitCommands):
         self.forget_refs()
         try:
             self._cas(name, new, old)
+        except RefError as exc:
+            if exc.kind == "locked":
+                self.reopen()
+            raise
         finally:
             self.forget_refs()
 
