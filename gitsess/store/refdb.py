@@ -34,6 +34,10 @@ from gitsess.store.locks import LockFiles
 _FRESH = (names.LIVE, names.PENDING, names.DONE, names.CLAIMS, names.RESERVE)
 
 
+# Listings kept across the store's own writes (see RefStore._wrote).
+_KEPT = (names.REMOTES, names.GIT_REMOTES)
+
+
 def valid_sess_ref(name: str) -> bool:
     """True for a well-formed ref that gitsess may write."""
     return names.is_sess(name) and bool(pygit2.reference_is_valid_name(name))
@@ -154,17 +158,36 @@ class RefStore(LockFiles, GitCommands):
         (a .lock file is in the way) or 'missing'.
         """
         _check_ref(name)
-        # Whatever happens, the listings read so far may no longer hold: ours
-        # changed a ref, or a refusal showed that another writer did.
-        self.forget_refs()
         try:
             self._cas(name, new, old)
         except RefError as exc:
+            # A refusal shows that another writer moved things: list afresh.
+            self.forget_refs()
             if exc.kind == "locked":
                 self.reopen()
             raise
-        finally:
-            self.forget_refs()
+        self._wrote(name, new)
+
+    def _wrote(self, name: str, new: str | None) -> None:
+        """Keep the listings true after our own write.
+
+        Fetched copies (refs/sess/remotes/, refs/remotes/) are written by
+        fetches: this store's own run through git (and it then lists afresh),
+        another process's may as well have come a moment later. Their
+        listings are updated in place and kept, so a handoff lists 10,000 of
+        them once, not again after its id reservation. The
+        others are dropped: our write marks a step after which checks such
+        as "did a concurrent handoff take this id meanwhile" must see other
+        writers' refs.
+        """
+        for listed in list(self._listings):
+            if not listed.startswith(_KEPT):
+                del self._listings[listed]
+            elif name.startswith(listed):
+                if new is None:
+                    self._listings[listed].pop(name, None)
+                else:
+                    self._listings[listed][name] = new
 
     def _cas(self, name: str, new: str | None, old: str | None) -> None:
         repo = self._repo

@@ -150,6 +150,25 @@ def test_a_listing_is_read_once_until_the_store_writes(repo: Repo) -> None:
     assert set(store.refs("refs/sess/h/")) == {*NAMES[:2], "refs/sess/h/XY/XY-261126-01"}
 
 
+def test_fetched_copies_stay_listed_and_true_across_our_writes(repo: Repo) -> None:
+    """refs/sess/remotes/ can hold a team's history: a write of ours (an id
+    reservation) keeps its listing, updated where we wrote into it."""
+    store = open_store(repo)
+    tip = _make(repo, NAMES[5:])
+    newer = repo.commit("newer")
+    assert store.refs("refs/sess/remotes/origin/") == {NAMES[5]: tip}
+    store.cas_ref("refs/sess/local/reserve/RT/RT-261126-01", tip, None)
+    store.cas_ref("refs/sess/remotes/origin/notes", newer, None)
+    store.cas_ref(NAMES[5], None, tip)
+    assert store.refs("refs/sess/remotes/") == {"refs/sess/remotes/origin/notes": newer}
+    assert repo.refs("refs/sess/remotes/") == {"refs/sess/remotes/origin/notes": newer}
+    with pytest.raises(RefError):
+        store.cas_ref("refs/sess/remotes/origin/notes", tip, tip)  # a refusal: list afresh
+    repo.git("update-ref", NAMES[5], tip)
+    assert store.refs("refs/sess/remotes/") == {"refs/sess/remotes/origin/notes": newer,
+                                                NAMES[5]: tip}
+
+
 @pytest.mark.parametrize("prefix", ["refs/sess/live/", "refs/sess/pending/s1/", "refs/sess/done/",
                                     "refs/sess/local/reserve/RT/", "refs/sess/local/claims/",
                                     "refs/sess/"])
