@@ -96,9 +96,10 @@ class RefStore(LockFiles, GitCommands):
         # that ends mid-name is given as a glob (ref names cannot hold glob
         # characters) and the exact prefix is checked here.
         pattern = prefix if prefix.endswith("/") else prefix + "*"
+        # A ref database git cannot read is an error, never an empty listing:
+        # an id allocator that saw no refs would hand out a taken id.
         proc = self.run_git(
-            ["for-each-ref", "--format=%(objectname)%00%(symref)%00%(refname)", pattern],
-            check=False,
+            ["for-each-ref", "--format=%(objectname)%00%(symref)%00%(refname)", pattern]
         )
         out: dict[str, str] = {}
         for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gitsess.errors import RefError
+from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
 from tests.helpers import Repo
 from tests.store.storehelpers import head, open_store, python
@@ -189,3 +189,12 @@ def test_a_linked_worktree_lists_and_writes_the_shared_refs(repo: Repo) -> None:
     assert linked.refs("refs/sess/h/") == {NAMES[0]: tip}
     linked.cas_ref(NAMES[1], tip, None)
     assert repo.refs("refs/sess/h/") == {NAMES[0]: tip, NAMES[1]: tip}
+
+
+def test_an_unreadable_ref_database_is_an_error_not_an_empty_listing(repo: Repo) -> None:
+    _make(repo, NAMES[:2])
+    repo.git("pack-refs", "--all")
+    with (repo.path / ".git" / "packed-refs").open("a") as fh:
+        fh.write("not a packed ref line\n")
+    with pytest.raises(GitsessError, match="for-each-ref"):
+        open_store(repo).refs("refs/sess/h/")
