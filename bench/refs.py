@@ -14,7 +14,8 @@ into refs/sess/remotes/origin/, as a long-lived team clone gathers them;
 fetches run with --no-auto-gc, so they stay loose.
 
 Each round times, in both repositories and alternating which goes first:
-one no-op `git sess sync` (nothing new on either side), then one
+a plain `git fetch` of the remote (git's own share of a sync, printed
+below it), one no-op `git sess sync` (nothing new on either side), then one
 `git sess handoff --file --allow-empty` (compose, validate, reserve the id,
 the real `git commit` with both hooks, note, ref). All of it runs first with
 the refs loose, then again after `git pack-refs --all` in both repositories.
@@ -44,6 +45,11 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], input: bytes | None = N
         raise SystemExit(f"{' '.join(cmd)} failed in {cwd.name}:\n"
                          f"{proc.stderr.decode('utf-8', 'replace')}")
     return took
+
+
+# What a sync's fetch costs git alone (install's refspecs bring the session
+# refs): the floor under the sync's figure that gitsess cannot lower.
+FETCH = ["git", "fetch", "--quiet", "--prune", "--no-auto-gc", "origin"]
 
 
 def _repo(root: Path, name: str, env: dict[str, str]) -> Path:
@@ -76,10 +82,12 @@ def _many_refs(bare: Path, env: dict[str, str], count: int) -> None:
 def _measure(repos: dict[str, Path], env: dict[str, str], notes: Path,
              rounds: int) -> dict[str, dict[str, float]]:
     times: dict[str, dict[str, list[float]]] = {
-        cmd: {name: [] for name in repos} for cmd in ("sync", "handoff")}
+        cmd: {name: [] for name in repos} for cmd in ("fetch", "sync", "handoff")}
     handoff = [*SESS, "handoff", "--file", str(notes), "--allow-empty"]
     for i in range(rounds):
         order = list(repos) if i % 2 == 0 else list(reversed(repos))
+        for name in order:
+            times["fetch"][name].append(_run(FETCH, repos[name], env))
         for name in order:
             times["sync"][name].append(_run([*SESS, "sync"], repos[name], env))
         for name in order:
@@ -90,7 +98,8 @@ def _measure(repos: dict[str, Path], env: dict[str, str], notes: Path,
 
 def _report(title: str, figures: dict[str, dict[str, float]], count: int, rounds: int) -> None:
     print(f"{title}, median of {rounds}:")
-    for cmd, label in (("handoff", "git sess handoff --file"), ("sync", "git sess sync (no-op)")):
+    for cmd, label in (("handoff", "git sess handoff --file"), ("sync", "git sess sync (no-op)"),
+                       ("fetch", "  git's share: git fetch")):
         floor, many = figures[cmd]["few"], figures[cmd]["many"]
         print(f"  {label:<26} without: {floor * 1000:7.1f} ms   with {count:,} refs: "
               f"{many * 1000:7.1f} ms   ratio {many / floor:.2f}x")
