@@ -12,16 +12,16 @@ import json
 import sys
 from typing import Any
 
+from gitsess import refs
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
-from gitsess.telemetry import paths
+from gitsess.telemetry import counting, paths, readers
 from gitsess.ui import untrusted
 from gitsess.ui.timefmt import ago, iso
 
 SCHEMA_VERSION = 1
 
 
-def session_view(s: telemetry.Session, store: Store, transcript: dict[str, Any] | None = None,
+def session_view(s: readers.Session, store: Store, transcript: dict[str, Any] | None = None,
                  *, reconciled: bool = False) -> dict[str, Any]:
     """One session as printed by status --json (schemas/status.json), its text
     made safe (gitsess.ui.untrusted): a session ref can be fetched, or hand-made."""
@@ -48,7 +48,7 @@ def session_view(s: telemetry.Session, store: Store, transcript: dict[str, Any] 
         "tool_calls": c.get("tool_calls", 0),
         "tools": c.get("tools", {}),
         "mcp": c.get("mcp", {}),
-        "subagents": telemetry.subagents(c),
+        "subagents": counting.subagents(c),
         "failures": c.get("failures", 0),
         "prompts": c.get("prompts", 0),
         "compactions": c.get("compactions", 0),
@@ -71,9 +71,9 @@ def run(*, store: Store, as_json: bool = False, include_done: bool = False,
         reconcile: bool = False) -> int:
     from gitsess.transcripts.reconcile import transcript_counts
 
-    sessions = telemetry.live_sessions(store)
+    sessions = readers.live_sessions(store)
     if include_done:
-        sessions += telemetry.live_sessions(store, telemetry.DONE)
+        sessions += readers.live_sessions(store, refs.DONE)
     views = [session_view(s, store, transcript_counts(store, s) if reconcile else None,
                           reconciled=reconcile) for s in sessions]
     if as_json:

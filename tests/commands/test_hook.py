@@ -23,15 +23,16 @@ from typing import Any
 
 import pytest
 
+from gitsess import refs
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, event, readers, writer
 from tests.commands.hook_worker import race_payload, unique_payload
 from tests.helpers import SESS, Repo, fsck, git, make_repo, payload
 
 WORKER = Path(__file__).with_name("hook_worker.py")
 DEADLINE_S = 2.0  # the hook's default deadline (sess.hookTimeout)
 SLACK_S = 3.0  # process start and a loaded CI machine, on top of the deadline
-LIVE = telemetry.LIVE
+LIVE = refs.LIVE
 
 
 # -- helpers -----------------------------------------------------------------
@@ -70,8 +71,8 @@ def store_of(repo: Repo) -> Store:
     return Store.discover(str(repo.path))
 
 
-def session(repo: Repo, name: str) -> telemetry.Session:
-    s = telemetry.read_session(store_of(repo), LIVE + name)
+def session(repo: Repo, name: str) -> readers.Session:
+    s = readers.read_session(store_of(repo), LIVE + name)
     assert s is not None, f"no session {name}"
     return s
 
@@ -129,7 +130,7 @@ def assert_exact(repo: Repo, name: str, payloads: list[dict[str, Any]]) -> None:
     before = session(repo, name).counters
     assert_counters(before, payloads)
     store = store_of(repo)
-    telemetry.settle(store, LIVE + name, time.monotonic() + 30)
+    writer.settle(store, LIVE + name, time.monotonic() + 30)
     after = session(repo, name).counters
     assert after == before
     assert pending(repo, name + "/") == {}
@@ -413,7 +414,7 @@ def test_first_event_spilled_makes_an_orphan_that_readers_see(repo: Repo) -> Non
     assert (view["session_id"], view["events"]) == ("orphan", 1)
     assert (view["agent"], view["model"]) == ("claude-code", "claude-opus-4-5")
     store = store_of(repo)
-    tip = telemetry.settle(store, LIVE + "orphan", time.monotonic() + 10)
+    tip = writer.settle(store, LIVE + "orphan", time.monotonic() + 10)
     assert tip == repo.refs(LIVE)[LIVE + "orphan"] and pending(repo) == {}
     s = session(repo, "orphan")
     assert s.counters["events"] == 1 and s.meta["model"] == "claude-opus-4-5"
@@ -580,14 +581,14 @@ def test_hostile_payload(repo: Repo, name: str, data: bytes | None, expect: str)
     assert (repo.path / ".git/HEAD").read_text() == head_before
     assert {k: v for k, v in refs_after.items() if not k.startswith("refs/sess/")} == refs_before
     # (the own-session mark beside a new session ref is local: gitsess.transcripts.ownfiles)
-    new = sorted(r for r in set(refs_after) - set(refs_before) if not r.startswith(telemetry.OWN))
+    new = sorted(r for r in set(refs_after) - set(refs_before) if not r.startswith(refs.OWN))
     if expect == "ignored":
         assert new == []
         assert proc.stderr.decode().startswith("gitsess: hook: ")
     else:
         assert len(new) == 1 and new[0].startswith(LIVE), new
         assert repo.git("check-ref-format", new[0], check=False).returncode == 0
-        s = telemetry.read_session(store_of(repo), new[0])
+        s = readers.read_session(store_of(repo), new[0])
         assert s is not None and s.counters["events"] == 1
         if name.startswith("50 MiB"):
             assert s.counters["by_event"] == {"PostToolUse" if "response" in name
@@ -612,14 +613,14 @@ def test_many_hostile_events_in_one_session_stay_bounded(repo: Repo) -> None:
     """Thousands of distinct tool names cannot grow a session's counters without bound."""
     store = store_of(repo)
     deadline = time.monotonic() + 120
-    for n in range(telemetry.MAX_KEYS + 50):
-        ev = telemetry.Event(kind=telemetry.TOOL_START, name="PreToolUse", session_id="b",
+    for n in range(counting.MAX_KEYS + 50):
+        ev = event.Event(kind=event.TOOL_START, name="PreToolUse", session_id="b",
                              agent="claude-code", tool=f"mcp__s{n}__m{n}")
-        telemetry.record(store, ev, deadline=deadline)
+        writer.record(store, ev, deadline=deadline)
     c = session(repo, "b").counters
-    assert c["tool_calls"] == telemetry.MAX_KEYS + 50
-    assert len(c["tools"]) == telemetry.MAX_KEYS + 1 and c["tools"]["(other)"] == 50
-    assert sum(e["total"] for e in c["mcp"].values()) == telemetry.MAX_KEYS + 50
+    assert c["tool_calls"] == counting.MAX_KEYS + 50
+    assert len(c["tools"]) == counting.MAX_KEYS + 1 and c["tools"]["(other)"] == 50
+    assert sum(e["total"] for e in c["mcp"].values()) == counting.MAX_KEYS + 50
 
 
 # -- privacy -----------------------------------------------------------------------
