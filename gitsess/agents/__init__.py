@@ -6,7 +6,7 @@ environment variables, in order, that name the project the agent runs in),
 the hook prints for the agent: the resume context in the agent's own output
 contract, or what the agent expects when there is nothing to say). Adding an
 agent means adding a module here and a line in ADAPTERS, and its settings
-file in gitsess/agents/specs.py; the core never changes.
+spec beside it (<agent>_settings.py, registered in specs.py); the core never changes.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ from gitsess.telemetry.event import SESSION_START, Event
 DEFAULT_TIMEOUT_S = 2.0
 # How long a starved hook may take to finish writing its event (see above):
 # below the 10 s timeout `git sess install` gives every agent's hooks
-# (gitsess.agents.SPECS), so the agent never kills a hook mid-write.
+# (gitsess/agents/specs.py), so the agent never kills a hook mid-write.
 STARVED_LIMIT_S = 8.0
 # Payloads up to this size are parsed whole; a larger one (a huge
 # tool_response) is drained and only its leading top-level fields are read.
