@@ -46,6 +46,14 @@ def run_hook(repo: Repo | Path, data: bytes, *, env: dict[str, str] | None = Non
                           timeout=120, env={**os.environ, **(env or {})})
 
 
+def record(repo: Repo, p: dict[str, Any]) -> None:
+    """One event recorded in-process as the hook records it: set-up for a test
+    about the hook process that comes after it."""
+    from gitsess.commands import hook
+
+    assert hook.record(store_of(repo), "claude", json.dumps(p).encode()) == ""
+
+
 def assert_quiet_exit(proc: subprocess.CompletedProcess[bytes]) -> None:
     """Exit 0, at most one line on stderr, no traceback."""
     err = proc.stderr.decode("utf-8", "replace")
@@ -312,8 +320,7 @@ def test_kill_9_on_hook_processes(repo: Repo) -> None:
 
 def test_stale_lock_is_detected_and_cleared(repo: Repo) -> None:
     """A .lock older than STALE_REF_LOCK_S is a dead writer's: the next hook removes it."""
-    assert run_hook(repo, json.dumps(payload("PreToolUse", "st", tool_name="Bash")).encode()) \
-        .returncode == 0
+    record(repo, payload("PreToolUse", "st", tool_name="Bash"))
     lock = repo.path / ".git/refs/sess/live/st.lock"
     lock.write_bytes(b"")
     old = time.time() - 60
@@ -351,7 +358,7 @@ def test_clear_stale_locks_keeps_fresh_ones(repo: Repo) -> None:
 def test_fresh_lock_spills_then_folds_exactly_once(repo: Repo) -> None:
     """A ref held by a live writer for the whole hook: the event spills, nothing is lost."""
     first = payload("PreToolUse", "sp", tool_name="Bash")
-    assert run_hook(repo, json.dumps(first).encode()).returncode == 0
+    record(repo, first)
     tip = repo.refs(LIVE)[LIVE + "sp"]
     spilled = payload("PreToolUse", "sp", tool_name="mcp__notion__search")
     with held_lock(repo.path / ".git/refs/sess/live/sp.lock"):
@@ -381,7 +388,7 @@ def test_writer_lock_held_past_the_deadline_spills(repo: Repo) -> None:
     import fcntl
 
     first = payload("PreToolUse", "fl", tool_name="Bash")
-    assert run_hook(repo, json.dumps(first).encode()).returncode == 0
+    record(repo, first)
     repo.git("config", "sess.hookTimeout", "0.5")
     fd = os.open(repo.path / ".git", os.O_RDONLY)
     try:
@@ -420,7 +427,7 @@ def test_first_event_spilled_makes_an_orphan_that_readers_see(repo: Repo) -> Non
 
 def test_hook_timeout_is_honoured(repo: Repo) -> None:
     """sess.hookTimeout: a short one spills sooner, a long one waits out a slow writer."""
-    assert run_hook(repo, json.dumps(payload("Stop", "t")).encode()).returncode == 0
+    record(repo, payload("Stop", "t"))
     lock = repo.path / ".git/refs/sess/live/t.lock"
     repo.git("config", "sess.hookTimeout", "0.5")
     with held_lock(lock):
@@ -479,8 +486,7 @@ def test_a_hook_starved_while_writing_finishes_past_its_deadline(
     has passed. The watchdog lets a writing hook finish, so it exits 0 without
     a word and the event counts: in the session ref when the ref is free, as
     a spill when another writer holds it (past its deadline it waits on nothing)."""
-    first = payload("PreToolUse", "starved", tool_name="Bash")
-    assert run_hook(repo, json.dumps(first).encode()).returncode == 0
+    record(repo, payload("PreToolUse", "starved", tool_name="Bash"))
     tip = repo.refs(LIVE)[LIVE + "starved"]
     repo.git("config", "sess.hookTimeout", "0.5")
     gate = tmp_path / "gate"
@@ -726,7 +732,7 @@ def test_detached_head(repo: Repo) -> None:
 
 def test_claude_project_dir_wins_over_cwd(repo: Repo, tmp_path: Path) -> None:
     elsewhere = make_repo(tmp_path / "other")
-    proc, _ = run_hook(elsewhere, json.dumps(payload("Stop", "cp")).encode(),
+    proc = run_hook(elsewhere, json.dumps(payload("Stop", "cp")).encode(),
                        env={"CLAUDE_PROJECT_DIR": str(repo.path)})
     assert proc.returncode == 0
     assert LIVE + "cp" in repo.refs(LIVE) and elsewhere.refs("refs/sess/") == {}
