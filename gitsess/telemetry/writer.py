@@ -205,7 +205,6 @@ def _advance(
     return tip
 
 
-
 def _own_marker(transcript: str | None) -> bytes:
     """The own-session marker's blob (gitsess.transcripts.ownfiles.recorded_transcript reads it)."""
     return dumps({"v": OWN_VERSION, "transcript_path": transcript})

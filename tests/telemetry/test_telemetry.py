@@ -1,4 +1,5 @@
-"""gitsess.telemetry.core: counters, names, and the session refs, against a real repository."""
+"""gitsess.telemetry (event, counting, writer, readers): counters, names and
+session refs, against a real repository."""
 
 from __future__ import annotations
 
