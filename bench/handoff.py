@@ -67,6 +67,7 @@ def bench_commits(root: Path, env: dict[str, str], rounds: int) -> tuple[float, 
 def _session(repo: Path, name: str, n: int) -> str:
     """A live session of n events written by the real telemetry writer; its tip."""
     from gitsess import refs
+    from gitsess.commands import hook
     from gitsess.store import Store
     from gitsess.telemetry import event, writer
 
@@ -82,7 +83,7 @@ def _session(repo: Path, name: str, n: int) -> str:
             tool = ("Bash", "Read", "Edit", "mcp__notion__search")[(i // 2) % 4]
             ev = event.Event(kind=kind, name=hook_event, session_id=name, agent="claude-code",
                              at_ms=t0 + i * 1000, tool=tool, cwd=str(repo))
-        writer.record(store, ev, deadline=time.monotonic() + 5)
+        writer.record(store, ev, deadline=time.monotonic() + 5, operator=hook.operator(store))
     tip = store.ref(refs.LIVE + name)
     assert tip is not None
     return tip
