@@ -17,6 +17,7 @@ import sys
 import time
 from typing import IO, Any
 
+from gitsess import refs
 from gitsess.errors import (
     BARE_HINT,
     ExitCode,
@@ -33,7 +34,7 @@ from gitsess.handoff.identity import HINT, shared_with
 from gitsess.handoff.identity import operator as current_operator
 from gitsess.handoff.record import Record, render
 from gitsess.store import Store, faults
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import readers
 from gitsess.ui.colour import paint, prefixed
 
 RESULT_VERSION = 1
@@ -267,7 +268,7 @@ def _refuse_empty(store: Store, rec: Record) -> None:
 
 
 def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
-              ) -> list[telemetry.Session]:
+              ) -> list[readers.Session]:
     """--session's sessions, else the narrative's `sessions:`, else this operator's
     live ones here; ValidationError for junk, unknown or another operator's."""
     from gitsess.handoff import claims
@@ -290,7 +291,7 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
     # A session with nothing live left was claimed whole by an earlier record.
     taken = [f"sessions[{i}]: session {s.session_id} was handed off already, by {c.handoff}"
              for i, s in enumerate(sessions)
-             if s.ref.startswith(telemetry.DONE) and (c := claims.get(store, s.session_id))]
+             if s.ref.startswith(refs.DONE) and (c := claims.get(store, s.session_id))]
     if taken:
         raise ValidationError("sessions already claimed by another handoff", taken,
                               hint="a session's events belong to one record; leave it out")

@@ -25,14 +25,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import GitsessError, ValidationError
 from gitsess.handoff import gitstats, ids, policy, trailers
 from gitsess.handoff import subject as subject_line
 from gitsess.handoff.record import SECTIONS, Record, parse_sections, render, split_front_matter
 from gitsess.handoff.record import validate as validate_record
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
-from gitsess.telemetry import paths
+from gitsess.telemetry import counting, event, layout, paths, readers, writer
 from gitsess.ui.timefmt import iso
 
 SETTLE_S = 1.0  # folding a session's spills before its tip goes into a record
@@ -53,27 +53,27 @@ _WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
 # -- sessions and telemetry ---------------------------------------------------
 
 
-def find_session(store: Store, sid: str) -> telemetry.Session | None:
+def find_session(store: Store, sid: str) -> readers.Session | None:
     """A session by id: live, then done, then as fetched from a remote."""
-    name = telemetry.safe_session_name(sid)
-    for prefix in (telemetry.LIVE, telemetry.DONE):
-        s = telemetry.read_session(store, prefix + name)
+    name = event.safe_session_name(sid)
+    for prefix in (refs.LIVE, refs.DONE):
+        s = readers.read_session(store, prefix + name)
         if s is not None:
             return s
     for ref in store.refs("refs/sess/remotes/"):
         parts = ref.split("/")
         if len(parts) == 6 and parts[4] in ("live", "done") and parts[5] == name:
-            s = telemetry.read_session(store, ref)
+            s = readers.read_session(store, ref)
             if s is not None:
                 return s
     return None
 
 
-def own_live_sessions(store: Store, operator: str) -> list[telemetry.Session]:
+def own_live_sessions(store: Store, operator: str) -> list[readers.Session]:
     """This operator's live sessions in this worktree (not yet handed off)."""
     here = os.path.realpath(store.workdir) if store.workdir else None
     out = []
-    for s in telemetry.live_sessions(store):
+    for s in readers.live_sessions(store):
         if s.meta.get("operator") not in (None, operator):
             continue
         where = paths.from_repo(store, s.meta.get("worktree")) or paths.from_repo(
@@ -89,15 +89,15 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _start_ms(s: telemetry.Session) -> int | None:
+def _start_ms(s: readers.Session) -> int | None:
     v = s.meta.get("started_at_ms") or s.counters.get("first_event_ms")
     return int(v) if v else None
 
 
-def merged_counters(sessions: list[telemetry.Session]) -> dict[str, Any]:
-    c = telemetry.new_counters()
+def merged_counters(sessions: list[readers.Session]) -> dict[str, Any]:
+    c = counting.new_counters()
     for s in sessions:
-        c = telemetry.merge_counters(c, s.counters)
+        c = counting.merge_counters(c, s.counters)
     return c
 
 
@@ -108,7 +108,7 @@ def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
         "tools": dict(c.get("tools") or {}),
         "mcp": {k: {"total": int(v.get("total", 0)), "methods": dict(v.get("methods") or {})}
                 for k, v in (c.get("mcp") or {}).items()},
-        "subagents": telemetry.subagents(c),
+        "subagents": counting.subagents(c),
         "prompts": int(c.get("prompts", 0)),
         "failures": int(c.get("failures", 0)),
         "compactions": int(c.get("compactions", 0)),
@@ -119,7 +119,7 @@ def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sessions_section(sessions: list[telemetry.Session]) -> list[dict[str, Any]]:
+def sessions_section(sessions: list[readers.Session]) -> list[dict[str, Any]]:
     return [
         {
             "id": s.session_id,
@@ -145,7 +145,7 @@ def default_workstream(store: Store) -> str:
     return ws[:100] or "main"
 
 
-def compute(store: Store, front: dict[str, Any], sessions: list[telemetry.Session],
+def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session],
             pol: policy.Policy, *, now: float | None = None) -> dict[str, Any]:
     """Fill in the computed keys of `front` (a copy is returned).
 
@@ -390,24 +390,33 @@ def draft_age(store: Store) -> float | None:
         return None
 
 
-def settle_spills(store: Store, sessions: list[telemetry.Session]) -> list[telemetry.Session]:
+def settle_spills(store: Store, sessions: list[readers.Session]) -> list[readers.Session]:
     """The sessions again, each live one with spilled events folded into its
     ref first, so that the tip a record names counts all the record counts
     (the pre-push guard reads the counters at that tip). Best effort: a
     session whose ref stays busy is returned as read."""
     out = []
     for s in sessions:
-        if s.ref.startswith(telemetry.LIVE) and telemetry.has_spills(store, s.ref):
+        if s.ref.startswith(refs.LIVE) and layout.has_spills(store, s.ref):
             with contextlib.suppress(GitsessError):
-                telemetry.settle(store, s.ref, time.monotonic() + SETTLE_S)
-                s = telemetry.read_session(store, s.ref) or s
+                # A session whose only events spilled gets its ref (and operator) here.
+                writer.settle(store, s.ref, time.monotonic() + SETTLE_S,
+                              operator=lambda: _operator_id(store))
+                s = readers.read_session(store, s.ref) or s
         out.append(s)
     return out
 
 
-def require_sessions(store: Store, session_ids: list[str]) -> list[telemetry.Session]:
+def _operator_id(store: Store) -> str:
+    from gitsess.handoff.identity import operator as current_operator
+
+    # cache=False, as the hook: settling spills never writes the user's git config.
+    return current_operator(store, cache=False).id
+
+
+def require_sessions(store: Store, session_ids: list[str]) -> list[readers.Session]:
     """The named sessions; ValidationError naming each one not found."""
-    found: list[telemetry.Session] = []
+    found: list[readers.Session] = []
     missing: list[str] = []
     for i, sid in enumerate(session_ids):
         s = find_session(store, sid)
@@ -422,7 +431,7 @@ def require_sessions(store: Store, session_ids: list[str]) -> list[telemetry.Ses
     return found
 
 
-def foreign_sessions(sessions: list[telemetry.Session], operator: str, *,
+def foreign_sessions(sessions: list[readers.Session], operator: str, *,
                      label: str = "sessions") -> list[str]:
     """Problems for sessions another operator started: a handoff would retire
     their live telemetry from under them and claim what they did."""
@@ -462,7 +471,7 @@ def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
     front.update(fm.front)
     me = current_operator(store)
     front["email"] = me.email if front.get("operator") == me.id else None
-    sessions: list[telemetry.Session] = []
+    sessions: list[readers.Session] = []
     try:
         sessions = settle_spills(store, require_sessions(store, fm.session_ids))
     except ValidationError as exc:

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import GitsessError, RefError, ValidationError
 from gitsess.handoff import changelog, claims, ids, policy, record, trailers
 from gitsess.handoff import compose as handoff
@@ -37,7 +38,7 @@ from gitsess.handoff.ids import HANDOFF_PREFIX, handoff_ref
 from gitsess.handoff.trailers import parse_trailers
 from gitsess.store import CommitInfo, Store, faults
 from gitsess.store import remote as git_remote
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, event, readers, writer
 
 __all__ = [
     "HANDOFF_PREFIX",
@@ -96,7 +97,7 @@ def retire_session(store: Store, sid: str, recorded_tip: str | None, *, deadline
     """Move one session's telemetry, up to the tip its record names, from live to done;
     returns what happened.
 
-    Spilled events are folded first (telemetry.settle). Then done is moved
+    Spilled events are folded first (writer.settle). Then done is moved
     (compare-and-swap) to `recorded_tip`, and live to what came after it:
     events that arrived while the handoff committed are not the record's, so
     they stay live, for the next handoff (`_remainder`). A live chain that
@@ -107,18 +108,18 @@ def retire_session(store: Store, sid: str, recorded_tip: str | None, *, deadline
     retire killed between its two CAS leaves done at the tip and live
     unchanged, and the rerun only moves live.
     """
-    name = telemetry.safe_session_name(sid)
-    live_ref, done_ref = telemetry.LIVE + name, telemetry.DONE + name
+    name = event.safe_session_name(sid)
+    live_ref, done_ref = refs.LIVE + name, refs.DONE + name
     while True:
         if store.ref(live_ref) is not None:
             with contextlib.suppress(RefError):
-                telemetry.settle(store, live_ref, deadline)
+                writer.settle(store, live_ref, deadline)
         # Under the hooks' writer lock, a .lock on the live ref is a dead
         # writer's, so clearing a stale one cannot race a live hook.
         try:
-            with telemetry.writer_lock(store, deadline):
+            with writer.writer_lock(store, deadline):
                 outcome = _retire_once(store, live_ref, done_ref, recorded_tip)
-        except telemetry.QueueTimeout:
+        except writer.QueueTimeout:
             outcome = None
         if outcome is not None:
             return outcome
@@ -185,13 +186,13 @@ def _remainder(store: Store, live_ref: str, cut: str, live: str) -> str | None:
         later.append(info)
         oid = info.parents[0]
     session = live_ref.rsplit("/", 1)[-1]
-    counters = telemetry.new_counters()
+    counters = counting.new_counters()
     parent: str | None = None
     for info in reversed(later):
         events = [e for line in info.message.splitlines()
-                  if (e := telemetry.Event.from_line(line, session, "")) is not None]
+                  if (e := event.Event.from_line(line, session, "")) is not None]
         for e in sorted(events, key=lambda e: e.at_ms):
-            telemetry.apply(counters, e)
+            counting.apply(counters, e)
         entries = store.read_tree(info.oid)
         entries["counters.json"] = ("blob", store.write_blob(
             json.dumps(counters, separators=(",", ":"), sort_keys=True).encode()))
@@ -201,9 +202,9 @@ def _remainder(store: Store, live_ref: str, cut: str, live: str) -> str | None:
 
 
 def _join(store: Store, done: str, live: str) -> str:
-    a = telemetry.read_session(store, telemetry.DONE + "x", done)
-    b = telemetry.read_session(store, telemetry.DONE + "x", live)
-    counters = telemetry.merge_counters(a.counters if a else {}, b.counters if b else {})
+    a = readers.read_session(store, refs.DONE + "x", done)
+    b = readers.read_session(store, refs.DONE + "x", live)
+    counters = counting.merge_counters(a.counters if a else {}, b.counters if b else {})
     entries = store.read_tree(done)
     entries.pop("folded.json", None)
     entries["counters.json"] = ("blob", store.write_blob(
@@ -442,7 +443,7 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None,
 
 
 def covered_sessions(store: Store, session_ids: list[str],
-                     rec: record.Record) -> tuple[list[telemetry.Session], bool]:
+                     rec: record.Record) -> tuple[list[readers.Session], bool]:
     """The sessions a handoff covers, as it covered them, and whether every
     one was read at the tip its record names (True) rather than from refs.
 
@@ -451,7 +452,7 @@ def covered_sessions(store: Store, session_ids: list[str],
     """
     tips = {str(s.get("id")): s.get("tip") for s in rec.front.get("sessions") or []
             if isinstance(s, dict)}
-    pinned: list[telemetry.Session] = []
+    pinned: list[readers.Session] = []
     rest: list[str] = []
     for sid in session_ids:
         tip = tips.get(sid)
@@ -466,13 +467,13 @@ def covered_sessions(store: Store, session_ids: list[str],
     return pinned + [s for s in more if all(x.session_id != s.session_id for x in pinned)], False
 
 
-def _at_tip(store: Store, sid: str, tip: str) -> telemetry.Session | None:
+def _at_tip(store: Store, sid: str, tip: str) -> readers.Session | None:
     if len(tip) != 40 or not store.has_object(tip):
         return None
-    ref = telemetry.DONE + telemetry.safe_session_name(sid)
+    ref = refs.DONE + event.safe_session_name(sid)
     try:
         store.commit(tip)  # a tree would do for read_session; a telemetry tip is a commit
-        s = telemetry.read_session(store, ref, tip)
+        s = readers.read_session(store, ref, tip)
     except (GitsessError, KeyError, ValueError):
         return None
     # The session's own session.json must say so: read_session names a tip

@@ -15,7 +15,7 @@ from gitsess.setup import agentsettings, hookmanagers, install
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 from gitsess.sync import exchange as sync
 from gitsess.sync import orphans, publish, rewrite, vanished
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import readers
 
 IDLE_WARN_S = 24 * 3600
 PUSH_MODES = ("wait", "background")  # sess.pushSessions (githooks/pre-push); unset: by terminal
@@ -266,7 +266,7 @@ def _locks(store: Store, d: Diagnosis) -> None:
 
 def _sessions(store: Store, d: Diagnosis) -> None:
     now_ms = time.time() * 1000
-    for s in telemetry.live_sessions(store):
+    for s in readers.live_sessions(store):
         last = s.counters.get("last_event_ms") or 0
         idle = (now_ms - last) / 1000
         sev = "warning" if idle > IDLE_WARN_S else "info"
@@ -275,7 +275,7 @@ def _sessions(store: Store, d: Diagnosis) -> None:
             f"session {s.session_id} ({s.meta.get('agent')}, {s.counters.get('tool_calls', 0)}"
             f" tool calls) was never handed off; last event {int(idle // 60)} min ago",
             "git sess handoff"))
-    for session in telemetry.orphan_spills(store):
+    for session in readers.orphan_spills(store):
         d.findings.append(Finding("sessions", "info", f"session {session} has only spilled"
                                   " events (its ref was never written)", "git sess handoff"))
 
