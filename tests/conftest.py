@@ -13,6 +13,20 @@ from tests.helpers import Repo, make_repo
 
 PINNED_DATE = "2026-11-26T09:00:00+00:00"
 
+# Tests that share something outside their tmp dirs run on one pytest-xdist
+# worker (./run-tests runs `-n auto --dist loadgroup`): install.sh runs `pip
+# install` on this source tree, and pip's setuptools build writes build/ and
+# gitsess.egg-info into it.
+SHARED = {"tests/setup/test_install_sh.py": "source-tree-build"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks into node ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = SHARED.get(item.nodeid.split("::", 1)[0])
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(autouse=True)
 def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

@@ -35,7 +35,8 @@ def events(repo: Repo, session: str = "s1", *, tools: tuple[str, ...] = ("Bash",
         seq.append(payload("PreToolUse", session, tool_name=tool, tool_input={"x": 1}))
         seq.append(payload("PostToolUse", session, tool_name=tool, duration_ms=5))
     for i, p in enumerate(seq):
-        proc = repo.hook(p, env={"GITSESS_EVENT_TIME": str(at + i)})
+        # Set-up, not the subject: in-process (tests/commands/test_hook*.py run the process).
+        proc = repo.record(p, env={"GITSESS_EVENT_TIME": str(at + i)})
         assert proc.returncode == 0, proc.stderr
 
 
