@@ -58,6 +58,13 @@ class Repo:
         machine). Tests about the process itself use `hook`."""
         return record_hook(self.path, payload, env=env, agent=agent)
 
+    def setup(self, *args: str, env: dict[str, str] | None = None,
+              ) -> subprocess.CompletedProcess[str]:
+        """`git sess ARGS` in-process, checked: for set-up steps (an install
+        before the handoff under test) that are not what the test is about.
+        The command under test runs as a process, through `sess`."""
+        return sess_in_process(*args, cwd=self.path, env=env)
+
     def refs(self, prefix: str = "") -> dict[str, str]:
         out = self.git("for-each-ref", "--format=%(refname) %(objectname)").stdout
         pairs = (line.split(" ", 1) for line in out.splitlines() if line)
@@ -125,6 +132,22 @@ def record_hook(cwd: Path, payload: dict[str, Any] | str | bytes, *,
     # A hook that raised (run() catches every Exception) left no code: fail loudly.
     return subprocess.CompletedProcess(args, codes[0] if codes else 1,
                                        out.getvalue().encode(), err.getvalue().encode())
+
+
+def sess_in_process(*args: str, cwd: Path, env: dict[str, str] | None = None,
+                    ) -> subprocess.CompletedProcess[str]:
+    """`git sess ARGS` through the console script's own entry point, in this
+    process; fails the test unless it exits 0."""
+    from gitsess.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with _RECORDING, _environ(env, cwd), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        code = main(list(args))
+    if code != 0:
+        raise AssertionError(f"git sess {' '.join(args)} failed ({code}):\n"
+                             f"{out.getvalue()}\n{err.getvalue()}")
+    return subprocess.CompletedProcess(["git-sess", *args], code, out.getvalue(), err.getvalue())
 
 
 def git(*args: str, cwd: Path, check: bool = True, input: str | None = None,
