@@ -3,6 +3,7 @@ config and dates pinned (STYLE.md 10)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +57,32 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
         "[protocol \"file\"]\n\tallow = always\n"
     )
-    yield
+    with _libgit2_config(home):
+        yield
+
+
+@contextlib.contextmanager
+def _libgit2_config(home: Path) -> Iterator[None]:
+    """The same config for gitsess run in this process (Store in a test,
+    Repo.record, Repo.setup) as for git and gitsess processes. libgit2 reads
+    HOME once per process, when it starts, and reads no GIT_CONFIG_* variable:
+    without this, in-process code would sign its commits as the machine's
+    user, from whichever HOME the process started with."""
+    import pygit2
+    from pygit2.enums import ConfigLevel
+
+    empty = home / ".no-system-config"
+    empty.mkdir()
+    paths = {ConfigLevel.GLOBAL: str(home), ConfigLevel.XDG: str(home / ".config" / "git"),
+             ConfigLevel.SYSTEM: str(empty)}  # GIT_CONFIG_NOSYSTEM
+    saved = {level: pygit2.settings.search_path[level] for level in paths}
+    for level, path in paths.items():
+        pygit2.settings.search_path[level] = path
+    try:
+        yield
+    finally:
+        for level, path in saved.items():
+            pygit2.settings.search_path[level] = path
 
 
 @pytest.fixture

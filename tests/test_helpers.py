@@ -25,7 +25,12 @@ def _trees(repo: Repo) -> dict[str, str]:
     out: dict[str, str] = {}
     for ref, oid in sorted(repo.refs("refs/sess/").items()):
         kind = repo.git("cat-file", "-t", oid).stdout.strip()
-        out[ref] = repo.git("ls-tree", "-r", oid).stdout if kind == "commit" else oid
+        if kind != "commit":
+            out[ref] = oid
+            continue
+        # Authored alike: in-process code must not sign as the machine's user.
+        who = repo.git("log", "--format=%an <%ae> %ad|%cn <%ce>", ref).stdout
+        out[ref] = who + repo.git("ls-tree", "-r", oid).stdout
     return out
 
 
