@@ -35,6 +35,10 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     for var in list(os.environ):
         if var.startswith(("GIT_", "CLAUDE_", "GEMINI_", "CURSOR_", "GITSESS_")):
             monkeypatch.delenv(var, raising=False)
+    # Output goes to a pipe, whatever runs the tests: pytest-xdist's workers
+    # inherit COLUMNS=80 and LINES=24, which `git sess resume` would wrap to.
+    for var in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
