@@ -3,6 +3,7 @@ config and dates pinned (STYLE.md 10)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,20 @@ from tests.helpers import Repo, make_repo
 
 PINNED_DATE = "2026-11-26T09:00:00+00:00"
 
+# Tests that share something outside their tmp dirs run on one pytest-xdist
+# worker (./run-tests runs `-n auto --dist loadgroup`): install.sh runs `pip
+# install` on this source tree, and pip's setuptools build writes build/ and
+# gitsess.egg-info into it.
+SHARED = {"tests/setup/test_install_sh.py": "source-tree-build"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks into node ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = SHARED.get(item.nodeid.split("::", 1)[0])
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(autouse=True)
 def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -20,6 +35,10 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     for var in list(os.environ):
         if var.startswith(("GIT_", "CLAUDE_", "GEMINI_", "CURSOR_", "GITSESS_")):
             monkeypatch.delenv(var, raising=False)
+    # Output goes to a pipe, whatever runs the tests: pytest-xdist's workers
+    # inherit COLUMNS=80 and LINES=24, which `git sess resume` would wrap to.
+    for var in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
@@ -42,7 +61,32 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
         "[protocol \"file\"]\n\tallow = always\n"
     )
-    yield
+    with _libgit2_config(home):
+        yield
+
+
+@contextlib.contextmanager
+def _libgit2_config(home: Path) -> Iterator[None]:
+    """The same config for gitsess run in this process (Store in a test,
+    Repo.record, Repo.setup) as for git and gitsess processes. libgit2 reads
+    HOME once per process, when it starts, and reads no GIT_CONFIG_* variable:
+    without this, in-process code would sign its commits as the machine's
+    user, from whichever HOME the process started with."""
+    import pygit2
+    from pygit2.enums import ConfigLevel
+
+    empty = home / ".no-system-config"
+    empty.mkdir()
+    paths = {ConfigLevel.GLOBAL: str(home), ConfigLevel.XDG: str(home / ".config" / "git"),
+             ConfigLevel.SYSTEM: str(empty)}  # GIT_CONFIG_NOSYSTEM
+    saved = {level: pygit2.settings.search_path[level] for level in paths}
+    for level, path in paths.items():
+        pygit2.settings.search_path[level] = path
+    try:
+        yield
+    finally:
+        for level, path in saved.items():
+            pygit2.settings.search_path[level] = path
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ T0 = calendar.timegm(time.strptime("2026-11-26T08:00:00", "%Y-%m-%dT%H:%M:%S"))
 
 
 def install(repo: Repo) -> None:
-    repo.sess("install", check=True)
+    """Set-up (test_install.py is about install): in-process; the hooks it
+    writes still run as real processes on every real `git commit`."""
+    repo.setup("install")
 
 
 def events(repo: Repo, session: str = "s1", *, tools: tuple[str, ...] = ("Bash", "Read"),
@@ -35,7 +37,8 @@ def events(repo: Repo, session: str = "s1", *, tools: tuple[str, ...] = ("Bash",
         seq.append(payload("PreToolUse", session, tool_name=tool, tool_input={"x": 1}))
         seq.append(payload("PostToolUse", session, tool_name=tool, duration_ms=5))
     for i, p in enumerate(seq):
-        proc = repo.hook(p, env={"GITSESS_EVENT_TIME": str(at + i)})
+        # Set-up, not the subject: in-process (tests/commands/test_hook*.py run the process).
+        proc = repo.record(p, env={"GITSESS_EVENT_TIME": str(at + i)})
         assert proc.returncode == 0, proc.stderr
 
 

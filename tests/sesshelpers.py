@@ -97,7 +97,7 @@ def handoff_commit(repo: Repo, hid: str, *, op: str = "RT", ws: str = "core",
     if not repo.refs(f"refs/sess/live/{session}") and not repo.refs(f"refs/sess/done/{session}"):
         from tests.helpers import payload
 
-        repo.hook(payload("PreToolUse", session=session, tool_name="Bash"))
+        repo.record(payload("PreToolUse", session=session, tool_name="Bash"))
     msg = (f"handoff({ws}): {title}\n\n## Summary\n\n{title}\n\n"
            f"Sess-Id: {hid}\nSess-Operator: {op}\nSess-Workstream: {ws}\nSess-Session: {session}\n")
     p = repo.path / f"{ws}.txt"
@@ -134,6 +134,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _own_port() -> int:
+    """A free port that no other pytest-xdist worker of this run picks: the
+    port is closed again before git daemon binds it, and a daemon of another
+    worker that got the same port would answer this test's probe."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:]
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker) if worker.isdigit() else 0
+    while True:
+        port = free_port()
+        if port % count == index % count:
+            return port
+
+
+def _answers(proc: subprocess.Popen[bytes], port: int) -> bool:
+    """The daemon listens on `port`; False when it exited (the port was taken)."""
+    deadline = time.monotonic() + 10
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            # Whoever answered, ours is still up only if its bind succeeded.
+            time.sleep(0.1)
+            return proc.poll() is None
+        time.sleep(0.05)
+    if proc.poll() is None:
+        raise RuntimeError(f"git daemon did not answer on port {port} within 10 s")
+    return False
+
+
 @contextlib.contextmanager
 def git_daemon(base: Path) -> Iterator[str]:
     """`git daemon` on 127.0.0.1 serving `base` (push enabled); yields git://127.0.0.1:<port>."""
@@ -142,20 +169,21 @@ def git_daemon(base: Path) -> Iterator[str]:
         import pytest
 
         pytest.skip("git-daemon is not installed (the git package without git-daemon)")
-    port = free_port()
-    proc = subprocess.Popen(
-        ["git", "daemon", "--reuseaddr", "--listen=127.0.0.1", f"--port={port}", "--export-all",
-         "--enable=receive-pack", f"--base-path={base}", "--informative-errors", str(base)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    # A port taken between free_port() and the daemon's bind (by another
+    # process on the machine) makes the daemon exit: try another port.
+    for _attempt in range(5):
+        port = _own_port()
+        proc = subprocess.Popen(
+            ["git", "daemon", "--reuseaddr", "--listen=127.0.0.1", f"--port={port}",
+             "--export-all", "--enable=receive-pack", f"--base-path={base}",
+             "--informative-errors", str(base)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        if _answers(proc, port):
+            break
+    else:
+        raise RuntimeError(f"git daemon did not start: {proc.stderr.read() if proc.stderr else ''!r}")
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"git daemon did not start: {proc.stderr.read() if proc.stderr else ''!r}")
-            time.sleep(0.05)
         yield f"git://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -10,33 +10,23 @@ written as several lines repeating its message id, request id and usage.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.helpers import Repo, payload
 
 SESSION = "7d3c2a1e-5b4f-4e6a-9c8d-1f2e3a4b5c6d"
-# Runs hook events through the hook's own entry point, one after the other,
-# in one process (hook_worker.py does the same for the race tests): the
-# payloads are real, the repository real, only the interpreter start is shared.
-_RUNNER = """
-import io, json, os, sys
-from gitsess.commands import hook
-for i, p in enumerate(json.load(open(sys.argv[1]))):
-    os.environ["GITSESS_EVENT_TIME"] = str(float(sys.argv[2]) + i)
-    assert hook.run(agent=p.pop("_agent", "claude"), stdin=io.BytesIO(json.dumps(p).encode())) == 0
-"""
 
 
 def run_hooks(repo: Repo, payloads: list[dict[str, Any]], *, at: float) -> None:
-    path = repo.path.parent / f"payloads-{os.getpid()}-{len(payloads)}.json"
-    path.write_text(json.dumps(payloads))
-    proc = subprocess.run([sys.executable, "-c", _RUNNER, str(path), str(at)], cwd=repo.path,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    """Hook events through the hook's own entry point, one after the other, in
+    this process (tests.helpers.record_hook): the payloads are real, the
+    repository real, only the interpreter start is left out."""
+    for i, p in enumerate(payloads):
+        p = dict(p)
+        agent = p.pop("_agent", "claude")
+        proc = repo.record(p, agent=agent, env={"GITSESS_EVENT_TIME": str(at + i)})
+        assert proc.returncode == 0, proc.stderr.decode()
 
 
 def claude_dir(home: Path, cwd: str) -> Path:
