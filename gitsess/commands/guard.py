@@ -77,9 +77,9 @@ def share(store: Store, remote: str) -> None:
     publish.py); one line on stderr when that did not work."""
     try:
         if remote in sync.remotes(store) and store.config_get("sess.hooksDir"):
-            from gitsess.setup import install
+            from gitsess.setup import gitconfig
 
-            install.ensure_refspecs(store, remote)
+            gitconfig.ensure_refspecs(store, remote)
         result = sync.push(store, remote, deadline=time.monotonic() + SHARE_BUDGET_S, attempts=3)
         why = None if result.ok else sync.describe(result)
     except GitsessError as exc:

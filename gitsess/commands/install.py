@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gitsess.agents.specs import SPECS
 from gitsess.errors import UsageError
-from gitsess.setup import agentsettings, install
+from gitsess.setup import agentsettings, gitconfig, install
 from gitsess.store import Store
 
 AGENTS = tuple(SPECS)
@@ -36,7 +36,7 @@ def run(*, store: Store, agent: str | None = None, local: bool = False,
     if loc.manager == "husky" and not report.via:
         print("  note: husky rewrites this directory when it runs (npm install); run"
               " `git sess install` again after that (`git sess doctor` notices)")
-    for line in install.configure_git(store):
+    for line in gitconfig.configure_git(store):
         print(f"config: {line}")
     if spec is not None:
         for line in agentsettings.install(store, argv, spec, local=local):

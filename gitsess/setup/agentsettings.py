@@ -37,8 +37,8 @@ from gitsess.agents.specs import (
 )
 from gitsess.errors import BARE_HINT, GitsessError, RefError, UsageError
 from gitsess.setup import jsonedit
-from gitsess.setup.install import gitsess_command
-from gitsess.store import Store
+from gitsess.setup.shims import gitsess_command
+from gitsess.store import Store, worktree
 
 ORIG_PREFIX = "refs/sess/local/install/"
 CFG_CREATED = "sess.created"
@@ -242,8 +242,7 @@ def _committed_as_is(store: Store, path: str, raw: bytes) -> bool:
     rel = os.path.relpath(path, store.workdir)
     if rel.startswith(".."):
         return False
-    proc = store.run_git(["cat-file", "blob", f"HEAD:{rel}"], check=False)
-    return proc.returncode == 0 and proc.stdout == raw
+    return worktree.committed_at_head(store, rel) == raw
 
 
 def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> None:
@@ -297,7 +296,7 @@ def _created(store: Store, paths: list[str]) -> list[str]:
 
 
 def _unset(store: Store, key: str, value: str) -> None:
-    store.run_git(["config", "--unset-all", "--fixed-value", key, value], check=False)
+    worktree.unset_config_value(store, key, value)
 
 
 def _mentions_us(path: str, spec: Spec) -> bool:

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitsess.agents import specs as agentspecs
-from gitsess.setup import agentsettings, hookmanagers, install
-from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
+from gitsess.setup import agentsettings, hookmanagers, install, shims
+from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store, worktree
 from gitsess.sync import exchange as sync
 from gitsess.sync import orphans, publish, rewrite, vanished
 from gitsess.telemetry import core as telemetry
@@ -63,7 +63,7 @@ class Diagnosis:
 def diagnose(store: Store) -> Diagnosis:
     loc = install.hooks_location(store)
     d = Diagnosis(loc.path, loc.source)
-    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(shims.HOOKS)):
         d.findings.append(Finding("hooks", "error", loc.problem, loc.hint))
     _hooks(store, loc, d)
     _config(store, d)
@@ -74,7 +74,7 @@ def diagnose(store: Store) -> Diagnosis:
     _orphans(store, d)
     _ids(store, d)
     _agent(store, d)
-    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(shims.HOOKS)):
         # install refuses here: never name it bare as the fix of anything
         for f in d.findings:
             if f.fix is None or not f.fix.startswith("git sess install") or "--into" in f.fix:
@@ -100,14 +100,14 @@ def _routed(store: Store, loc: install.HooksLocation) -> dict[str, str]:
     if loc.committed or not loc.problem:
         scripts = hookmanagers.committed_scripts(store, loc.path, loc.committed, loc.manager)
         if scripts is not None and scripts.active:
-            for name in install.HOOKS:
+            for name in shims.HOOKS:
                 if hookmanagers.has_line(os.path.join(scripts.path, name)):
                     out[name] = f"line in {os.path.join(scripts.path, name)}"
     local = store.config_get(hookmanagers.CFG_LEFTHOOK)
     if local and os.path.isfile(local):
         with open(local, encoding="utf-8", errors="replace") as fh:
             text = fh.read(1 << 16)
-        for name in install.HOOKS:
+        for name in shims.HOOKS:
             if f"\n{name}:\n" in text and name not in out:
                 out[name] = f"lefthook, {os.path.basename(local)}"
     return out
@@ -130,16 +130,16 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
     routed = _routed(store, loc)
     recorded = store.config_get(install.CFG_HOOKS_DIR)
     if (recorded and os.path.normpath(recorded) != os.path.normpath(loc.path)
-            and len(routed) < len(install.HOOKS)):
+            and len(routed) < len(shims.HOOKS)):
         d.findings.append(Finding(
             "hooks", "error",
             f"gitsess's hooks were installed in {recorded} but git runs hooks from {loc.path}",
             _fix_install(store, loc)))
     private = hookmanagers.private_dir(store)
-    for name in install.HOOKS:
+    for name in shims.HOOKS:
         if name in routed:
             shim = os.path.join(private, name)
-            if install.executable(shim):
+            if shims.executable(shim):
                 d.hooks.append(HookState(name, shim, "ok", True, via=routed[name]))
             else:
                 d.hooks.append(HookState(name, shim, "missing", False, via=routed[name]))
@@ -148,30 +148,30 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
                                           "git sess install"))
             continue
         path = os.path.join(loc.path, name)
-        legacy = path + install.LEGACY
-        kind = install.kind_of(path)
+        legacy = path + shims.LEGACY
+        kind = shims.kind_of(path)
         chained = None
-        if install.kind_of(legacy) in ("foreign", "wrapper", "husky", "pre-commit"):
+        if shims.kind_of(legacy) in ("foreign", "wrapper", "husky", "pre-commit"):
             chained = legacy
-            if not install.executable(legacy):
+            if not shims.executable(legacy):
                 d.findings.append(Finding(
                     "hooks", "warning", f"chained hook {legacy} is not executable: git's"
                     " own behaviour would skip it, and so does gitsess's shim",
                     f"chmod +x {legacy}"))
         if kind == "ours":
-            if not install.executable(path):
+            if not shims.executable(path):
                 st = HookState(name, path, "not-executable", False, chained)
                 d.findings.append(Finding("hooks", "error",
                                           f"{path} is not executable: git will not run it",
                                           f"chmod +x {path}"))
-            elif not install.shim_is_current(path, name) and not install.executable(
-                    prog := install.shim_program(path) or ""):
+            elif not shims.shim_is_current(path, name) and not shims.executable(
+                    prog := shims.shim_program(path) or ""):
                 st = HookState(name, path, "stale", False, chained)
                 d.findings.append(Finding("hooks", "error", f"{path} runs {prog or 'a program'},"
                                           " which is gone (an older gitsess install): the commits"
                                           " and pushes it should check will fail",
                                           "git sess install"))
-            elif not install.shim_is_current(path, name):
+            elif not shims.shim_is_current(path, name):
                 st = HookState(name, path, "stale", True, chained)
                 d.findings.append(Finding("hooks", "warning",
                                           f"{path} was installed by another gitsess install",
@@ -184,7 +184,7 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
                 d.findings.append(Finding("hooks", "error", f"no {name} hook in {loc.path}: git"
                                           f" will not run gitsess's {name}",
                                           _fix_install(store, loc)))
-        elif install.kind_of(legacy) == "ours":
+        elif shims.kind_of(legacy) == "ours":
             st = HookState(name, path, "chained-by-other", kind == "pre-commit", path)
             if kind != "pre-commit":
                 d.findings.append(Finding(
@@ -405,24 +405,19 @@ def _agent_programs(store: Store, spec: agentspecs.Spec, local: bool, path: str,
                     "agent", "warning", f"{path} runs `git-sess` from PATH, and PATH has no"
                     f" git-sess: {spec.label} cannot run gitsess's hooks",
                     "run gitsess's install.sh (it links git-sess into ~/.local/bin), or"
-                    f" ln -s {install.gitsess_command()[0]} ~/.local/bin/git-sess"))
+                    f" ln -s {shims.gitsess_command()[0]} ~/.local/bin/git-sess"))
         elif not local:
-            tracked = _tracked(store, path)
+            tracked = worktree.is_tracked(store, path)
             d.findings.append(Finding(
                 "agent", "warning", f"{path} names this machine's {prog}"
                 f"{' and is committed' if tracked else ', and teams commit it'}: on a"
                 " teammate's machine that path is not there",
                 f"git sess install --agent {spec.name}  (writes `git-sess hook --agent"
                 f" {spec.name}`, found on PATH)"))
-        elif not install.executable(prog) and not shutil.which(prog):
+        elif not shims.executable(prog) and not shutil.which(prog):
             d.findings.append(Finding(
                 "agent", "warning", f"{path} runs {prog}, which is gone (an older install)",
                 f"git sess install --agent {spec.name}{flag}"))
-
-
-def _tracked(store: Store, rel: str) -> bool:
-    out = store.run_git(["ls-files", "-z", "--", rel], check=False).stdout
-    return bool(out.strip(b"\0"))
 
 
 def _gemini_switches(data: dict[str, Any], path: str, d: Diagnosis) -> None:
