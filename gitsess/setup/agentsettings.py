@@ -25,6 +25,7 @@ import shutil
 import stat
 from typing import Any
 
+from gitsess import refs
 from gitsess.agents.specs import (
     Spec,
     commands,
@@ -40,7 +41,7 @@ from gitsess.setup import jsonedit
 from gitsess.setup.shims import gitsess_command
 from gitsess.store import Store, worktree
 
-ORIG_PREFIX = "refs/sess/local/install/"
+ORIG_PREFIX = refs.INSTALL
 CFG_CREATED = "sess.created"
 CFG_SETTINGS = "sess.agentSettings"  # every settings file install merged into, any worktree
 
@@ -264,8 +265,8 @@ def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> N
 
 def saved_refs(store: Store, spellings: list[str]) -> dict[str, str]:
     """The saved copies of the file before install (ref -> blob)."""
-    refs = {_orig_ref(p): store.ref(_orig_ref(p)) for p in spellings}
-    return {ref: oid for ref, oid in refs.items() if oid}
+    saved = {_orig_ref(p): store.ref(_orig_ref(p)) for p in spellings}
+    return {ref: oid for ref, oid in saved.items() if oid}
 
 
 def has_state(store: Store, spellings: list[str]) -> bool:

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gitsess import refs
 from gitsess.agents import specs as agentspecs
 from gitsess.setup import agentsettings, hookmanagers, install, shims
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store, worktree
@@ -240,8 +241,9 @@ def _unsent(store: Store, remote: str) -> int:
     seen = store.refs(sync.tracking(remote))
     if not seen:
         return 0
-    branches = store.refs(f"refs/remotes/{remote}/")
-    heads = {"refs/heads/" + n[len(f"refs/remotes/{remote}/"):]: o for n, o in branches.items()}
+    remote_branches = f"{refs.GIT_REMOTES}{remote}/"
+    branches = store.refs(remote_branches)
+    heads = {refs.HEADS + n[len(remote_branches):]: o for n, o in branches.items()}
     bases = publish.tips(store, heads)
     n = len(publish.live_refs(store, sync.tracking(remote), heads))
     n += len(publish.plan(store, sync.tracking(remote), bases, notes=False).refs)
@@ -282,7 +284,7 @@ def _sessions(store: Store, d: Diagnosis) -> None:
 def _notes(store: Store, d: Diagnosis) -> None:
     # Records fetched by a plain `git fetch` (install's refspecs) are records
     # this clone has: sync merges them; they are not missing (issue 10).
-    fetched = [oid for name, oid in store.refs("refs/sess/remotes/").items()
+    fetched = [oid for name, oid in store.refs(refs.REMOTES).items()
                if name.endswith("/notes")]
     for item in rewrite.unlinked(store):
         item.missing = [h for h in item.missing if not any(
@@ -336,7 +338,7 @@ def _vanished(store: Store, d: Diagnosis) -> None:
 def _orphans(store: Store, d: Diagnosis) -> None:
     """Handoff refs and notes on commits no branch reaches (orphans.py)."""
     found = orphans.find(store)
-    mine = store.refs("refs/sess/h/")
+    mine = store.refs(refs.HANDOFFS)
     carried = orphans.by_sess_id(store) if found.refs else {}
     kept: set[str] = set()  # commits a handoff ref alone keeps, with their notes
     for ref, oid in found.refs.items():
@@ -350,8 +352,8 @@ def _orphans(store: Store, d: Diagnosis) -> None:
                 " reaches and no branch commit names by its Sess-Id: the ref keeps its record",
                 None))
             continue
-        ours = ref.startswith("refs/sess/h/")
-        local = "refs/sess/h/" + ref.split("/h/", 1)[-1]
+        ours = ref.startswith(refs.HANDOFFS)
+        local = refs.HANDOFFS + ref.split("/h/", 1)[-1]
         moved = not ours and local in mine and mine[local] != oid and local not in found.refs
         fix = ("git sess doctor --fix" if ours else "git sess sync  (ours, moved here already)"
                if moved else "its operator's git sess doctor --fix, then a push")

@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import GitsessError
 from gitsess.store import Store
 from gitsess.telemetry import core as telemetry
@@ -75,7 +76,7 @@ def not_recorded_here(store: Store, s: telemetry.Session) -> str | None:
     """Why `s` is not a session this clone recorded; None when it is."""
     name = s.ref.rsplit("/", 1)[-1]
     if not s.ref.startswith((telemetry.LIVE, telemetry.DONE)):
-        where = s.ref.split("/")[3] if s.ref.startswith("refs/sess/remotes/") else s.ref
+        where = s.ref.split("/")[3] if s.ref.startswith(refs.REMOTES) else s.ref
         return (f"session {name} was recorded by another clone: its telemetry was fetched "
                 f"from remote {where} ({s.ref})")
     if store.ref(telemetry.OWN + name) is None:
