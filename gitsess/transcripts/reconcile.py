@@ -28,7 +28,7 @@ from typing import Any
 
 from gitsess.store import Store
 from gitsess.telemetry import core as telemetry
-from gitsess.transcripts import agentlogs, ownfiles
+from gitsess.transcripts import agentlogs, counting, ownfiles
 
 # Counters compared one to one: record name -> (hooks' value, transcript's value).
 COMPARED = ("tool_calls", "failures", "prompts", "subagents", "compactions",
@@ -114,7 +114,7 @@ def _where(c: dict[str, Any], t: dict[str, Any]) -> dict[str, int]:
     main_h = int(c.get("tool_calls", 0)) - sum(int(v) for v in hooks_by_agent.values())
     main_t = int(t.get("tool_calls", 0)) - in_agents_t
     if main_t > main_h:
-        where[agentlogs.MAIN] = main_t - main_h
+        where[counting.MAIN] = main_t - main_h
     return where
 
 
@@ -176,7 +176,7 @@ def describe(name: str, src: dict[str, Any]) -> str:
     line = f"{name}: hooks {src.get('hooks')}, transcript {src.get('transcript')}"
     where = src.get("where")
     if isinstance(where, dict) and where:
-        parts = [f"{n} in " + ("the main transcript" if w == agentlogs.MAIN else f"subagent {w}")
+        parts = [f"{n} in " + ("the main transcript" if w == counting.MAIN else f"subagent {w}")
                  for w, n in sorted(where.items(), key=lambda kv: (-kv[1], kv[0]))]
         line += f" ({', '.join(parts)})"
     return line
