@@ -27,6 +27,7 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.agents.specs import (
+    SPECS,
     Spec,
     commands,
     equivalent,
@@ -71,6 +72,36 @@ def agent_argv(*, local: bool) -> list[str]:
 
 def on_path() -> bool:
     return shutil.which(PATH_PROGRAM) is not None
+
+
+def requested(agent: str | None, *, local: bool) -> Spec | None:
+    """The spec `git sess install --agent AGENT [--local]` asks for; None
+    without --agent; a usage error for an agent or a --local there is not."""
+    if agent is not None and agent not in SPECS:
+        raise UsageError(f"unknown agent '{agent}'", hint="supported: " + ", ".join(SPECS))
+    if local and agent is None:
+        raise UsageError("--local only applies to agent settings", hint="add --agent claude")
+    spec = SPECS[agent] if agent is not None else None
+    if spec is not None and local and len(spec.files) < 2:
+        raise UsageError(f"--local only applies to Claude Code's settings; {spec.label} has"
+                         f" one project file, {spec.dir}/{spec.files[0]}",
+                         hint=f"git sess install --agent {spec.name}")
+    return spec
+
+
+def install_notes(spec: Spec, *, local: bool) -> list[str]:
+    """What install says after merging `spec`'s settings: where the agent
+    looks for git-sess when that is not found, and the agent's own note."""
+    notes = []
+    if not local and not on_path():
+        notes.append(f"git-sess is not on PATH, where {spec.label} looks for it: install.sh"
+                     " links it into ~/.local/bin (or use --local to name this install)"
+                     if len(spec.files) > 1 else
+                     f"git-sess is not on PATH, where {spec.label} looks for it: install.sh"
+                     " links it into ~/.local/bin")
+    if spec.note:
+        notes.append(spec.note)
+    return notes
 
 
 def hook_command(argv: list[str], spec: Spec) -> str:

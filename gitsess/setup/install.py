@@ -141,6 +141,18 @@ class Report:
         self.lines.append(line)
         self.changed = self.changed or changed
 
+    def text(self) -> list[str]:
+        """What `git sess install` prints about the hooks."""
+        loc = self.location
+        where = "core.hooksPath" if loc.source == "core.hooksPath" else "the repository's hooks"
+        out = [f"hooks: {loc.path} ({where}{', ' + loc.manager if loc.manager else ''})"]
+        out += [f"  {line}" for line in self.lines]
+        out += [f"  note: {line}" for line in self.notes]
+        if loc.manager == "husky" and not self.via:
+            out.append("  note: husky rewrites this directory when it runs (npm install); run"
+                       " `git sess install` again after that (`git sess doctor` notices)")
+        return out
+
 
 
 def plan_problems(loc: HooksLocation, names: tuple[str, ...] = HOOKS) -> list[str]:
