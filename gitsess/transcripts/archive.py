@@ -46,7 +46,6 @@ import contextlib
 import json
 import os
 import re
-import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -156,19 +155,6 @@ def _archive_session(
         manifest = _manifest(summary, found, agents)
     _store(store, ref, main.data, summary, files, manifest)
     return [_line_ended(x) for x in (main.data, *files.values())]
-
-
-def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
-    """The path of a session's Claude Code transcript, or None (a symbolic
-    link is never one). Archiving reads it through gitsess.transcripts.ownfiles instead,
-    which also asks whose session it is."""
-    for path in ownfiles.candidates(None, meta, session_id):
-        try:
-            if stat.S_ISREG(os.lstat(path).st_mode):
-                return path
-        except OSError:
-            continue
-    return None
 
 
 def projects_dir() -> str:

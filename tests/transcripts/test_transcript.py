@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -14,7 +16,8 @@ from gitsess.data import schema
 from gitsess.errors import ValidationError
 from gitsess.store import Store
 from gitsess.telemetry import core as telemetry
-from gitsess.transcripts.archive import archive_for_handoff, find_transcript, project_folder
+from gitsess.transcripts import ownfiles
+from gitsess.transcripts.archive import archive_for_handoff, project_folder
 from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, Repo, fsck, payload
 from tests.helpers import fake_pem as pem
 
@@ -142,6 +145,18 @@ def test_a_missing_transcript_is_skipped_with_a_warning(
     assert archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "local") == []
     assert f"no transcript found for session {SID}" in capsys.readouterr().err
     assert repo.refs("refs/sess/local/transcripts/") == {}
+
+
+def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
+    """The first of a session's candidate transcripts that is a regular file
+    (a symbolic link never is one), as archiving would find it."""
+    for path in ownfiles.candidates(None, meta, session_id):
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                return path
+        except OSError:
+            continue
+    return None
 
 
 def test_find_transcript_explicit_path_config_dir_and_other_folder_names(
