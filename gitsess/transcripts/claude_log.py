@@ -1,7 +1,5 @@
 """Counting a Claude Code session transcript and its subagents' (gitsess.transcripts.agentlogs).
 
-The format, from Claude Code's own files:
-
 Claude Code (JSONL, one record per line; `~/.claude/projects/<folder>/<session>.jsonl`):
 - `type: "assistant"` lines carry `message` = the API message: `id` (msg_...),
   `model`, `content` blocks and `usage` {input_tokens, output_tokens,

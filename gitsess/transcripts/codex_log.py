@@ -1,7 +1,5 @@
 """Counting a Codex rollout (gitsess.transcripts.agentlogs).
 
-The format:
-
 Codex (JSONL rollouts, `~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`;
 openai/codex codex-rs/protocol/src/protocol.rs RolloutLine/RolloutItem and
 models.rs ResponseItem): each line is {timestamp, type, payload} with type

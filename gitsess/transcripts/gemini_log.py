@@ -1,7 +1,5 @@
 """Counting a Gemini CLI chat file (gitsess.transcripts.agentlogs).
 
-The format:
-
 Gemini CLI (packages/core/src/services/chatRecordingService.ts and
 chatRecordingTypes.ts; `~/.gemini/tmp/<project hash>/chats/session-*.json[l]`):
 a JSONL file of message records {id, type: user|gemini|info|error|warning,
