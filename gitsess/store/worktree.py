@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from gitsess.store.repo import Store
+if TYPE_CHECKING:  # only annotations: whichever module of store/ defines Store
+    from gitsess.store import Store
 
 # -- the work tree and the index --------------------------------------------
 
