@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from typing import Any
 
 from gitsess.errors import ExitCode
 from gitsess.setup import doctor as diagnose
+from gitsess.setup import repair
 from gitsess.store import Store
-from gitsess.sync import orphans, rewrite, vanished
 from gitsess.ui import untrusted
 from gitsess.ui.colour import paint
 
@@ -19,17 +17,8 @@ ROLE = {"error": "error", "warning": "warning", "info": "hint"}
 
 
 def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool = False) -> int:
-    relinked: list[dict[str, Any]] = []
-    renumbered = _renumber(store) if fix else []
-    fixed = orphans.fix(store, deadline=time.monotonic() + 30) if fix else None
-    if relink:
-        for done in rewrite.relink(store, deadline=time.monotonic() + 30):
-            relinked.append({"record": done.record_id, "commit": done.commit,
-                             "from": done.origin, "moved_ref": done.moved_ref})
-        # Then those on commits only a handoff ref reaches (after git filter-repo, say).
-        for back in vanished.relink(store, deadline=time.monotonic() + 30):
-            relinked.append({"record": back.record_id, "commit": back.commit,
-                             "from": back.origin, "moved_ref": None})
+    done = repair.repair(store, relink=relink, fix=fix)
+    relinked, renumbered, fixed = done.relinked, done.renumbered, done.fixed
     d = diagnose.diagnose(store)
     if as_json:
         out = d.to_json()
@@ -78,15 +67,3 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
     print(paint("ok", "ok") if d.ok else paint("needs attention", "warning") + " (see fix: lines)")
     return 0 if d.ok else int(ExitCode.FAILURE)
 
-
-def _renumber(store: Store) -> list[dict[str, Any]]:
-    """--fix: renumber each unpushed handoff whose id a remote holds for another."""
-    from gitsess.sync import renumber
-
-    out = []
-    for c in renumber.collisions(store):
-        if renumber.why_not(store, c) is None:
-            done = renumber.renumber(store, c)
-            out.append({"from": done.old, "to": done.new, "commit": done.commit,
-                        "remote": done.remote})
-    return out

@@ -33,9 +33,9 @@ def pre_push_send_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     remote = args[0] if args else "origin"
     try:
         if remote in exchange.remotes(store) and store.config_get("sess.hooksDir"):
-            from gitsess.setup import install
+            from gitsess.setup import gitconfig
 
-            install.ensure_refspecs(store, remote)
+            gitconfig.ensure_refspecs(store, remote)
         why = exchange.send_after_push(store, remote)
     except GitsessError as exc:
         why = exc.message

@@ -5,7 +5,7 @@ hooks and agent settings byte for byte, in every worktree of the repository
 from __future__ import annotations
 
 from gitsess.errors import GitsessError
-from gitsess.setup import agentworktrees, install
+from gitsess.setup import agentworktrees, gitconfig, install
 from gitsess.store import Store
 
 
@@ -13,7 +13,7 @@ def run(*, store: Store) -> int:
     agent, left = agentworktrees.uninstall(store)  # a file left as it was is named below
     lines = [f"agent: {ln}" for ln in agent]
     lines += [f"hooks: {ln}" for ln in install.uninstall_hooks(store)]
-    lines += [f"config: {ln}" for ln in install.unconfigure_git(store)]
+    lines += [f"config: {ln}" for ln in gitconfig.unconfigure_git(store)]
     for line in lines or ["nothing to uninstall"]:
         print(line)
     print("kept: refs/sess/ and refs/notes/sess (your sessions and handoff records)")

@@ -333,7 +333,8 @@ def _archive(store: Store, rec: record.Record, pol: policy.Policy) -> tuple[list
     sessions = [s for x in rec.front.get("sessions") or []
                 if (s := handoff.find_session(store, x["id"])) is not None]
     try:
-        return transcript.archive_for_handoff(store, rec.front, sessions, pol.transcripts), []
+        return transcript.archive_for_handoff(store, str(rec.front.get("id") or ""), sessions,
+                                               pol.transcripts), []
     except GitsessError as exc:
         return [], [f"transcripts not archived: {exc.message}"]
     except OSError as exc:  # e.g. an unwritable TRANSCRIPTS_DIR: the record stays stored

@@ -25,6 +25,7 @@ import shutil
 import stat
 from typing import Any
 
+from gitsess import refs
 from gitsess.agents.settings import (
     Spec,
     commands,
@@ -34,13 +35,13 @@ from gitsess.agents.settings import (
     merged,
     stripped,
 )
-from gitsess.agents.specs import for_path
+from gitsess.agents.specs import SPECS, for_path
 from gitsess.errors import BARE_HINT, GitsessError, RefError, UsageError
 from gitsess.setup import jsonedit
-from gitsess.setup.install import gitsess_command
-from gitsess.store import Store
+from gitsess.setup.shims import gitsess_command
+from gitsess.store import Store, worktree
 
-ORIG_PREFIX = "refs/sess/local/install/"
+ORIG_PREFIX = refs.INSTALL
 CFG_CREATED = "sess.created"
 CFG_SETTINGS = "sess.agentSettings"  # every settings file install merged into, any worktree
 
@@ -70,6 +71,36 @@ def agent_argv(*, local: bool) -> list[str]:
 
 def on_path() -> bool:
     return shutil.which(PATH_PROGRAM) is not None
+
+
+def requested(agent: str | None, *, local: bool) -> Spec | None:
+    """The spec `git sess install --agent AGENT [--local]` asks for; None
+    without --agent; a usage error for an agent or a --local there is not."""
+    if agent is not None and agent not in SPECS:
+        raise UsageError(f"unknown agent '{agent}'", hint="supported: " + ", ".join(SPECS))
+    if local and agent is None:
+        raise UsageError("--local only applies to agent settings", hint="add --agent claude")
+    spec = SPECS[agent] if agent is not None else None
+    if spec is not None and local and len(spec.files) < 2:
+        raise UsageError(f"--local only applies to Claude Code's settings; {spec.label} has"
+                         f" one project file, {spec.dir}/{spec.files[0]}",
+                         hint=f"git sess install --agent {spec.name}")
+    return spec
+
+
+def install_notes(spec: Spec, *, local: bool) -> list[str]:
+    """What install says after merging `spec`'s settings: where the agent
+    looks for git-sess when that is not found, and the agent's own note."""
+    notes = []
+    if not local and not on_path():
+        notes.append(f"git-sess is not on PATH, where {spec.label} looks for it: install.sh"
+                     " links it into ~/.local/bin (or use --local to name this install)"
+                     if len(spec.files) > 1 else
+                     f"git-sess is not on PATH, where {spec.label} looks for it: install.sh"
+                     " links it into ~/.local/bin")
+    if spec.note:
+        notes.append(spec.note)
+    return notes
 
 
 def hook_command(argv: list[str], spec: Spec) -> str:
@@ -242,8 +273,7 @@ def _committed_as_is(store: Store, path: str, raw: bytes) -> bool:
     rel = os.path.relpath(path, store.workdir)
     if rel.startswith(".."):
         return False
-    proc = store.run_git(["cat-file", "blob", f"HEAD:{rel}"], check=False)
-    return proc.returncode == 0 and proc.stdout == raw
+    return worktree.committed_at_head(store, rel) == raw
 
 
 def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> None:
@@ -265,8 +295,8 @@ def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> N
 
 def saved_refs(store: Store, spellings: list[str]) -> dict[str, str]:
     """The saved copies of the file before install (ref -> blob)."""
-    refs = {_orig_ref(p): store.ref(_orig_ref(p)) for p in spellings}
-    return {ref: oid for ref, oid in refs.items() if oid}
+    saved = {_orig_ref(p): store.ref(_orig_ref(p)) for p in spellings}
+    return {ref: oid for ref, oid in saved.items() if oid}
 
 
 def has_state(store: Store, spellings: list[str]) -> bool:
@@ -297,7 +327,7 @@ def _created(store: Store, paths: list[str]) -> list[str]:
 
 
 def _unset(store: Store, key: str, value: str) -> None:
-    store.run_git(["config", "--unset-all", "--fixed-value", key, value], check=False)
+    worktree.unset_config_value(store, key, value)
 
 
 def _mentions_us(path: str, spec: Spec) -> bool:

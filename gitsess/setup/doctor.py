@@ -11,8 +11,8 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.agents import specs as agentspecs
-from gitsess.setup import agentsettings, hookmanagers, install
-from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
+from gitsess.setup import agentsettings, hookmanagers, install, shims
+from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store, worktree
 from gitsess.sync import exchange as sync
 from gitsess.sync import orphans, publish, rewrite, vanished
 from gitsess.telemetry import readers
@@ -64,7 +64,7 @@ class Diagnosis:
 def diagnose(store: Store) -> Diagnosis:
     loc = install.hooks_location(store)
     d = Diagnosis(loc.path, loc.source)
-    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(shims.HOOKS)):
         d.findings.append(Finding("hooks", "error", loc.problem, loc.hint))
     _hooks(store, loc, d)
     _config(store, d)
@@ -75,7 +75,7 @@ def diagnose(store: Store) -> Diagnosis:
     _orphans(store, d)
     _ids(store, d)
     _agent(store, d)
-    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(install.HOOKS)):
+    if loc.problem and not (loc.committed and len(_routed(store, loc)) == len(shims.HOOKS)):
         # install refuses here: never name it bare as the fix of anything
         for f in d.findings:
             if f.fix is None or not f.fix.startswith("git sess install") or "--into" in f.fix:
@@ -101,14 +101,14 @@ def _routed(store: Store, loc: install.HooksLocation) -> dict[str, str]:
     if loc.committed or not loc.problem:
         scripts = hookmanagers.committed_scripts(store, loc.path, loc.committed, loc.manager)
         if scripts is not None and scripts.active:
-            for name in install.HOOKS:
+            for name in shims.HOOKS:
                 if hookmanagers.has_line(os.path.join(scripts.path, name)):
                     out[name] = f"line in {os.path.join(scripts.path, name)}"
     local = store.config_get(hookmanagers.CFG_LEFTHOOK)
     if local and os.path.isfile(local):
         with open(local, encoding="utf-8", errors="replace") as fh:
             text = fh.read(1 << 16)
-        for name in install.HOOKS:
+        for name in shims.HOOKS:
             if f"\n{name}:\n" in text and name not in out:
                 out[name] = f"lefthook, {os.path.basename(local)}"
     return out
@@ -131,16 +131,16 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
     routed = _routed(store, loc)
     recorded = store.config_get(install.CFG_HOOKS_DIR)
     if (recorded and os.path.normpath(recorded) != os.path.normpath(loc.path)
-            and len(routed) < len(install.HOOKS)):
+            and len(routed) < len(shims.HOOKS)):
         d.findings.append(Finding(
             "hooks", "error",
             f"gitsess's hooks were installed in {recorded} but git runs hooks from {loc.path}",
             _fix_install(store, loc)))
     private = hookmanagers.private_dir(store)
-    for name in install.HOOKS:
+    for name in shims.HOOKS:
         if name in routed:
             shim = os.path.join(private, name)
-            if install.executable(shim):
+            if shims.executable(shim):
                 d.hooks.append(HookState(name, shim, "ok", True, via=routed[name]))
             else:
                 d.hooks.append(HookState(name, shim, "missing", False, via=routed[name]))
@@ -149,30 +149,30 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
                                           "git sess install"))
             continue
         path = os.path.join(loc.path, name)
-        legacy = path + install.LEGACY
-        kind = install.kind_of(path)
+        legacy = path + shims.LEGACY
+        kind = shims.kind_of(path)
         chained = None
-        if install.kind_of(legacy) in ("foreign", "wrapper", "husky", "pre-commit"):
+        if shims.kind_of(legacy) in ("foreign", "wrapper", "husky", "pre-commit"):
             chained = legacy
-            if not install.executable(legacy):
+            if not shims.executable(legacy):
                 d.findings.append(Finding(
                     "hooks", "warning", f"chained hook {legacy} is not executable: git's"
                     " own behaviour would skip it, and so does gitsess's shim",
                     f"chmod +x {legacy}"))
         if kind == "ours":
-            if not install.executable(path):
+            if not shims.executable(path):
                 st = HookState(name, path, "not-executable", False, chained)
                 d.findings.append(Finding("hooks", "error",
                                           f"{path} is not executable: git will not run it",
                                           f"chmod +x {path}"))
-            elif not install.shim_is_current(path, name) and not install.executable(
-                    prog := install.shim_program(path) or ""):
+            elif not shims.shim_is_current(path, name) and not shims.executable(
+                    prog := shims.shim_program(path) or ""):
                 st = HookState(name, path, "stale", False, chained)
                 d.findings.append(Finding("hooks", "error", f"{path} runs {prog or 'a program'},"
                                           " which is gone (an older gitsess install): the commits"
                                           " and pushes it should check will fail",
                                           "git sess install"))
-            elif not install.shim_is_current(path, name):
+            elif not shims.shim_is_current(path, name):
                 st = HookState(name, path, "stale", True, chained)
                 d.findings.append(Finding("hooks", "warning",
                                           f"{path} was installed by another gitsess install",
@@ -185,7 +185,7 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
                 d.findings.append(Finding("hooks", "error", f"no {name} hook in {loc.path}: git"
                                           f" will not run gitsess's {name}",
                                           _fix_install(store, loc)))
-        elif install.kind_of(legacy) == "ours":
+        elif shims.kind_of(legacy) == "ours":
             st = HookState(name, path, "chained-by-other", kind == "pre-commit", path)
             if kind != "pre-commit":
                 d.findings.append(Finding(
@@ -241,8 +241,9 @@ def _unsent(store: Store, remote: str) -> int:
     seen = store.refs(refs.tracking(remote))
     if not seen:
         return 0
-    branches = store.refs(f"refs/remotes/{remote}/")
-    heads = {"refs/heads/" + n[len(f"refs/remotes/{remote}/"):]: o for n, o in branches.items()}
+    remote_branches = f"{refs.GIT_REMOTES}{remote}/"
+    branches = store.refs(remote_branches)
+    heads = {refs.HEADS + n[len(remote_branches):]: o for n, o in branches.items()}
     bases = publish.tips(store, heads)
     n = len(publish.live_refs(store, refs.tracking(remote), heads))
     n += len(publish.plan(store, refs.tracking(remote), bases, notes=False).refs)
@@ -283,7 +284,7 @@ def _sessions(store: Store, d: Diagnosis) -> None:
 def _notes(store: Store, d: Diagnosis) -> None:
     # Records fetched by a plain `git fetch` (install's refspecs) are records
     # this clone has: sync merges them; they are not missing (issue 10).
-    fetched = [oid for name, oid in store.refs("refs/sess/remotes/").items()
+    fetched = [oid for name, oid in store.refs(refs.REMOTES).items()
                if name.endswith("/notes")]
     for item in rewrite.unlinked(store):
         item.missing = [h for h in item.missing if not any(
@@ -337,7 +338,7 @@ def _vanished(store: Store, d: Diagnosis) -> None:
 def _orphans(store: Store, d: Diagnosis) -> None:
     """Handoff refs and notes on commits no branch reaches (orphans.py)."""
     found = orphans.find(store)
-    mine = store.refs("refs/sess/h/")
+    mine = store.refs(refs.HANDOFFS)
     carried = orphans.by_sess_id(store) if found.refs else {}
     kept: set[str] = set()  # commits a handoff ref alone keeps, with their notes
     for ref, oid in found.refs.items():
@@ -351,8 +352,8 @@ def _orphans(store: Store, d: Diagnosis) -> None:
                 " reaches and no branch commit names by its Sess-Id: the ref keeps its record",
                 None))
             continue
-        ours = ref.startswith("refs/sess/h/")
-        local = "refs/sess/h/" + ref.split("/h/", 1)[-1]
+        ours = ref.startswith(refs.HANDOFFS)
+        local = refs.HANDOFFS + ref.split("/h/", 1)[-1]
         moved = not ours and local in mine and mine[local] != oid and local not in found.refs
         fix = ("git sess doctor --fix" if ours else "git sess sync  (ours, moved here already)"
                if moved else "its operator's git sess doctor --fix, then a push")
@@ -406,24 +407,19 @@ def _agent_programs(store: Store, spec: agentspecs.Spec, local: bool, path: str,
                     "agent", "warning", f"{path} runs `git-sess` from PATH, and PATH has no"
                     f" git-sess: {spec.label} cannot run gitsess's hooks",
                     "run gitsess's install.sh (it links git-sess into ~/.local/bin), or"
-                    f" ln -s {install.gitsess_command()[0]} ~/.local/bin/git-sess"))
+                    f" ln -s {shims.gitsess_command()[0]} ~/.local/bin/git-sess"))
         elif not local:
-            tracked = _tracked(store, path)
+            tracked = worktree.is_tracked(store, path)
             d.findings.append(Finding(
                 "agent", "warning", f"{path} names this machine's {prog}"
                 f"{' and is committed' if tracked else ', and teams commit it'}: on a"
                 " teammate's machine that path is not there",
                 f"git sess install --agent {spec.name}  (writes `git-sess hook --agent"
                 f" {spec.name}`, found on PATH)"))
-        elif not install.executable(prog) and not shutil.which(prog):
+        elif not shims.executable(prog) and not shutil.which(prog):
             d.findings.append(Finding(
                 "agent", "warning", f"{path} runs {prog}, which is gone (an older install)",
                 f"git sess install --agent {spec.name}{flag}"))
-
-
-def _tracked(store: Store, rel: str) -> bool:
-    out = store.run_git(["ls-files", "-z", "--", rel], check=False).stdout
-    return bool(out.strip(b"\0"))
 
 
 def _gemini_switches(data: dict[str, Any], path: str, d: Diagnosis) -> None:

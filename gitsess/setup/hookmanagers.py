@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import yaml
 
 from gitsess.errors import GitsessError
-from gitsess.store import Store
+from gitsess.store import Store, worktree
 
 PRIVATE = ("gitsess", "hooks")  # under the common git dir
 LINE_MARK = "# gitsess: runs gitsess's hook where installed (git sess install --into-committed-hooks)"
@@ -106,8 +106,7 @@ def committed_scripts(store: Store, hooks_path: str, tracked: bool,
 
 def _is_tracked(store: Store, path: str) -> bool:
     rel = os.path.relpath(path, store.workdir)
-    out = store.run_git(["ls-files", "-z", "--", rel], check=False).stdout
-    return bool(out.strip(b"\0"))
+    return worktree.is_tracked(store, rel)
 
 
 def lines_present(scripts: Scripts, names: tuple[str, ...]) -> bool:
@@ -176,7 +175,7 @@ def remove_lines(store: Store) -> list[str]:
                 mode = os.stat(path).st_mode & 0o7777
                 _write(path, text[:i - drop] + text[i + len(added):], mode)
                 out.append(f"took gitsess's line out of {path}")
-        store.run_git(["config", "--unset-all", "--fixed-value", CFG_LINES, entry], check=False)
+        worktree.unset_config_value(store, CFG_LINES, entry)
     return out
 
 
@@ -249,8 +248,7 @@ def write_lefthook_local(store: Store, names: list[str]) -> list[str]:
     _write(path, want, 0o644)
     store.config_set(CFG_LEFTHOOK, path)
     rel = "/" + os.path.relpath(path, store.workdir or "")
-    ignored = store.run_git(["check-ignore", "-q", "--no-index", path], check=False)
-    if ignored.returncode != 0:
+    if not worktree.is_ignored(store, path):
         exclude = os.path.join(store.common_dir, "info", "exclude")
         os.makedirs(os.path.dirname(exclude), exist_ok=True)
         text = _read(exclude) or ""
@@ -297,13 +295,13 @@ def remove_lefthook_local(store: Store) -> list[str]:
 
 
 def install_private(store: Store, names: list[str] | tuple[str, ...]) -> list[str]:
-    from gitsess.setup.install import _write_exec, render_shim
+    from gitsess.setup.shims import render_shim, write_exec
 
     d = private_dir(store)
     os.makedirs(d, exist_ok=True)
     out = []
     for name in names:
-        if _write_exec(os.path.join(d, name), render_shim(name)):
+        if write_exec(os.path.join(d, name), render_shim(name)):
             out.append(f"installed {os.path.join(d, name)}")
     return out
 

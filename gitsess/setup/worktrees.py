@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from gitsess.store import Store
+from gitsess.store import Store, worktree
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,8 @@ class Worktree:
 
 def listed(store: Store) -> list[Worktree]:
     """Every worktree git knows, the main one first; at least the current one."""
-    proc = store.run_git(["worktree", "list", "--porcelain", "-z"], check=False)
-    if proc.returncode == 0:
-        fields = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    else:  # git before 2.36 has no -z: a path cannot hold a newline there
-        proc = store.run_git(["worktree", "list", "--porcelain"], check=False)
-        fields = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
     out: list[Worktree] = []
-    for field in fields:
+    for field in worktree.worktree_fields(store):
         if field.startswith("worktree "):
             out.append(Worktree(field[len("worktree "):]))
         elif out and field == "bare":

@@ -46,16 +46,14 @@ import contextlib
 import json
 import os
 import re
-import stat
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from gitsess.errors import ValidationError
-from gitsess.handoff.record import ID_RE
-from gitsess.store import Store
+from gitsess import refs
+from gitsess.errors import ValidationError, warn
+from gitsess.store import Store, valid_sess_ref
 from gitsess.telemetry import event, readers
 from gitsess.transcripts import ownfiles
 from gitsess.transcripts.subagents import MAX_SUBAGENTS, Found, find_subagents
@@ -64,8 +62,6 @@ if TYPE_CHECKING:
     from gitsess.transcripts.redact import Result
 
 SETTINGS = ("off", "local", "push")
-LOCAL_PREFIX = "refs/sess/local/transcripts/"
-PUSH_PREFIX = "refs/sess/transcripts/"
 TRANSCRIPT_FILE = "transcript.jsonl"
 REDACTIONS_FILE = "redactions.json"
 REDACTIONS_VERSION = 1
@@ -79,12 +75,14 @@ WRITE_DEADLINE_S = 10.0
 
 def archive_for_handoff(
     store: Store,
-    record_front: dict[str, Any],
+    handoff_id: str,
     sessions: list[readers.Session],
     setting: str,
 ) -> list[str]:
     """Archive the covered sessions' transcripts; returns the refs written.
 
+    `handoff_id` is the record's id, whose form the handoff side checked
+    (gitsess.handoff.ids); here it only has to name one ref.
     `setting` is the policy's transcripts value: 'off' does nothing, 'local'
     and 'push' pick the ref namespace. A session whose transcript cannot be
     found or read is skipped with a warning on stderr (a handoff must not
@@ -97,10 +95,9 @@ def archive_for_handoff(
         )
     if setting == "off" or not sessions:
         return []
-    handoff_id = str(record_front.get("id") or "")
-    if not ID_RE.match(handoff_id):
+    pushed = setting == "push"
+    if "/" in handoff_id or not valid_sess_ref(refs.transcript(handoff_id, "s", pushed=pushed)):
         raise ValidationError(f"cannot archive transcripts: bad handoff id '{handoff_id}'")
-    prefix = LOCAL_PREFIX if setting == "local" else PUSH_PREFIX
     written: list[str] = []
     exported: list[bytes] = []
     for s in sessions:
@@ -110,12 +107,12 @@ def archive_for_handoff(
         try:
             found = ownfiles.session_transcript(store, s)
         except ownfiles.NotAllowed as exc:
-            _warn(f"transcript of session {name} not archived: {exc}")
+            warn(f"transcript of session {name} not archived: {exc}")
             continue
         if found is None:
-            _warn(f"no transcript found for session {name}; not archived")
+            warn(f"no transcript found for session {name}; not archived")
             continue
-        ref = f"{prefix}{handoff_id}/{name}"
+        ref = refs.transcript(handoff_id, name, pushed=pushed)
         stored = _archive_session(store, ref, handoff_id, name, found.path, found.data)
         if stored is not None:
             written.append(ref)
@@ -137,10 +134,10 @@ def _archive_session(
 
     found = find_subagents(path)
     for skip in found.skipped:
-        _warn(f"subagent transcript {skip['file']} of session {name} not archived: "
+        warn(f"subagent transcript {skip['file']} of session {name} not archived: "
               f"{skip['reason']}")
     if found.omitted:
-        _warn(f"{found.omitted} subagent transcript(s) of session {name} past the first "
+        warn(f"{found.omitted} subagent transcript(s) of session {name} past the first "
               f"{MAX_SUBAGENTS} not archived")
     main, *agents = redact_jsonl_many([raw, *found.data])
     del raw  # nothing unredacted goes further than this function
@@ -158,19 +155,6 @@ def _archive_session(
         manifest = _manifest(summary, found, agents)
     _store(store, ref, main.data, summary, files, manifest)
     return [_line_ended(x) for x in (main.data, *files.values())]
-
-
-def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
-    """The path of a session's Claude Code transcript, or None (a symbolic
-    link is never one). Archiving reads it through gitsess.transcripts.ownfiles instead,
-    which also asks whose session it is."""
-    for path in ownfiles.candidates(None, meta, session_id):
-        try:
-            if stat.S_ISREG(os.lstat(path).st_mode):
-                return path
-        except OSError:
-            continue
-    return None
 
 
 def projects_dir() -> str:
@@ -279,7 +263,3 @@ def _detector() -> str:
         return f"detect-secrets {VERSION}"
     except ImportError:  # pragma: no cover - a declared dependency
         return "detect-secrets"
-
-
-def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)

@@ -47,7 +47,7 @@ from typing import Any
 from gitsess import refs
 from gitsess.errors import GitsessError
 from gitsess.store import Store
-from gitsess.telemetry import event, readers, writer
+from gitsess.telemetry import event, paths, readers, writer
 
 # A transcript larger than this is not archived (redaction costs ~0.6 s/MB).
 MAX_BYTES = 256 << 20
@@ -76,7 +76,7 @@ def not_recorded_here(store: Store, s: readers.Session) -> str | None:
     """Why `s` is not a session this clone recorded; None when it is."""
     name = s.ref.rsplit("/", 1)[-1]
     if not s.ref.startswith((refs.LIVE, refs.DONE)):
-        where = s.ref.split("/")[3] if s.ref.startswith("refs/sess/remotes/") else s.ref
+        where = s.ref.split("/")[3] if s.ref.startswith(refs.REMOTES) else s.ref
         return (f"session {name} was recorded by another clone: its telemetry was fetched "
                 f"from remote {where} ({s.ref})")
     if store.ref(refs.OWN + name) is None:
@@ -135,9 +135,8 @@ def transcript_path(store: Store, s: readers.Session) -> str | None:
 
 def _local_meta(store: Store, s: readers.Session) -> dict[str, Any]:
     """The session's metadata with cwd and worktree absolute in this clone:
-    session.json keeps them relative to the repository (gitsess.telemetry.paths), and
+    session.json keeps them relative to the repository (gitsess.paths), and
     Claude Code names its project folder after the absolute cwd."""
-    from gitsess.telemetry import paths
 
     return {**s.meta, "cwd": paths.from_repo(store, s.meta.get("cwd")),
             "worktree": paths.from_repo(store, s.meta.get("worktree"))}

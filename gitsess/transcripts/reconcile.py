@@ -27,8 +27,9 @@ import copy
 from typing import Any
 
 from gitsess.store import Store
-from gitsess.telemetry import counting, readers
-from gitsess.transcripts import agentlogs, ownfiles
+from gitsess.telemetry import counting as telemetry_counting
+from gitsess.telemetry import readers
+from gitsess.transcripts import agentlogs, counting, ownfiles
 
 # Counters compared one to one: record name -> (hooks' value, transcript's value).
 COMPARED = ("tool_calls", "failures", "prompts", "subagents", "compactions",
@@ -50,7 +51,7 @@ def transcript_counts(store: Store, s: readers.Session) -> dict[str, Any] | None
 
 def _hooks_value(c: dict[str, Any], name: str) -> int:
     if name == "subagents":
-        return counting.subagents(c)
+        return telemetry_counting.subagents(c)
     if name == "interruptions_count":
         return int(c.get("interruptions", 0))
     return int(c.get(name, 0))
@@ -81,7 +82,7 @@ def session(c: dict[str, Any], t: dict[str, Any] | None) -> tuple[dict[str, Any]
     for key in ("tool_calls", "failures", "prompts", "compactions"):
         out[key] = max(int(c.get(key, 0)), int(t.get(key, 0)))
     out["interruptions"] = max(int(c.get("interruptions", 0)), int(t.get("interruptions", 0)))
-    out["subagent_starts"] = max(counting.subagents(c), int(t.get("subagents", 0)))
+    out["subagent_starts"] = max(telemetry_counting.subagents(c), int(t.get("subagents", 0)))
     out["tools"] = _max_map(c.get("tools") or {}, t.get("tools") or {})
     out["failed_tools"] = _max_map(c.get("failed_tools") or {}, t.get("failed_tools") or {})
     mcp = copy.deepcopy(c.get("mcp") or {})
@@ -114,7 +115,7 @@ def _where(c: dict[str, Any], t: dict[str, Any]) -> dict[str, int]:
     main_h = int(c.get("tool_calls", 0)) - sum(int(v) for v in hooks_by_agent.values())
     main_t = int(t.get("tool_calls", 0)) - in_agents_t
     if main_t > main_h:
-        where[agentlogs.MAIN] = main_t - main_h
+        where[counting.MAIN] = main_t - main_h
     return where
 
 
@@ -129,7 +130,7 @@ def reconcile(store: Store, sessions: list[readers.Session]
               ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(merged reconciled counters, the record's new telemetry keys) for the
     sessions a handoff covers."""
-    merged = counting.new_counters()
+    merged = telemetry_counting.new_counters()
     tokens: dict[str, dict[str, int]] = {}
     models: dict[str, int] = {}
     agents: dict[str, Any] = {}
@@ -139,7 +140,7 @@ def reconcile(store: Store, sessions: list[readers.Session]
     for s in sessions:
         t = transcript_counts(store, s) if use else None
         counters, found = session(s.counters, t)
-        merged = counting.merge_counters(merged, counters)
+        merged = telemetry_counting.merge_counters(merged, counters)
         if t is None:
             continue
         read += 1
@@ -176,7 +177,7 @@ def describe(name: str, src: dict[str, Any]) -> str:
     line = f"{name}: hooks {src.get('hooks')}, transcript {src.get('transcript')}"
     where = src.get("where")
     if isinstance(where, dict) and where:
-        parts = [f"{n} in " + ("the main transcript" if w == agentlogs.MAIN else f"subagent {w}")
+        parts = [f"{n} in " + ("the main transcript" if w == counting.MAIN else f"subagent {w}")
                  for w, n in sorted(where.items(), key=lambda kv: (-kv[1], kv[0]))]
         line += f" ({', '.join(parts)})"
     return line

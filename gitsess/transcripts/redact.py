@@ -23,8 +23,8 @@ Our own additions cover what detect-secrets 1.5 leaves behind:
   api_key but not token, auth, credential or a bare `*_KEY`, and outside
   config files its entropy plugins only look inside quotes; so an unquoted
   `DEPLOY_TOKEN=...` passes. A `NAME=value` assignment whose name holds one
-  of those words (ENV_SECRET_WORDS) has its value removed, unless the value
-  is code (`key={todo.id}`).
+  of those words (redact_finders.ENV_SECRET_WORDS) has its value removed,
+  unless the value is code (`key={todo.id}`).
 * Token formats it has no plugin for, or matches only in part
   (gitsess.transcripts.redact_rules.EXTRA_PATTERNS): whole JWTs, Anthropic, Google,
   newer Slack, GitHub fine-grained, OpenAI project and Stripe test keys.
@@ -60,11 +60,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.transcripts.escapes import Views, decodings, encodings
+from gitsess.transcripts.redact_finders import (
+    Finder,
+    entropy_finder,
+    env_values,
+    has_equals,
+    has_quote,
+    keyword_finder,
+    regex_finder,
+    value_finder,
+)
 from gitsess.transcripts.redact_rules import (
     EXTRA_PATTERNS,
     SIGNED_FIELD,
     WORDS_KEY,
-    is_code,
     spared,
 )
 
@@ -79,19 +88,8 @@ MIN_SPREAD = 8
 WINDOW = 4000
 OVERLAP = 400
 
-# Name parts that make a NAME=value line secret. Whole words for the short
-# ones (KEY would match MONKEY), substrings for the rest.
-ENV_SECRET_WORDS = frozenset(
-    {"KEY", "KEYS", "APIKEY", "PASS", "PWD", "AUTH", "CREDS", "DSN", "SALT", "COOKIE", "JWT"}
-)
-ENV_SECRET_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "SIGNATURE")
-_ENV_LINE = re.compile(
-    r"(?:^|(?<=[\s;&|(`'\"→]))(?:export\s+)?"
-    r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s'\"`;&|]+)"
-)
 _PEM_END = re.compile(r"-----END[^\n]*?-----|Private-MAC:[^\n]*")
-# Characters of a token, and those some detect-secrets patterns take in around one.
-_TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/")
+# Characters some detect-secrets patterns take in around a token.
 _DELIMS = frozenset(" \t\r\n\"'`=:@,;")
 
 
@@ -105,9 +103,6 @@ class Result:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-
-_Finder = Callable[[str], Iterable[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -134,8 +129,8 @@ class Redactor:
         # the keyword, entropy and .env finders run line by line, as
         # detect-secrets runs them (their values run to a quote, not to a
         # newline), and only on lines that could match at all.
-        self._whole: list[tuple[int, str, _Finder]] = []
-        self._per_line: list[tuple[int, str, Callable[[str], object], _Finder]] = []
+        self._whole: list[tuple[int, str, Finder]] = []
+        self._per_line: list[tuple[int, str, Callable[[str], object], Finder]] = []
         self._pem: list[re.Pattern[str]] = []
         for p in plugins:
             kind = str(p.secret_type)
@@ -143,20 +138,20 @@ class Redactor:
                 if kind == PRIVATE_KEY:
                     self._pem = list(p.denylist)  # see _blocks
                     continue
-                self._whole.append((0, kind, _regex_finder(list(p.denylist))))
+                self._whole.append((0, kind, regex_finder(list(p.denylist))))
             elif isinstance(p, KeywordDetector):
                 # Both the quotes-required patterns (code) and the config ones
                 # (`password: x`, `password=x` unquoted).
                 groups = {**REGEX_BY_FILETYPE[FileType.PYTHON], **REGEX_BY_FILETYPE[FileType.YAML]}
                 hint = re.compile("|".join(DENYLIST), re.IGNORECASE).search
-                self._per_line.append((1, kind, hint, _keyword_finder(groups)))
+                self._per_line.append((1, kind, hint, keyword_finder(groups)))
             elif isinstance(p, HighEntropyStringsPlugin):
-                self._per_line.append((3, kind, _has_quote, _entropy_finder(p)))
+                self._per_line.append((3, kind, has_quote, entropy_finder(p)))
             else:  # a plugin of a kind we do not know: use its reported values
-                self._per_line.append((2, kind, bool, _value_finder(p)))
+                self._per_line.append((2, kind, bool, value_finder(p)))
         for kind, patterns in EXTRA_PATTERNS.items():
-            self._whole.append((0, kind, _regex_finder(patterns)))
-        self._per_line.append((2, ENV_SECRET, _has_equals, _env_values))
+            self._whole.append((0, kind, regex_finder(patterns)))
+        self._per_line.append((2, ENV_SECRET, has_equals, env_values))
 
     # -- text ------------------------------------------------------------------
     def text(self, text: str, found: dict[str, str] | None = None) -> tuple[str, Counter[str]]:
@@ -223,7 +218,7 @@ class Redactor:
             base += len(line)
 
     def _line_spans(
-        self, line: str, base: int, finders: list[tuple[int, str, Callable[[str], object], _Finder]]
+        self, line: str, base: int, finders: list[tuple[int, str, Callable[[str], object], Finder]]
     ) -> Iterable[_Span]:
         step = WINDOW - OVERLAP
         for offset in range(0, max(1, len(line) - OVERLAP), step):
@@ -287,105 +282,7 @@ class Redactor:
         return json.dumps(new, ensure_ascii=False, separators=(",", ":")) + ending
 
 
-# -- finders: (start, end) spans from detect-secrets' own patterns -------------
-
-
-def _regex_finder(patterns: list[re.Pattern[str]]) -> _Finder:
-    def find(line: str) -> Iterable[tuple[int, int]]:
-        for rx in patterns:
-            for m in rx.finditer(line):
-                start, end = m.span()
-                groups = [m.start(i) for i in range(1, (rx.groups or 0) + 1) if m.start(i) >= 0]
-                # `key = "value"` patterns capture the value after a label; a
-                # group at the very start (GitHub's `(ghp|...)_`) is a prefix.
-                if groups and groups[0] > start:
-                    start = groups[0]
-                else:
-                    # A fixed-length pattern matched inside a longer token
-                    # (`ghp_` + 36 of 40 characters): take the whole token.
-                    while start > 0 and line[start - 1] in _TOKEN:
-                        start -= 1
-                if line[end - 1] in _TOKEN:  # not after a closing '@' or quote
-                    while end < len(line) and line[end] in _TOKEN:
-                        end += 1
-                yield start, end
-
-    return find
-
-
-def _keyword_finder(
-    groups: dict[re.Pattern[str], int],
-) -> _Finder:
-    from detect_secrets.filters.heuristic import (
-        is_indirect_reference,
-        is_prefixed_with_dollar_sign,
-        is_templated_secret,
-    )
-
-    def find(line: str) -> Iterable[tuple[int, int]]:
-        hits = [m.span(g) for rx, g in groups.items() for m in rx.finditer(line)]
-        # The keyword detector's own false-positive filters: `secret =
-        # get_secret()` and `password: ${PASSWORD}` name a secret, hold none.
-        if not hits or is_indirect_reference(line):
-            return
-        for a, b in hits:
-            value = line[a:b]
-            if value and not is_templated_secret(value) and not is_prefixed_with_dollar_sign(value):
-                yield a, b
-
-    return find
-
-
-def _entropy_finder(plugin: Any) -> _Finder:
-    def find(line: str) -> Iterable[tuple[int, int]]:
-        for m in plugin.regex.finditer(line):
-            if plugin.calculate_shannon_entropy(m.group(2)) > plugin.entropy_limit:
-                yield m.span(2)
-
-    return find
-
-
-def _value_finder(plugin: Any) -> _Finder:
-    def find(line: str) -> Iterable[tuple[int, int]]:
-        for value in plugin.analyze_string(line):
-            if isinstance(value, str) and value:
-                for m in re.finditer(re.escape(value), line):
-                    yield m.span()
-
-    return find
-
-
-def _env_values(line: str) -> Iterable[tuple[int, int]]:
-    """Values of NAME=value assignments whose NAME sounds secret."""
-    if "=" not in line:
-        return
-    for m in _ENV_LINE.finditer(line):
-        if not env_name_is_secret(m.group("name")):
-            continue
-        start, end = m.span("value")
-        if end - start >= 2 and line[start] in "'\"" and line[end - 1] == line[start]:
-            start, end = start + 1, end - 1
-        value = line[start:end]
-        if value and not value.startswith("$") and not is_code(m.group("name"), value):
-            yield start, end
-
-
-
-def env_name_is_secret(name: str) -> bool:
-    upper = name.upper()
-    words = [w for w in upper.split("_") if w]
-    return any(w in ENV_SECRET_WORDS for w in words) or any(p in upper for p in ENV_SECRET_PARTS)
-
-
 # -- helpers -------------------------------------------------------------------
-
-
-def _has_quote(line: str) -> bool:
-    return '"' in line or "'" in line
-
-
-def _has_equals(line: str) -> bool:
-    return "=" in line
 
 
 def _trim(line: str, a: int, b: int) -> tuple[int, int]:

@@ -25,10 +25,10 @@ import heapq
 import os
 import re
 import stat
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from gitsess.errors import warn
 from gitsess.telemetry import event
 
 # Claude Code's folder for them, below `<session id>/`.
@@ -133,7 +133,7 @@ def _open_below(fd: int, *parts: str) -> int | None:
             nxt: int | None = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=current)
         except OSError as exc:
             if exc.errno in (*_LINK_ERRNOS, errno.ENOTDIR):
-                _warn(f"subagent transcripts: {part} is not a directory (a link?); not followed")
+                warn(f"subagent transcripts: {part} is not a directory (a link?); not followed")
             nxt = None
         if current != fd:
             os.close(current)
@@ -168,7 +168,7 @@ def _legacy_agents(dir_fd: int, session: str) -> Iterator[tuple[str, bytes | Non
     names `session` as theirs: (name, its bytes when the probe read it all)."""
     names, more = _agent_names(dir_fd, LEGACY_PROBES)
     if more:
-        _warn(f"subagent transcripts: {more} agent files past the first {LEGACY_PROBES} "
+        warn(f"subagent transcripts: {more} agent files past the first {LEGACY_PROBES} "
               "in the project folder were not examined")
     wanted = re.compile(rb'"sessionId"\s*:\s*"' + re.escape(session.encode()) + rb'"')
     for name in names:
@@ -196,7 +196,3 @@ def _read(dir_fd: int, name: str, limit: int, whole: bool = True) -> bytes:
     if whole and len(data) > limit:
         raise _Refused("too large")
     return data
-
-
-def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)

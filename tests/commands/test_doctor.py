@@ -124,7 +124,7 @@ def test_handoff_commit_without_a_note(repo: Repo) -> None:
 def test_shims_of_a_removed_install_will_not_run(repo: Repo, tmp_path: Path) -> None:
     """Shims naming a git-sess that is gone were reported 'stale … runs'; a handoff
     commit or a push through them fails with 'not found'."""
-    from gitsess.setup.install import gitsess_command
+    from gitsess.setup.shims import gitsess_command
 
     repo.sess("install", check=True)
     hooks = repo.path / ".git" / "hooks"

@@ -56,6 +56,29 @@ def test_install_sh_fresh_then_again(repo: Repo) -> None:
     assert (repo.path / ".claude" / "settings.json").read_bytes() == settings
 
 
+def test_install_sh_demo_in_an_empty_home(tmp_path: Path) -> None:
+    """The README's quick start, `./install.sh --demo`, on a machine that has
+    nothing yet: an empty HOME, no git identity, run outside any repository."""
+    home = tmp_path / "home"
+    home.mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    # Nothing of the hermetic fixture's identity, dates or XDG dirs: a new
+    # machine's HOME (git's system config stays out, as in every test).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GIT_", "XDG_")) or k == "GIT_CONFIG_NOSYSTEM"}
+    env.update(HOME=str(home), GITSESS_PYTHON=sys.executable)
+    proc = subprocess.run(["sh", str(ROOT / "install.sh"), "--demo"], cwd=outside,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "35 hook events sent through `git-sess hook`" in proc.stdout
+    assert "invariant 'no-linear-writes' failed" in proc.stdout
+    assert "Resume prompt:" in proc.stdout and "refs/sess/h/RT/RT-" in proc.stdout
+    assert "refs/notes/sess" in proc.stdout  # the refs the demo listed at its end
+    assert list(outside.iterdir()) == []  # the throwaway repository went away
+    assert (home / ".local" / "bin" / "git-sess").is_symlink()
+
+
 def test_install_sh_refuses_to_replace_a_foreign_file(tmp_path: Path) -> None:
     bindir = Path(os.environ["HOME"]) / ".local" / "bin"
     bindir.mkdir(parents=True)

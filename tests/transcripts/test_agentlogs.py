@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitsess.transcripts import agentlogs
+from gitsess.transcripts import agentlogs, counting
 from tests.transcripthelpers import SESSION, Claude
 
 
@@ -86,7 +86,7 @@ def test_gemini_chat_jsonl_and_legacy_json(tmp_path: Path) -> None:
 
 def test_over_long_lines_are_skipped_and_memory_stays_bounded(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(agentlogs, "MAX_LINE", 4096)
+    monkeypatch.setattr(counting, "MAX_LINE", 4096)
     c = Claude()
     c.call("toolu_1", "Read", mid="m1", rid="r1")
     c.prompt("y" * 10000)  # longer than MAX_LINE: skipped unread, not a prompt
@@ -123,3 +123,25 @@ def test_claude_prompts_compactions_interruptions_and_sidechains(tmp_path: Path)
     assert (got["tool_calls"], got["failures"], got["subagents"]) == (2, 1, 0)
     assert got["agents"]["sidechain"]["failures"] == 1
     assert got["agents"]["agent-acompact-1"]["tokens"]["output"] == 2
+
+
+def test_a_transcript_reached_through_a_link_is_not_read(tmp_path: Path) -> None:
+    """The counting opens files with O_NOFOLLOW: a link in place of the
+    transcript (or of a subagent's file) counts nothing."""
+    c = Claude()
+    c.call("toolu_1", "Read", mid="m1", rid="r1")
+    real = c.write(tmp_path / "real.jsonl")
+    (tmp_path / "p").mkdir()
+    link = tmp_path / "p" / f"{SESSION}.jsonl"
+    link.symlink_to(real)
+    got = agentlogs.read_claude(str(link))
+    assert got["tool_calls"] == 0 and got["files"] == 0
+    assert got["skipped"] == [{"file": link.name, "reason": "unreadable"}]
+
+    main = c.write(tmp_path / "q" / f"{SESSION}.jsonl")
+    agents = main.parent / SESSION / "subagents"
+    agents.mkdir(parents=True)
+    (agents / "agent-a1.jsonl").symlink_to(real)
+    got = agentlogs.read_claude(str(main))
+    assert got["tool_calls"] == 1 and got["files"] == 1
+    assert got["skipped"] == [{"file": "subagents/agent-a1.jsonl", "reason": "not a regular file"}]

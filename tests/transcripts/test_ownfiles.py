@@ -26,7 +26,7 @@ from tests.sesshelpers import bare
 
 SID = "0b7e7c1e-5f4a-4c1b-9d2e-3a6f8b9c0d1e"
 PEER_SID = "7d1c2b3a-4e5f-4a6b-8c9d-0e1f2a3b4c5d"
-FRONT = {"id": "RT-261126-01", "operator": "RT"}
+HID = "RT-261126-01"
 
 
 def start(repo: Repo, sid: str = SID) -> None:
@@ -67,7 +67,7 @@ def test_a_symlinked_transcript_is_not_archived(
     folder = Path.home() / ".claude" / "projects" / project_folder(str(repo.path))
     folder.mkdir(parents=True)
     (folder / f"{SID}.jsonl").symlink_to(key)
-    refs = archive_for_handoff(Store.discover(str(repo.path)), FRONT, [own_session(repo)], "push")
+    refs = archive_for_handoff(Store.discover(str(repo.path)), HID, [own_session(repo)], "push")
     assert refs == []
     err = capsys.readouterr().err
     assert f"transcript of session {SID} not archived" in err and "symbolic link" in err
@@ -83,7 +83,7 @@ def test_a_symlinked_folder_under_the_projects_dir_is_not_followed(
     projects = Path.home() / ".claude" / "projects"
     projects.mkdir(parents=True)
     (projects / project_folder(str(repo.path))).symlink_to(elsewhere, target_is_directory=True)
-    assert archive_for_handoff(Store.discover(str(repo.path)), FRONT, [own_session(repo)],
+    assert archive_for_handoff(Store.discover(str(repo.path)), HID, [own_session(repo)],
                                "local") == []
     assert "not followed" in capsys.readouterr().err
     assert "outside the agent dir" not in all_objects(repo)
@@ -121,7 +121,7 @@ def test_a_hand_made_session_naming_a_key_is_not_read(
     write_live_ref(repo, SID, {"session.json": json.dumps(meta).encode(),
                                "counters.json": json.dumps(counting.new_counters()).encode()})
     s = own_session(repo)
-    refs = archive_for_handoff(Store.discover(str(repo.path)), FRONT, [s], "push")
+    refs = archive_for_handoff(Store.discover(str(repo.path)), HID, [s], "push")
     assert refs == []
     assert "was not recorded by this clone's hooks" in capsys.readouterr().err
     assert_nowhere(repo, body)
@@ -185,6 +185,6 @@ def test_the_gate_refuses_a_fetched_session_whatever_it_says(
     assert s is not None and s.ref.startswith("refs/sess/remotes/origin/")
     with pytest.raises(ownfiles.NotAllowed, match="fetched from remote origin"):
         ownfiles.session_transcript(store, s)
-    assert archive_for_handoff(store, FRONT, [s], "push") == []
+    assert archive_for_handoff(store, HID, [s], "push") == []
     assert "recorded by another clone" in capsys.readouterr().err
     assert_nowhere(a, body)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -14,13 +16,14 @@ from gitsess.data import schema
 from gitsess.errors import ValidationError
 from gitsess.store import Store
 from gitsess.telemetry import readers
-from gitsess.transcripts.archive import archive_for_handoff, find_transcript, project_folder
+from gitsess.transcripts import ownfiles
+from gitsess.transcripts.archive import archive_for_handoff, project_folder
 from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, Repo, fsck, payload
 from tests.helpers import fake_pem as pem
 
 SID = "0b7e7c1e-5f4a-4c1b-9d2e-3a6f8b9c0d1e"
 SID2 = "9f8e7d6c-5b4a-4321-8fed-cba987654321"
-FRONT = {"id": "RT-261126-01", "operator": "RT"}
+HID = "RT-261126-01"
 
 
 def start(repo: Repo, sid: str = SID) -> None:
@@ -64,7 +67,7 @@ def test_a_planted_secret_appears_in_no_git_object(repo: Repo) -> None:
     start(repo)
     plant(Path.home(), repo.path, SID, transcript_lines(block))
     store = Store.discover(str(repo.path))
-    refs = archive_for_handoff(store, FRONT, sessions(repo), "local")
+    refs = archive_for_handoff(store, HID, sessions(repo), "local")
     assert refs == [f"refs/sess/local/transcripts/RT-261126-01/{SID}"]
     objects = all_objects(repo)
     for secret in (AWS_ID, AWS_SECRET, GH_CLASSIC, "pl4nted-passw0rd", *body):
@@ -85,7 +88,7 @@ def test_a_planted_secret_appears_in_no_git_object(repo: Repo) -> None:
 def test_push_archives_where_the_sync_carries_it(repo: Repo) -> None:
     start(repo)
     plant(Path.home(), repo.path, SID, transcript_lines("nothing secret"))
-    refs = archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "push")
+    refs = archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "push")
     assert refs == [f"refs/sess/transcripts/RT-261126-01/{SID}"]
     assert repo.refs("refs/sess/local/transcripts/") == {}
 
@@ -94,13 +97,13 @@ def test_off_writes_nothing(repo: Repo) -> None:
     start(repo)
     plant(Path.home(), repo.path, SID, transcript_lines("x"))
     before = repo.refs()
-    assert archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "off") == []
+    assert archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "off") == []
     assert repo.refs() == before
 
 
 def test_an_unknown_setting_is_refused(repo: Repo) -> None:
     with pytest.raises(ValidationError, match="unknown transcripts setting"):
-        archive_for_handoff(Store.discover(str(repo.path)), FRONT, [], "everywhere")
+        archive_for_handoff(Store.discover(str(repo.path)), HID, [], "everywhere")
 
 
 def test_transcripts_dir_gets_one_file_per_handoff(
@@ -113,7 +116,7 @@ def test_transcripts_dir_gets_one_file_per_handoff(
     out = tmp_path / "exports"
     monkeypatch.setenv("TRANSCRIPTS_DIR", str(out))
     ss = [s for sid in (SID, SID2) for s in sessions(repo) if s.session_id == sid]
-    refs = archive_for_handoff(Store.discover(str(repo.path)), FRONT, ss, "local")
+    refs = archive_for_handoff(Store.discover(str(repo.path)), HID, ss, "local")
     assert len(refs) == 2
     assert os.listdir(out) == ["RT-261126-01.jsonl"]
     lines = [json.loads(x) for x in (out / "RT-261126-01.jsonl").read_text().splitlines()]
@@ -125,13 +128,13 @@ def test_rerun_is_idempotent_and_a_longer_transcript_is_a_child(repo: Repo) -> N
     start(repo)
     path = plant(Path.home(), repo.path, SID, [{"n": 1}])
     store = Store.discover(str(repo.path))
-    (ref,) = archive_for_handoff(store, FRONT, sessions(repo), "local")
+    (ref,) = archive_for_handoff(store, HID, sessions(repo), "local")
     first = repo.git("rev-parse", ref).stdout.strip()
-    archive_for_handoff(store, FRONT, sessions(repo), "local")
+    archive_for_handoff(store, HID, sessions(repo), "local")
     assert repo.git("rev-parse", ref).stdout.strip() == first
     with path.open("a") as fh:
         fh.write(json.dumps({"n": 2}) + "\n")
-    archive_for_handoff(store, FRONT, sessions(repo), "local")
+    archive_for_handoff(store, HID, sessions(repo), "local")
     assert repo.git("rev-parse", f"{ref}^").stdout.strip() == first
 
 
@@ -139,9 +142,21 @@ def test_a_missing_transcript_is_skipped_with_a_warning(
     repo: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     start(repo)
-    assert archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local") == []
+    assert archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "local") == []
     assert f"no transcript found for session {SID}" in capsys.readouterr().err
     assert repo.refs("refs/sess/local/transcripts/") == {}
+
+
+def find_transcript(meta: dict[str, Any], session_id: str) -> str | None:
+    """The first of a session's candidate transcripts that is a regular file
+    (a symbolic link never is one), as archiving would find it."""
+    for path in ownfiles.candidates(None, meta, session_id):
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                return path
+        except OSError:
+            continue
+    return None
 
 
 def test_find_transcript_explicit_path_config_dir_and_other_folder_names(
@@ -236,7 +251,7 @@ def test_subagent_transcripts_are_archived_redacted_beside_the_main_one(repo: Re
         "type": "tool_result", "content": nested({"AccessKeyId": AWS_ID}, 2)}]}}])
     plant_agent(main, "acompact-9c1", [{"type": "user", "message": {"content": "summarise"}}])
     store = Store.discover(str(repo.path))
-    (ref,) = archive_for_handoff(store, FRONT, sessions(repo), "local")
+    (ref,) = archive_for_handoff(store, HID, sessions(repo), "local")
     assert tree(repo, ref) == ["redactions.json", "subagents.json", "subagents/agent-a1f3.jsonl",
                                "subagents/agent-b207.jsonl", "transcript.jsonl"]
     objects = all_objects(repo)
@@ -268,13 +283,13 @@ def test_without_subagents_an_archive_is_what_it_was(repo: Repo) -> None:
     start(repo)
     main = plant(Path.home(), repo.path, SID, [{"n": 1}])
     store = Store.discover(str(repo.path))
-    (ref,) = archive_for_handoff(store, FRONT, sessions(repo), "local")
+    (ref,) = archive_for_handoff(store, HID, sessions(repo), "local")
     assert tree(repo, ref) == ["redactions.json", "transcript.jsonl"]
     first = repo.git("rev-parse", ref).stdout.strip()
     # Subagents that appear later extend the archive as a child commit; what
     # a reader of the older layout reads is unchanged.
     plant_agent(main, "c1", [{"type": "user", "message": {"content": "look around"}}])
-    archive_for_handoff(store, FRONT, sessions(repo), "local")
+    archive_for_handoff(store, HID, sessions(repo), "local")
     assert repo.git("rev-parse", f"{ref}^").stdout.strip() == first
     for name in ("transcript.jsonl", "redactions.json"):
         assert repo.git("show", f"{ref}:{name}").stdout == repo.git("show", f"{first}:{name}").stdout
@@ -288,7 +303,7 @@ def test_the_older_project_folder_layout_is_archived(repo: Repo) -> None:
     theirs = {"isSidechain": True, "sessionId": SID2, "agentId": "e5", "text": "not this session"}
     (main.parent / "agent-d4.jsonl").write_text(json.dumps(ours) + "\n")
     (main.parent / "agent-e5.jsonl").write_text(json.dumps(theirs) + "\n")
-    (ref,) = archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local")
+    (ref,) = archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "local")
     assert [x for x in tree(repo, ref) if x.startswith("subagents/")] == ["subagents/agent-d4.jsonl"]
     manifest = json.loads(repo.git("show", f"{ref}:subagents.json").stdout)
     assert manifest["agents"][0]["layout"] == "project"
@@ -310,7 +325,7 @@ def test_bad_subagent_files_never_cost_the_main_transcript(
                             + json.dumps({"text": f"then {AWS_ID}"}) + "\n")
     os.mkfifo(main.parent / SID / "subagents" / "agent-p1.jsonl")
     (main.parent / SID / "subagents" / "agent-q1.jsonl").mkdir()
-    (ref,) = archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local")
+    (ref,) = archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "local")
     stored = repo.git("show", f"{ref}:transcript.jsonl").stdout
     assert len(stored.splitlines()) == 5 and "[REDACTED:AWS Access Key]" in stored
     m1 = repo.git("show", f"{ref}:subagents/agent-m1.jsonl").stdout.splitlines()
@@ -334,7 +349,7 @@ def test_subagents_follow_their_session_in_the_export(
     main = plant(Path.home(), repo.path, SID, [{"n": 1}])
     plant_agent(main, "f1", [{"n": 2}])
     monkeypatch.setenv("TRANSCRIPTS_DIR", str(tmp_path / "exports"))
-    archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "local")
+    archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "local")
     lines = [json.loads(x) for x in (tmp_path / "exports" / "RT-261126-01.jsonl").read_text()
              .splitlines()]
     assert [(x["n"], x.get("isSidechain", False)) for x in lines] == [(1, False), (2, True)]
@@ -347,7 +362,7 @@ def test_off_archives_no_subagent_either(repo: Repo, monkeypatch: pytest.MonkeyP
     plant_agent(main, "g1", [{"text": f"key {AWS_ID}"}])
     monkeypatch.setenv("TRANSCRIPTS_DIR", str(tmp_path / "exports"))
     before = repo.refs()
-    assert archive_for_handoff(Store.discover(str(repo.path)), FRONT, sessions(repo), "off") == []
+    assert archive_for_handoff(Store.discover(str(repo.path)), HID, sessions(repo), "off") == []
     assert repo.refs() == before and not (tmp_path / "exports").exists()
 
 
