@@ -17,6 +17,7 @@ import sys
 import time
 from typing import IO, Any
 
+from gitsess import refs
 from gitsess.errors import (
     BARE_HINT,
     ExitCode,
@@ -24,6 +25,7 @@ from gitsess.errors import (
     RefError,
     UsageError,
     ValidationError,
+    warn,
 )
 from gitsess.handoff import changelog as gitsess_changelog
 from gitsess.handoff import compose as handoff
@@ -130,7 +132,7 @@ def _handoff(store: Store, *, file: str | None, quick: bool, title: str | None,
                          "record": rec.front, "sections": rec.sections, "warnings": warnings})
         else:
             sys.stdout.write(render(rec))
-            handoffs.warn(warnings)
+            warn(*warnings)
         return 0
     hid = ids.allocate(store, str(rec.front["operator"]), now=time.time(), prefer=rec.id,
                        deadline=time.monotonic() + DEADLINE_S)
@@ -286,7 +288,7 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
     # A handoff killed between its commit and its retire left the events it
     # claimed live: move them now, so that this record does not claim them too.
     sessions, finished = claims.finish(store, sessions, deadline=time.monotonic() + DEADLINE_S)
-    handoffs.warn(finished)
+    warn(*finished)
     # A session with nothing live left was claimed whole by an earlier record.
     taken = [f"sessions[{i}]: session {s.session_id} was handed off already, by {c.handoff}"
              for i, s in enumerate(sessions)
@@ -297,7 +299,7 @@ def _sessions(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
     # A session whose telemetry was fetched is a peer's whatever its
     # session.json says (gitsess.transcripts.ownfiles): it is theirs to hand off.
     fetched = [f"sessions[{i}]: {why}" for i, s in enumerate(sessions)
-               if s.ref.startswith("refs/sess/remotes/")
+               if s.ref.startswith(refs.REMOTES)
                and (why := ownfiles.not_recorded_here(store, s))]
     if fetched:
         raise ValidationError("sessions recorded by another clone", fetched,
@@ -361,13 +363,13 @@ def _report(rec: Record, done: handoffs.Completion, warnings: list[str], *,
 
     for line in disagreements(rec.front.get("telemetry")):  # hooks and transcript differ
         print(f"  {line}")
-    print(f"  note on {done.commit[:12]} (refs/notes/sess), ref {done.ref}")
+    print(f"  note on {done.commit[:12]} ({refs.NOTES}), ref {done.ref}")
     for sid, state in done.sessions.items():
-        print(f"  session {sid}: " + ("telemetry moved to refs/sess/done/"
+        print(f"  session {sid}: " + (f"telemetry moved to {refs.DONE}"
                                       if state in ("retired", "done") else state))
     for ref in done.transcripts:
         print(f"  transcript {ref}")
-    handoffs.warn(warnings)
+    warn(*warnings)
 
 
 def _print_json(doc: dict[str, Any]) -> None:
@@ -439,7 +441,7 @@ def _repair(store: Store, rev: str, *, as_json: bool) -> int:
     print(f"handoff {done.id}: note and {done.ref} in place on {oid[:12]}")
     for sid, state in done.sessions.items():
         print(f"  session {sid}: {state}")
-    handoffs.warn(done.warnings)
+    warn(*done.warnings)
     return 0
 
 
@@ -470,7 +472,7 @@ def commit_msg_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     if errors:
         _refuse(hid, errors, None)
         return int(ExitCode.FAILURE)
-    handoffs.warn(warnings)
+    warn(*warnings)
     try:
         handoff.write_draft(store, rec)
     except OSError as exc:
@@ -537,7 +539,7 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
         print(f"hint: {faults.hint_for(reason)}, then run git sess handoff --repair",
               file=sys.stderr)
         return int(ExitCode.FAILURE)
-    handoffs.warn(done.warnings)
+    warn(*done.warnings)
     _stamp(store, head)
     return 0
 

@@ -16,6 +16,7 @@ import re
 import sys
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import UsageError, ValidationError
 from gitsess.handoff import compose as handoff
 from gitsess.handoff import ids, trailers
@@ -75,7 +76,7 @@ def _note(store: Store, oid: str) -> str | None:
     text = store.note(oid)
     if text is not None:
         return text
-    for name in sorted(store.refs("refs/sess/remotes/")):
+    for name in sorted(store.refs(refs.REMOTES)):
         if name.endswith("/notes"):
             text = store.note(oid, ref=name)
             if text is not None:

@@ -15,6 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.errors import GitsessError
 from gitsess.handoff import operators as verify
 from gitsess.handoff import persist as handoffs
@@ -72,7 +73,7 @@ def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[Com
     if not tips:
         return []
     hide = [ln.remote_oid for ln in lines if ln.remote_oid != ZERO and store.has_object(ln.remote_oid)]
-    hide += list(store.refs(f"refs/remotes/{remote}/").values())
+    hide += list(store.refs(f"{refs.GIT_REMOTES}{remote}/").values())
     return list(store.walk(tips, hide))
 
 

@@ -25,11 +25,11 @@ import contextlib
 import json
 from typing import NamedTuple
 
+from gitsess import refs
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
 from gitsess.telemetry import core as telemetry
 
-PREFIX = "refs/sess/local/claims/"
 VERSION = 1
 
 
@@ -46,12 +46,12 @@ def mark(store: Store, sid: str, handoff: str, tip: str | None, *, deadline: flo
     blob = store.write_blob(json.dumps({"v": VERSION, "handoff": handoff, "tip": tip},
                                        sort_keys=True).encode())
     with contextlib.suppress(RefError):
-        store.update_ref(PREFIX + telemetry.safe_session_name(sid), lambda _old: blob,
+        store.update_ref(refs.claim(telemetry.safe_session_name(sid)), lambda _old: blob,
                          deadline=deadline)
 
 
 def get(store: Store, sid: str) -> Claim | None:
-    oid = store.ref(PREFIX + telemetry.safe_session_name(sid))
+    oid = store.ref(refs.claim(telemetry.safe_session_name(sid)))
     if oid is None:
         return None
     try:

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import GitsessError, ValidationError
 from gitsess.handoff import gitstats, ids, policy, trailers
 from gitsess.handoff import subject as subject_line
@@ -45,7 +46,6 @@ DRAFT_FILE = "SESS_HANDOFF"
 # others are computed and recomputed at every commit.
 EDITABLE = ("title", "workstream", "phase", "confidence", "handoff_write_min", "resume_prompt",
             "quick", "sessions")
-CONFIDENCE = ("H", "M", "L")
 DEFAULT_CONFIDENCE = "M"
 _WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
 
@@ -60,7 +60,7 @@ def find_session(store: Store, sid: str) -> telemetry.Session | None:
         s = telemetry.read_session(store, prefix + name)
         if s is not None:
             return s
-    for ref in store.refs("refs/sess/remotes/"):
+    for ref in store.refs(refs.REMOTES):
         parts = ref.split("/")
         if len(parts) == 6 and parts[4] in ("live", "done") and parts[5] == name:
             s = telemetry.read_session(store, ref)
@@ -383,13 +383,6 @@ def drop_draft(store: Store, hid: str | None = None) -> None:
         os.unlink(draft_path(store))
 
 
-def draft_age(store: Store) -> float | None:
-    try:
-        return time.time() - os.stat(draft_path(store)).st_mtime
-    except OSError:
-        return None
-
-
 def settle_spills(store: Store, sessions: list[telemetry.Session]) -> list[telemetry.Session]:
     """The sessions again, each live one with spilled events folded into its
     ref first, so that the tip a record names counts all the record counts
@@ -413,7 +406,7 @@ def require_sessions(store: Store, session_ids: list[str]) -> list[telemetry.Ses
         s = find_session(store, sid)
         if s is None:
             missing.append(f"sessions[{i}]: no telemetry for session '{sid}' "
-                           f"(no refs/sess/live/ or refs/sess/done/ ref)")
+                           f"(no {refs.LIVE} or {refs.DONE} ref)")
         elif all(x.session_id != s.session_id for x in found):
             found.append(s)
     if missing:

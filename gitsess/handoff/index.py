@@ -34,13 +34,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.handoff.operators import sort_time
 from gitsess.store import NOTES_REF, Store
 
-LOCAL_H = "refs/sess/h/"
-LOCAL_LIVE = "refs/sess/live/"
-LOCAL_DONE = "refs/sess/done/"
-REMOTES = "refs/sess/remotes/"
 # Commits scanned from branch tips for handoffs that have neither ref nor note.
 SCAN_LIMIT = 2000
 
@@ -146,16 +143,16 @@ class _Refs:
     tips: list[str] = field(default_factory=list)  # local and remote-tracking branches
 
 
-def _classify(refs: dict[str, str]) -> _Refs:
+def _classify(every: dict[str, str]) -> _Refs:
     out = _Refs()
     heads, live, tips = out.heads, out.live, out.tips
     notes: list[str] = []
     remote_notes: list[str] = []
-    for name, oid in refs.items():
-        if name.startswith(LOCAL_H):
+    for name, oid in every.items():
+        if name.startswith(refs.HANDOFFS):
             heads[oid] = ("ref", name)
-        elif name.startswith(REMOTES):
-            parts = name[len(REMOTES) :].split("/", 2)
+        elif name.startswith(refs.REMOTES):
+            parts = name[len(refs.REMOTES) :].split("/", 2)
             if len(parts) == 3 and parts[1] == "h":
                 heads.setdefault(oid, ("remote-ref", name))
             elif len(parts) == 2 and parts[1] == "notes":
@@ -164,13 +161,13 @@ def _classify(refs: dict[str, str]) -> _Refs:
                 live[name] = oid
             elif len(parts) == 3 and parts[1] == "done":
                 out.done.add(parts[2])
-        elif name.startswith(LOCAL_LIVE):
+        elif name.startswith(refs.LIVE):
             live[name] = oid
-        elif name.startswith(LOCAL_DONE):
-            out.done.add(name[len(LOCAL_DONE) :])
+        elif name.startswith(refs.DONE):
+            out.done.add(name[len(refs.DONE) :])
         elif name == NOTES_REF:
             notes.insert(0, oid)
-        elif name.startswith(("refs/heads/", "refs/remotes/")):
+        elif name.startswith((refs.HEADS, refs.GIT_REMOTES)):
             tips.append(oid)
     out.notes = notes + remote_notes
     return out
@@ -183,8 +180,8 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
     def late() -> bool:
         return deadline is not None and time.monotonic() >= deadline
 
-    refs = store.all_refs()
-    classified = _classify(refs)
+    every = store.all_refs()
+    classified = _classify(every)
     known: list[str] = []
 
     def template() -> str:
@@ -226,7 +223,7 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
         complete = False
     for oid, (email, author_time) in store.commit_authors(list(found)).items():
         found[oid].email, found[oid].author_time = email, author_time
-    return Index(_dedupe(found.values()), notes, refs, classified.live, classified.done,
+    return Index(_dedupe(found.values()), notes, every, classified.live, classified.done,
                  complete, counts)
 
 

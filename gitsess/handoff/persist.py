@@ -2,7 +2,6 @@
 
 What others call:
 
-- `HANDOFF_PREFIX`, `handoff_ref(operator, id)`: where handoff refs live;
 - `parse_trailers(message)`: git's trailer rules (gitsess.handoff.trailers);
 - `store_record(store, commit, text, deadline=...)`: the note (CAS) and the
   handoff ref, idempotently;
@@ -29,22 +28,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import GitsessError, RefError, ValidationError
 from gitsess.handoff import changelog, claims, ids, policy, record, trailers
 from gitsess.handoff import compose as handoff
 from gitsess.handoff import operators as verify
-from gitsess.handoff.ids import HANDOFF_PREFIX, handoff_ref
 from gitsess.handoff.trailers import parse_trailers
 from gitsess.store import CommitInfo, Store, faults
 from gitsess.telemetry import core as telemetry
 
 __all__ = [
-    "HANDOFF_PREFIX",
     "Completion",
     "check_commit",
     "complete",
     "examine",
-    "handoff_ref",
     "parse_trailers",
     "retire_session",
     "store_record",
@@ -71,7 +68,7 @@ def store_record(store: Store, commit_oid: str, text: str, *, deadline: float,
     if ids.split_id(hid) is None or not op:
         raise ValidationError(f"record has no valid id/operator ({hid!r}, {op!r})")
     store.set_note(commit_oid, text, deadline=deadline)
-    ref = handoff_ref(op, hid)
+    ref = refs.handoff(op, hid)
 
     def move(old: str | None) -> str | None:
         return commit_oid if old is None or (replaces is not None and old == replaces) else old
@@ -318,7 +315,7 @@ def amended_from(store: Store, commit_oid: str, op: str, hid: str) -> str | None
 
     `git commit --amend` leaves the old commit as HEAD@{1}, not a parent.
     """
-    old = store.ref(handoff_ref(op, hid))
+    old = store.ref(refs.handoff(op, hid))
     if old is None or old == commit_oid or old in store.commit(commit_oid).parents:
         return None
     prev = store.resolve("HEAD@{1}")
@@ -406,7 +403,7 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None,
         return Verdict([*out, f"{short}: {hid} is the id of handoff commit {found.commit[:12]}; "
                               "this commit is a copy (give it a new Sess-Id, or drop it)"])
     if note is None:
-        out.append(f"{short}: no record note under refs/notes/sess "
+        out.append(f"{short}: no record note under {refs.NOTES} "
                    f"(run git sess handoff --repair {short})")
         rec, errors, _ = handoff.compose_for_commit(store, info.message, pol)
         out += [f"{short}: {p}" for p in errors if p not in fm.problems]
@@ -482,15 +479,6 @@ def _at_tip(store: Store, sid: str, tip: str) -> telemetry.Session | None:
 
 def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-def warn(lines: list[str]) -> None:
-    from gitsess.ui import untrusted
-    from gitsess.ui.colour import prefixed
-
-    for line in lines:
-        # A warning can name a record, a session or a policy field others pushed.
-        print(prefixed(f"warning: {untrusted.line(line)}", sys.stderr), file=sys.stderr)
 
 
 def front_summary(front: dict[str, Any]) -> str:

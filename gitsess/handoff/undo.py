@@ -21,6 +21,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.errors import GitsessError, RefError, UsageError
 from gitsess.handoff import ids, record
 from gitsess.store import Store
@@ -68,11 +69,11 @@ def why_not(store: Store, h: ids.HandoffRef) -> str | None:
         if r.remote is not None and r.id == h.id:
             return (f"it was pushed: {r.ref} shows {r.remote} has it, and a teammate may "
                     "have resumed from it")
-    for name, notes in store.refs(ids.REMOTES_PREFIX).items():
+    for name, notes in store.refs(refs.REMOTES).items():
         if name.endswith("/notes") and store.note_in(h.commit, notes) is not None:
             return f"it was pushed: its record is in {name}"
     proc = store.run_git(["for-each-ref", "--format=%(refname)", "--contains", h.commit,
-                          "refs/remotes/"], check=False)
+                          refs.GIT_REMOTES], check=False)
     on = proc.stdout.decode("utf-8", "replace").split()
     if on:
         return (f"it was pushed: its commit {h.commit[:12]} is on {on[0]}; taking it back "
@@ -100,7 +101,7 @@ def undo(store: Store, h: ids.HandoffRef) -> Undone:
     if out.reset_to is not None:
         store.run_git(["reset", "--soft", out.reset_to])
     else:  # the repository's first commit: the branch goes back to unborn
-        store.run_git(["update-ref", "-d", f"refs/heads/{store.head().branch}", h.commit])
+        store.run_git(["update-ref", "-d", refs.branch(str(store.head().branch)), h.commit])
     if text is not None:
         store.set_note(h.commit, None, deadline=deadline)
     with contextlib.suppress(RefError):
@@ -129,7 +130,7 @@ def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
     claim = claims.get(store, sid)
     if claim is not None and claim.handoff == hid:
         with contextlib.suppress(RefError):
-            store.cas_ref(claims.PREFIX + name, None, store.ref(claims.PREFIX + name))
+            store.cas_ref(refs.claim(name), None, store.ref(refs.claim(name)))
     done = store.ref(done_ref)
     if done is None:
         return "not in done (left as it is)"

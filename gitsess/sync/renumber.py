@@ -28,6 +28,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from gitsess import refs
 from gitsess.errors import GitsessError, RefError
 from gitsess.handoff import ids, record
 from gitsess.handoff.trailers import SESS_SESSION, parse_trailers
@@ -55,7 +56,7 @@ class Renumbered:
 
 def collisions(store: Store, remote: str | None = None) -> list[Collision]:
     """Local handoffs whose id a remote holds for another handoff."""
-    local = {r.ref[len(ids.HANDOFF_PREFIX):]: r for r in ids.handoff_refs(store)
+    local = {r.ref[len(refs.HANDOFFS):]: r for r in ids.handoff_refs(store)
              if r.remote is None}
     out = []
     for r in ids.handoff_refs(store):
@@ -123,7 +124,7 @@ def _on_remote(store: Store, oid: str) -> bool:
     """Whether a remote is known to have `oid`: on a remote-tracking branch,
     or under a fetched handoff ref."""
     proc = store.run_git(["for-each-ref", "--format=%(refname)", "--contains", oid,
-                          "refs/remotes/", ids.REMOTES_PREFIX], check=False)
+                          "refs/remotes/", refs.REMOTES], check=False)
     return bool(proc.stdout.strip())
 
 
@@ -217,7 +218,7 @@ def _follow(store: Store, c: Collision, new: str, mapping: dict[str, str], *,
         if r.remote is None and r.commit in mapping and r.ref != c.ref:
             store.cas_ref(r.ref, mapping[r.commit], r.commit)
     op = ids.split_id(c.id)[0]  # type: ignore[index]
-    store.cas_ref(ids.handoff_ref(op, new), mapping[c.mine], None)
+    store.cas_ref(refs.handoff(op, new), mapping[c.mine], None)
     # Moved meanwhile: the new ref is in place, and the old one is someone's.
     with contextlib.suppress(RefError):
         store.cas_ref(c.ref, None, c.mine)

@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitsess.handoff import trailers
-from gitsess.handoff.ids import HANDOFF_PREFIX, REMOTES_PREFIX
+from gitsess.refs import HANDOFFS as HANDOFF_PREFIX
+from gitsess.refs import REMOTES as REMOTES_PREFIX
 from gitsess.store import Store
 from gitsess.sync import exchange as sync
 from gitsess.sync import rewrite

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gitsess import refs
 from gitsess.errors import GitsessError
 from gitsess.handoff import persist as handoffs
 from gitsess.store import Store
@@ -39,8 +40,8 @@ def _handoff(repo: Repo, tmp_path: Path) -> str:
 
 
 def test_interface_names() -> None:
-    assert handoffs.HANDOFF_PREFIX == "refs/sess/h/"
-    assert handoffs.handoff_ref("RT", "RT-261126-01") == "refs/sess/h/RT/RT-261126-01"
+    assert refs.HANDOFFS == "refs/sess/h/"
+    assert refs.handoff("RT", "RT-261126-01") == "refs/sess/h/RT/RT-261126-01"
     assert handoffs.parse_trailers("s\n\nSess-Id: X\n") == {"Sess-Id": ["X"]}
 
 
