@@ -29,7 +29,7 @@ from gitsess.errors import (
 )
 from gitsess.handoff import changelog as gitsess_changelog
 from gitsess.handoff import compose as handoff
-from gitsess.handoff import ids, narrative, policy, trailers
+from gitsess.handoff import identify, ids, narrative, policy
 from gitsess.handoff import persist as handoffs
 from gitsess.handoff.identity import HINT, shared_with
 from gitsess.handoff.identity import operator as current_operator
@@ -428,8 +428,7 @@ def _repair(store: Store, rev: str, *, as_json: bool) -> int:
     if oid is None:
         raise UsageError(f"no commit or handoff '{rev}'",
                          hint="give a handoff id (RT-261126-01) or a commit")
-    t = trailers.parse_trailers(store.commit(oid).message)
-    if trailers.first(t, trailers.SESS_ID) is None:
+    if identify.handoff_id(store.commit(oid).message) is None:
         raise UsageError(f"commit {oid[:12]} is not a handoff (no Sess-Id trailer)")
     done = handoffs.complete(store, oid, deadline=time.monotonic() + DEADLINE_S)
     _stamp(store, oid)
@@ -457,10 +456,9 @@ def commit_msg_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
         text = fh.read()
     comment = store.config_get("core.commentChar") or "#"
     comment = "#" if comment == "auto" or len(comment) != 1 else comment
-    t = trailers.parse_trailers(text, comment)
-    if not trailers.has_sess_trailers(t):
+    if not identify.claims_handoff(text, comment):
         return 0
-    hid = trailers.first(t, trailers.SESS_ID) or "(no Sess-Id)"
+    hid = identify.handoff_id(text, comment) or "(no Sess-Id)"
     try:
         pol = policy.load_policy(store)
         rec, errors, warnings = handoff.compose_for_commit(
@@ -502,8 +500,7 @@ def post_commit_hook(store: Store, args: list[str], stdin: IO[str]) -> int:
     head = store.head().oid
     if head is None:
         return 0
-    t = trailers.parse_trailers(store.commit(head).message)
-    hid = trailers.first(t, trailers.SESS_ID)
+    hid = identify.handoff_id(store.commit(head).message)
     if hid is None:
         return 0
     parts = ids.split_id(hid)

@@ -19,11 +19,11 @@ from typing import Any
 from gitsess import refs
 from gitsess.errors import UsageError, ValidationError
 from gitsess.handoff import compose as handoff
-from gitsess.handoff import ids, trailers
+from gitsess.handoff import identify, ids
 from gitsess.handoff import index as handoff_index
 from gitsess.handoff import operators as verify
 from gitsess.handoff.record import Record, parse, render, split_records
-from gitsess.store import Store
+from gitsess.store import Store, history
 from gitsess.ui import untrusted
 from gitsess.ui.timefmt import iso
 
@@ -43,11 +43,7 @@ def resolve(store: Store, what: str) -> str:
         found = ids.find(store, what)
         if found is not None and store.has_object(found.commit):
             return found.commit
-        # The whole trailer line: RT-261126-01 must not find RT-261126-011.
-        proc = store.run_git(["log", "--all", "-n1", "--format=%H", "-E", "-i",
-                              f"--grep=^{trailers.SESS_ID}:[[:space:]]*{what}[[:space:]]*$"],
-                             check=False)
-        hit = proc.stdout.decode().strip()
+        hit = history.commit_naming_id(store, what)
         if hit:
             return hit
         raise UsageError(f"no handoff {what} in this clone",
@@ -67,8 +63,7 @@ def _candidates(store: Store, prefix: str) -> list[str]:
     """Commits whose id starts with `prefix` (git rev-parse --disambiguate)."""
     if not re.fullmatch(r"[0-9a-fA-F]{4,39}", prefix):
         return []
-    proc = store.run_git(["rev-parse", f"--disambiguate={prefix}"], check=False)
-    oids = proc.stdout.decode().split()
+    oids = history.disambiguate(store, prefix)
     return [o for o in oids if store.resolve(o) == o]
 
 
@@ -93,7 +88,7 @@ def load(store: Store, oid: str, want: str | None = None) -> tuple[Record, str, 
     message = store.commit(oid).message
     # A squash keeps only the last commit's trailers as the trailer block; the
     # id asked for found this commit through its handoff ref or a search.
-    hid = want or trailers.first(trailers.parse_trailers(message), trailers.SESS_ID)
+    hid = want or identify.handoff_id(message)
     text = _note(store, oid)
     if text is not None:
         try:

@@ -11,21 +11,19 @@ commits. Commits the remote is known to have were checked when they left
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from dataclasses import dataclass, field
 
 from gitsess import refs
 from gitsess.errors import GitsessError
+from gitsess.handoff import identify, policy
 from gitsess.handoff import operators as verify
 from gitsess.handoff import persist as handoffs
-from gitsess.handoff import policy, trailers
 from gitsess.handoff import stamps as verified
 from gitsess.store import CommitInfo, Store
 
 ZERO = "0" * 40
 STAMP_S = 1.0
-_SESS_ID = re.compile(r"^Sess-Id[ \t]*:", re.M | re.I)  # as the shim's grep
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,6 @@ def parse_push_lines(text: str) -> list[PushLine]:
         if len(parts) == 4:
             out.append(PushLine(*parts))
     return out
-
-
-def sess_ids(message: str) -> list[str]:
-    """The Sess-Id trailers as git reads them: `Sess-Id : X` and a value
-    folded onto the next line count, as they do for commit-msg."""
-    if not _SESS_ID.search(message):
-        return []
-    return trailers.parse_trailers(message).get(trailers.SESS_ID, [])
 
 
 def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[CommitInfo]:
@@ -103,7 +93,7 @@ def check_push(store: Store, remote: str, lines: list[PushLine]) -> list[Failure
     pol: policy.Policy | None = None
     verifier: verify.Verifier | None = None  # one for the push: peers' emails read once
     for commit in pushed_commits(store, remote, lines):
-        ids = sess_ids(commit.message)
+        ids = identify.sess_ids(commit.message)
         if not ids:
             continue
         pol = pol if pol is not None else policy.load_policy(store)

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 from gitsess import refs
 from gitsess.errors import RefError
-from gitsess.store import Store
+from gitsess.handoff import identify
+from gitsess.store import Store, history
 
 RESERVATION_TTL_S = 600
 
@@ -110,20 +111,15 @@ def in_history(store: Store, operator: str, date: str, *, now: float) -> set[int
     day of it, whatever the time zone) and by --grep on the id's prefix.
     """
     prefix = f"{operator}-{date}-"
-    proc = store.run_git(
-        ["log", "--branches", "--remotes", "--tags", f"--since=@{int(now) - 3 * 86400}",
-         # The prefix is [A-Za-z0-9_-] and digits (ID_RE): literal in a regexp.
-         "--regexp-ignore-case", f"--grep=^Sess-Id[[:blank:]]*:[[:blank:]]*{prefix}",
-         "--format=%B%x00"], check=False)
-    if proc.returncode != 0:
+    # The prefix is [A-Za-z0-9_-] and digits (ID_RE): literal in a regexp.
+    text = history.messages_naming_id_prefix(store, prefix, since_s=int(now) - 3 * 86400)
+    if text is None:
         return set()
     out = set()
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip().lower() == "sess-id":
-            parts = split_id(value.strip())
-            if parts and parts[0] == operator and parts[1] == date:
-                out.add(parts[2])
+    for hid in identify.sess_ids_anywhere(text):
+        parts = split_id(hid)
+        if parts and parts[0] == operator and parts[1] == date:
+            out.add(parts[2])
     return out
 
 

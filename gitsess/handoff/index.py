@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from gitsess import refs
+from gitsess.handoff import identify
 from gitsess.handoff.operators import sort_time
 from gitsess.store import NOTES_REF, Store
 
@@ -42,7 +43,6 @@ from gitsess.store import NOTES_REF, Store
 SCAN_LIMIT = 2000
 
 _SUBJECT = re.compile(r"^handoff\((?P<ws>[^()\s]+)\):[ \t]*(?P<title>.*)$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}-\d{6}-\d{2,}$")
 _TRAILER = re.compile(r"^(?P<key>[A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(?P<value>.*?)\s*$")
 
 # Where a handoff was found, best first: a duplicate keeps the better source.
@@ -89,46 +89,27 @@ def parse_commit(oid: str, message: str, when: int, source: str = "ref",
     (its trailers survive, DESIGN.md). A subject not in the default shape is
     read with the policy's `subject:` template (`template`, asked only then).
     """
-    # Trailer keys are case-insensitive (git-interpret-trailers(1)); the
-    # substring test keeps the common non-handoff commit to one scan.
-    if "Sess-Id" not in message and "sess-id" not in message.lower():
+    said = identify.fast(message)
+    if said is None:
         return None
-    text = message.rstrip()
-    cut = text.rfind("\n\n")
-    if cut < 0:
-        return None
-    trailers: dict[str, str] = {}
-    sessions: list[str] = []
-    # str.partition, not a regex: this runs once per handoff on every resume.
-    for line in text[cut + 2 :].split("\n"):
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        key = key.strip().lower()
-        if key == "sess-session":
-            sessions.append(value.strip())
-        elif key.startswith("sess-"):
-            trailers.setdefault(key, value.strip())
-    hid = trailers.get("sess-id", "")
-    if not _ID.match(hid):
-        return None
-    subject = text.split("\n", 1)[0].strip()
+    hid = said.id
+    subject = message.split("\n", 1)[0].strip()
     sm = _SUBJECT.match(subject)
     title = sm.group("title") if sm else None
     if sm is None and template is not None:
         from gitsess.handoff.subject import parse
 
         title = (parse(subject, template()) or {}).get("title")
-    workstream = trailers.get("sess-workstream") or (sm.group("ws") if sm else "")
+    workstream = said.workstream or (sm.group("ws") if sm else "")
     return Handoff(
         id=hid,
-        operator=trailers.get("sess-operator") or hid.rsplit("-", 2)[0],
+        operator=said.operator or hid.rsplit("-", 2)[0],
         workstream=workstream or "-",
-        phase=trailers.get("sess-phase") or None,
+        phase=said.phase,
         title=title or subject,
         commit=oid,
         time=when,
-        sessions=tuple(sessions),
+        sessions=said.sessions,
         source=source,
         ref=ref,
     )

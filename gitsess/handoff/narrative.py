@@ -29,7 +29,7 @@ from gitsess.handoff.record import (
     render,
     split_front_matter,
 )
-from gitsess.store import Store, git_env
+from gitsess.store import Store, git_env, history
 
 EDIT_FILE = "SESS_HANDOFF.md"
 _TEMPLATE_COMMENT = re.compile(r"<!--\s*gitsess:.*?-->\n?", re.S)
@@ -158,7 +158,7 @@ def edit(store: Store, kept: Record | None, title: str | None,
     text = f"{head}{sep}" + "\n".join(comments) + "\n\n" + rest if sep else text
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
-    editor = store.run_git(["var", "GIT_EDITOR"], check=False).stdout.decode().strip() or "vi"
+    editor = history.editor(store) or "vi"
     started = time.monotonic()
     # As git runs its editor (run-command.c prepare_shell_cmd): through sh.
     rc = subprocess.run(["sh", "-c", f'{editor} "$@"', editor, path], env=git_env(),

@@ -30,11 +30,11 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.errors import GitsessError, RefError, ValidationError
-from gitsess.handoff import changelog, claims, ids, policy, record, trailers
+from gitsess.handoff import changelog, claims, identify, ids, policy, record, trailers
 from gitsess.handoff import compose as handoff
 from gitsess.handoff import operators as verify
 from gitsess.handoff.trailers import parse_trailers
-from gitsess.store import CommitInfo, Store, faults
+from gitsess.store import CommitInfo, Store, faults, history
 from gitsess.telemetry import core as telemetry
 
 __all__ = [
@@ -227,8 +227,7 @@ def record_for(store: Store, commit_oid: str, pol: policy.Policy) -> tuple[recor
     validate now.
     """
     info = store.commit(commit_oid)
-    t = parse_trailers(info.message)
-    hid = trailers.first(t, trailers.SESS_ID)
+    hid = identify.handoff_id(info.message)
     if hid is None:
         raise GitsessError(f"commit {commit_oid[:12]} is not a handoff (no Sess-Id trailer)")
     note = store.note(commit_oid)
@@ -381,8 +380,7 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None,
     fetched).
     """
     info = store.commit(commit_oid)
-    t = parse_trailers(info.message)
-    if not trailers.has_sess_trailers(t):
+    if not identify.claims_handoff(info.message):
         return Verdict([])
     pol = pol if pol is not None else policy.load_policy(store)
     short = commit_oid[:12]
@@ -493,20 +491,13 @@ def front_summary(front: dict[str, Any]) -> str:
 
 def make_commit(store: Store, rec: record.Record, *, with_changelog: bool,
                 retry_hint: str, subject_template: str = handoff.subject_line.DEFAULT) -> str:
-    """`git commit` of the handoff: empty, or the CHANGELOG entry alone.
-
-    --only (with --allow-empty and no path: an empty commit) leaves whatever
-    the user has staged out of the handoff; --cleanup=whitespace keeps the
-    `## Section` headings whatever commit.cleanup says.
-    """
+    """`git commit` of the handoff: empty, or the CHANGELOG entry alone."""
     msg_path = os.path.join(store.git_dir, MESSAGE_FILE)
     try:
         with open(msg_path, "w", encoding="utf-8") as fh:
             fh.write(handoff.message(rec, subject_template))
         with changelog.entry(store, rec, enabled=with_changelog) as paths:
-            args = ["commit", "--only", "--allow-empty", "--cleanup=whitespace", "--no-edit",
-                    "-F", msg_path, "--", *paths]
-            proc = store.run_git(args, check=False, env={REPORTS_FAULTS: "1"})
+            proc = history.commit_handoff(store, msg_path, paths, {REPORTS_FAULTS: "1"})
             if proc.returncode != 0:
                 out = (proc.stderr + proc.stdout).decode("utf-8", "replace")
                 reason = faults.storage_fault(out)

@@ -16,7 +16,7 @@ from typing import Any
 
 from gitsess.handoff import compose as handoff
 from gitsess.handoff import gitstats, ids
-from gitsess.store import Store
+from gitsess.store import Store, history
 from gitsess.ui.columns import cell, clip
 
 FILES_SHOWN = 20
@@ -65,14 +65,11 @@ def _files(store: Store, git: dict[str, Any], email: str | None) -> list[str]:
     rng = git.get("range")
     if not rng:
         return []
-    args = ["log", "--no-merges", "--no-renames", "--name-status", "--format=", rng]
-    if email:
-        args.insert(1, f"--author=<{email}>")
-    proc = store.run_git(args, check=False)
-    if proc.returncode != 0:
+    out = history.changed_paths(store, rng, author_email=email)
+    if out is None:
         return []
     seen: dict[str, str] = {}
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+    for line in out.splitlines():
         status, _, path = line.partition("\t")
         if path and path not in seen:
             seen[path] = status[:1]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from gitsess import refs
 from gitsess.errors import GitsessError, RefError, UsageError
 from gitsess.handoff import ids, record
-from gitsess.store import Store
+from gitsess.store import Store, history
 from gitsess.telemetry import core as telemetry
 
 DEADLINE_S = 10.0
@@ -72,9 +72,7 @@ def why_not(store: Store, h: ids.HandoffRef) -> str | None:
     for name, notes in store.refs(refs.REMOTES).items():
         if name.endswith("/notes") and store.note_in(h.commit, notes) is not None:
             return f"it was pushed: its record is in {name}"
-    proc = store.run_git(["for-each-ref", "--format=%(refname)", "--contains", h.commit,
-                          refs.GIT_REMOTES], check=False)
-    on = proc.stdout.decode("utf-8", "replace").split()
+    on = history.remote_branches_containing(store, h.commit)
     if on:
         return (f"it was pushed: its commit {h.commit[:12]} is on {on[0]}; taking it back "
                 "would rewrite published history")
@@ -99,9 +97,9 @@ def undo(store: Store, h: ids.HandoffRef) -> Undone:
             sessions = [s for s in rec.front.get("sessions") or [] if isinstance(s, dict)]
     # The commit first: when git refuses (a locked index), nothing else moved.
     if out.reset_to is not None:
-        store.run_git(["reset", "--soft", out.reset_to])
+        history.reset_soft(store, out.reset_to)
     else:  # the repository's first commit: the branch goes back to unborn
-        store.run_git(["update-ref", "-d", refs.branch(str(store.head().branch)), h.commit])
+        history.unborn_branch(store, str(store.head().branch), h.commit)
     if text is not None:
         store.set_note(h.commit, None, deadline=deadline)
     with contextlib.suppress(RefError):

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from gitsess.handoff import trailers
+from gitsess.handoff import identify
 from gitsess.store import NOTES_REF, Store
 
 H_PREFIX = "refs/sess/h/"
@@ -114,7 +114,7 @@ def _sessions_of(store: Store, oid: str) -> list[str]:
         message = store.commit(oid).message
     except Exception:
         return []
-    return trailers.parse_trailers(message).get(trailers.SESS_SESSION, [])
+    return identify.sessions(message)
 
 
 def plan(store: Store, tracking: str, bases: list[str], *, notes: bool = True) -> Plan:

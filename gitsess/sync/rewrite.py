@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitsess.errors import ValidationError
-from gitsess.handoff import record, trailers
+from gitsess.handoff import identify, record
 from gitsess.store import CommitInfo, Store
 from gitsess.sync import exchange as sync
 from gitsess.sync import publish
@@ -159,7 +159,7 @@ def unlinked(store: Store, *, limit: int = SCAN_LIMIT) -> list[Unlinked]:
     for n, commit in enumerate(store.walk(tips)):
         if n >= limit:
             break
-        ids = trailers.sess_ids_anywhere(commit.message)
+        ids = identify.sess_ids_anywhere(commit.message)
         if not ids:
             continue
         have = record_ids(store.note(commit.oid))

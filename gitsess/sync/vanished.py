@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitsess.handoff import trailers
+from gitsess.handoff import identify
 from gitsess.refs import HANDOFFS as HANDOFF_PREFIX
 from gitsess.refs import REMOTES as REMOTES_PREFIX
 from gitsess.store import Store
@@ -126,4 +126,4 @@ def relink(store: Store, *, deadline: float) -> list[Relinked]:
 
 def _carried_ids(message: str) -> set[str]:
     """The Sess-Ids a commit message carries (indented too, as in a squash message)."""
-    return set(trailers.sess_ids_anywhere(message))
+    return set(identify.sess_ids_anywhere(message))
