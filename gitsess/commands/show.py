@@ -18,9 +18,9 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.errors import UsageError, ValidationError
-from gitsess.handoff import compose as handoff
 from gitsess.handoff import identify, ids
 from gitsess.handoff import index as handoff_index
+from gitsess.handoff import message as handoff
 from gitsess.handoff import operators as verify
 from gitsess.handoff.record import Record, parse, render, split_records
 from gitsess.store import Store, history

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 
 from gitsess import refs
 from gitsess.errors import GitsessError
-from gitsess.handoff import identify, policy
+from gitsess.handoff import examine, identify, policy
 from gitsess.handoff import operators as verify
-from gitsess.handoff import persist as handoffs
 from gitsess.handoff import stamps as verified
 from gitsess.store import CommitInfo, Store
 
@@ -71,14 +70,14 @@ def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = N
                  verifier: verify.Verifier | None = None) -> list[str]:
     """Problems of one handoff commit: its record against the schema and the
     policy's sections, and the invariants recomputed from the telemetry it
-    covered (gitsess.handoff.persist.examine, the same check commit-msg runs). A
+    covered (gitsess.handoff.examine, the same check commit-msg runs). A
     commit that passes is stamped (gitsess.handoff.stamps), so that the next push
     of it is decided by the shim alone."""
     pol = pol if pol is not None else policy.load_policy(store)
     note_oid = store.note_oid(commit.oid)
     if note_oid and verified.stamped(store, commit.oid) == verified.line(note_oid, pol.digest):
         return []  # what the shim takes without Python
-    verdict = handoffs.examine(store, commit.oid, pol, verifier)
+    verdict = examine.examine(store, commit.oid, pol, verifier)
     if not verdict.problems and verdict.pinned and verdict.note_oid:
         # A memo only: a stamp that cannot be written costs the next push
         # a Python start, never this push.

@@ -87,7 +87,7 @@ def finish(store: Store, sessions: list[telemetry.Session], *,
            deadline: float) -> tuple[list[telemetry.Session], list[str]]:
     """The sessions again, each with an earlier handoff's unfinished retire
     done first (those with nothing left dropped), and what was done."""
-    from gitsess.handoff.persist import retire_session
+    from gitsess.handoff.retire import retire_session
 
     out: list[telemetry.Session] = []
     notes: list[str] = []

@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from gitsess.handoff import compose as handoff
-from gitsess.handoff import gitstats, ids
+from gitsess.handoff import compose, gitstats, ids
+from gitsess.handoff import sessions as agent_sessions
 from gitsess.store import Store, history
 from gitsess.ui.columns import cell, clip
 
@@ -26,8 +26,8 @@ NAME_COLS = 70
 def lines(store: Store, operator: str, email: str | None, *,
           now: float | None = None) -> list[str]:
     now = time.time() if now is None else now
-    sessions = handoff.own_live_sessions(store, operator)
-    tel = handoff.telemetry_section(handoff.merged_counters(sessions))
+    sessions = agent_sessions.own_live_sessions(store, operator)
+    tel = compose.telemetry_section(agent_sessions.merged_counters(sessions))
     prev = ids.previous(store, operator)
     prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
     starts = [int(s.meta.get("started_at_ms") or s.counters.get("first_event_ms") or 0)

@@ -146,3 +146,17 @@ def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
     except RefError as exc:
         return f"left in done ({exc.message})"
     return "back to live"
+
+
+def take_back(store: Store, hid: str | None) -> Undone:
+    """Undo this operator's handoff `hid` (the latest when None); UsageError
+    saying why when it cannot be taken back."""
+    from gitsess.handoff.identity import operator
+
+    found = pick(store, operator(store).id, hid)
+    why = why_not(store, found)
+    if why is not None:
+        raise UsageError(f"handoff {found.id} cannot be taken back: {why}",
+                         hint="a later handoff can say what changed; "
+                              "git revert undoes its commit's changes")
+    return undo(store, found)

@@ -113,7 +113,7 @@ def _refreshed(store: Store, new: str, text: str) -> str:
     narrative (title, sections) edits the record's too. The message holds
     the whole narrative (every non-empty section; handoff.message), and
     commit-msg has just checked it."""
-    from gitsess.handoff import compose as handoff
+    from gitsess.handoff import message as handoff
     from gitsess.handoff.subject import template_of
 
     fm = handoff.from_message(store.commit(new).message, template=template_of(store))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gitsess.handoff import compose as handoff
+from gitsess.handoff import sessions as handoff
 from gitsess.store import Store
 from gitsess.telemetry import core as telemetry
 from gitsess.transcripts import ownfiles
