@@ -2,7 +2,7 @@
 
 A handoff's record names each session it covers with the telemetry tip it
 counted. Post-commit stores the record and then retires each session up to
-that tip (gitsess.handoff.persist.retire_session). A handoff killed in between
+that tip (gitsess.handoff.retire.retire_session). A handoff killed in between
 leaves the claimed events live, and the next handoff would claim them again;
 a `--repair` of a handoff whose record was never stored would compose it
 from the commit message and claim whatever the session holds by then.

@@ -116,7 +116,7 @@ def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
     """Give one session's events that handoff `hid` took back to live.
 
     The retire moved done to the record's tip, or to a commit joining an
-    earlier handoff's done chain with it (gitsess.handoff.persist._join): only the
+    earlier handoff's done chain with it (gitsess.handoff.retire._join): only the
     part that was `hid`'s goes back, so that the next handoff does not count
     an earlier one's events again. The claim goes too, else the next handoff
     would take the events for a retire left unfinished (gitsess.handoff.claims).
