@@ -71,9 +71,9 @@ def storage_fault(exc: BaseException) -> str | None:
 
 
 def _make(store: Store, *, file: str | None, quick: bool, title: str | None,
-             workstream: str | None, phase: str | None, session_ids: tuple[str, ...],
-             changelog: bool, confidence: str | None, use_draft: bool, discard_draft: bool,
-             dry_run: bool, stdin: IO[str], allow_empty: bool = False) -> Made:
+          workstream: str | None, phase: str | None, session_ids: tuple[str, ...],
+          changelog: bool, confidence: str | None, use_draft: bool, discard_draft: bool,
+          dry_run: bool, stdin: IO[str], allow_empty: bool = False) -> Made:
     if store.workdir is None:
         raise UsageError("a handoff commit needs a working tree (this repository is bare)",
                          hint=BARE_HINT)

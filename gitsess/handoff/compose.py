@@ -217,7 +217,7 @@ def for_handoff(store: Store, pol: policy.Policy, told: narrative.Narrative, kep
     except ValidationError as exc:
         if any(v.strip() for v in told.sections.values()):  # stdin is read once: keep it
             path = draft.write_draft(store, Record({**front, "sessions": listed},
-                                                     dict(told.sections)))
+                                                   dict(told.sections)))
             exc.hint = (f"{exc.hint}\nyour narrative is kept in {draft.shown(path)}: fix its "
                         "sessions, then `git sess handoff --draft`")
         raise

@@ -117,8 +117,8 @@ def foreign_sessions(sessions: list[telemetry.Session], operator: str, *,
     return out
 
 
-def choose(store: Store, me: str, listed: Any, session_ids: tuple[str, ...],
-              ) -> list[telemetry.Session]:
+def choose(store: Store, me: str, listed: Any,
+           session_ids: tuple[str, ...]) -> list[telemetry.Session]:
     """--session's sessions, else the narrative's `sessions:`, else this operator's
     live ones here; ValidationError for junk, unknown or another operator's."""
     from gitsess.handoff import claims
