@@ -66,23 +66,25 @@ def bench_commits(root: Path, env: dict[str, str], rounds: int) -> tuple[float, 
 
 def _session(repo: Path, name: str, n: int) -> str:
     """A live session of n events written by the real telemetry writer; its tip."""
+    from gitsess import refs
+    from gitsess.commands import hook
     from gitsess.store import Store
-    from gitsess.telemetry import core as telemetry
+    from gitsess.telemetry import event, writer
 
     store = Store.discover(str(repo))
     t0 = int(time.time() * 1000) - n * 1000
-    kinds = [("PreToolUse", telemetry.TOOL_START), ("PostToolUse", telemetry.TOOL_END)]
+    kinds = [("PreToolUse", event.TOOL_START), ("PostToolUse", event.TOOL_END)]
     for i in range(n):
         if i == 0:
-            ev = telemetry.Event(kind=telemetry.SESSION_START, name="SessionStart",
-                                 session_id=name, agent="claude-code", at_ms=t0, model="bench")
+            ev = event.Event(kind=event.SESSION_START, name="SessionStart",
+                             session_id=name, agent="claude-code", at_ms=t0, model="bench")
         else:
-            event, kind = kinds[i % 2]
+            hook_event, kind = kinds[i % 2]
             tool = ("Bash", "Read", "Edit", "mcp__notion__search")[(i // 2) % 4]
-            ev = telemetry.Event(kind=kind, name=event, session_id=name, agent="claude-code",
-                                 at_ms=t0 + i * 1000, tool=tool, cwd=str(repo))
-        telemetry.record(store, ev, deadline=time.monotonic() + 5)
-    tip = store.ref(telemetry.LIVE + name)
+            ev = event.Event(kind=kind, name=hook_event, session_id=name, agent="claude-code",
+                             at_ms=t0 + i * 1000, tool=tool, cwd=str(repo))
+        writer.record(store, ev, deadline=time.monotonic() + 5, operator=hook.operator(store))
+    tip = store.ref(refs.LIVE + name)
     assert tip is not None
     return tip
 

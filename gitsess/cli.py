@@ -7,15 +7,14 @@ Each callback unpacks its options, opens the repository once, calls
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gitsess import __version__
-from gitsess.errors import ExitCode, GitsessError
+from gitsess import __version__, errors
+from gitsess.errors import ExitCode
 from gitsess.store import Store
 
 if TYPE_CHECKING:  # the page's module is imported only by the command that makes it
@@ -331,10 +330,16 @@ def _manpage_program() -> manpage_doc.Program:
             help=command.help or "", options=options(ctx, with_help=False)))
     return manpage_doc.Program(
         name="git sess", version=__version__, usage=" ".join(cli.collect_usage_pieces(root)),
-        help=cli.help or "", options=options(root, with_help=True), commands=tuple(commands))
+        help=cli.help or "", options=options(root, with_help=True), commands=tuple(commands),
+        exit_status=tuple((int(code), text) for code, text in errors.EXIT_STATUS.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
+    return errors.handle(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    """click's own exceptions in git's voice; errors.handle does the rest."""
     try:
         rv = cli.main(args=argv, prog_name="git sess", standalone_mode=False)
     except click.exceptions.Abort:
@@ -351,18 +356,6 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         print(f"error: {_sentence(exc.format_message())}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    except GitsessError as exc:
-        return exc.report()
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # a bug: one line, unless asked for the traceback
-        if os.environ.get("GITSESS_DEBUG"):
-            raise
-        print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("hint: rerun with GITSESS_DEBUG=1 for a traceback, and report it", file=sys.stderr)
-        return int(ExitCode.INTERNAL)
     return int(rv) if isinstance(rv, int) else 0
 
 

@@ -1,8 +1,15 @@
-"""One error hierarchy; cli.py turns it into `error: …` / `hint: …` and an exit code."""
+"""One error hierarchy, and the one handler that turns any exception into
+`error: …` / `hint: …` and an exit code (used by cli.py and by main.py's
+entry for git's hooks).
+
+Import rule: errors imports only gitsess.ui (to print).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from enum import IntEnum
 
 
@@ -15,6 +22,17 @@ class ExitCode(IntEnum):
     NOT_A_REPO = 3  # not inside a git repository
     CONFLICT = 4  # a ref could not be updated before the deadline (contention, locks)
     INTERNAL = 70  # a bug: please report it
+
+
+# What each code means, as git-sess(1) says it (`git sess manpage`).
+EXIT_STATUS: dict[ExitCode, str] = {
+    ExitCode.OK: "Success.",
+    ExitCode.FAILURE: "A check failed: a refused handoff, a doctor finding, an invalid import.",
+    ExitCode.USAGE: "Bad usage: unknown options, bad values, input the user must fix.",
+    ExitCode.NOT_A_REPO: "Not inside a git repository.",
+    ExitCode.CONFLICT: "A ref could not be updated in time (contention, a lock).",
+    ExitCode.INTERNAL: "An internal error, a bug: GITSESS_DEBUG=1 shows the traceback.",
+}
 
 
 class GitsessError(Exception):
@@ -87,3 +105,29 @@ class ValidationError(GitsessError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.problems = list(problems or [])
+
+
+def handle(run: Callable[[], int], *, internal: str = "internal error",
+           hint: str = "rerun with GITSESS_DEBUG=1 for a traceback, and report it") -> int:
+    """`run()`'s exit code, with every exception it raises made one.
+
+    A GitsessError prints its report, Ctrl-C is 130 as a shell would say, a
+    closed stdout (`| head`) is no error, and anything else is a bug: one
+    `error:` line (its traceback only with GITSESS_DEBUG set) and 70.
+    `internal` and `hint` word that last case for the caller (a git hook
+    names itself and how to skip it).
+    """
+    try:
+        return run()
+    except GitsessError as exc:
+        return exc.report()
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line, unless asked for the traceback
+        if os.environ.get("GITSESS_DEBUG"):
+            raise
+        print(f"error: {internal}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"hint: {hint}", file=sys.stderr)
+        return int(ExitCode.INTERNAL)

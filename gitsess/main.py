@@ -33,26 +33,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _githook(name: str, rest: list[str]) -> int:
+    from gitsess import errors
     from gitsess.commands import githook
-    from gitsess.errors import GitsessError
     from gitsess.store import Store
 
-    try:
-        return githook.run(store=Store.discover("."), name=name, args=rest)
-    except GitsessError as exc:
-        return exc.report()
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a bug: one line, unless asked for the traceback
-        import os
-
-        if os.environ.get("GITSESS_DEBUG"):
-            raise
-        print(f"error: gitsess {name} hook: internal error: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
-        print("hint: rerun with GITSESS_DEBUG=1 for a traceback; --no-verify skips the hook",
-              file=sys.stderr)
-        return 70
+    return errors.handle(
+        lambda: githook.run(store=Store.discover("."), name=name, args=rest),
+        internal=f"gitsess {name} hook: internal error",
+        hint="rerun with GITSESS_DEBUG=1 for a traceback; --no-verify skips the hook")
 
 
 def _exit_now(code: int) -> None:

@@ -5,14 +5,17 @@ one populated repository per test."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from gitsess import errors
 from gitsess.cli import cli
 from gitsess.data import schema
-from tests.helpers import Repo, make_handoff, make_repo, payload
+from tests.helpers import SESS, Repo, make_handoff, make_repo, payload
 
 SUBCOMMANDS = sorted(name for name, cmd in cli.commands.items() if not cmd.hidden)
 
@@ -100,3 +103,46 @@ def test_usage_errors_speak_in_git_s_voice(repo: Repo, args: tuple[str, ...]) ->
     assert lines[0].startswith("error: ") and not lines[0].endswith(".")
     assert lines[1:] == [f"hint: see 'git sess{' ' + args[0] if args[0] != 'nosuch' else ''} -h'"]
     assert proc.stdout == ""
+
+
+# -- the one error handler (gitsess.errors.handle), behind cli.main and the git hooks' entry
+
+
+def _raise(exc: BaseException) -> int:
+    raise exc
+
+
+def test_handle_reports_a_gitsess_error_with_its_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert errors.handle(lambda: _raise(errors.NotARepoError("no repo", hint="cd"))) == 3
+    assert capsys.readouterr().err == "error: no repo\nhint: cd\n"
+
+
+def test_handle_makes_a_bug_one_line_and_70(capsys: pytest.CaptureFixture[str]) -> None:
+    assert errors.handle(lambda: _raise(ValueError("boom"))) == 70
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["error: internal error: ValueError: boom",
+                                "hint: rerun with GITSESS_DEBUG=1 for a traceback, and report it"]
+    assert errors.handle(lambda: _raise(ValueError("x")), internal="gitsess pre-push hook: "
+                         "internal error", hint="--no-verify skips the hook") == 70
+    assert capsys.readouterr().err.splitlines() == [
+        "error: gitsess pre-push hook: internal error: ValueError: x",
+        "hint: --no-verify skips the hook"]
+
+
+def test_handle_shows_the_traceback_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITSESS_DEBUG", "1")
+    with pytest.raises(ValueError, match="boom"):
+        errors.handle(lambda: _raise(ValueError("boom")))
+
+
+def test_handle_interrupt_and_closed_pipe() -> None:
+    assert errors.handle(lambda: _raise(KeyboardInterrupt())) == 130
+    assert errors.handle(lambda: _raise(BrokenPipeError())) == 0
+    assert errors.handle(lambda: 4) == 4
+
+
+def test_outside_a_repository_the_cli_says_so_and_exits_3(tmp_path: Path) -> None:
+    proc = subprocess.run([*SESS, "whoami"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("error: not a git repository")

@@ -6,7 +6,14 @@ environment variables, in order, that name the project the agent runs in),
 the hook prints for the agent: the resume context in the agent's own output
 contract, or what the agent expects when there is nothing to say). Adding an
 agent means adding a module here and a line in ADAPTERS, and its settings
-file in gitsess/agents/specs.py; the core never changes.
+spec beside it (<agent>_settings.py, registered in specs.py); the core never changes.
+
+hook.py is the hook's work for any agent: the payload read within the
+deadline, the event written (gitsess.telemetry.writer), the agent's reply.
+settings.py is the shape of an agent's settings file and gitsess's entries in it.
+
+Import rule: agents imports gitsess.telemetry, gitsess.store, gitsess.refs,
+gitsess.errors, gitsess.ui and itself; never gitsess.transcripts (its sibling).
 """
 
 from __future__ import annotations

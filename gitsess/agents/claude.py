@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitsess.telemetry import core as t
+from gitsess.telemetry import event
 
 AGENT = "claude-code"
 # Claude Code runs hooks with this set to the project root.
@@ -25,16 +25,16 @@ PROJECT_DIR_ENV = ("CLAUDE_PROJECT_DIR",)
 MAX_DURATION_MS = 7 * 24 * 3600 * 1000
 
 KINDS = {
-    "SessionStart": t.SESSION_START,
-    "UserPromptSubmit": t.PROMPT,
-    "PreToolUse": t.TOOL_START,
-    "PostToolUse": t.TOOL_END,
-    "PostToolUseFailure": t.TOOL_FAIL,
-    "SubagentStart": t.SUBAGENT_START,
-    "SubagentStop": t.SUBAGENT_STOP,
-    "Stop": t.STOP,
-    "PreCompact": t.COMPACT,
-    "SessionEnd": t.SESSION_END,
+    "SessionStart": event.SESSION_START,
+    "UserPromptSubmit": event.PROMPT,
+    "PreToolUse": event.TOOL_START,
+    "PostToolUse": event.TOOL_END,
+    "PostToolUseFailure": event.TOOL_FAIL,
+    "SubagentStart": event.SUBAGENT_START,
+    "SubagentStop": event.SUBAGENT_STOP,
+    "Stop": event.STOP,
+    "PreCompact": event.COMPACT,
+    "SessionEnd": event.SESSION_END,
 }
 
 
@@ -52,17 +52,17 @@ def _model(payload: dict[str, Any]) -> str | None:
     return model[:200] if isinstance(model, str) and model else None
 
 
-def to_event(payload: dict[str, Any]) -> t.Event | None:
+def to_event(payload: dict[str, Any]) -> event.Event | None:
     """The event for a payload, or None when it names no session."""
     session_id = payload.get("session_id")
     if not isinstance(session_id, str) or not session_id:
         return None
     name = _str(payload, "hook_event_name") or "Unknown"
-    kind = KINDS.get(name, t.OTHER)
+    kind = KINDS.get(name, event.OTHER)
     duration = payload.get("duration_ms")
     if type(duration) is not int or not 0 <= duration <= MAX_DURATION_MS:  # bool is no int here
         duration = None
-    return t.Event(
+    return event.Event(
         kind=kind,
         name=name,
         session_id=session_id[:4096],
@@ -79,7 +79,7 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
     )
 
 
-def reply(ev: t.Event | None, context: str) -> str:
+def reply(ev: event.Event | None, context: str) -> str:
     """What the hook prints: SessionStart's stdout becomes the new session's
     context in Claude Code, as plain text; nothing otherwise."""
     return context

@@ -39,7 +39,7 @@ import json
 from typing import Any
 
 from gitsess.agents.fields import duration_ms, first_text, mcp_name, text
-from gitsess.telemetry import core as t
+from gitsess.telemetry import event
 
 AGENT = "cursor"
 # "Environment Variables": CURSOR_PROJECT_DIR is the workspace root, and
@@ -47,16 +47,16 @@ AGENT = "cursor"
 PROJECT_DIR_ENV = ("CURSOR_PROJECT_DIR", "CLAUDE_PROJECT_DIR")
 
 KINDS = {
-    "sessionStart": t.SESSION_START,
-    "beforeSubmitPrompt": t.PROMPT,
-    "preToolUse": t.TOOL_START,
-    "postToolUse": t.TOOL_END,
-    "postToolUseFailure": t.TOOL_FAIL,
-    "subagentStart": t.SUBAGENT_START,
-    "subagentStop": t.SUBAGENT_STOP,
-    "stop": t.STOP,
-    "preCompact": t.COMPACT,
-    "sessionEnd": t.SESSION_END,
+    "sessionStart": event.SESSION_START,
+    "beforeSubmitPrompt": event.PROMPT,
+    "preToolUse": event.TOOL_START,
+    "postToolUse": event.TOOL_END,
+    "postToolUseFailure": event.TOOL_FAIL,
+    "subagentStart": event.SUBAGENT_START,
+    "subagentStop": event.SUBAGENT_STOP,
+    "stop": event.STOP,
+    "preCompact": event.COMPACT,
+    "sessionEnd": event.SESSION_END,
 }
 # A subagent's events belong to the conversation that started it; the
 # sessions' own hooks name theirs in session_id.
@@ -78,16 +78,16 @@ def _cwd(payload: dict[str, Any]) -> str | None:
     return text(payload, "cwd", 4096) or (root[:4096] if isinstance(root, str) and root else None)
 
 
-def to_event(payload: dict[str, Any]) -> t.Event | None:
+def to_event(payload: dict[str, Any]) -> event.Event | None:
     """The event for a payload, or None when it names no conversation."""
     session_id = first_text(payload, _SESSION_KEYS, 4096)
     if session_id is None:
         return None
     name = text(payload, "hook_event_name") or "Unknown"
-    kind = KINDS.get(name, t.OTHER)
+    kind = KINDS.get(name, event.OTHER)
     # Only a tool's own duration is summed; sessionEnd's is the whole session's.
-    duration = duration_ms(payload.get("duration")) if kind in (t.TOOL_END, t.TOOL_FAIL) else None
-    return t.Event(
+    duration = duration_ms(payload.get("duration")) if kind in (event.TOOL_END, event.TOOL_FAIL) else None
+    return event.Event(
         kind=kind,
         name=name,
         session_id=session_id,
@@ -107,11 +107,11 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
     )
 
 
-def reply(ev: t.Event | None, context: str) -> str:
+def reply(ev: event.Event | None, context: str) -> str:
     """What the hook prints. Cursor reads a JSON object on stdout after exit 0
     ("Command-Based Hooks"), so every event gets one, empty unless there is
     something to say; sessionStart's additional_context is added "to the
     conversation's initial system context"."""
-    if context and ev is not None and ev.kind == t.SESSION_START:
+    if context and ev is not None and ev.kind == event.SESSION_START:
         return json.dumps({"additional_context": context}, ensure_ascii=False) + "\n"
     return "{}\n"

@@ -38,20 +38,20 @@ import json
 from typing import Any
 
 from gitsess.agents.fields import mcp_name, text
-from gitsess.telemetry import core as t
+from gitsess.telemetry import event
 
 AGENT = "gemini-cli"
 # hookRunner.ts sets both for every command hook, to the payload's cwd.
 PROJECT_DIR_ENV = ("GEMINI_PROJECT_DIR", "CLAUDE_PROJECT_DIR")
 
 KINDS = {
-    "SessionStart": t.SESSION_START,
-    "BeforeAgent": t.PROMPT,
-    "BeforeTool": t.TOOL_START,
-    "AfterTool": t.TOOL_END,
-    "AfterAgent": t.STOP,
-    "PreCompress": t.COMPACT,
-    "SessionEnd": t.SESSION_END,
+    "SessionStart": event.SESSION_START,
+    "BeforeAgent": event.PROMPT,
+    "BeforeTool": event.TOOL_START,
+    "AfterTool": event.TOOL_END,
+    "AfterAgent": event.STOP,
+    "PreCompress": event.COMPACT,
+    "SessionEnd": event.SESSION_END,
 }
 
 
@@ -69,7 +69,7 @@ def _failed(payload: dict[str, Any]) -> bool:
     return isinstance(response, dict) and bool(response.get("error"))
 
 
-def to_event(payload: dict[str, Any]) -> t.Event | None:
+def to_event(payload: dict[str, Any]) -> event.Event | None:
     """The event for a payload, or None when it names no session.
 
     The payload's `timestamp` is not used: it is when the CLI built the
@@ -81,10 +81,10 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
     if not isinstance(session_id, str) or not session_id:
         return None
     name = text(payload, "hook_event_name") or "Unknown"
-    kind = KINDS.get(name, t.OTHER)
-    if kind == t.TOOL_END and _failed(payload):
-        kind = t.TOOL_FAIL
-    return t.Event(
+    kind = KINDS.get(name, event.OTHER)
+    if kind == event.TOOL_END and _failed(payload):
+        kind = event.TOOL_FAIL
+    return event.Event(
         kind=kind,
         name=name,
         session_id=session_id[:4096],
@@ -99,12 +99,12 @@ def to_event(payload: dict[str, Any]) -> t.Event | None:
     )
 
 
-def reply(ev: t.Event | None, context: str) -> str:
+def reply(ev: event.Event | None, context: str) -> str:
     """What the hook prints. Gemini CLI parses stdout as JSON on exit 0 and
     shows plain text to the user, so the resume context goes in
     hookSpecificOutput.additionalContext, which SessionStart injects as the
     first turn (docs/hooks/reference.md, SessionStart); nothing otherwise."""
-    if not context or ev is None or ev.kind != t.SESSION_START:
+    if not context or ev is None or ev.kind != event.SESSION_START:
         return ""
     out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": context}}
     return json.dumps(out, ensure_ascii=False) + "\n"

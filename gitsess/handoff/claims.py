@@ -28,7 +28,7 @@ from typing import NamedTuple
 from gitsess import refs
 from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import event, readers
 
 VERSION = 1
 
@@ -46,12 +46,12 @@ def mark(store: Store, sid: str, handoff: str, tip: str | None, *, deadline: flo
     blob = store.write_blob(json.dumps({"v": VERSION, "handoff": handoff, "tip": tip},
                                        sort_keys=True).encode())
     with contextlib.suppress(RefError):
-        store.update_ref(refs.claim(telemetry.safe_session_name(sid)), lambda _old: blob,
+        store.update_ref(refs.claim(event.safe_session_name(sid)), lambda _old: blob,
                          deadline=deadline)
 
 
 def get(store: Store, sid: str) -> Claim | None:
-    oid = store.ref(refs.claim(telemetry.safe_session_name(sid)))
+    oid = store.ref(refs.claim(event.safe_session_name(sid)))
     if oid is None:
         return None
     try:
@@ -72,10 +72,10 @@ def claimed_elsewhere(store: Store, sid: str, handoff: str) -> str | None:
     return c.handoff if c is not None and c.handoff != handoff else None
 
 
-def unfinished(store: Store, s: telemetry.Session) -> Claim | None:
+def unfinished(store: Store, s: readers.Session) -> Claim | None:
     """The claim on live session `s` whose retire did not happen: its tip is
     still on the live chain."""
-    if s.tip is None or not s.ref.startswith(telemetry.LIVE):
+    if s.tip is None or not s.ref.startswith(refs.LIVE):
         return None
     c = get(store, s.session_id)
     if c is None or not store.has_object(c.tip):
@@ -83,13 +83,13 @@ def unfinished(store: Store, s: telemetry.Session) -> Claim | None:
     return c if c.tip == s.tip or store.merge_base(c.tip, s.tip) == c.tip else None
 
 
-def finish(store: Store, sessions: list[telemetry.Session], *,
-           deadline: float) -> tuple[list[telemetry.Session], list[str]]:
+def finish(store: Store, sessions: list[readers.Session], *,
+           deadline: float) -> tuple[list[readers.Session], list[str]]:
     """The sessions again, each with an earlier handoff's unfinished retire
     done first (those with nothing left dropped), and what was done."""
     from gitsess.handoff.retire import retire_session
 
-    out: list[telemetry.Session] = []
+    out: list[readers.Session] = []
     notes: list[str] = []
     for s in sessions:
         c = unfinished(store, s)
@@ -105,7 +105,7 @@ def finish(store: Store, sessions: list[telemetry.Session], *,
                 hint=f"retry, or run git sess handoff --repair {c.handoff}") from None
         notes.append(f"session {s.session_id}: the events handoff {c.handoff} claimed were "
                      "moved to done first (that handoff had not finished)")
-        again = telemetry.read_session(store, s.ref)
+        again = readers.read_session(store, s.ref)
         if again is not None:
             out.append(again)
     return out, notes

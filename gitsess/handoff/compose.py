@@ -36,7 +36,7 @@ from gitsess.handoff.identity import operator as current_operator
 from gitsess.handoff.record import Record, parse_sections, split_front_matter
 from gitsess.handoff.record import validate as validate_record
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, readers
 from gitsess.ui.colour import prefixed
 from gitsess.ui.timefmt import iso
 
@@ -61,7 +61,7 @@ def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
         "tools": dict(c.get("tools") or {}),
         "mcp": {k: {"total": int(v.get("total", 0)), "methods": dict(v.get("methods") or {})}
                 for k, v in (c.get("mcp") or {}).items()},
-        "subagents": telemetry.subagents(c),
+        "subagents": counting.subagents(c),
         "prompts": int(c.get("prompts", 0)),
         "failures": int(c.get("failures", 0)),
         "compactions": int(c.get("compactions", 0)),
@@ -72,7 +72,7 @@ def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sessions_section(sessions: list[telemetry.Session]) -> list[dict[str, Any]]:
+def sessions_section(sessions: list[readers.Session]) -> list[dict[str, Any]]:
     return [
         {
             "id": s.session_id,
@@ -95,7 +95,7 @@ def default_workstream(store: Store) -> str:
     return ws[:100] or "main"
 
 
-def compute(store: Store, front: dict[str, Any], sessions: list[telemetry.Session],
+def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session],
             pol: policy.Policy, *, now: float | None = None) -> dict[str, Any]:
     """Fill in the computed keys of `front` (a copy is returned).
 
@@ -306,7 +306,7 @@ def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
     front.update(fm.front)
     me = current_operator(store)
     front["email"] = me.email if front.get("operator") == me.id else None
-    sessions: list[telemetry.Session] = []
+    sessions: list[readers.Session] = []
     try:
         sessions = agent_sessions.settle_spills(store, agent_sessions.require_sessions(store, fm.session_ids))
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from gitsess.handoff import compose, identify, ids, message, policy, record
 from gitsess.handoff import operators as verify
 from gitsess.handoff import sessions as agent_sessions
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import event, readers
 
 
 @dataclass
@@ -122,7 +122,7 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None,
 
 
 def covered_sessions(store: Store, session_ids: list[str],
-                     rec: record.Record) -> tuple[list[telemetry.Session], bool]:
+                     rec: record.Record) -> tuple[list[readers.Session], bool]:
     """The sessions a handoff covers, as it covered them, and whether every
     one was read at the tip its record names (True) rather than from refs.
 
@@ -131,7 +131,7 @@ def covered_sessions(store: Store, session_ids: list[str],
     """
     tips = {str(s.get("id")): s.get("tip") for s in rec.front.get("sessions") or []
             if isinstance(s, dict)}
-    pinned: list[telemetry.Session] = []
+    pinned: list[readers.Session] = []
     rest: list[str] = []
     for sid in session_ids:
         tip = tips.get(sid)
@@ -146,13 +146,13 @@ def covered_sessions(store: Store, session_ids: list[str],
     return pinned + [s for s in more if all(x.session_id != s.session_id for x in pinned)], False
 
 
-def _at_tip(store: Store, sid: str, tip: str) -> telemetry.Session | None:
+def _at_tip(store: Store, sid: str, tip: str) -> readers.Session | None:
     if len(tip) != 40 or not store.has_object(tip):
         return None
-    ref = telemetry.DONE + telemetry.safe_session_name(sid)
+    ref = refs.DONE + event.safe_session_name(sid)
     try:
         store.commit(tip)  # a tree would do for read_session; a telemetry tip is a commit
-        s = telemetry.read_session(store, ref, tip)
+        s = readers.read_session(store, ref, tip)
     except (GitsessError, KeyError, ValueError):
         return None
     # The session's own session.json must say so: read_session names a tip

@@ -17,6 +17,7 @@ from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError, 
 from gitsess.handoff import compose, draft, identify, ids, persist, policy, trailers
 from gitsess.handoff.commit import DEADLINE_S, stamp, storage_fault
 from gitsess.store import Store, faults
+from gitsess.store import remote as git_remote
 
 
 def commit_msg(store: Store, args: list[str]) -> int:
@@ -155,21 +156,9 @@ def _amending() -> bool:
     taken to be its amendment (post-commit and the pre-push guard still
     catch a copy on top).
     """
-    pid = os.getppid()
-    for _ in range(4):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                argv = fh.read().split(b"\0")
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                parent = int(fh.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            return True
-        if argv and os.path.basename(argv[0]) in (b"git", b"git.exe") and b"commit" in argv:
-            return b"--amend" in argv
-        if parent <= 1:
-            break
-        pid = parent
-    return True
+    argv = git_remote.calling_argv(
+        lambda a: bool(a) and os.path.basename(a[0]) in (b"git", b"git.exe") and b"commit" in a)
+    return argv is None or b"--amend" in argv
 
 
 def rebasing(store: Store) -> bool:

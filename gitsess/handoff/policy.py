@@ -57,7 +57,7 @@ from gitsess.errors import ValidationError
 from gitsess.handoff import subject as subject_line
 from gitsess.handoff.record import section_key
 from gitsess.store import Store, safeyaml
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting
 
 POLICY_FILE = ".gitsess.yaml"
 POLICY_VERSION = 1
@@ -312,7 +312,7 @@ def counter_value(counters: dict[str, Any], name: str) -> float:
     """The value of one policy counter in a telemetry counters dict."""
     c = counters
     if name == "subagents":
-        return telemetry.subagents(c)
+        return counting.subagents(c)
     if name == "active_minutes":
         return round(int(c.get("active_ms", 0)) / 60000, 1)
     if name in COUNTERS:

@@ -8,9 +8,10 @@ import contextlib
 import json
 import time
 
+from gitsess import refs
 from gitsess.errors import RefError
 from gitsess.store import CommitInfo, Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, event, readers, writer
 
 MERGE_MESSAGE = "gitsess: a later chain of this session, taken in by a handoff\n"
 
@@ -23,7 +24,7 @@ def retire_session(store: Store, sid: str, recorded_tip: str | None, *, deadline
     """Move one session's telemetry, up to the tip its record names, from live to done;
     returns what happened.
 
-    Spilled events are folded first (telemetry.settle). Then done is moved
+    Spilled events are folded first (writer.settle). Then done is moved
     (compare-and-swap) to `recorded_tip`, and live to what came after it:
     events that arrived while the handoff committed are not the record's, so
     they stay live, for the next handoff (`_remainder`). A live chain that
@@ -34,18 +35,18 @@ def retire_session(store: Store, sid: str, recorded_tip: str | None, *, deadline
     retire killed between its two CAS leaves done at the tip and live
     unchanged, and the rerun only moves live.
     """
-    name = telemetry.safe_session_name(sid)
-    live_ref, done_ref = telemetry.LIVE + name, telemetry.DONE + name
+    name = event.safe_session_name(sid)
+    live_ref, done_ref = refs.LIVE + name, refs.DONE + name
     while True:
         if store.ref(live_ref) is not None:
             with contextlib.suppress(RefError):
-                telemetry.settle(store, live_ref, deadline)
+                writer.settle(store, live_ref, deadline)
         # Under the hooks' writer lock, a .lock on the live ref is a dead
         # writer's, so clearing a stale one cannot race a live hook.
         try:
-            with telemetry.writer_lock(store, deadline):
+            with writer.writer_lock(store, deadline):
                 outcome = _retire_once(store, live_ref, done_ref, recorded_tip)
-        except telemetry.QueueTimeout:
+        except writer.QueueTimeout:
             outcome = None
         if outcome is not None:
             return outcome
@@ -112,13 +113,13 @@ def _remainder(store: Store, live_ref: str, cut: str, live: str) -> str | None:
         later.append(info)
         oid = info.parents[0]
     session = live_ref.rsplit("/", 1)[-1]
-    counters = telemetry.new_counters()
+    counters = counting.new_counters()
     parent: str | None = None
     for info in reversed(later):
         events = [e for line in info.message.splitlines()
-                  if (e := telemetry.Event.from_line(line, session, "")) is not None]
+                  if (e := event.Event.from_line(line, session, "")) is not None]
         for e in sorted(events, key=lambda e: e.at_ms):
-            telemetry.apply(counters, e)
+            counting.apply(counters, e)
         entries = store.read_tree(info.oid)
         entries["counters.json"] = ("blob", store.write_blob(
             json.dumps(counters, separators=(",", ":"), sort_keys=True).encode()))
@@ -128,9 +129,9 @@ def _remainder(store: Store, live_ref: str, cut: str, live: str) -> str | None:
 
 
 def _join(store: Store, done: str, live: str) -> str:
-    a = telemetry.read_session(store, telemetry.DONE + "x", done)
-    b = telemetry.read_session(store, telemetry.DONE + "x", live)
-    counters = telemetry.merge_counters(a.counters if a else {}, b.counters if b else {})
+    a = readers.read_session(store, refs.DONE + "x", done)
+    b = readers.read_session(store, refs.DONE + "x", live)
+    counters = counting.merge_counters(a.counters if a else {}, b.counters if b else {})
     entries = store.read_tree(done)
     entries.pop("folded.json", None)
     entries["counters.json"] = ("blob", store.write_blob(

@@ -17,34 +17,33 @@ from typing import Any
 from gitsess import refs
 from gitsess.errors import GitsessError, ValidationError, warn
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
-from gitsess.telemetry import paths
+from gitsess.telemetry import counting, event, layout, paths, readers, writer
 
 SETTLE_S = 1.0  # folding a session's spills before its tip goes into a record
 CLAIMS_S = 10.0  # finishing what a killed handoff left of its claims
 
 
-def find_session(store: Store, sid: str) -> telemetry.Session | None:
+def find_session(store: Store, sid: str) -> readers.Session | None:
     """A session by id: live, then done, then as fetched from a remote."""
-    name = telemetry.safe_session_name(sid)
-    for prefix in (telemetry.LIVE, telemetry.DONE):
-        s = telemetry.read_session(store, prefix + name)
+    name = event.safe_session_name(sid)
+    for prefix in (refs.LIVE, refs.DONE):
+        s = readers.read_session(store, prefix + name)
         if s is not None:
             return s
     for ref in store.refs(refs.REMOTES):
         parts = ref.split("/")
         if len(parts) == 6 and parts[4] in ("live", "done") and parts[5] == name:
-            s = telemetry.read_session(store, ref)
+            s = readers.read_session(store, ref)
             if s is not None:
                 return s
     return None
 
 
-def own_live_sessions(store: Store, operator: str) -> list[telemetry.Session]:
+def own_live_sessions(store: Store, operator: str) -> list[readers.Session]:
     """This operator's live sessions in this worktree (not yet handed off)."""
     here = os.path.realpath(store.workdir) if store.workdir else None
     out = []
-    for s in telemetry.live_sessions(store):
+    for s in readers.live_sessions(store):
         if s.meta.get("operator") not in (None, operator):
             continue
         where = paths.from_repo(store, s.meta.get("worktree")) or paths.from_repo(
@@ -60,36 +59,45 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def start_ms(s: telemetry.Session) -> int | None:
+def start_ms(s: readers.Session) -> int | None:
     v = s.meta.get("started_at_ms") or s.counters.get("first_event_ms")
     return int(v) if v else None
 
 
-def merged_counters(sessions: list[telemetry.Session]) -> dict[str, Any]:
-    c = telemetry.new_counters()
+def merged_counters(sessions: list[readers.Session]) -> dict[str, Any]:
+    c = counting.new_counters()
     for s in sessions:
-        c = telemetry.merge_counters(c, s.counters)
+        c = counting.merge_counters(c, s.counters)
     return c
 
 
-def settle_spills(store: Store, sessions: list[telemetry.Session]) -> list[telemetry.Session]:
+def settle_spills(store: Store, sessions: list[readers.Session]) -> list[readers.Session]:
     """The sessions again, each live one with spilled events folded into its
     ref first, so that the tip a record names counts all the record counts
     (the pre-push guard reads the counters at that tip). Best effort: a
     session whose ref stays busy is returned as read."""
     out = []
     for s in sessions:
-        if s.ref.startswith(telemetry.LIVE) and telemetry.has_spills(store, s.ref):
+        if s.ref.startswith(refs.LIVE) and layout.has_spills(store, s.ref):
             with contextlib.suppress(GitsessError):
-                telemetry.settle(store, s.ref, time.monotonic() + SETTLE_S)
-                s = telemetry.read_session(store, s.ref) or s
+                # A session whose only events spilled gets its ref (and operator) here.
+                writer.settle(store, s.ref, time.monotonic() + SETTLE_S,
+                              operator=lambda: _operator_id(store))
+                s = readers.read_session(store, s.ref) or s
         out.append(s)
     return out
 
 
-def require_sessions(store: Store, session_ids: list[str]) -> list[telemetry.Session]:
+def _operator_id(store: Store) -> str:
+    from gitsess.handoff.identity import operator as current_operator
+
+    # cache=False, as the hook: settling spills never writes the user's git config.
+    return current_operator(store, cache=False).id
+
+
+def require_sessions(store: Store, session_ids: list[str]) -> list[readers.Session]:
     """The named sessions; ValidationError naming each one not found."""
-    found: list[telemetry.Session] = []
+    found: list[readers.Session] = []
     missing: list[str] = []
     for i, sid in enumerate(session_ids):
         s = find_session(store, sid)
@@ -104,7 +112,7 @@ def require_sessions(store: Store, session_ids: list[str]) -> list[telemetry.Ses
     return found
 
 
-def foreign_sessions(sessions: list[telemetry.Session], operator: str, *,
+def foreign_sessions(sessions: list[readers.Session], operator: str, *,
                      label: str = "sessions") -> list[str]:
     """Problems for sessions another operator started: a handoff would retire
     their live telemetry from under them and claim what they did."""
@@ -118,7 +126,7 @@ def foreign_sessions(sessions: list[telemetry.Session], operator: str, *,
 
 
 def choose(store: Store, me: str, listed: Any,
-           session_ids: tuple[str, ...]) -> list[telemetry.Session]:
+           session_ids: tuple[str, ...]) -> list[readers.Session]:
     """--session's sessions, else the narrative's `sessions:`, else this operator's
     live ones here; ValidationError for junk, unknown or another operator's."""
     from gitsess.handoff import claims
@@ -141,7 +149,7 @@ def choose(store: Store, me: str, listed: Any,
     # A session with nothing live left was claimed whole by an earlier record.
     taken = [f"sessions[{i}]: session {s.session_id} was handed off already, by {c.handoff}"
              for i, s in enumerate(sessions)
-             if s.ref.startswith(telemetry.DONE) and (c := claims.get(store, s.session_id))]
+             if s.ref.startswith(refs.DONE) and (c := claims.get(store, s.session_id))]
     if taken:
         raise ValidationError("sessions already claimed by another handoff", taken,
                               hint="a session's events belong to one record; leave it out")

@@ -25,7 +25,7 @@ from gitsess import refs
 from gitsess.errors import GitsessError, RefError, UsageError
 from gitsess.handoff import ids, record
 from gitsess.store import Store, history
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import event
 
 DEADLINE_S = 10.0
 
@@ -123,8 +123,8 @@ def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
     """
     from gitsess.handoff import claims
 
-    name = telemetry.safe_session_name(sid)
-    live_ref, done_ref = telemetry.LIVE + name, telemetry.DONE + name
+    name = event.safe_session_name(sid)
+    live_ref, done_ref = refs.LIVE + name, refs.DONE + name
     claim = claims.get(store, sid)
     if claim is not None and claim.handoff == hid:
         with contextlib.suppress(RefError):

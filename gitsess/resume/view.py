@@ -25,13 +25,13 @@ from gitsess.handoff import operators as verify
 from gitsess.handoff.identity import operator as current_operator
 from gitsess.handoff.index import Handoff, Index
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, readers
 from gitsess.ui import untrusted
 from gitsess.ui.timefmt import ago, iso
 
 SCHEMA_VERSION = 1
 # A live session whose last event is older than this is not "active now".
-ACTIVE_WINDOW_S = telemetry.LIVE_WINDOW_MS // 1000
+ACTIVE_WINDOW_S = counting.LIVE_WINDOW_MS // 1000
 MAX_OPEN_QUESTIONS = 5
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"([0-9]+)\s*([smhdw])")  # [0-9]: int() reads other digits too
@@ -163,11 +163,11 @@ def _peers(store: Store, index: Index, handoffs: list[Handoff], me: str, now: fl
     for h in handoffs:
         if h.operator != me:
             last.setdefault(h.operator, h)
-    live: dict[str, dict[str, telemetry.Session]] = {}
+    live: dict[str, dict[str, readers.Session]] = {}
     for ref, tip in index.live.items():
         if ref.rsplit("/", 1)[-1] in index.done:
             continue  # handed off; a fetched live copy may linger until a prune
-        s = telemetry.read_session(store, ref, tip)
+        s = readers.read_session(store, ref, tip)
         op = s.meta.get("operator") if s else None
         if s is None or not isinstance(op, str) or not op or op == me:
             continue
@@ -200,7 +200,7 @@ def _peers(store: Store, index: Index, handoffs: list[Handoff], me: str, now: fl
     return out
 
 
-def _rank(s: telemetry.Session) -> tuple[int, int]:
+def _rank(s: readers.Session) -> tuple[int, int]:
     return (int(s.counters.get("last_event_ms") or 0), int(s.counters.get("events", 0)))
 
 

@@ -25,16 +25,16 @@ import shutil
 import stat
 from typing import Any
 
-from gitsess.agents.specs import (
+from gitsess.agents.settings import (
     Spec,
     commands,
     equivalent,
-    for_path,
     hooked,
     is_empty,
     merged,
     stripped,
 )
+from gitsess.agents.specs import for_path
 from gitsess.errors import BARE_HINT, GitsessError, RefError, UsageError
 from gitsess.setup import jsonedit
 from gitsess.setup.install import gitsess_command

@@ -9,12 +9,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gitsess import refs
 from gitsess.agents import specs as agentspecs
 from gitsess.setup import agentsettings, hookmanagers, install
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
 from gitsess.sync import exchange as sync
 from gitsess.sync import orphans, publish, rewrite, vanished
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import readers
 
 IDLE_WARN_S = 24 * 3600
 PUSH_MODES = ("wait", "background")  # sess.pushSessions (githooks/pre-push); unset: by terminal
@@ -200,7 +201,7 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
 
 
 def _config(store: Store, d: Diagnosis) -> None:
-    if not {sync.NOTES_REF, sync.NOTES_REF + "*"} & set(store.config_get_all("notes.rewriteRef")):
+    if not {refs.NOTES, refs.NOTES + "*"} & set(store.config_get_all("notes.rewriteRef")):
         d.findings.append(Finding("config", "warning", "notes.rewriteRef does not include"
                                   " refs/notes/sess: records will not follow amend and rebase",
                                   "git sess install"))
@@ -218,7 +219,7 @@ def _config(store: Store, d: Diagnosis) -> None:
                                   " git config --unset sess.pushSessions)"))
     for remote in sync.remotes(store):
         have = store.config_get_all(f"remote.{remote}.fetch")
-        missing = [s for s in sync.fetch_refspecs(remote) if s not in have]
+        missing = [s for s in refs.fetch_refspecs(remote) if s not in have]
         if missing:
             d.findings.append(Finding("refspecs", "warning", f"remote {remote} lacks the fetch"
                                       f" refspecs for peers' sessions: {', '.join(missing)}",
@@ -237,18 +238,18 @@ def _unsent(store: Store, remote: str) -> int:
     notes count once when some of them would go); 0 for a remote never
     pushed to or fetched from (no tracking copies). Asks nothing of the
     remote and writes nothing."""
-    seen = store.refs(sync.tracking(remote))
+    seen = store.refs(refs.tracking(remote))
     if not seen:
         return 0
     branches = store.refs(f"refs/remotes/{remote}/")
     heads = {"refs/heads/" + n[len(f"refs/remotes/{remote}/"):]: o for n, o in branches.items()}
     bases = publish.tips(store, heads)
-    n = len(publish.live_refs(store, sync.tracking(remote), heads))
-    n += len(publish.plan(store, sync.tracking(remote), bases, notes=False).refs)
-    tip = store.ref(sync.NOTES_REF)
+    n = len(publish.live_refs(store, refs.tracking(remote), heads))
+    n += len(publish.plan(store, refs.tracking(remote), bases, notes=False).refs)
+    tip = store.ref(refs.NOTES)
     if tip is not None:
-        theirs = store.notes_map(seen[sync.tracking_notes(remote)]) \
-            if sync.tracking_notes(remote) in seen else {}
+        theirs = store.notes_map(seen[refs.tracking_notes(remote)]) \
+            if refs.tracking_notes(remote) in seen else {}
         differ = [a for a, b in store.notes_map(tip).items() if theirs.get(a) != b]
         n += 1 if publish.reached(store, differ, bases) else 0
     return n
@@ -265,7 +266,7 @@ def _locks(store: Store, d: Diagnosis) -> None:
 
 def _sessions(store: Store, d: Diagnosis) -> None:
     now_ms = time.time() * 1000
-    for s in telemetry.live_sessions(store):
+    for s in readers.live_sessions(store):
         last = s.counters.get("last_event_ms") or 0
         idle = (now_ms - last) / 1000
         sev = "warning" if idle > IDLE_WARN_S else "info"
@@ -274,7 +275,7 @@ def _sessions(store: Store, d: Diagnosis) -> None:
             f"session {s.session_id} ({s.meta.get('agent')}, {s.counters.get('tool_calls', 0)}"
             f" tool calls) was never handed off; last event {int(idle // 60)} min ago",
             "git sess handoff"))
-    for session in telemetry.orphan_spills(store):
+    for session in readers.orphan_spills(store):
         d.findings.append(Finding("sessions", "info", f"session {session} has only spilled"
                                   " events (its ref was never written)", "git sess handoff"))
 

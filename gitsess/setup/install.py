@@ -31,6 +31,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.data import githooks_dir
 from gitsess.errors import GitsessError
 from gitsess.setup import hookmanagers
@@ -458,7 +459,7 @@ def _add_config(store: Store, key: str, value: str, lines: list[str]) -> None:
 # A glob, not the ref itself: git warns "notes ref refs/notes/sess is
 # invalid" on every amend and rebase while an exact rewriteRef does not exist
 # yet (before the first handoff); a glob that matches nothing is silent.
-REWRITE_REF = sync.NOTES_REF + "*"
+REWRITE_REF = refs.NOTES + "*"
 
 
 def configure_git(store: Store) -> list[str]:
@@ -477,7 +478,7 @@ def configure_git(store: Store) -> list[str]:
 
 def ensure_refspecs(store: Store, remote: str) -> list[str]:
     lines: list[str] = []
-    for spec in sync.fetch_refspecs(remote):
+    for spec in refs.fetch_refspecs(remote):
         _add_config(store, f"remote.{remote}.fetch", spec, lines)
     return lines
 

@@ -20,17 +20,17 @@ last saw it and that is already part of our done chain.
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.errors import GitsessError, RefError
 from gitsess.handoff import record
-from gitsess.store import NOTES_REF, Store
+from gitsess.store import Store
+from gitsess.store import remote as git_remote
+from gitsess.store.backoff import Backoff
 from gitsess.sync import publish
 
-# Namespaces that travel; refs/sess/local/ and refs/sess/pending/ never leave.
-PUSHED = ("live", "done", "h", "transcripts")
 ZERO = "0" * 40
 # Set in the environment of every git gitsess starts to push: a pre-push
 # shim that sees it runs nothing of gitsess's (the pushes also use --no-verify).
@@ -38,29 +38,7 @@ IN_PREPUSH = "GITSESS_IN_PREPUSH"
 
 
 def remotes(store: Store) -> list[str]:
-    out = store.run_git(["remote"], check=False).stdout.decode("utf-8", "replace")
-    return [r for r in out.split() if r]
-
-
-def tracking(remote: str) -> str:
-    return f"refs/sess/remotes/{remote}/"
-
-
-def tracking_notes(remote: str) -> str:
-    return f"refs/sess/remotes/{remote}/notes"
-
-
-def fetch_refspecs(remote: str) -> list[str]:
-    """The refspecs `git sess install` adds to remote.<remote>.fetch.
-
-    The notes refspec is a glob on purpose: a configured exact refspec whose
-    ref the remote lacks (a new remote, teammates without gitsess) makes
-    every plain `git fetch` die with "couldn't find remote ref"; a glob that
-    matches nothing does not. It also matches refs/notes/sess<anything>,
-    which lands beside the notes as refs/sess/remotes/<remote>/notes<anything>.
-    """
-    specs = [f"+refs/sess/{ns}/*:{tracking(remote)}{ns}/*" for ns in PUSHED]
-    return [*specs, f"+{NOTES_REF}*:{tracking_notes(remote)}*"]
+    return git_remote.names(store)
 
 
 # -- notes: union merge ---------------------------------------------------
@@ -100,7 +78,7 @@ def merge_notes(store: Store, theirs: str, *, deadline: float) -> str | None:
             out[annotated] = store.write_blob(text.encode())
         return store.write_notes_commit(out, [old, theirs], "Notes merged by 'git sess sync'\n")
 
-    return store.update_ref(NOTES_REF, compute, deadline=deadline)
+    return store.update_ref(refs.NOTES, compute, deadline=deadline)
 
 
 # -- fetch and push -------------------------------------------------------
@@ -124,36 +102,26 @@ def _env() -> dict[str, str]:
     return {IN_PREPUSH: "1", "GIT_TERMINAL_PROMPT": "0"}
 
 
-def _last_line(data: bytes) -> str:
-    lines = [ln for ln in data.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else "unknown error"
-
-
 def fetch(store: Store, remote: str, *, notes: bool = True, prune: bool = True) -> str | None:
     """Fetch the remote's session refs (and notes) into the tracking namespace.
 
     Returns None on success, else git's last line. A remote with no notes
     ref yet is not an error.
     """
-    specs = fetch_refspecs(remote)
+    specs = refs.fetch_refspecs(remote)
     if not notes:
         specs = specs[:-1]
-    args = ["fetch", "--quiet", "--no-write-fetch-head", "--no-auto-gc"]
-    if prune:
-        args.append("--prune")
-    proc = store.run_git([*args, "--", remote, *specs], check=False, env=_env())
-    if proc.returncode != 0 and notes and b"couldn't find remote ref" in proc.stderr:
-        proc = store.run_git([*args, "--", remote, *specs[:-1]], check=False, env=_env())
-    if proc.returncode != 0:
-        return _last_line(proc.stderr)
-    return None
+    got = git_remote.fetch(store, remote, specs, prune=prune, env=_env())
+    if not got.ok and notes and b"couldn't find remote ref" in got.err:
+        got = git_remote.fetch(store, remote, specs[:-1], prune=prune, env=_env())
+    return None if got.ok else got.why
 
 
 def fetch_and_merge(store: Store, remote: str, *, deadline: float) -> str | None:
     err = fetch(store, remote)
     if err is not None:
         return err
-    theirs = store.ref(tracking_notes(remote))
+    theirs = store.ref(refs.tracking_notes(remote))
     if theirs is not None:
         merge_notes(store, theirs, deadline=deadline)
     return None
@@ -167,11 +135,11 @@ def push_specs(store: Store, remote: str, *,
     transcript refs of those handoffs; and leased deletions of remote live
     refs whose session has been handed off here and whose done ref is going
     there too."""
-    specs = publish.live_refs(store, tracking(remote), branches)
-    plan = publish.plan(store, tracking(remote), publish.tips(store, branches))
+    specs = publish.live_refs(store, refs.tracking(remote), branches)
+    plan = publish.plan(store, refs.tracking(remote), publish.tips(store, branches))
     specs += plan.leases + plan.refs
     if plan.notes is not None:
-        specs.append(f"{plan.notes}:{NOTES_REF}")
+        specs.append(f"{plan.notes}:{refs.NOTES}")
     going = {s.split(":", 1)[0] for s in plan.refs}
     return specs + stale_live_deletions(store, remote, going), plan
 
@@ -181,15 +149,16 @@ def stale_live_deletions(store: Store, remote: str, going: set[str] | None = Non
     here, once their done ref is there or `going` there (a session whose
     handoff waits for its branch stays live remotely)."""
     out = []
-    prefix = tracking(remote) + "live/"
+    theirs = refs.tracking(remote)
+    prefix = f"{theirs}live/"
     for name, oid in store.refs(prefix).items():
         session = name[len(prefix) :]
-        done = store.ref(f"refs/sess/done/{session}")
-        there = done is not None and (f"refs/sess/done/{session}" in (going or set())
-                                      or store.ref(f"{tracking(remote)}done/{session}") == done)
-        if store.ref(f"refs/sess/live/{session}") is None and done and there \
+        done = store.ref(refs.done(session))
+        there = done is not None and (refs.done(session) in (going or set())
+                                      or store.ref(f"{theirs}done/{session}") == done)
+        if store.ref(refs.live(session)) is None and done and there \
                 and is_ancestor(store, oid, done):
-            out += [f"--force-with-lease=refs/sess/live/{session}:{oid}", f":refs/sess/live/{session}"]
+            out += [f"--force-with-lease={refs.live(session)}:{oid}", f":{refs.live(session)}"]
     return out
 
 
@@ -214,7 +183,8 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
     retry (jittered) until `attempts` or `deadline` run out. Run after the
     person's push has ended: the remote is asked which commits it has."""
     result = PushResult()
-    theirs = store.ref(tracking_notes(remote))
+    backoff = Backoff(first=0.05, cap=0.5, deadline=deadline)
+    theirs = store.ref(refs.tracking_notes(remote))
     if theirs is not None:
         # Ours first takes in what we last fetched of theirs, so that the
         # notes differing from it (what the shim looks at) are only ours.
@@ -227,21 +197,19 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
         result = PushResult(attempts=attempt, waiting=plan.waiting)
         if not specs:
             return result
-        proc = store.run_git(
-            ["push", "--porcelain", "--no-verify", *[s for s in specs if s.startswith("--")],
-             "--", remote, *[s for s in specs if not s.startswith("--")]],
-            check=False, env=_env()
-        )
-        _parse_porcelain(proc.stdout.decode("utf-8", "replace"), result)
-        if proc.returncode != 0 and not result.rejected:
-            result.error = _last_line(proc.stderr)
+        got = git_remote.push_porcelain(
+            store, remote, [s for s in specs if not s.startswith("--")],
+            options=[s for s in specs if s.startswith("--")], env=_env())
+        _parse_porcelain(got.out, result)
+        if not got.ok and not result.rejected:
+            result.error = got.why
             return result
-        if plan.notes is not None and NOTES_REF not in result.rejected:
+        if plan.notes is not None and refs.NOTES not in result.rejected:
             _published_notes(store, remote, plan.notes, deadline=deadline)
         if result.ok:
             return result
-        retry = NOTES_REF in result.rejected or any(
-            r.startswith("refs/sess/live/") and r not in store.refs("refs/sess/live/")
+        retry = refs.NOTES in result.rejected or any(
+            r.startswith(refs.LIVE) and r not in store.refs(refs.LIVE)
             for r in result.rejected
         )
         if not retry or attempt == attempts or time.monotonic() >= deadline:
@@ -253,14 +221,15 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
         if err is not None:
             result.error = err
             return result
-        time.sleep(min(0.05 * attempt, 0.5) * (0.5 + random.random()))
+        if not backoff.wait():
+            return result
     return result
 
 
 def _published_notes(store: Store, remote: str, pushed: str, *, deadline: float) -> None:
     """The notes commit the remote now has: its tracking copy, and merged
     into ours so that the next one builds on it (ours keeps everything)."""
-    store.update_ref(tracking_notes(remote), lambda old: pushed, deadline=deadline)
+    store.update_ref(refs.tracking_notes(remote), lambda old: pushed, deadline=deadline)
     merge_notes(store, pushed, deadline=deadline)
 
 
@@ -272,6 +241,17 @@ def sync(store: Store, remote: str, *, deadline: float, attempts: int = 8) -> Pu
     if err is not None:
         return PushResult(error=err)
     return push(store, remote, deadline=deadline, attempts=attempts)
+
+
+# What the pre-push send may take once the person's push has ended: its
+# retries stop here, and `git sess sync` picks up what is left.
+SEND_BUDGET_S = 20.0
+
+
+def send_after_push(store: Store, remote: str) -> str | None:
+    """The pre-push send: `push` with the pre-push budget; why it failed, or None."""
+    result = push(store, remote, deadline=time.monotonic() + SEND_BUDGET_S, attempts=3)
+    return None if result.ok else describe(result)
 
 
 def describe(result: PushResult) -> str:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.handoff import identify, record
-from gitsess.store import NOTES_REF, Store
+from gitsess.store import Store
 from gitsess.sync import exchange as sync
 from gitsess.sync import publish, rewrite
 
@@ -34,15 +35,15 @@ class Orphans:
 
 
 def _branch_tips(store: Store) -> list[str]:
-    return sorted({*store.refs("refs/heads/").values(), *store.refs("refs/remotes/").values()})
+    return sorted({*store.refs(refs.HEADS).values(), *store.refs(refs.GIT_REMOTES).values()})
 
 
 def find(store: Store) -> Orphans:
     bases = _branch_tips(store)
     out = Orphans()
-    handoffs = {**store.refs("refs/sess/h/"),
-                **{r: o for r, o in store.refs("refs/sess/remotes/").items() if "/h/" in r}}
-    local = store.ref(NOTES_REF)
+    handoffs = {**store.refs(refs.HANDOFFS),
+                **{r: o for r, o in store.refs(refs.REMOTES).items() if "/h/" in r}}
+    local = store.ref(refs.NOTES)
     annotated = list(store.notes_map(local)) if local else []
     ok = publish.reached(store, [*handoffs.values(), *annotated], bases)
     # A commit this clone lacks (a peer's, on a branch not fetched) is no
@@ -78,7 +79,7 @@ def fix(store: Store, *, deadline: float) -> Fixed:
     ids = by_sess_id(store) if found.refs or found.notes else {}
     for ref, oid in found.refs.items():
         target = ids.get(ref.rsplit("/", 1)[-1])
-        if not ref.startswith("refs/sess/h/") or target is None:
+        if not ref.startswith(refs.HANDOFFS) or target is None:
             done.left.append(ref)
             continue
         found_record = rewrite.find_record(store, ref.rsplit("/", 1)[-1])
@@ -89,7 +90,7 @@ def fix(store: Store, *, deadline: float) -> Fixed:
         done.moved[ref] = target
     if not found.notes:
         return done
-    tip = store.ref(NOTES_REF)
+    tip = store.ref(refs.NOTES)
     notes = store.notes_map(tip) if tip else {}
     orphaned = set(found.notes)
     elsewhere: set[str] = set()

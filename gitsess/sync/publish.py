@@ -29,28 +29,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.handoff import identify
-from gitsess.store import NOTES_REF, Store
-
-H_PREFIX = "refs/sess/h/"
-DONE_PREFIX = "refs/sess/done/"
-TRANSCRIPTS_PREFIX = "refs/sess/transcripts/"
+from gitsess.store import Store
+from gitsess.store import remote as git_remote
 
 
 def remote_branches(store: Store, remote: str, env: dict[str, str]) -> dict[str, str] | None:
     """The remote's branches and tags (full name -> oid), asked of the remote
     itself (None: ls-remote failed), not read from refs/remotes/<remote>/:
     those may be stale, and a push to a URL has none."""
-    proc = store.run_git(["ls-remote", "--refs", "--", remote, "refs/heads/*", "refs/tags/*"],
-                         check=False, env=env)
-    if proc.returncode != 0:
-        return None
-    out = {}
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        oid, _, name = line.partition("\t")
-        if len(oid) == 40 and name:
-            out[name] = oid
-    return out
+    return git_remote.remote_heads_and_tags(store, remote, env)
 
 
 def tips(store: Store, branches: dict[str, str]) -> list[str]:
@@ -66,11 +55,11 @@ def live_refs(store: Store, tracking: str, branches: dict[str, str]) -> list[str
     branch, and its paths. A session with no branch (detached) goes."""
     import json
 
-    heads = {n[len("refs/heads/"):] for n in branches if n.startswith("refs/heads/")}
+    heads = {n[len(refs.HEADS):] for n in branches if n.startswith(refs.HEADS)}
     seen = store.refs(tracking + "live/")
     out = []
-    for ref, oid in sorted(store.refs("refs/sess/live/").items()):
-        if seen.get(tracking + ref[len("refs/sess/"):]) == oid:
+    for ref, oid in sorted(store.refs(refs.LIVE).items()):
+        if seen.get(tracking + ref[len(refs.SESS):]) == oid:
             continue
         branch = None
         try:
@@ -90,14 +79,9 @@ def reached(store: Store, commits: Iterable[str], bases: list[str]) -> set[str]:
     present = [c for c in dict.fromkeys(commits) if len(c) == 40 and store.has_object(c)]
     if not present or not bases:
         return set()
-    # One walk for all: what the candidates reach minus what the bases reach
-    # (`^<oid>` lines: git before 2.42 takes no --not on stdin).
-    proc = store.run_git(["rev-list", "--ignore-missing", "--stdin"],
-                         input="\n".join([*present, *(f"^{b}" for b in bases), ""]).encode(),
-                         check=False)
-    if proc.returncode != 0:
+    outside = git_remote.not_reached(store, present, bases)
+    if outside is None:
         return set()
-    outside = set(proc.stdout.decode("ascii", "replace").split())
     return {c for c in present if c not in outside}
 
 
@@ -125,9 +109,9 @@ def plan(store: Store, tracking: str, bases: list[str], *, notes: bool = True) -
     seen = store.refs(tracking)
 
     def theirs(ref: str) -> str | None:
-        return seen.get(tracking + ref[len("refs/sess/"):])
+        return seen.get(tracking + ref[len(refs.SESS):])
 
-    mine = store.refs(H_PREFIX)
+    mine = store.refs(refs.HANDOFFS)
     olds = {r: theirs(r) for r in mine}
     ok = reached(store, [*mine.values(), *(o for o in olds.values() if o)], bases)
     published_ids: set[str] = set()
@@ -146,11 +130,11 @@ def plan(store: Store, tracking: str, bases: list[str], *, notes: bool = True) -
             # Our own ref, on a commit no remote branch has: move it, leased.
             out.leases.append(f"--force-with-lease={ref}:{old}")
         out.refs.append(f"{ref}:{ref}")
-    for ref, oid in sorted(store.refs(DONE_PREFIX).items()):
-        if ref[len(DONE_PREFIX):] in sessions and theirs(ref) != oid:
+    for ref, oid in sorted(store.refs(refs.DONE).items()):
+        if ref[len(refs.DONE):] in sessions and theirs(ref) != oid:
             out.refs.append(f"{ref}:{ref}")
-    for ref, oid in sorted(store.refs(TRANSCRIPTS_PREFIX).items()):
-        hid = ref[len(TRANSCRIPTS_PREFIX):].split("/", 1)[0]
+    for ref, oid in sorted(store.refs(refs.TRANSCRIPTS).items()):
+        hid = ref[len(refs.TRANSCRIPTS):].split("/", 1)[0]
         if hid in published_ids and theirs(ref) != oid:
             out.refs.append(f"{ref}:{ref}")
     if notes:
@@ -162,7 +146,7 @@ def notes_commit(store: Store, remote_tip: str | None, bases: list[str]) -> str 
     """A notes commit on top of `remote_tip` that adds our notes of commits
     `bases` reach (union-merged with the remote's note of the same commit);
     None when it would add nothing."""
-    local = store.ref(NOTES_REF)
+    local = store.ref(refs.NOTES)
     if local is None:
         return None
     mine = store.notes_map(local)

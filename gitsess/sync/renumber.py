@@ -33,6 +33,7 @@ from gitsess.errors import GitsessError, RefError
 from gitsess.handoff import ids, record
 from gitsess.handoff.trailers import SESS_SESSION, parse_trailers
 from gitsess.store import Store
+from gitsess.store import remote as git_remote
 
 DEADLINE_S = 10.0
 
@@ -86,7 +87,8 @@ def why_not(store: Store, c: Collision) -> str | None:
                 "rename it by hand (git commit --amend of its Sess-Id) where it was made")
     branches = _branches_with(store, c.mine)
     for tip in branches.values():
-        if _on_remote(store, tip) or any(_on_remote(store, o) for o in _above(store, c.mine, tip)):
+        if _on_remote(store, tip) or any(
+                _on_remote(store, o) for o in git_remote.ancestry_path(store, c.mine, tip)):
             return "commits built on it were pushed; renumbering would rewrite them"
     return None
 
@@ -123,36 +125,12 @@ def _next_free(store: Store, op: str, date: str, *, now: float) -> str:
 def _on_remote(store: Store, oid: str) -> bool:
     """Whether a remote is known to have `oid`: on a remote-tracking branch,
     or under a fetched handoff ref."""
-    proc = store.run_git(["for-each-ref", "--format=%(refname)", "--contains", oid,
-                          "refs/remotes/", refs.REMOTES], check=False)
-    return bool(proc.stdout.strip())
+    return bool(git_remote.refs_containing(store, oid, refs.GIT_REMOTES, refs.REMOTES))
 
 
 def _branches_with(store: Store, oid: str) -> dict[str, str]:
     """Local branches whose history holds `oid`: name -> tip."""
-    proc = store.run_git(["for-each-ref", "--format=%(refname) %(objectname)", "--contains",
-                          oid, "refs/heads/"], check=False)
-    out = {}
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        name, _, tip = line.partition(" ")
-        out[name] = tip
-    return out
-
-
-def _above(store: Store, base: str, tip: str) -> list[str]:
-    """Commits of `tip` that descend from `base`, oldest first (parents first)."""
-    proc = store.run_git(["rev-list", "--topo-order", "--reverse", "--ancestry-path",
-                          f"{base}..{tip}"], check=False)
-    return proc.stdout.decode().split()
-
-
-def _raw(store: Store, oid: str) -> bytes:
-    return store.run_git(["cat-file", "commit", oid]).stdout
-
-
-def _write(store: Store, raw: bytes) -> str:
-    proc = store.run_git(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw)
-    return proc.stdout.decode().strip()
+    return git_remote.refs_containing(store, oid, refs.HEADS)
 
 
 def _copy(raw: bytes, mapping: dict[str, str]) -> bytes:
@@ -189,17 +167,18 @@ def _rewrite(store: Store, c: Collision, new: str) -> dict[str, str]:
     """Rewrite the handoff commit and the branch commits above it; move the
     branches (CAS). Returns old -> new commit for every rewritten commit."""
     branches = _branches_with(store, c.mine)
-    mapping = {c.mine: _write(store, _copy(_renamed_message(_raw(store, c.mine), c.id, new),
-                                           {}))}
+    renamed = _renamed_message(git_remote.raw_commit(store, c.mine), c.id, new)
+    mapping = {c.mine: git_remote.write_raw_commit(store, _copy(renamed, {}))}
     for tip in dict.fromkeys(branches.values()):
-        for oid in _above(store, c.mine, tip):
+        for oid in git_remote.ancestry_path(store, c.mine, tip):
             if oid not in mapping:
-                mapping[oid] = _write(store, _copy(_raw(store, oid), mapping))
+                raw = git_remote.raw_commit(store, oid)
+                mapping[oid] = git_remote.write_raw_commit(store, _copy(raw, mapping))
     for name, tip in branches.items():
         # `git update-ref <ref> <new> <old>` is git's own compare-and-swap;
         # HEAD follows a checked-out branch, and the trees are the same.
-        store.run_git(["update-ref", "-m", f"gitsess: renumber {c.id} to {new}", name,
-                       mapping.get(tip, tip), tip])
+        git_remote.move_branch(store, name, mapping.get(tip, tip), tip,
+                               reason=f"gitsess: renumber {c.id} to {new}")
     return mapping
 
 

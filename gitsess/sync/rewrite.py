@@ -15,13 +15,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gitsess import refs
 from gitsess.errors import ValidationError
 from gitsess.handoff import identify, record
 from gitsess.store import CommitInfo, Store
+from gitsess.store import remote as git_remote
 from gitsess.sync import exchange as sync
 from gitsess.sync import publish
 
-H_PREFIX = "refs/sess/h/"
 SCAN_LIMIT = 10000
 
 
@@ -38,7 +39,7 @@ def parse_rewrites(text: str) -> dict[str, str]:
 def on_remote_branch(store: Store, commits: list[str]) -> set[str]:
     """Of `commits`, those a remote-tracking branch (refs/remotes/) reaches:
     commits someone else could have."""
-    return publish.reached(store, commits, sorted(set(store.refs("refs/remotes/").values())))
+    return publish.reached(store, commits, sorted(set(store.refs(refs.GIT_REMOTES).values())))
 
 
 def published(store: Store, name: str, oid: str) -> bool:
@@ -53,9 +54,9 @@ def published(store: Store, name: str, oid: str) -> bool:
     push was rejected) is ours alone: it follows, and the next push moves
     the remote's copy with a lease on its old value (publish.plan).
     """
-    suffix = name[len(H_PREFIX):]
+    suffix = name[len(refs.HANDOFFS):]
     there = any(r.endswith("/h/" + suffix) and v == oid
-                for r, v in store.refs("refs/sess/remotes/").items())
+                for r, v in store.refs(refs.REMOTES).items())
     return there and bool(on_remote_branch(store, [oid]))
 
 
@@ -65,7 +66,7 @@ def follow(store: Store, mapping: dict[str, str], *, deadline: float,
     their rewrites; with `drop_old`, remove the old commits' notes unless a
     remote branch has them."""
     moved = []
-    for name, oid in store.refs(H_PREFIX).items():
+    for name, oid in store.refs(refs.HANDOFFS).items():
         if oid in mapping and not published(store, name, oid):
             store.update_ref(name, lambda old: mapping.get(old, old) if old else old,
                              deadline=deadline)
@@ -90,7 +91,7 @@ def follow(store: Store, mapping: dict[str, str], *, deadline: float,
             and store.note(o) is not None]
     keep = on_remote_branch(store, olds) if olds else set()
     for old in olds:
-        if old not in keep and old not in store.refs(H_PREFIX).values():
+        if old not in keep and old not in store.refs(refs.HANDOFFS).values():
             store.set_note(old, None, deadline=deadline)
     return moved
 
@@ -154,7 +155,7 @@ class Unlinked:
 
 def unlinked(store: Store, *, limit: int = SCAN_LIMIT) -> list[Unlinked]:
     """Commits on local branches whose Sess-Id trailers have no record in their note."""
-    tips = sorted(set(store.refs("refs/heads/").values()))
+    tips = sorted(set(store.refs(refs.HEADS).values()))
     out = []
     for n, commit in enumerate(store.walk(tips)):
         if n >= limit:
@@ -172,13 +173,13 @@ def unlinked(store: Store, *, limit: int = SCAN_LIMIT) -> list[Unlinked]:
 def find_record(store: Store, hid: str) -> tuple[str, str] | None:
     """(record text, commit it annotates) for a Sess-Id, from its handoff ref
     (ours or a remote's) or, failing that, from any note naming it."""
-    for name, oid in {**store.refs(H_PREFIX), **store.refs("refs/sess/remotes/")}.items():
+    for name, oid in {**store.refs(refs.HANDOFFS), **store.refs(refs.REMOTES)}.items():
         if name.rsplit("/", 1)[-1] != hid or "/h/" not in name:
             continue
         text = _record_in(store.note(oid), hid)
         if text:
             return text, oid
-    tip = store.ref(sync.NOTES_REF)
+    tip = store.ref(refs.NOTES)
     if tip:
         for annotated, blob in store.notes_map(tip).items():
             text = _record_in(store.read_blob(blob).decode("utf-8", "replace"), hid)
@@ -209,9 +210,7 @@ def _move(frm: str, to: str) -> Callable[[str | None], str | None]:
 
 def on_branch(store: Store, oid: str) -> bool:
     """Whether a local branch contains commit `oid`."""
-    proc = store.run_git(["for-each-ref", "--count=1", "--format=%(refname)", "--contains", oid,
-                          "refs/heads/"], check=False)
-    return bool(proc.stdout.strip())
+    return bool(git_remote.refs_containing(store, oid, refs.HEADS, limit=1))
 
 
 def copied_from(store: Store, commit: str, found: tuple[str, str] | None) -> str | None:
@@ -239,7 +238,7 @@ def relink(store: Store, *, deadline: float) -> list[Relinked]:
             text, origin = found
             store.set_note(item.commit.oid, text, deadline=deadline, merge=sync.merge_note_texts)
             moved = None
-            for name, oid in store.refs(H_PREFIX).items():
+            for name, oid in store.refs(refs.HANDOFFS).items():
                 if (name.rsplit("/", 1)[-1] == hid and oid != item.commit.oid
                         and not published(store, name, oid)):
                     store.update_ref(name, _move(oid, item.commit.oid), deadline=deadline)

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitsess import refs
 from gitsess.handoff import identify
-from gitsess.refs import HANDOFFS as HANDOFF_PREFIX
-from gitsess.refs import REMOTES as REMOTES_PREFIX
 from gitsess.store import Store
+from gitsess.store import remote as git_remote
 from gitsess.sync import exchange as sync
 from gitsess.sync import rewrite
 
@@ -42,17 +42,15 @@ def _reachable(store: Store, oids: set[str]) -> set[str]:
     """Those of `oids` that a branch, remote-tracking branch, tag or handoff ref reaches."""
     if not oids:
         return set()
-    tips = [o for n, o in {**store.refs(HANDOFF_PREFIX), **store.refs(REMOTES_PREFIX)}.items()
-            if "/h/" in n or n.startswith(HANDOFF_PREFIX)]
-    proc = store.run_git(["rev-list", "--branches", "--remotes", "--tags", "--stdin"],
-                         input="".join(f"{t}\n" for t in tips).encode(), check=False)
-    seen = set(proc.stdout.decode("ascii", "replace").split())
+    tips = [o for n, o in {**store.refs(refs.HANDOFFS), **store.refs(refs.REMOTES)}.items()
+            if "/h/" in n or n.startswith(refs.HANDOFFS)]
+    seen = git_remote.reached_by_any_ref(store, tips)
     return oids & seen
 
 
 def find(store: Store) -> list[Vanished]:
     """Records on commits that nothing reaches, each with where its id is carried now."""
-    tip = store.ref(sync.NOTES_REF)
+    tip = store.ref(refs.NOTES)
     if tip is None:
         return []
     notes = store.notes_map(tip)
@@ -80,7 +78,7 @@ def _carriers(store: Store) -> dict[str, tuple[str, str | None]]:
 
     Handoff refs first (a ref names its record's commit), then local branches."""
     out: dict[str, tuple[str, str | None]] = {}
-    for name, oid in sorted(store.refs(HANDOFF_PREFIX).items()):
+    for name, oid in sorted(store.refs(refs.HANDOFFS).items()):
         hid = name.rsplit("/", 1)[-1]
         try:
             message = store.commit(oid).message
@@ -88,7 +86,7 @@ def _carriers(store: Store) -> dict[str, tuple[str, str | None]]:
             continue
         if hid in _carried_ids(message):
             out.setdefault(hid, (oid, name))
-    tips = sorted(set(store.refs("refs/heads/").values()))
+    tips = sorted(set(store.refs(refs.HEADS).values()))
     for n, commit in enumerate(store.walk(tips)):
         if n >= rewrite.SCAN_LIMIT:
             break

@@ -67,7 +67,7 @@ import stat
 from collections.abc import Iterator
 from typing import IO, Any
 
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, event
 
 # A line longer than this is skipped unread (a pasted image, a huge tool
 # output); what it holds is not a count we can trust anyway.
@@ -129,12 +129,12 @@ class _Tally:
         if agent == MAIN:
             return None
         agents = self.c["agents"]
-        if agent not in agents and len(agents) >= telemetry.MAX_KEYS:
-            agent = telemetry.OVERFLOW_KEY
+        if agent not in agents and len(agents) >= counting.MAX_KEYS:
+            agent = counting.OVERFLOW_KEY
         return agents.setdefault(agent, {"tool_calls": 0, "failures": 0, "tokens": _tokens()})
 
     def call(self, cid: str | None, name: Any, agent: str) -> None:
-        tool = telemetry.clip(name) if isinstance(name, str) and name else "?"
+        tool = event.clip(name) if isinstance(name, str) and name else "?"
         if cid is not None:
             if cid in self.calls:
                 return
@@ -143,11 +143,11 @@ class _Tally:
         c = self.c
         c["tool_calls"] += 1
         _bump(c["tools"], tool)
-        mcp = telemetry.split_mcp(tool)
+        mcp = event.split_mcp(tool)
         if mcp:
             server, method = mcp
-            if server not in c["mcp"] and len(c["mcp"]) >= telemetry.MAX_KEYS:
-                server = telemetry.OVERFLOW_KEY
+            if server not in c["mcp"] and len(c["mcp"]) >= counting.MAX_KEYS:
+                server = counting.OVERFLOW_KEY
             entry = c["mcp"].setdefault(server, {"total": 0, "methods": {}})
             entry["total"] += 1
             _bump(entry["methods"], method)
@@ -176,12 +176,12 @@ class _Tally:
                 return
             if len(self.messages) < MAX_IDS:
                 self.messages.add(key)
-        name = telemetry.clip(model) if isinstance(model, str) and model else "unknown"
+        name = event.clip(model) if isinstance(model, str) and model else "unknown"
         if name == "<synthetic>":
             return
         tokens = self.c["tokens"]
-        if name not in tokens and len(tokens) >= telemetry.MAX_KEYS:
-            name = telemetry.OVERFLOW_KEY
+        if name not in tokens and len(tokens) >= counting.MAX_KEYS:
+            name = counting.OVERFLOW_KEY
         _add_tokens(tokens.setdefault(name, _tokens()), usage)
         _bump(self.c["models"], name)
         a = self._agent(agent)
@@ -209,8 +209,8 @@ def _add_tokens(into: dict[str, int], usage: dict[str, int]) -> None:
 
 
 def _bump(d: dict[str, int], key: str) -> None:
-    if key not in d and len(d) >= telemetry.MAX_KEYS:
-        key = telemetry.OVERFLOW_KEY
+    if key not in d and len(d) >= counting.MAX_KEYS:
+        key = counting.OVERFLOW_KEY
     d[key] = d.get(key, 0) + 1
 
 
@@ -339,7 +339,7 @@ def read_claude(path: str) -> dict[str, Any]:
     _claude_file(fh, tally, MAIN, True)
     folder, base = os.path.split(path)
     session = base[: -len(".jsonl")] if base.endswith(".jsonl") else ""
-    if session and telemetry.safe_session_name(session) == session:
+    if session and event.safe_session_name(session) == session:
         for dir_fd, name, label in _claude_agents(folder, session, tally):
             agent_fh = _open_file(dir_fd, name)
             if agent_fh is None:
@@ -513,7 +513,7 @@ def read_gemini(path: str) -> dict[str, Any]:
         for cid, name, status in m["calls"]:
             tally.call(cid, name, MAIN)
             if status == "error":
-                tally.failure(cid, MAIN, telemetry.clip(name) if name else None)
+                tally.failure(cid, MAIN, event.clip(name) if name else None)
             elif status == "cancelled":
                 tally.c["interruptions"] += 1
         if m["tokens"] is not None:

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 from gitsess.errors import ValidationError
 from gitsess.handoff.record import ID_RE
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import event, readers
 from gitsess.transcripts import ownfiles
 from gitsess.transcripts.subagents import MAX_SUBAGENTS, Found, find_subagents
 
@@ -80,7 +80,7 @@ WRITE_DEADLINE_S = 10.0
 def archive_for_handoff(
     store: Store,
     record_front: dict[str, Any],
-    sessions: list[telemetry.Session],
+    sessions: list[readers.Session],
     setting: str,
 ) -> list[str]:
     """Archive the covered sessions' transcripts; returns the refs written.
@@ -104,7 +104,7 @@ def archive_for_handoff(
     written: list[str] = []
     exported: list[bytes] = []
     for s in sessions:
-        name = telemetry.safe_session_name(s.session_id)
+        name = event.safe_session_name(s.session_id)
         # The one gate for any file a session names (gitsess.transcripts.ownfiles): only
         # this clone's sessions, only regular files, never through a link.
         try:

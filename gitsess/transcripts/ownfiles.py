@@ -44,9 +44,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import GitsessError
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import event, readers, writer
 
 # A transcript larger than this is not archived (redaction costs ~0.6 s/MB).
 MAX_BYTES = 256 << 20
@@ -71,21 +72,21 @@ class Transcript:
     data: bytes
 
 
-def not_recorded_here(store: Store, s: telemetry.Session) -> str | None:
+def not_recorded_here(store: Store, s: readers.Session) -> str | None:
     """Why `s` is not a session this clone recorded; None when it is."""
     name = s.ref.rsplit("/", 1)[-1]
-    if not s.ref.startswith((telemetry.LIVE, telemetry.DONE)):
+    if not s.ref.startswith((refs.LIVE, refs.DONE)):
         where = s.ref.split("/")[3] if s.ref.startswith("refs/sess/remotes/") else s.ref
         return (f"session {name} was recorded by another clone: its telemetry was fetched "
                 f"from remote {where} ({s.ref})")
-    if store.ref(telemetry.OWN + name) is None:
+    if store.ref(refs.OWN + name) is None:
         return (f"session {name} was not recorded by this clone's hooks (no "
-                f"{telemetry.OWN}{name}: fetched into {s.ref}, made by hand, or recorded "
+                f"{refs.OWN}{name}: fetched into {s.ref}, made by hand, or recorded "
                 "before gitsess kept that mark)")
     return None
 
 
-def session_transcript(store: Store, s: telemetry.Session, *,
+def session_transcript(store: Store, s: readers.Session, *,
                        limit: int = MAX_BYTES) -> Transcript | None:
     """The transcript of session `s`, read through the gate above.
 
@@ -113,7 +114,7 @@ def session_transcript(store: Store, s: telemetry.Session, *,
     return None
 
 
-def transcript_path(store: Store, s: telemetry.Session) -> str | None:
+def transcript_path(store: Store, s: readers.Session) -> str | None:
     """The gated path of session `s`'s transcript, for a reader that streams it.
 
     The same gate as `session_transcript`, without reading the file: None
@@ -132,7 +133,7 @@ def transcript_path(store: Store, s: telemetry.Session) -> str | None:
     return None
 
 
-def _local_meta(store: Store, s: telemetry.Session) -> dict[str, Any]:
+def _local_meta(store: Store, s: readers.Session) -> dict[str, Any]:
     """The session's metadata with cwd and worktree absolute in this clone:
     session.json keeps them relative to the repository (gitsess.telemetry.paths), and
     Claude Code names its project folder after the absolute cwd."""
@@ -142,8 +143,8 @@ def _local_meta(store: Store, s: telemetry.Session) -> dict[str, Any]:
             "worktree": paths.from_repo(store, s.meta.get("worktree"))}
 
 
-def _recorded(store: Store, s: telemetry.Session) -> str | None:
-    oid = store.ref(telemetry.OWN + s.ref.rsplit("/", 1)[-1])
+def _recorded(store: Store, s: readers.Session) -> str | None:
+    oid = store.ref(refs.OWN + s.ref.rsplit("/", 1)[-1])
     return recorded_transcript(store, oid) if oid is not None else None
 
 
@@ -162,7 +163,7 @@ def recorded_transcript(store: Store, marker: str) -> str | None:
         doc = json.loads(raw)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
         return None
-    if not isinstance(doc, dict) or doc.get("v") != telemetry.OWN_VERSION:
+    if not isinstance(doc, dict) or doc.get("v") != writer.OWN_VERSION:
         return None
     path = doc.get("transcript_path")
     if not isinstance(path, str) or len(path) > _PATH_CHARS:
@@ -183,7 +184,7 @@ def candidates(recorded: str | None, meta: dict[str, Any],
     raw = meta.get("raw_session_id") or meta.get("session_id") or session_id
     # Only a safe id (telemetry stores the raw id only when it is one) may
     # become a file name: no '/' or '..' from a payload reaches the path.
-    if not isinstance(raw, str) or telemetry.safe_session_name(raw) != raw:
+    if not isinstance(raw, str) or event.safe_session_name(raw) != raw:
         return
     root = projects_dir()
     seen: set[str] = set()

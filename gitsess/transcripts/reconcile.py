@@ -27,7 +27,7 @@ import copy
 from typing import Any
 
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, readers
 from gitsess.transcripts import agentlogs, ownfiles
 
 # Counters compared one to one: record name -> (hooks' value, transcript's value).
@@ -40,7 +40,7 @@ def enabled(store: Store) -> bool:
     return value not in ("false", "no", "off", "0")
 
 
-def transcript_counts(store: Store, s: telemetry.Session) -> dict[str, Any] | None:
+def transcript_counts(store: Store, s: readers.Session) -> dict[str, Any] | None:
     """What the session's transcript holds, or None when it cannot be read."""
     path = ownfiles.transcript_path(store, s)
     if path is None:
@@ -50,7 +50,7 @@ def transcript_counts(store: Store, s: telemetry.Session) -> dict[str, Any] | No
 
 def _hooks_value(c: dict[str, Any], name: str) -> int:
     if name == "subagents":
-        return telemetry.subagents(c)
+        return counting.subagents(c)
     if name == "interruptions_count":
         return int(c.get("interruptions", 0))
     return int(c.get(name, 0))
@@ -81,7 +81,7 @@ def session(c: dict[str, Any], t: dict[str, Any] | None) -> tuple[dict[str, Any]
     for key in ("tool_calls", "failures", "prompts", "compactions"):
         out[key] = max(int(c.get(key, 0)), int(t.get(key, 0)))
     out["interruptions"] = max(int(c.get("interruptions", 0)), int(t.get("interruptions", 0)))
-    out["subagent_starts"] = max(telemetry.subagents(c), int(t.get("subagents", 0)))
+    out["subagent_starts"] = max(counting.subagents(c), int(t.get("subagents", 0)))
     out["tools"] = _max_map(c.get("tools") or {}, t.get("tools") or {})
     out["failed_tools"] = _max_map(c.get("failed_tools") or {}, t.get("failed_tools") or {})
     mcp = copy.deepcopy(c.get("mcp") or {})
@@ -125,11 +125,11 @@ def _add_tokens(into: dict[str, dict[str, int]], more: dict[str, dict[str, int]]
             mine[k] = int(mine.get(k, 0)) + int(v)
 
 
-def reconcile(store: Store, sessions: list[telemetry.Session]
+def reconcile(store: Store, sessions: list[readers.Session]
               ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(merged reconciled counters, the record's new telemetry keys) for the
     sessions a handoff covers."""
-    merged = telemetry.new_counters()
+    merged = counting.new_counters()
     tokens: dict[str, dict[str, int]] = {}
     models: dict[str, int] = {}
     agents: dict[str, Any] = {}
@@ -139,7 +139,7 @@ def reconcile(store: Store, sessions: list[telemetry.Session]
     for s in sessions:
         t = transcript_counts(store, s) if use else None
         counters, found = session(s.counters, t)
-        merged = telemetry.merge_counters(merged, counters)
+        merged = counting.merge_counters(merged, counters)
         if t is None:
             continue
         read += 1

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import event
 
 # Claude Code's folder for them, below `<session id>/`.
 FOLDER = "subagents"
@@ -102,7 +102,7 @@ def find_subagents(transcript: str) -> Found:
     found = Found()
     folder, base = os.path.split(transcript)
     session = base[: -len(".jsonl")] if base.endswith(".jsonl") else ""
-    if not session or telemetry.safe_session_name(session) != session:
+    if not session or event.safe_session_name(session) != session:
         return found  # not `<session id>.jsonl`: nothing beside it is known to be its own
     try:
         top = os.open(folder or ".", os.O_RDONLY | _DIRECTORY)

@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gitsess.errors import ExitCode
-
 # The page's first line. install.sh replaces a git-sess.1 only if it starts
 # with this (so never a page of someone else's), and the man page is said to
 # be generated, as Debian policy asks of generated pages.
@@ -43,16 +41,8 @@ class Program:
     help: str
     options: tuple[Option, ...]
     commands: tuple[Command, ...]
-
-
-EXIT_STATUS: dict[ExitCode, str] = {
-    ExitCode.OK: "Success.",
-    ExitCode.FAILURE: "A check failed: a refused handoff, a doctor finding, an invalid import.",
-    ExitCode.USAGE: "Bad usage: unknown options, bad values, input the user must fix.",
-    ExitCode.NOT_A_REPO: "Not inside a git repository.",
-    ExitCode.CONFLICT: "A ref could not be updated in time (contention, a lock).",
-    ExitCode.INTERNAL: "An internal error, a bug: GITSESS_DEBUG=1 shows the traceback.",
-}
+    # (code, meaning), from gitsess.errors.EXIT_STATUS: ui imports nothing of gitsess.
+    exit_status: tuple[tuple[int, str], ...] = ()
 
 ENVIRONMENT = (
     ("GITSESS_DEBUG", "When set, an internal error shows its Python traceback instead of "
@@ -111,7 +101,7 @@ def render(program: Program) -> str:
     for cmd in program.commands:
         lines += [f".SS {_arg(f'{program.name} {cmd.name} {cmd.usage}'.strip())}",
                   *_paragraphs(cmd.help), *_options(cmd.options)]
-    lines += [".SH EXIT STATUS", *_tagged((str(int(code)), EXIT_STATUS[code]) for code in ExitCode),
+    lines += [".SH EXIT STATUS", *_tagged((str(code), text) for code, text in program.exit_status),
               *_tagged([("130", "Interrupted (Ctrl-C).")])]
     lines += [".SH ENVIRONMENT", *_tagged(ENVIRONMENT, bold=True)]
     lines += [".SH FILES", *_tagged(FILES, bold=True)]

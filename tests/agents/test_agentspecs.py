@@ -1,4 +1,4 @@
-"""gitsess.agents.specs: merging gitsess's entries into each agent's settings
+"""gitsess.agents.settings and specs: merging gitsess's entries into each agent's settings
 shape and taking them out again leaves any user's settings as they were."""
 
 from __future__ import annotations
@@ -9,18 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitsess.agents.specs import (
-    CLAUDE,
-    CURSOR,
-    GEMINI,
-    SPECS,
-    Spec,
-    equivalent,
-    for_path,
-    hooked,
-    merged,
-    stripped,
-)
+from gitsess.agents.settings import Spec, equivalent, hooked, merged, stripped
+from gitsess.agents.specs import CLAUDE, CURSOR, GEMINI, SPECS, for_path
 
 COMMAND = "/venv/bin/git-sess hook --agent {}"
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)

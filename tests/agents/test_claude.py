@@ -8,24 +8,24 @@ import pytest
 
 from gitsess import agents
 from gitsess.agents import claude
-from gitsess.telemetry import core as t
+from gitsess.telemetry import counting, event
 from tests.helpers import payload
 
 EVENTS = [
-    ("SessionStart", t.SESSION_START, {"source": "startup", "model": "claude-opus-4-5"}),
-    ("UserPromptSubmit", t.PROMPT, {"prompt": "fix the flaky test"}),
-    ("PreToolUse", t.TOOL_START, {"tool_name": "Bash", "tool_input": {"command": "ls"},
+    ("SessionStart", event.SESSION_START, {"source": "startup", "model": "claude-opus-4-5"}),
+    ("UserPromptSubmit", event.PROMPT, {"prompt": "fix the flaky test"}),
+    ("PreToolUse", event.TOOL_START, {"tool_name": "Bash", "tool_input": {"command": "ls"},
                                   "tool_use_id": "toolu_01"}),
-    ("PostToolUse", t.TOOL_END, {"tool_name": "Bash", "tool_input": {"command": "ls"},
+    ("PostToolUse", event.TOOL_END, {"tool_name": "Bash", "tool_input": {"command": "ls"},
                                  "tool_response": {"stdout": "a"}, "duration_ms": 31}),
-    ("PostToolUseFailure", t.TOOL_FAIL, {"tool_name": "Bash", "error": "exit 1",
+    ("PostToolUseFailure", event.TOOL_FAIL, {"tool_name": "Bash", "error": "exit 1",
                                          "duration_ms": 9}),
-    ("SubagentStart", t.SUBAGENT_START, {"agent_id": "agent-1", "agent_type": "Explore"}),
-    ("SubagentStop", t.SUBAGENT_STOP, {"agent_id": "agent-1", "agent_type": "Explore",
+    ("SubagentStart", event.SUBAGENT_START, {"agent_id": "agent-1", "agent_type": "Explore"}),
+    ("SubagentStop", event.SUBAGENT_STOP, {"agent_id": "agent-1", "agent_type": "Explore",
                                        "stop_hook_active": False}),
-    ("Stop", t.STOP, {"stop_hook_active": False}),
-    ("PreCompact", t.COMPACT, {"trigger": "auto", "custom_instructions": ""}),
-    ("SessionEnd", t.SESSION_END, {"reason": "exit"}),
+    ("Stop", event.STOP, {"stop_hook_active": False}),
+    ("PreCompact", event.COMPACT, {"trigger": "auto", "custom_instructions": ""}),
+    ("SessionEnd", event.SESSION_END, {"reason": "exit"}),
 ]
 
 
@@ -58,10 +58,10 @@ def test_session_start_source_and_model() -> None:
 @pytest.mark.parametrize("name", ["Notification", "PermissionRequest", "SomethingNew", ""])
 def test_unknown_events_are_counted_as_other(name: str) -> None:
     ev = claude.to_event(payload(name, tool_name="Bash"))
-    assert ev is not None and ev.kind == t.OTHER
+    assert ev is not None and ev.kind == event.OTHER
     assert ev.name == (name or "Unknown")
-    c = t.new_counters()
-    t.apply(c, ev)
+    c = counting.new_counters()
+    counting.apply(c, ev)
     assert c["events"] == 1 and c["tool_calls"] == 0 and c["by_event"] == {ev.name: 1}
 
 
@@ -70,7 +70,7 @@ def test_missing_or_ill_typed_event_name() -> None:
         p = payload("PreToolUse", tool_name="Bash")
         p["hook_event_name"] = value
         ev = claude.to_event(p)
-        assert ev is not None and (ev.kind, ev.name) == (t.OTHER, "Unknown")
+        assert ev is not None and (ev.kind, ev.name) == (event.OTHER, "Unknown")
 
 
 @pytest.mark.parametrize("sid", [None, 42, ["a"], {"a": 1}, "", True])
@@ -96,27 +96,27 @@ def test_agent_id_events_count_as_subagent_activity() -> None:
         payload("PostToolUse", tool_name="Read", agent_id="a1", agent_type="Explore"),
         payload("PreToolUse", tool_name="Bash"),
     ]]
-    c = t.new_counters()
+    c = counting.new_counters()
     for ev in evs:
         assert ev is not None
-        t.apply(c, ev)
+        counting.apply(c, ev)
     assert c["subagent_events"] == 2 and c["tool_calls"] == 2
 
 
 @pytest.mark.parametrize("tool", ["Task", "Agent"])
 def test_agent_and_task_tools_are_subagents(tool: str) -> None:
-    c = t.new_counters()
+    c = counting.new_counters()
     for p in [payload("PreToolUse", tool_name=tool, tool_input={"prompt": "look around"}),
               payload("PostToolUse", tool_name=tool), payload("PreToolUse", tool_name=tool)]:
         ev = claude.to_event(p)
         assert ev is not None
-        t.apply(c, ev)
-    assert c["subagent_tool_calls"] == 2 and t.subagents(c) == 2
+        counting.apply(c, ev)
+    assert c["subagent_tool_calls"] == 2 and counting.subagents(c) == 2
     ev = claude.to_event(payload("SubagentStart", agent_id="x"))
     assert ev is not None
     for _ in range(3):
-        t.apply(c, ev)
-    assert t.subagents(c) == 3  # whichever evidence says more
+        counting.apply(c, ev)
+    assert counting.subagents(c) == 3  # whichever evidence says more
 
 
 def test_long_fields_are_clipped_and_private_ones_dropped() -> None:

@@ -10,41 +10,41 @@ import pytest
 
 from gitsess import agents
 from gitsess.agents import cursor
-from gitsess.telemetry import core as t
+from gitsess.telemetry import counting, event
 from tests.helpers import CURSOR_CONVERSATION, cursor_payload
 
 SECRET = "sk-proj-fakeFAKEfake0123456789abcdefghijklmnop"
 
 # Each event with the fields cursor.com/docs/hooks documents for it.
 EVENTS = [
-    ("sessionStart", t.SESSION_START, {"session_id": CURSOR_CONVERSATION,
+    ("sessionStart", event.SESSION_START, {"session_id": CURSOR_CONVERSATION,
                                        "is_background_agent": False, "composer_mode": "agent"}),
-    ("beforeSubmitPrompt", t.PROMPT, {"prompt": f"use {SECRET}", "attachments": []}),
-    ("preToolUse", t.TOOL_START, {"tool_name": "Shell",
+    ("beforeSubmitPrompt", event.PROMPT, {"prompt": f"use {SECRET}", "attachments": []}),
+    ("preToolUse", event.TOOL_START, {"tool_name": "Shell",
                                   "tool_input": {"command": "npm install",
                                                  "working_directory": "/work/project"},
                                   "tool_use_id": "call_1\nctc_1", "cwd": "/work/project",
                                   "agent_message": "Installing dependencies..."}),
-    ("postToolUse", t.TOOL_END, {"tool_name": "Shell", "tool_input": {"command": "npm test"},
+    ("postToolUse", event.TOOL_END, {"tool_name": "Shell", "tool_input": {"command": "npm test"},
                                  "tool_output": "{\"exitCode\":0}", "tool_use_id": "call_1",
                                  "cwd": "/work/project", "duration": 5432}),
-    ("postToolUseFailure", t.TOOL_FAIL, {"tool_name": "Shell", "tool_input": {"command": "x"},
+    ("postToolUseFailure", event.TOOL_FAIL, {"tool_name": "Shell", "tool_input": {"command": "x"},
                                          "tool_use_id": "call_2", "cwd": "/work/project",
                                          "error_message": "Command timed out after 30s",
                                          "failure_type": "timeout", "duration": 30000,
                                          "is_interrupt": False}),
-    ("subagentStart", t.SUBAGENT_START, {"subagent_id": "abc-123",
+    ("subagentStart", event.SUBAGENT_START, {"subagent_id": "abc-123",
                                          "subagent_type": "generalPurpose",
                                          "task": "Explore the auth flow",
                                          "parent_conversation_id": CURSOR_CONVERSATION,
                                          "tool_call_id": "tc-789", "is_parallel_worker": False}),
-    ("subagentStop", t.SUBAGENT_STOP, {"subagent_type": "generalPurpose", "status": "completed",
+    ("subagentStop", event.SUBAGENT_STOP, {"subagent_type": "generalPurpose", "status": "completed",
                                        "task": "Explore", "summary": SECRET, "duration_ms": 45000,
                                        "message_count": 12, "tool_call_count": 8,
                                        "loop_count": 0, "modified_files": []}),
-    ("stop", t.STOP, {"status": "completed", "loop_count": 0}),
-    ("preCompact", t.COMPACT, {"trigger": "auto", "context_usage_percent": 85}),
-    ("sessionEnd", t.SESSION_END, {"session_id": CURSOR_CONVERSATION, "reason": "completed",
+    ("stop", event.STOP, {"status": "completed", "loop_count": 0}),
+    ("preCompact", event.COMPACT, {"trigger": "auto", "context_usage_percent": 85}),
+    ("sessionEnd", event.SESSION_END, {"session_id": CURSOR_CONVERSATION, "reason": "completed",
                                    "duration_ms": 45000, "is_background_agent": False,
                                    "final_status": "completed"}),
 ]
@@ -59,7 +59,7 @@ def test_every_hooked_event(name: str, kind: str, fields: dict[str, Any]) -> Non
     assert ev.cwd == "/work/project" and ev.model == "claude-4.5-sonnet-thinking"
     assert ev.tool == fields.get("tool_name")
     # Only a tool's own duration counts; sessionEnd's and subagentStop's are not one.
-    assert ev.duration_ms == (fields.get("duration") if kind in (t.TOOL_END, t.TOOL_FAIL)
+    assert ev.duration_ms == (fields.get("duration") if kind in (event.TOOL_END, event.TOOL_FAIL)
                               else None)
     assert ev.agent_id == fields.get("subagent_id")
     assert ev.agent_type == fields.get("subagent_type")
@@ -67,11 +67,11 @@ def test_every_hooked_event(name: str, kind: str, fields: dict[str, Any]) -> Non
 
 
 def test_a_session_counts_like_claudes() -> None:
-    c = t.new_counters()
+    c = counting.new_counters()
     for name, _kind, fields in EVENTS:
         ev = cursor.to_event(cursor_payload(name, **fields))
         assert ev is not None
-        t.apply(c, ev)
+        counting.apply(c, ev)
     assert (c["tool_calls"], c["tools"], c["failures"], c["prompts"]) == (1, {"Shell": 1}, 1, 1)
     assert (c["subagent_starts"], c["subagent_stops"], c["compactions"]) == (1, 1, 1)
     assert c["duration_ms"] == 5432 + 30000
@@ -107,8 +107,8 @@ def test_session_id_sources() -> None:
 def test_mcp_calls(fields: dict[str, Any], tool: str, mcp: dict[str, Any]) -> None:
     ev = cursor.to_event(cursor_payload("preToolUse", tool_input={"q": SECRET}, **fields))
     assert ev is not None and ev.tool == tool
-    c = t.new_counters()
-    t.apply(c, ev)
+    c = counting.new_counters()
+    counting.apply(c, ev)
     assert c["tools"] == {tool: 1} and c["mcp"] == mcp
     assert SECRET not in ev.line()
 
@@ -147,9 +147,9 @@ def test_model_id_is_preferred_to_the_legacy_slug() -> None:
 def test_other_events_are_counted_as_other(name: str) -> None:
     ev = cursor.to_event(cursor_payload(name, command=SECRET, text=SECRET, content=SECRET,
                                         tool_name="MCP:x", duration=5))
-    assert ev is not None and ev.kind == t.OTHER and ev.name == (name or "Unknown")
-    c = t.new_counters()
-    t.apply(c, ev)
+    assert ev is not None and ev.kind == event.OTHER and ev.name == (name or "Unknown")
+    c = counting.new_counters()
+    counting.apply(c, ev)
     assert c["tool_calls"] == 0 and c["duration_ms"] == 0
 
 
@@ -160,7 +160,7 @@ def test_hostile_field_types_are_dropped_not_raised() -> None:
                            workspace_roots=[value], duration=value)
         p["hook_event_name"] = value
         ev = cursor.to_event(p)
-        assert ev is not None and (ev.kind, ev.name) == (t.OTHER, "Unknown")
+        assert ev is not None and (ev.kind, ev.name) == (event.OTHER, "Unknown")
         assert (ev.tool, ev.cwd, ev.model, ev.agent_id, ev.duration_ms) == (None,) * 5
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from gitsess import agents
 from gitsess.agents import gemini
-from gitsess.telemetry import core as t
+from gitsess.telemetry import counting, event
 from tests.helpers import GEMINI_SESSION, gemini_payload
 
 SECRET = "AIzaSyD-fake-key-0123456789abcdefghijk"
@@ -19,17 +19,17 @@ GITHUB_CTX = {"server_name": "github", "tool_name": "create_issue", "command": "
 
 # Each event with the fields Gemini CLI adds to the base input (types.ts).
 EVENTS = [
-    ("SessionStart", t.SESSION_START, {"source": "startup"}),
-    ("BeforeAgent", t.PROMPT, {"prompt": f"deploy with {SECRET}"}),
-    ("BeforeTool", t.TOOL_START, {"tool_name": "run_shell_command",
+    ("SessionStart", event.SESSION_START, {"source": "startup"}),
+    ("BeforeAgent", event.PROMPT, {"prompt": f"deploy with {SECRET}"}),
+    ("BeforeTool", event.TOOL_START, {"tool_name": "run_shell_command",
                                   "tool_input": {"command": "npm test", "description": "tests"}}),
-    ("AfterTool", t.TOOL_END, {"tool_name": "run_shell_command",
+    ("AfterTool", event.TOOL_END, {"tool_name": "run_shell_command",
                                "tool_input": {"command": "npm test"},
                                "tool_response": {"llmContent": "ok", "returnDisplay": "ok"}}),
-    ("AfterAgent", t.STOP, {"prompt": "fix it", "prompt_response": "done",
+    ("AfterAgent", event.STOP, {"prompt": "fix it", "prompt_response": "done",
                             "stop_hook_active": False}),
-    ("PreCompress", t.COMPACT, {"trigger": "auto"}),
-    ("SessionEnd", t.SESSION_END, {"reason": "exit"}),
+    ("PreCompress", event.COMPACT, {"trigger": "auto"}),
+    ("SessionEnd", event.SESSION_END, {"reason": "exit"}),
 ]
 
 
@@ -57,10 +57,10 @@ def test_after_tool_with_an_error_is_a_failure(error: Any) -> None:
     p = gemini_payload("AfterTool", tool_name="run_shell_command",
                        tool_response={"llmContent": "", "returnDisplay": "", "error": error})
     ev = gemini.to_event(p)
-    assert ev is not None and (ev.kind, ev.name, ev.tool) == (t.TOOL_FAIL, "AfterTool",
+    assert ev is not None and (ev.kind, ev.name, ev.tool) == (event.TOOL_FAIL, "AfterTool",
                                                               "run_shell_command")
-    c = t.new_counters()
-    t.apply(c, ev)
+    c = counting.new_counters()
+    counting.apply(c, ev)
     assert c["failures"] == 1 and c["failed_tools"] == {"run_shell_command": 1}
 
 
@@ -68,7 +68,7 @@ def test_after_tool_with_an_error_is_a_failure(error: Any) -> None:
                                       {"error": ""}])
 def test_after_tool_without_an_error_is_an_end(response: Any) -> None:
     ev = gemini.to_event(gemini_payload("AfterTool", tool_name="glob", tool_response=response))
-    assert ev is not None and ev.kind == t.TOOL_END
+    assert ev is not None and ev.kind == event.TOOL_END
 
 
 @pytest.mark.parametrize(("tool_name", "ctx", "expected"), [
@@ -96,10 +96,10 @@ def test_mcp_calls_are_counted_per_server(tool_name: str, ctx: Any, expected: st
         fields["mcp_context"] = ctx
     ev = gemini.to_event(gemini_payload("BeforeTool", **fields))
     assert ev is not None and ev.tool == expected
-    c = t.new_counters()
-    t.apply(c, ev)
+    c = counting.new_counters()
+    counting.apply(c, ev)
     assert c["tools"] == {expected: 1}
-    split = t.split_mcp(expected)
+    split = event.split_mcp(expected)
     assert c["mcp"] == ({split[0]: {"total": 1, "methods": {split[1]: 1}}} if split else {})
 
 
@@ -109,7 +109,7 @@ def test_other_events_are_counted_as_other(name: str) -> None:
     ev = gemini.to_event(gemini_payload(name, notification_type="ToolPermission",
                                         message="Allow?", details={"tool": "x"},
                                         llm_request={"messages": [{"content": SECRET}]}))
-    assert ev is not None and ev.kind == t.OTHER and ev.name == (name or "Unknown")
+    assert ev is not None and ev.kind == event.OTHER and ev.name == (name or "Unknown")
     assert SECRET not in ev.line()
 
 
@@ -128,7 +128,7 @@ def test_hostile_field_types_are_dropped_not_raised() -> None:
                            mcp_context=value, tool_response=value)
         p["hook_event_name"] = value
         ev = gemini.to_event(p)
-        assert ev is not None and (ev.kind, ev.name) == (t.OTHER, "Unknown")
+        assert ev is not None and (ev.kind, ev.name) == (event.OTHER, "Unknown")
         assert ev.tool is None and ev.cwd is None and ev.source is None
 
 

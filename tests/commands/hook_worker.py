@@ -76,8 +76,9 @@ def main(argv: list[str]) -> int:
     # Import before the race, not during it: the race is between writers.
     # (The real-process tests race interpreter starts and imports too.)
     import gitsess.agents.claude
+    import gitsess.agents.hook
     import gitsess.store
-    import gitsess.telemetry.core  # noqa: F401
+    import gitsess.telemetry.writer  # noqa: F401
     from gitsess.commands import hook
 
     build = unique_payload if mode == "unique" else race_payload

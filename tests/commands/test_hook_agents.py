@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,6 @@ from tests.helpers import (
     make_repo,
 )
 
-DEADLINE_S = 2.0
-SLACK_S = 3.0
 SECRET = "ghp_" + "R8xQ2mT5vK9wL3nB7cF1" + "hJ4dS6gA0zY2uE8iO5pW"
 # What each agent reads on stdout when there is nothing to say.
 SILENT = {"gemini": b"", "cursor": b"{}\n"}
@@ -34,19 +31,16 @@ LIVE = "refs/sess/live/"
 
 
 def hook(repo: Repo, agent: str, data: dict[str, Any] | bytes, *, cwd: Path | None = None,
-         env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[bytes], float]:
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """One real `git-sess hook --agent AGENT` process, as the agent runs it."""
     raw = data if isinstance(data, bytes) else json.dumps(data).encode()
-    t0 = time.monotonic()
-    proc = subprocess.run([*SESS, "hook", "--agent", agent], cwd=cwd or repo.path, input=raw,
+    return subprocess.run([*SESS, "hook", "--agent", agent], cwd=cwd or repo.path, input=raw,
                           capture_output=True, timeout=120, env={**os.environ, **(env or {})})
-    return proc, time.monotonic() - t0
 
 
-def assert_quiet(proc: subprocess.CompletedProcess[bytes], elapsed: float) -> None:
+def assert_quiet(proc: subprocess.CompletedProcess[bytes]) -> None:
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode == 0, err
-    assert elapsed < DEADLINE_S + SLACK_S, f"took {elapsed:.1f}s"
     assert "Traceback" not in err and len(err.splitlines()) <= 1, err
 
 
@@ -129,8 +123,8 @@ def cursor_session() -> list[dict[str, Any]]:
 def test_a_gemini_session_through_the_real_hook(repo: Repo) -> None:
     events = gemini_session()
     for p in events:
-        proc, elapsed = hook(repo, "gemini", p)
-        assert_quiet(proc, elapsed)
+        proc = hook(repo, "gemini", p)
+        assert_quiet(proc)
         assert proc.stderr == b""
         if p["hook_event_name"] == "SessionStart":  # the first run's context, as JSON
             out = json.loads(proc.stdout)
@@ -155,8 +149,8 @@ def test_a_gemini_session_through_the_real_hook(repo: Repo) -> None:
 def test_a_cursor_session_through_the_real_hook(repo: Repo) -> None:
     events = cursor_session()
     for p in events:
-        proc, elapsed = hook(repo, "cursor", p)
-        assert_quiet(proc, elapsed)
+        proc = hook(repo, "cursor", p)
+        assert_quiet(proc)
         assert proc.stderr == b""
         out = json.loads(proc.stdout)  # Cursor gets a JSON object for every event
         if p["hook_event_name"] == "sessionStart":
@@ -179,7 +173,7 @@ def test_a_cursor_session_through_the_real_hook(repo: Repo) -> None:
 def test_nothing_private_reaches_git(repo: Repo, agent: str) -> None:
     events = gemini_session() if agent == "gemini" else cursor_session()
     for p in events:
-        assert hook(repo, agent, p)[0].returncode == 0
+        assert hook(repo, agent, p).returncode == 0
     (s,) = status(repo)
     assert s["events"] == len(events)  # every event went into git
     objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"],
@@ -195,18 +189,18 @@ def test_nothing_private_reaches_git(repo: Repo, agent: str) -> None:
 def test_session_start_context_for_gemini(repo: Repo) -> None:
     make_handoff(repo, "RT-261126-01", resume_prompt="Pick up at step 3 of the migration.")
     for source in ("startup", "resume"):
-        proc, _ = hook(repo, "gemini", gemini_payload("SessionStart", source=source))
+        proc = hook(repo, "gemini", gemini_payload("SessionStart", source=source))
         ctx = json.loads(proc.stdout)["hookSpecificOutput"]
         assert ctx["hookEventName"] == "SessionStart"
         assert "Pick up at step 3 of the migration." in ctx["additionalContext"]
     # /clear starts a new session id with source clear: no context, nothing printed.
-    proc, _ = hook(repo, "gemini", gemini_payload("SessionStart", "after-clear", source="clear"))
+    proc = hook(repo, "gemini", gemini_payload("SessionStart", "after-clear", source="clear"))
     assert proc.returncode == 0 and proc.stdout == b""
 
 
 def test_session_start_context_for_cursor(repo: Repo) -> None:
     make_handoff(repo, "RT-261126-01", resume_prompt="Pick up at step 3 of the migration.")
-    proc, _ = hook(repo, "cursor", cursor_payload("sessionStart", session_id=CURSOR_CONVERSATION))
+    proc = hook(repo, "cursor", cursor_payload("sessionStart", session_id=CURSOR_CONVERSATION))
     out = json.loads(proc.stdout)
     assert list(out) == ["additional_context"]
     assert "Pick up at step 3 of the migration." in out["additional_context"]
@@ -223,13 +217,13 @@ def test_the_agents_project_dir_wins_over_cwd(repo: Repo, tmp_path: Path, agent:
     elsewhere = make_repo(tmp_path / "other")
     p = (gemini_payload("BeforeTool", "pd", tool_name="glob") if agent == "gemini"
          else cursor_payload("preToolUse", "pd", tool_name="Read"))
-    proc, _ = hook(repo, agent, p, cwd=elsewhere.path, env={var: str(repo.path)})
+    proc = hook(repo, agent, p, cwd=elsewhere.path, env={var: str(repo.path)})
     assert proc.returncode == 0
     assert LIVE + "pd" in repo.refs(LIVE) and elsewhere.refs("refs/sess/") == {}
 
 
 def test_a_project_dir_that_is_not_a_directory_falls_back(repo: Repo, tmp_path: Path) -> None:
-    proc, _ = hook(repo, "cursor", cursor_payload("stop", "fb"),
+    proc = hook(repo, "cursor", cursor_payload("stop", "fb"),
                    env={"CURSOR_PROJECT_DIR": str(tmp_path / "gone"),
                         "CLAUDE_PROJECT_DIR": str(tmp_path / "gone too")})
     assert proc.returncode == 0 and LIVE + "fb" in repo.refs(LIVE)
@@ -287,8 +281,8 @@ def test_hostile_payloads(repo: Repo, agent: str) -> None:
     head = (repo.path / ".git/HEAD").read_text()
     for name, data, expect in _bad(agent):
         before = repo.refs()
-        proc, elapsed = hook(repo, agent, data)
-        assert_quiet(proc, elapsed)
+        proc = hook(repo, agent, data)
+        assert_quiet(proc)
         assert proc.stdout == SILENT[agent], name
         after = repo.refs()
         assert {k: v for k, v in after.items() if not k.startswith("refs/sess/")} == \
@@ -310,7 +304,7 @@ def test_hostile_payloads(repo: Repo, agent: str) -> None:
 
 
 def test_an_unknown_agent_is_one_line_and_exit_0(repo: Repo) -> None:
-    proc, elapsed = hook(repo, "codex", gemini_payload("BeforeTool", tool_name="x"))
-    assert_quiet(proc, elapsed)
+    proc = hook(repo, "codex", gemini_payload("BeforeTool", tool_name="x"))
+    assert_quiet(proc)
     assert proc.stdout == b"" and b"unknown agent 'codex'" in proc.stderr
     assert repo.refs("refs/sess/") == {}

@@ -1,30 +1,32 @@
-"""`git sess status [--json]` over sessions recorded by the real hook."""
+"""`git sess status [--json]` over sessions recorded by the real telemetry writer."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 from typing import Any
 
 import jsonschema
 
+from gitsess.commands import hook
 from gitsess.data import schema
+from gitsess.store import Store
 from tests.helpers import SESS, Repo, payload
 
 T_OLD, T_NEW = 1_790_000_000, 1_790_000_600  # epoch seconds for GITSESS_EVENT_TIME
 
 
 def hook_at(repo: Repo, when: float, p: dict[str, Any]) -> None:
-    proc = subprocess.run([*SESS, "hook"], cwd=repo.path, input=json.dumps(p).encode(),
-                          capture_output=True, timeout=60,
-                          env={**_env(), "GITSESS_EVENT_TIME": str(when)})
-    assert proc.returncode == 0 and proc.stderr == b"", proc.stderr
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
+    """One event recorded at `when` in-process, as the hook records it (the
+    hook process itself is tests/commands/test_hook.py's subject)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        hook.record(Store.discover(str(repo.path)), "claude", json.dumps(p).encode(),
+                    {"GITSESS_EVENT_TIME": str(when)})
+    assert err.getvalue() == ""
 
 
 def two_sessions(repo: Repo) -> None:
@@ -109,7 +111,7 @@ def test_unsafe_session_ids_show_their_safe_name(repo: Repo) -> None:
 
 def test_outside_a_repository(tmp_path: Any) -> None:
     proc = subprocess.run([*SESS, "status"], cwd=tmp_path, capture_output=True, text=True,
-                          env={**_env(), "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+                          env={**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert proc.returncode == 3 and proc.stderr.startswith("error: not a git repository")
 
 

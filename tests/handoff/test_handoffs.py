@@ -12,7 +12,7 @@ from gitsess.errors import GitsessError
 from gitsess.handoff import examine, persist, retire
 from gitsess.handoff.trailers import parse_trailers
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import event, readers, writer
 from tests.handoffhelpers import (
     NO_NOTION,
     T0,
@@ -97,14 +97,14 @@ def test_check_commit_of_a_copy(repo: Repo, tmp_path: Path) -> None:
 def test_retire_folds_spills_and_keeps_later_chains(repo: Repo) -> None:
     events(repo, "s1", tools=("Bash",))
     store = _store(repo)
-    ev = telemetry.Event(kind=telemetry.TOOL_START, name="PreToolUse", session_id="s1",
+    ev = event.Event(kind=event.TOOL_START, name="PreToolUse", session_id="s1",
                          agent="claude-code", at_ms=(T0 + 50) * 1000, tool="Edit")
-    telemetry.spill(store, ev, "s1")
+    writer.spill(store, ev, "s1")
     # A record that names no tip takes all the session holds, spills folded
     # (one that names a tip takes only that far: tests/test_retire_tip.py).
     state = retire.retire_session(store, "s1", None, deadline=time.monotonic() + DEADLINE)
     assert state == "retired"
-    done = telemetry.read_session(store, "refs/sess/done/s1")
+    done = readers.read_session(store, "refs/sess/done/s1")
     assert done is not None and done.counters["tools"] == {"Bash": 1, "Edit": 1}
     assert not store.refs("refs/sess/pending/") and store.ref("refs/sess/live/s1") is None
     tip = store.ref("refs/sess/done/s1")

@@ -5,7 +5,7 @@ import pytest
 from gitsess.errors import ValidationError
 from gitsess.handoff.policy import DEFAULT, describe, evaluate, load_policy, parse_policy
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting
 from tests.helpers import Repo
 
 ISSUE_EXAMPLE = """\
@@ -20,7 +20,7 @@ invariants:
 
 
 def counters(**kw: object) -> dict[str, object]:
-    c = telemetry.new_counters()
+    c = counting.new_counters()
     c.update(kw)
     return c
 

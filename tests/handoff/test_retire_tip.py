@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import readers
 from tests.handoffhelpers import events, front, install, narrative, note, policy
 from tests.helpers import SESS, Repo, payload
 
@@ -77,7 +77,7 @@ def test_a_tool_call_during_the_handoff_stays_live_for_the_next_record(
     refs = repo.refs("refs/sess/")
     assert refs["refs/sess/done/s1"] == first["sessions"][0]["tip"]
     store = Store.discover(str(repo.path))
-    live = telemetry.read_session(store, "refs/sess/live/s1")
+    live = readers.read_session(store, "refs/sess/live/s1")
     assert live is not None, "the Danger call went to done with a record that does not count it"
     assert live.counters["tools"] == {"Danger": 1} and live.counters["tool_calls"] == 1
     assert live.meta.get("session_id") == "s1"  # session.json carried over
@@ -86,7 +86,7 @@ def test_a_tool_call_during_the_handoff_stays_live_for_the_next_record(
     assert second.returncode == 1
     assert "no-danger" in second.stderr and "tool:Danger == 0 expected, actual 1" in second.stderr
     # Nothing was counted twice or lost: done + live hold every event once.
-    done = telemetry.read_session(store, "refs/sess/done/s1")
+    done = readers.read_session(store, "refs/sess/done/s1")
     assert done is not None
     assert done.counters["tool_calls"] + live.counters["tool_calls"] == 3
     assert done.counters["events"] + live.counters["events"] == 6 + 2
@@ -111,7 +111,7 @@ def test_a_handoff_killed_after_its_commit_does_not_get_its_sessions_claimed_twi
     assert [r["telemetry"]["tools"] for r in records] == [{"Bash": 1, "Read": 1}, {"Grep": 1}]
     assert sum(r["telemetry"]["events"] for r in records) == 6 + 1
     store = Store.discover(str(repo.path))
-    done = telemetry.read_session(store, "refs/sess/done/s1")
+    done = readers.read_session(store, "refs/sess/done/s1")
     assert done is not None and done.counters["tool_calls"] == 3
     assert "refs/sess/live/s1" not in repo.refs("refs/sess/live/")
 
@@ -169,8 +169,8 @@ def test_under_a_running_writer_records_and_live_count_every_call_once(
         t.join(timeout=60)
     claimed = sum(r["telemetry"]["tool_calls"] for r in _records(repo))
     store = Store.discover(str(repo.path))
-    live = telemetry.read_session(store, "refs/sess/live/s1")
-    done = telemetry.read_session(store, "refs/sess/done/s1")
+    live = readers.read_session(store, "refs/sess/live/s1")
+    done = readers.read_session(store, "refs/sess/done/s1")
     assert done is not None
     left = live.counters["tool_calls"] if live is not None else 0
     assert done.counters["tool_calls"] == claimed

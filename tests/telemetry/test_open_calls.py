@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
+from gitsess import refs
 from gitsess.store import Store
-from gitsess.telemetry import core as t
+from gitsess.telemetry import counting, event, readers, writer
 from tests.handoffhelpers import T0
 from tests.helpers import Repo, payload
 from tests.transcripthelpers import run_hooks
@@ -19,8 +20,8 @@ def _call(cid: str, event: str = "PreToolUse", tool: str = "Bash",
     return payload(event, S, tool_name=tool, tool_use_id=cid, **fields)
 
 
-def _session(repo: Repo) -> t.Session:
-    s = t.read_session(Store.discover(str(repo.path)), t.LIVE + S)
+def _session(repo: Repo) -> readers.Session:
+    s = readers.read_session(Store.discover(str(repo.path)), refs.LIVE + S)
     assert s is not None
     return s
 
@@ -43,12 +44,12 @@ def test_a_pre_folded_in_after_its_post_is_not_counted_again(repo: Repo) -> None
     run_hooks(repo, [_call("toolu_1", "PostToolUse"), _call("toolu_2", "PostToolUse")],
               at=T0 + 10)
     store = Store.discover(str(repo.path))
-    ev = t.Event(kind=t.TOOL_START, name="PreToolUse", session_id=S, agent="claude-code",
+    ev = event.Event(kind=event.TOOL_START, name="PreToolUse", session_id=S, agent="claude-code",
                  at_ms=int(T0 * 1000), tool="Bash", tool_use_id="toolu_1")
-    t.spill(store, ev, S)
+    writer.spill(store, ev, S)
     assert _session(repo).counters["tool_calls"] == 2  # readers add spills the same way
     run_hooks(repo, [payload("UserPromptSubmit", S)], at=T0 + 20)  # folds the spill
-    assert not store.refs(t.PENDING)
+    assert not store.refs(refs.PENDING)
     assert _session(repo).counters["tool_calls"] == 2
 
 
@@ -71,12 +72,12 @@ def test_calls_open_when_the_agent_stops_are_interruptions(repo: Repo) -> None:
 
 
 def test_the_open_call_set_is_bounded() -> None:
-    c, calls = t.new_counters(), t.new_calls()
-    n = t.MAX_OPEN + t.MAX_CLOSED + 40
+    c, calls = counting.new_counters(), counting.new_calls()
+    n = counting.MAX_OPEN + counting.MAX_CLOSED + 40
     for i in range(n):  # none finishes
-        t.apply(c, t.Event(kind=t.TOOL_START, name="PreToolUse", session_id=S, agent="x",
+        counting.apply(c, event.Event(kind=event.TOOL_START, name="PreToolUse", session_id=S, agent="x",
                            at_ms=i, tool="Bash", tool_use_id=f"toolu_{i}"), calls)
-    assert len(calls["open"]) == t.MAX_OPEN
-    t.apply(c, t.Event(kind=t.STOP, name="Stop", session_id=S, agent="x", at_ms=n), calls)
+    assert len(calls["open"]) == counting.MAX_OPEN
+    counting.apply(c, event.Event(kind=event.STOP, name="Stop", session_id=S, agent="x", at_ms=n), calls)
     assert (c["tool_calls"], c["interruptions"]) == (n, n)  # evicted ones never finished
-    assert calls["open"] == {} and len(calls["closed"]) == t.MAX_CLOSED
+    assert calls["open"] == {} and len(calls["closed"]) == counting.MAX_CLOSED

@@ -1,4 +1,5 @@
-"""gitsess.telemetry.core: counters, names, and the session refs, against a real repository."""
+"""gitsess.telemetry (event, counting, writer, readers): counters, names and
+session refs, against a real repository."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gitsess import refs
 from gitsess.store import Store, valid_sess_ref
-from gitsess.telemetry import core as t
+from gitsess.telemetry import counting, event, readers, writer
 from tests.helpers import Repo
 
 T0 = 1_790_000_000_000  # an epoch-ms origin for generated events
@@ -21,15 +23,15 @@ T0 = 1_790_000_000_000  # an epoch-ms origin for generated events
 
 tools = st.sampled_from(["Bash", "Read", "Edit", "Task", "Agent", "mcp__notion__search",
                          "mcp__notion__fetch", "mcp__linear__list_issues", "mcp__x", "mcp__"])
-kinds = st.sampled_from([t.SESSION_START, t.PROMPT, t.TOOL_START, t.TOOL_END, t.TOOL_FAIL,
-                         t.SUBAGENT_START, t.SUBAGENT_STOP, t.STOP, t.COMPACT, t.SESSION_END,
-                         t.OTHER])
+kinds = st.sampled_from([event.SESSION_START, event.PROMPT, event.TOOL_START, event.TOOL_END, event.TOOL_FAIL,
+                         event.SUBAGENT_START, event.SUBAGENT_STOP, event.STOP, event.COMPACT, event.SESSION_END,
+                         event.OTHER])
 
 
 @st.composite
-def events(draw: st.DrawFn, span_ms: int = t.IDLE_GAP_MS) -> t.Event:
+def events(draw: st.DrawFn, span_ms: int = counting.IDLE_GAP_MS) -> event.Event:
     kind = draw(kinds)
-    return t.Event(
+    return event.Event(
         kind=kind,
         name=draw(st.sampled_from(["PreToolUse", "PostToolUse", "Stop", "Custom"])),
         session_id="s",
@@ -41,10 +43,10 @@ def events(draw: st.DrawFn, span_ms: int = t.IDLE_GAP_MS) -> t.Event:
     )
 
 
-def counted(evs: list[t.Event]) -> dict[str, Any]:
-    c = t.new_counters()
+def counted(evs: list[event.Event]) -> dict[str, Any]:
+    c = counting.new_counters()
     for ev in evs:
-        t.apply(c, ev)
+        counting.apply(c, ev)
     return c
 
 
@@ -52,27 +54,27 @@ def counted(evs: list[t.Event]) -> dict[str, Any]:
 
 
 @given(st.lists(events(), max_size=40), st.randoms())
-def test_counters_do_not_depend_on_event_order(evs: list[t.Event], rnd: Any) -> None:
+def test_counters_do_not_depend_on_event_order(evs: list[event.Event], rnd: Any) -> None:
     """Racing hooks land in any order; within IDLE_GAP_MS every counter agrees, active time too."""
     shuffled = list(evs)
     rnd.shuffle(shuffled)
     assert counted(shuffled) == counted(evs)
 
 
-@given(st.lists(events(span_ms=10 * t.IDLE_GAP_MS), max_size=40), st.randoms())
-def test_only_active_time_may_depend_on_order_across_idle_gaps(evs: list[t.Event],
+@given(st.lists(events(span_ms=10 * counting.IDLE_GAP_MS), max_size=40), st.randoms())
+def test_only_active_time_may_depend_on_order_across_idle_gaps(evs: list[event.Event],
                                                               rnd: Any) -> None:
     shuffled = list(evs)
     rnd.shuffle(shuffled)
     a, b = counted(shuffled), counted(evs)
-    assert a.pop("active_ms") <= 10 * t.IDLE_GAP_MS
+    assert a.pop("active_ms") <= 10 * counting.IDLE_GAP_MS
     b.pop("active_ms")
     assert a == b
 
 
 @given(st.lists(events(), max_size=30), st.lists(events(), max_size=30))
-def test_merge_is_the_counters_of_both(a: list[t.Event], b: list[t.Event]) -> None:
-    merged = t.merge_counters(counted(a), counted(b))
+def test_merge_is_the_counters_of_both(a: list[event.Event], b: list[event.Event]) -> None:
+    merged = counting.merge_counters(counted(a), counted(b))
     both = counted(a + b)
     merged.pop("active_ms")
     both.pop("active_ms")
@@ -80,7 +82,7 @@ def test_merge_is_the_counters_of_both(a: list[t.Event], b: list[t.Event]) -> No
 
 
 @given(st.lists(events(), max_size=30))
-def test_counter_invariants(evs: list[t.Event]) -> None:
+def test_counter_invariants(evs: list[event.Event]) -> None:
     c = counted(evs)
     assert c["events"] == len(evs) == sum(c["by_event"].values())
     assert c["tool_calls"] == sum(c["tools"].values())
@@ -89,7 +91,7 @@ def test_counter_invariants(evs: list[t.Event]) -> None:
     for entry in c["mcp"].values():
         assert entry["total"] == sum(entry["methods"].values())
     assert c["failures"] == sum(c["failed_tools"].values())
-    assert t.subagents(c) >= c["subagent_starts"]
+    assert counting.subagents(c) >= c["subagent_starts"]
     if evs:
         assert c["active_ms"] <= c["last_event_ms"] - c["first_event_ms"]
     json.dumps(c)  # always storable
@@ -107,18 +109,18 @@ ids = (st.text(ref_chars, max_size=140) | st.text(max_size=300)
 @settings(max_examples=500)
 @given(ids)
 def test_safe_session_name_is_always_a_valid_ref_component(raw: str) -> None:
-    name = t.safe_session_name(raw)
+    name = event.safe_session_name(raw)
     assert 1 <= len(name) <= 128
     assert "/" not in name
-    assert valid_sess_ref(t.LIVE + name)
-    assert valid_sess_ref(f"{t.PENDING}{name}/1-2-abcd")
-    assert t.safe_session_name(name) == name  # stable: a safe name maps to itself
-    assert t.safe_session_name(raw) == name  # deterministic
+    assert valid_sess_ref(refs.LIVE + name)
+    assert valid_sess_ref(f"{refs.PENDING}{name}/1-2-abcd")
+    assert event.safe_session_name(name) == name  # stable: a safe name maps to itself
+    assert event.safe_session_name(raw) == name  # deterministic
 
 
 @given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}", fullmatch=True))
 def test_safe_ids_are_kept_as_they_are(raw: str) -> None:
-    assert t.safe_session_name(raw) == raw
+    assert event.safe_session_name(raw) == raw
 
 
 HOSTILE_IDS = ["../../HEAD", "refs/heads/main", "a/b", "a..b", "x.lock", "a\nb", "", "@{-1}",
@@ -128,14 +130,14 @@ HOSTILE_IDS = ["../../HEAD", "refs/heads/main", "a/b", "a..b", "x.lock", "a\nb",
 
 @pytest.mark.parametrize("raw", HOSTILE_IDS, ids=[str(i) for i in range(len(HOSTILE_IDS))])
 def test_hostile_ids_map_to_names_git_accepts(raw: str) -> None:
-    name = t.safe_session_name(raw)
+    name = event.safe_session_name(raw)
     assert name.startswith("x-") and len(name) == 26
-    proc = subprocess.run(["git", "check-ref-format", t.LIVE + name], capture_output=True)
+    proc = subprocess.run(["git", "check-ref-format", refs.LIVE + name], capture_output=True)
     assert proc.returncode == 0
 
 
 def test_distinct_hostile_ids_get_distinct_names() -> None:
-    assert len({t.safe_session_name(r) for r in HOSTILE_IDS}) == len(HOSTILE_IDS)
+    assert len({event.safe_session_name(r) for r in HOSTILE_IDS}) == len(HOSTILE_IDS)
 
 
 @pytest.mark.parametrize(("tool", "split"), [
@@ -149,74 +151,74 @@ def test_distinct_hostile_ids_get_distinct_names() -> None:
     ("MCP__x__y", None),
 ])
 def test_split_mcp(tool: str, split: tuple[str, str] | None) -> None:
-    assert t.split_mcp(tool) == split
+    assert event.split_mcp(tool) == split
 
 
 def test_apply_counts_what_the_issue_names() -> None:
-    def ev(kind: str, name: str, at: int, **kw: Any) -> t.Event:
-        return t.Event(kind=kind, name=name, session_id="s", agent="claude-code",
+    def ev(kind: str, name: str, at: int, **kw: Any) -> event.Event:
+        return event.Event(kind=kind, name=name, session_id="s", agent="claude-code",
                        at_ms=T0 + at, **kw)
 
     c = counted([
-        ev(t.SESSION_START, "SessionStart", 0),
-        ev(t.PROMPT, "UserPromptSubmit", 1_000),
-        ev(t.TOOL_START, "PreToolUse", 2_000, tool="mcp__notion__search"),
-        ev(t.TOOL_FAIL, "PostToolUseFailure", 3_000, tool="mcp__notion__search",
+        ev(event.SESSION_START, "SessionStart", 0),
+        ev(event.PROMPT, "UserPromptSubmit", 1_000),
+        ev(event.TOOL_START, "PreToolUse", 2_000, tool="mcp__notion__search"),
+        ev(event.TOOL_FAIL, "PostToolUseFailure", 3_000, tool="mcp__notion__search",
            duration_ms=40),
-        ev(t.TOOL_START, "PreToolUse", 4_000, tool="Task"),
-        ev(t.SUBAGENT_START, "SubagentStart", 5_000, agent_id="a1"),
-        ev(t.TOOL_START, "PreToolUse", 6_000, tool="Read", agent_id="a1"),
-        ev(t.TOOL_END, "PostToolUse", 7_000, tool="Read", agent_id="a1", duration_ms=5),
-        ev(t.SUBAGENT_STOP, "SubagentStop", 8_000, agent_id="a1"),
-        ev(t.COMPACT, "PreCompact", 9_000),
+        ev(event.TOOL_START, "PreToolUse", 4_000, tool="Task"),
+        ev(event.SUBAGENT_START, "SubagentStart", 5_000, agent_id="a1"),
+        ev(event.TOOL_START, "PreToolUse", 6_000, tool="Read", agent_id="a1"),
+        ev(event.TOOL_END, "PostToolUse", 7_000, tool="Read", agent_id="a1", duration_ms=5),
+        ev(event.SUBAGENT_STOP, "SubagentStop", 8_000, agent_id="a1"),
+        ev(event.COMPACT, "PreCompact", 9_000),
         # ten idle minutes later: the gap is not work
-        ev(t.STOP, "Stop", 9_000 + 2 * t.IDLE_GAP_MS),
-        ev(t.OTHER, "Notification", 9_000 + 2 * t.IDLE_GAP_MS + 60_000),
+        ev(event.STOP, "Stop", 9_000 + 2 * counting.IDLE_GAP_MS),
+        ev(event.OTHER, "Notification", 9_000 + 2 * counting.IDLE_GAP_MS + 60_000),
     ])
     assert c["events"] == 12 and c["tool_calls"] == 3
     assert c["tools"] == {"mcp__notion__search": 1, "Task": 1, "Read": 1}
     assert c["mcp"] == {"notion": {"total": 1, "methods": {"search": 1}}}
     assert (c["failures"], c["failed_tools"]) == (1, {"mcp__notion__search": 1})
     assert (c["subagent_starts"], c["subagent_stops"], c["subagent_tool_calls"]) == (1, 1, 1)
-    assert c["subagent_events"] == 4 and t.subagents(c) == 1
+    assert c["subagent_events"] == 4 and counting.subagents(c) == 1
     assert (c["prompts"], c["compactions"], c["duration_ms"]) == (1, 1, 45)
     assert c["active_ms"] == 9_000 + 60_000
     assert c["by_event"]["PreToolUse"] == 3 and c["by_event"]["Notification"] == 1
 
 
 def test_apply_bounds_names() -> None:
-    c = t.new_counters()
-    for n in range(t.MAX_KEYS + 10):
-        t.apply(c, t.Event(kind=t.TOOL_START, name="PreToolUse", session_id="s",
+    c = counting.new_counters()
+    for n in range(counting.MAX_KEYS + 10):
+        counting.apply(c, event.Event(kind=event.TOOL_START, name="PreToolUse", session_id="s",
                            agent="a", at_ms=T0, tool=f"T{n}"))
-    t.apply(c, t.Event(kind=t.TOOL_START, name="x" * 5000, session_id="s", agent="a",
+    counting.apply(c, event.Event(kind=event.TOOL_START, name="x" * 5000, session_id="s", agent="a",
                        at_ms=T0, tool="\x00\n" + "y" * 5000))
-    assert len(c["tools"]) == t.MAX_KEYS + 1 and c["tools"][t.OVERFLOW_KEY] == 11
-    assert all(len(k) <= t.MAX_NAME and k.isprintable() for k in c["by_event"])
+    assert len(c["tools"]) == counting.MAX_KEYS + 1 and c["tools"][counting.OVERFLOW_KEY] == 11
+    assert all(len(k) <= event.MAX_NAME and k.isprintable() for k in c["by_event"])
 
 
 def test_event_line_round_trip() -> None:
-    ev = t.Event(kind=t.TOOL_END, name="PostToolUse", session_id="s", agent="claude-code",
+    ev = event.Event(kind=event.TOOL_END, name="PostToolUse", session_id="s", agent="claude-code",
                  at_ms=T0, tool="Bash", duration_ms=12, agent_id="a1", agent_type="Explore",
                  model="m", source=None, cwd="/w")
-    back = t.Event.from_line(ev.line(), "s", "claude-code")
+    back = event.Event.from_line(ev.line(), "s", "claude-code")
     assert back is not None and back.cwd is None  # cwd rides only in spills
     back.cwd = "/w"
     assert back == ev
-    assert t.Event.from_line(ev.line(spilled=True), "s", "") == ev
+    assert event.Event.from_line(ev.line(spilled=True), "s", "") == ev
     assert "cwd" not in json.loads(ev.line())
 
 
 @pytest.mark.parametrize("line", ["", "[]", "{}", '{"v": 2, "at": 1}', '{"v": 1}',
                                   '{"v": 1, "at": "x"}', "[" * 100_000, "not json"])
 def test_from_line_rejects_what_it_cannot_read(line: str) -> None:
-    assert t.Event.from_line(line, "s", "a") is None
+    assert event.Event.from_line(line, "s", "a") is None
 
 
 def test_from_line_drops_ill_typed_fields() -> None:
-    ev = t.Event.from_line('{"v":1,"at":5,"kind":7,"tool":{"a":1},"duration_ms":"9"}', "s", "a")
+    ev = event.Event.from_line('{"v":1,"at":5,"kind":7,"tool":{"a":1},"duration_ms":"9"}', "s", "a")
     assert ev is not None
-    assert (ev.kind, ev.tool, ev.duration_ms, ev.at_ms) == (t.OTHER, None, None, 5)
+    assert (ev.kind, ev.tool, ev.duration_ms, ev.at_ms) == (event.OTHER, None, None, 5)
 
 
 # -- the refs, in a real repository --------------------------------------------------
@@ -226,8 +228,8 @@ def _store(repo: Repo) -> Store:
     return Store.discover(str(repo.path))
 
 
-def _ev(session: str, tool: str = "Bash", at: int = 0) -> t.Event:
-    return t.Event(kind=t.TOOL_START, name="PreToolUse", session_id=session,
+def _ev(session: str, tool: str = "Bash", at: int = 0) -> event.Event:
+    return event.Event(kind=event.TOOL_START, name="PreToolUse", session_id=session,
                    agent="claude-code", at_ms=T0 + at, tool=tool)
 
 
@@ -238,67 +240,67 @@ def _later() -> float:
 def test_record_appends_one_commit_per_event(repo: Repo) -> None:
     store = _store(repo)
     for n in range(3):
-        assert t.record(store, _ev("r", at=n), deadline=_later()) == t.LIVE + "r"
-    log = repo.git("log", "--format=%s", t.LIVE + "r").stdout.splitlines()
+        assert writer.record(store, _ev("r", at=n), deadline=_later()) == refs.LIVE + "r"
+    log = repo.git("log", "--format=%s", refs.LIVE + "r").stdout.splitlines()
     assert [json.loads(s)["at"] for s in log] == [T0 + 2, T0 + 1, T0]
-    tree = repo.git("ls-tree", "--name-only", t.LIVE + "r").stdout.split()
+    tree = repo.git("ls-tree", "--name-only", refs.LIVE + "r").stdout.split()
     assert tree == ["counters.json", "session.json"]
-    s = t.read_session(store, t.LIVE + "r")
+    s = readers.read_session(store, refs.LIVE + "r")
     assert s is not None and s.counters["tools"] == {"Bash": 3}
     assert s.meta["session_id"] == "r" and s.meta["raw_session_id"] == "r"
 
 
 def test_spills_are_counted_once_then_folded_by_settle(repo: Repo) -> None:
     store = _store(repo)
-    t.record(store, _ev("f", at=0), deadline=_later())
-    names = [t.spill(store, _ev("f", tool=f"mcp__s__m{n}", at=n + 1), "f") for n in range(3)]
-    assert sorted(repo.refs(t.PENDING)) == sorted(names)
-    before = t.read_session(store, t.LIVE + "f")
+    writer.record(store, _ev("f", at=0), deadline=_later())
+    names = [writer.spill(store, _ev("f", tool=f"mcp__s__m{n}", at=n + 1), "f") for n in range(3)]
+    assert sorted(repo.refs(refs.PENDING)) == sorted(names)
+    before = readers.read_session(store, refs.LIVE + "f")
     assert before is not None and before.counters["events"] == 4
-    tip = t.settle(store, t.LIVE + "f", _later())
-    assert repo.refs(t.PENDING) == {}
-    after = t.read_session(store, t.LIVE + "f")
+    tip = writer.settle(store, refs.LIVE + "f", _later())
+    assert repo.refs(refs.PENDING) == {}
+    after = readers.read_session(store, refs.LIVE + "f")
     assert after is not None and after.tip == tip and after.counters == before.counters
-    msg = repo.git("log", "-1", "--format=%B", t.LIVE + "f").stdout.split()
+    msg = repo.git("log", "-1", "--format=%B", refs.LIVE + "f").stdout.split()
     assert [json.loads(line)["tool"] for line in msg] == ["mcp__s__m0", "mcp__s__m1",
                                                           "mcp__s__m2"]
-    assert t.settle(store, t.LIVE + "f", _later()) == tip  # nothing left: no new commit
-    assert t.settle(store, t.LIVE + "nothing", _later()) is None
+    assert writer.settle(store, refs.LIVE + "f", _later()) == tip  # nothing left: no new commit
+    assert writer.settle(store, refs.LIVE + "nothing", _later()) is None
 
 
 def test_a_folded_spill_whose_deletion_died_is_not_counted_twice(repo: Repo) -> None:
     """A writer killed between its CAS and deleting the spill it folded."""
     store = _store(repo)
-    t.record(store, _ev("d", at=0), deadline=_later())
-    name = t.spill(store, _ev("d", tool="Read", at=1), "d")
-    blob = repo.refs(t.PENDING)[name]
-    t.record(store, _ev("d", at=2), deadline=_later())
-    assert repo.refs(t.PENDING) == {}
+    writer.record(store, _ev("d", at=0), deadline=_later())
+    name = writer.spill(store, _ev("d", tool="Read", at=1), "d")
+    blob = repo.refs(refs.PENDING)[name]
+    writer.record(store, _ev("d", at=2), deadline=_later())
+    assert repo.refs(refs.PENDING) == {}
     repo.git("update-ref", name, blob)  # as if the deletion never happened...
-    folded = json.loads(repo.git("show", f"{t.LIVE}d:folded.json").stdout)
+    folded = json.loads(repo.git("show", f"{refs.LIVE}d:folded.json").stdout)
     assert folded == [name]  # ...the tip still names it as counted
-    s = t.read_session(store, t.LIVE + "d")
+    s = readers.read_session(store, refs.LIVE + "d")
     assert s is not None and s.counters["events"] == 3
     repo.git("pack-refs", "--all")  # even once gc has packed it away
-    t.record(store, _ev("d", at=3), deadline=_later())
-    assert repo.refs(t.PENDING) == {}
-    s = t.read_session(store, t.LIVE + "d")
+    writer.record(store, _ev("d", at=3), deadline=_later())
+    assert repo.refs(refs.PENDING) == {}
+    s = readers.read_session(store, refs.LIVE + "d")
     assert s is not None and s.counters["events"] == 4
     assert s.counters["tools"] == {"Bash": 3, "Read": 1}
 
 
 def test_orphan_spills_are_live_sessions(repo: Repo) -> None:
     store = _store(repo)
-    t.spill(store, _ev("o1", at=5), "o1")
-    t.record(store, _ev("r1", at=1), deadline=_later())
-    assert t.orphan_spills(store) == ["o1"]
-    sessions = t.live_sessions(store)
+    writer.spill(store, _ev("o1", at=5), "o1")
+    writer.record(store, _ev("r1", at=1), deadline=_later())
+    assert readers.orphan_spills(store) == ["o1"]
+    sessions = readers.live_sessions(store)
     assert [(s.session_id, s.tip is None, s.counters["events"]) for s in sessions] == \
         [("o1", True, 1), ("r1", False, 1)]
     assert sessions[0].meta["agent"] == "claude-code"
-    t.record(store, _ev("o1", at=6), deadline=_later())  # the next event adopts the spill
-    assert t.orphan_spills(store) == [] and repo.refs(t.PENDING) == {}
-    s = t.read_session(store, t.LIVE + "o1")
+    writer.record(store, _ev("o1", at=6), deadline=_later())  # the next event adopts the spill
+    assert readers.orphan_spills(store) == [] and repo.refs(refs.PENDING) == {}
+    s = readers.read_session(store, refs.LIVE + "o1")
     assert s is not None and s.counters["events"] == 2
     assert s.meta["started_at_ms"] == T0 + 5
 
@@ -306,12 +308,12 @@ def test_orphan_spills_are_live_sessions(repo: Repo) -> None:
 def test_live_sessions_newest_first_and_done_apart(repo: Repo) -> None:
     store = _store(repo)
     for sid, at in (("old", 0), ("new", 50), ("mid", 20)):
-        t.record(store, _ev(sid, at=at), deadline=_later())
-    assert [s.session_id for s in t.live_sessions(store)] == ["new", "mid", "old"]
-    repo.git("update-ref", t.DONE + "old", t.LIVE + "old")
-    repo.git("update-ref", "-d", t.LIVE + "old")
-    assert [s.session_id for s in t.live_sessions(store)] == ["new", "mid"]
-    (done,) = t.live_sessions(store, t.DONE)
+        writer.record(store, _ev(sid, at=at), deadline=_later())
+    assert [s.session_id for s in readers.live_sessions(store)] == ["new", "mid", "old"]
+    repo.git("update-ref", refs.DONE + "old", refs.LIVE + "old")
+    repo.git("update-ref", "-d", refs.LIVE + "old")
+    assert [s.session_id for s in readers.live_sessions(store)] == ["new", "mid"]
+    (done,) = readers.live_sessions(store, refs.DONE)
     assert (done.session_id, done.state) == ("old", "done")
 
 
@@ -324,13 +326,13 @@ def test_record_and_spill_in_any_mix_count_each_event_once(repo: Repo,
     sid = f"mix{time.monotonic_ns()}"
     for n, spilled in enumerate(spills):
         if spilled:
-            t.spill(store, _ev(sid, tool=f"T{n}", at=n), sid)
+            writer.spill(store, _ev(sid, tool=f"T{n}", at=n), sid)
         else:
-            t.record(store, _ev(sid, tool=f"T{n}", at=n), deadline=_later())
-    s = t.read_session(store, t.LIVE + sid)
+            writer.record(store, _ev(sid, tool=f"T{n}", at=n), deadline=_later())
+    s = readers.read_session(store, refs.LIVE + sid)
     assert s is not None
     assert s.counters["tools"] == {f"T{n}": 1 for n in range(len(spills))}
-    t.settle(store, t.LIVE + sid, _later())
-    s2 = t.read_session(store, t.LIVE + sid)
+    writer.settle(store, refs.LIVE + sid, _later())
+    s2 = readers.read_session(store, refs.LIVE + sid)
     assert s2 is not None and s2.counters == s.counters
-    assert repo.refs(f"{t.PENDING}{sid}/") == {}
+    assert repo.refs(f"{refs.PENDING}{sid}/") == {}

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from gitsess import refs
 from gitsess.handoff import sessions as handoff
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import counting, readers
 from gitsess.transcripts import ownfiles
 from gitsess.transcripts.archive import archive_for_handoff, project_folder
 from tests.handoffhelpers import narrative
@@ -32,8 +33,8 @@ def start(repo: Repo, sid: str = SID) -> None:
     assert repo.hook(payload("SessionStart", session=sid, cwd=str(repo.path))).returncode == 0
 
 
-def own_session(repo: Repo, sid: str = SID) -> telemetry.Session:
-    s = telemetry.read_session(Store.discover(str(repo.path)), telemetry.LIVE + sid)
+def own_session(repo: Repo, sid: str = SID) -> readers.Session:
+    s = readers.read_session(Store.discover(str(repo.path)), refs.LIVE + sid)
     assert s is not None
     return s
 
@@ -99,14 +100,14 @@ def test_a_fifo_is_refused_without_hanging(repo: Repo) -> None:
 
 def test_the_own_session_mark_is_local_and_made_once(repo: Repo, tmp_path: Path) -> None:
     start(repo)
-    marks = repo.refs(telemetry.OWN)
-    assert list(marks) == [telemetry.OWN + SID]
+    marks = repo.refs(refs.OWN)
+    assert list(marks) == [refs.OWN + SID]
     # A blob holding the path the hook was given (payload's default), not a commit.
-    assert json.loads(repo.git("cat-file", "blob", marks[telemetry.OWN + SID]).stdout) == {
+    assert json.loads(repo.git("cat-file", "blob", marks[refs.OWN + SID]).stdout) == {
         "v": 1, "transcript_path": f"/tmp/{SID}.jsonl"}
     assert repo.hook(payload("PreToolUse", session=SID, tool_name="Read")).returncode == 0
     assert repo.hook(payload("Stop", session=SID)).returncode == 0
-    assert repo.refs(telemetry.OWN) == marks
+    assert repo.refs(refs.OWN) == marks
     s = own_session(repo)
     assert ownfiles.not_recorded_here(Store.discover(str(repo.path)), s) is None
 
@@ -118,7 +119,7 @@ def test_a_hand_made_session_naming_a_key_is_not_read(
     key, body = private_key()
     meta = {"v": 1, "session_id": SID, "operator": "RT", "transcript_path": str(key)}
     write_live_ref(repo, SID, {"session.json": json.dumps(meta).encode(),
-                               "counters.json": json.dumps(telemetry.new_counters()).encode()})
+                               "counters.json": json.dumps(counting.new_counters()).encode()})
     s = own_session(repo)
     refs = archive_for_handoff(Store.discover(str(repo.path)), FRONT, [s], "push")
     assert refs == []
@@ -144,7 +145,7 @@ def _peer_pushes_a_session_naming(tmp_path: Path, path: str) -> tuple[Repo, Path
     meta = {"v": 1, "session_id": PEER_SID, "raw_session_id": PEER_SID, "agent": "claude-code",
             "operator": "RT", "cwd": str(a.path), "worktree": str(a.path),
             "transcript_path": path, "started_at_ms": 1_795_000_000_000}
-    counters = telemetry.new_counters()
+    counters = counting.new_counters()
     write_live_ref(b, PEER_SID, {"session.json": json.dumps(meta).encode(),
                                  "counters.json": json.dumps(counters).encode()})
     b.git("push", "-q", "--no-verify", "origin", "refs/sess/live/*:refs/sess/live/*")

@@ -13,7 +13,7 @@ import pytest
 from gitsess.data import schema
 from gitsess.errors import ValidationError
 from gitsess.store import Store
-from gitsess.telemetry import core as telemetry
+from gitsess.telemetry import readers
 from gitsess.transcripts.archive import archive_for_handoff, find_transcript, project_folder
 from tests.helpers import AWS_ID, AWS_SECRET, GH_CLASSIC, Repo, fsck, payload
 from tests.helpers import fake_pem as pem
@@ -27,8 +27,8 @@ def start(repo: Repo, sid: str = SID) -> None:
     assert repo.hook(payload("SessionStart", session=sid, cwd=str(repo.path))).returncode == 0
 
 
-def sessions(repo: Repo) -> list[telemetry.Session]:
-    return sorted(telemetry.live_sessions(Store.discover(str(repo.path))), key=lambda s: s.ref)
+def sessions(repo: Repo) -> list[readers.Session]:
+    return sorted(readers.live_sessions(Store.discover(str(repo.path))), key=lambda s: s.ref)
 
 
 def transcript_lines(secret_block: str) -> list[dict[str, object]]:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from gitsess import refs
 from gitsess.store import Store
-from gitsess.telemetry import core as t
+from gitsess.telemetry import counting, readers
 from gitsess.transcripts import ownfiles, reconcile
 from tests.handoffhelpers import T0
 from tests.helpers import Repo, git, payload, write_live_ref
@@ -24,11 +25,11 @@ from tests.sesshelpers import bare
 from tests.transcripthelpers import SESSION, Claude, claude_dir, run_hooks
 
 
-def _recorded(repo: Repo, path: str, *events: dict[str, object]) -> tuple[Store, t.Session]:
+def _recorded(repo: Repo, path: str, *events: dict[str, object]) -> tuple[Store, readers.Session]:
     run_hooks(repo, [payload("SessionStart", SESSION, source="startup", transcript_path=path),
                      *events], at=T0)
     store = Store.discover(str(repo.path))
-    s = t.read_session(store, t.LIVE + SESSION)
+    s = readers.read_session(store, refs.LIVE + SESSION)
     assert s is not None
     return store, s
 
@@ -40,7 +41,7 @@ def _transcript(folder: Path, name: str = f"{SESSION}.jsonl") -> Path:
 
 
 def _marker(repo: Repo, sid: str = SESSION) -> dict[str, object]:
-    out = repo.git("cat-file", "blob", t.OWN + sid).stdout
+    out = repo.git("cat-file", "blob", refs.OWN + sid).stdout
     doc: dict[str, object] = json.loads(out)
     return doc
 
@@ -82,13 +83,13 @@ def test_a_hand_made_live_ref_without_marker_is_not_read_nor_marked(repo: Repo) 
     meta = {"v": 1, "session_id": SESSION, "raw_session_id": SESSION, "cwd": "/work/project",
             "agent": "claude-code", "transcript_path": str(path)}
     write_live_ref(repo, SESSION, {"session.json": json.dumps(meta).encode(),
-                                   "counters.json": json.dumps(t.new_counters()).encode()})
+                                   "counters.json": json.dumps(counting.new_counters()).encode()})
     run_hooks(repo, [payload("Stop", SESSION, transcript_path=str(path))], at=T0)
     store = Store.discover(str(repo.path))
-    s = t.read_session(store, t.LIVE + SESSION)
+    s = readers.read_session(store, refs.LIVE + SESSION)
     assert s is not None  # the event was recorded on the hand-made ref
-    assert repo.git("rev-list", "--count", t.LIVE + SESSION).stdout.strip() == "2"
-    assert repo.refs(t.OWN) == {}
+    assert repo.git("rev-list", "--count", refs.LIVE + SESSION).stdout.strip() == "2"
+    assert repo.refs(refs.OWN) == {}
     assert ownfiles.transcript_path(store, s) is None
     assert reconcile.transcript_counts(store, s) is None
     with pytest.raises(ownfiles.NotAllowed, match="not recorded by this clone's hooks"):
@@ -115,8 +116,8 @@ def test_a_peer_pushed_session_naming_a_file_is_not_read(tmp_path: Path) -> None
     # Even fetched into A's own live namespace, it has no marker here.
     a.git("fetch", "-q", "origin", "refs/sess/live/*:refs/sess/live/*")
     store = Store.discover(str(a.path))
-    for ref in (f"refs/sess/remotes/origin/live/{SESSION}", t.LIVE + SESSION):
-        s = t.read_session(store, ref)
+    for ref in (f"refs/sess/remotes/origin/live/{SESSION}", refs.LIVE + SESSION):
+        s = readers.read_session(store, ref)
         assert s is not None, ref
         assert ownfiles.transcript_path(store, s) is None, ref
         assert reconcile.transcript_counts(store, s) is None, ref
@@ -139,8 +140,8 @@ def test_links_and_fifos_are_refused(repo: Repo, tmp_path: Path) -> None:
         assert ownfiles.transcript_path(store, s) is None, path
         with pytest.raises(ownfiles.NotAllowed):
             ownfiles.session_transcript(store, s)
-        repo.git("update-ref", "-d", t.LIVE + SESSION)
-        repo.git("update-ref", "-d", t.OWN + SESSION)
+        repo.git("update-ref", "-d", refs.LIVE + SESSION)
+        repo.git("update-ref", "-d", refs.OWN + SESSION)
 
 
 def test_a_recorded_path_outside_the_agents_folder_is_read_as_given(
@@ -173,12 +174,12 @@ def test_a_malformed_marker_names_no_file(repo: Repo, tmp_path: Path) -> None:
     large still says "recorded here" but names no path of its own."""
     outside = _transcript(tmp_path / "elsewhere")
     store, s = _recorded(repo, str(outside))
-    tip = repo.git("rev-parse", t.LIVE + SESSION).stdout.strip()
+    tip = repo.git("rev-parse", refs.LIVE + SESSION).stdout.strip()
     for target in (tip, "not json", json.dumps({"v": 1, "transcript_path": "x" * 20000}),
                    json.dumps({"v": 2, "transcript_path": str(outside)})):
         if target != tip:
             target = repo.git("hash-object", "-w", "--stdin", input=target).stdout.strip()
-        repo.git("update-ref", t.OWN + SESSION, target)
+        repo.git("update-ref", refs.OWN + SESSION, target)
         assert ownfiles.not_recorded_here(store, s) is None
         assert ownfiles.transcript_path(store, s) is None
 
@@ -203,6 +204,6 @@ def test_a_pushed_session_carries_no_transcript_path(repo: Repo, tmp_path: Path)
     assert "f3a9-private-transcript-name" not in _objects(remote)
     assert not git("for-each-ref", "refs/sess/local/", cwd=remote).stdout
     here = _objects(repo.path)
-    marker = repo.git("cat-file", "blob", t.OWN + SESSION).stdout
+    marker = repo.git("cat-file", "blob", refs.OWN + SESSION).stdout
     assert here.count("f3a9-private-transcript-name") == marker.count(
         "f3a9-private-transcript-name") == 1

@@ -14,7 +14,7 @@ import pytest
 
 from gitsess import __version__
 from gitsess.cli import _manpage_program, cli
-from gitsess.errors import ExitCode
+from gitsess.errors import EXIT_STATUS, ExitCode
 from gitsess.ui import manpage
 
 ESCAPES = {"e": "\\", "-": "-", "&": "", "(aq": "'", "(ga": "`", "(dq": '"',
@@ -123,7 +123,7 @@ def test_the_program_s_own_options_and_help(page: str) -> None:
 
 
 def test_every_exit_code_is_documented(page: str) -> None:
-    assert set(manpage.EXIT_STATUS) == set(ExitCode)
+    assert set(EXIT_STATUS) == set(ExitCode)
     _, items = blocks(sections(page)["EXIT STATUS"])
     assert [int(label) for label, _ in items] == [*map(int, ExitCode), 130]
 

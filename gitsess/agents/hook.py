@@ -1,0 +1,262 @@
+"""One agent hook event: its payload read, counted into git, and answered.
+
+`serve` is the hook process's work (commands/hook.py calls it); `run_payload`
+is the same for a payload already in memory, in-process (tests record
+telemetry with it). Every input ends in an answer inside the deadline
+(`sess.hookTimeout`, default 2 s); a failure prints one line to stderr.
+
+The deadline bounds all waiting (stdin, the telemetry queue, CAS retries):
+the writer spills the event before it. A watchdog (SIGALRM) ends the
+process at the deadline, with one exception: a hook that is still starting
+up or already writing its event when the deadline passes is not waiting but
+starved of CPU (fifty hooks at once on two cores took 3-4 s just to import
+pygit2), and killing it would lose an event while exiting 0. It may finish,
+up to STARVED_LIMIT_S; past the deadline it waits on nothing (record tries
+the ref once, then spills). While it reads its stdin, it goes on only as long
+as the pipe has something to read (it is starved, not stalled): a hook whose
+agent holds stdin open without writing exits at the deadline.
+
+The operator and the SessionStart context come from layers above this one
+(gitsess.handoff.identity, gitsess.resume): the caller passes them as
+callables, asked only when a session is created or starts.
+
+This module is on the hook's hot path: it imports json, the store and the
+telemetry writer, and nothing else unless the event asks for more.
+"""
+
+from __future__ import annotations
+
+# The C module that signal.py re-exports: signal.py wraps it in IntEnums at
+# import, which costs ~0.6 ms (about 1% of a hook process) for one timer.
+import _signal as signal
+import contextlib
+import io
+import json
+import math
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import IO, Any
+
+from gitsess.store import Store
+from gitsess.telemetry import writer
+from gitsess.telemetry.event import SESSION_START, Event
+
+DEFAULT_TIMEOUT_S = 2.0
+# How long a starved hook may take to finish writing its event (see above):
+# below the 10 s timeout `git sess install` gives every agent's hooks
+# (gitsess/agents/specs.py), so the agent never kills a hook mid-write.
+STARVED_LIMIT_S = 8.0
+# Payloads up to this size are parsed whole; a larger one (a huge
+# tool_response) is drained and only its leading top-level fields are read.
+MAX_PARSE_BYTES = 8 * 1024 * 1024
+_HEAD_BYTES = 64 * 1024
+_SCALARS = ("session_id", "conversation_id", "parent_conversation_id", "hook_event_name",
+            "tool_name", "agent_id", "agent_type", "cwd", "tool_use_id", "transcript_path")
+# Tests only: with it set to <path>, the hook creates <path>.reached just
+# before it writes its event and waits (at most a minute) until <path>
+# exists, so a test can let the deadline pass at exactly that point.
+PAUSE_ENV = "GITSESS_TEST_PAUSE_BEFORE_RECORD"
+
+# The resume context for a starting session (gitsess.resume.view.agent_context).
+Context = Callable[[float], str]
+
+
+class Watchdog:
+    """SIGALRM handler: what the hook is doing decides whether it may go on."""
+
+    def __init__(self, started: float, stdin: IO[bytes]) -> None:
+        self.phase = "starting"  # starting | reading | recording | recorded
+        self.limit = started + STARVED_LIMIT_S
+        self.stdin = stdin
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        left = self.limit - time.monotonic()
+        if self.phase in ("starting", "recording") and left > 0:
+            signal.setitimer(signal.ITIMER_REAL, left)
+            return
+        if self.phase == "reading" and left > 0 and self._stdin_ready():
+            signal.setitimer(signal.ITIMER_REAL, min(left, 0.5))  # look again soon
+            return
+        note = b"after recording the event" if self.phase == "recorded" else b"event not recorded"
+        try:
+            os.write(2, b"gitsess: hook deadline reached; " + note + b"\n")
+        finally:
+            os._exit(0)
+
+    def _stdin_ready(self) -> bool:
+        """Data (or its end) is waiting in the pipe: the reader is slow, not stuck."""
+        import select
+
+        try:
+            fd = self.stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            return True  # an in-memory stream never blocks
+        try:
+            return bool(select.select([fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
+
+    def arm(self, seconds: float) -> None:
+        """Fire in `seconds` (not in the main thread, e.g. a test's: no timer)."""
+        with contextlib.suppress(ValueError, OSError):
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def timeout(store: Store) -> float:
+    """sess.hookTimeout in seconds, within [0.2, 60]; the default when unreadable."""
+    raw = store.config_get("sess.hookTimeout")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+    if not math.isfinite(value):  # "nan" would make every deadline test false
+        return DEFAULT_TIMEOUT_S
+    return min(max(value, 0.2), 60.0)
+
+
+def read_payload(stream: IO[bytes], deadline: float) -> dict[str, Any] | None:
+    """The payload as a dict, or None when it is not a JSON object.
+
+    Reads in bounded chunks: whatever the size, memory stays under
+    MAX_PARSE_BYTES plus one chunk.
+    """
+    kept: list[bytes] = []
+    total = 0
+    oversize = False
+    while True:
+        chunk = stream.read(1 << 20)
+        if not chunk:
+            break
+        if total < MAX_PARSE_BYTES:
+            kept.append(chunk)
+        total += len(chunk)
+        if total > MAX_PARSE_BYTES:
+            oversize = True
+            if time.monotonic() > deadline:
+                break
+    data = b"".join(kept)
+    if not oversize:
+        try:
+            obj = json.loads(data)
+        except (ValueError, RecursionError):
+            return None
+        return obj if isinstance(obj, dict) else None
+    return _leading_fields(data[:_HEAD_BYTES])
+
+
+def _leading_fields(head: bytes) -> dict[str, Any] | None:
+    """Top-level string fields from the start of an oversize payload.
+
+    Claude Code and Gemini CLI send session_id, hook_event_name and tool_name
+    before tool_input and tool_response, so the first occurrence is the
+    top-level one. (Gemini CLI's mcp_context comes after them and is lost
+    here: such an event counts under its tool's name, without a server.)
+    """
+    text = head.decode("utf-8", "replace")
+    out: dict[str, Any] = {}
+    for key in _SCALARS:
+        m = re.search(rf'"{key}"\s*:\s*"((?:[^"\\]|\\.)*)"', text)
+        if m:
+            try:
+                out[key] = json.loads('"' + m.group(1) + '"')
+            except ValueError:
+                continue
+    return out or None
+
+
+def _adapter(agent: str) -> ModuleType | None:
+    from gitsess import agents
+
+    adapter = agents.adapter(agent)
+    if adapter is None:
+        print(f"gitsess: hook: unknown agent '{agent[:40]}'", file=sys.stderr)
+    return adapter
+
+
+def serve(agent: str, stdin: IO[bytes], started: float, watchdog: Watchdog, *,
+          operator: Callable[[Store], writer.Operator], context: Callable[[Store], Context]) -> str:
+    """The hook process's work, from its stdin to what it prints on stdout.
+
+    `operator(store)` and `context(store)` give the callables `run_payload`
+    takes, once the repository is known.
+    """
+    adapter = _adapter(agent)
+    if adapter is None:
+        return ""
+    where = next((d for d in map(os.environ.get, adapter.PROJECT_DIR_ENV)
+                  if d and os.path.isdir(d)), ".")
+    store = Store.try_discover(where)
+    if store is None:
+        return ""  # not in a repository: nothing to do
+    limit = timeout(store)
+    watchdog.limit = started + max(STARVED_LIMIT_S, 2 * limit)
+    if limit != DEFAULT_TIMEOUT_S:
+        watchdog.arm(max(limit - (time.monotonic() - started), 0.05))
+    deadline = started + limit
+    watchdog.phase = "reading"
+    if time.monotonic() >= deadline:  # starved past it while starting: check stdin soon
+        watchdog.arm(0.5)
+    payload = read_payload(stdin, deadline - 0.3)
+    return _count(store, adapter, payload, os.environ, deadline, operator(store),
+                  context(store), watchdog)
+
+
+def run_payload(store: Store, agent: str, payload: bytes,
+                env: Mapping[str, str] | None = None, *, deadline: float | None = None,
+                operator: writer.Operator | None = None,
+                context: Context | None = None) -> str:
+    """Count one hook payload in-process, as `git sess hook --agent <agent>`
+    does with `payload` on its stdin in `env` (os.environ when None); returns
+    what the hook would print on stdout. `operator` names who runs the
+    agent when the session is new; `context` gives SessionStart's reply."""
+    adapter = _adapter(agent)
+    if adapter is None:
+        return ""
+    deadline = time.monotonic() + timeout(store) if deadline is None else deadline
+    data = read_payload(io.BytesIO(payload), deadline - 0.3)
+    return _count(store, adapter, data, os.environ if env is None else env, deadline,
+                  operator, context, None)
+
+
+def _count(store: Store, adapter: ModuleType, payload: dict[str, Any] | None,
+           env: Mapping[str, str], deadline: float, operator: writer.Operator | None,
+           context: Context | None, watchdog: Watchdog | None) -> str:
+    if payload is None:
+        print("gitsess: hook: payload is not a JSON object; ignored", file=sys.stderr)
+        return str(adapter.reply(None, ""))
+    ev: Event | None = adapter.to_event(payload)
+    if ev is None:
+        print("gitsess: hook: payload names no session; ignored", file=sys.stderr)
+        return str(adapter.reply(None, ""))
+    replay_at = env.get("GITSESS_EVENT_TIME")
+    if replay_at:  # a replay (git sess demo) gives each event its recorded time
+        with contextlib.suppress(ValueError, OverflowError):  # "inf" overflows int()
+            ev.at_ms = int(float(replay_at) * 1000)
+    if watchdog is not None:
+        watchdog.phase = "recording"
+    _pause_for_tests(env)
+    # Leave 0.15 s of the budget for the spill write should the CAS run out.
+    writer.record(store, ev, deadline=deadline - 0.15, operator=operator)
+    if watchdog is not None:
+        watchdog.phase = "recorded"
+    text = ""
+    if (context is not None and ev.kind == SESSION_START
+            and ev.source in (None, "startup", "resume")):
+        text = context(deadline)
+    return str(adapter.reply(ev, text))
+
+
+def _pause_for_tests(env: Mapping[str, str]) -> None:
+    """See PAUSE_ENV; one dictionary lookup when unset."""
+    path = env.get(PAUSE_ENV)
+    if not path:
+        return
+    with open(path + ".reached", "w", encoding="utf-8"):
+        pass
+    end = time.monotonic() + 60
+    while not os.path.exists(path) and time.monotonic() < end:
+        time.sleep(0.02)
