@@ -9,6 +9,7 @@ from typing import Any
 
 from gitsess.errors import UsageError
 from gitsess.handoff import index as handoff_index
+from gitsess.handoff import lookup
 from gitsess.handoff import operators as verify
 from gitsess.handoff.identity import OPERATOR_RE
 from gitsess.handoff.index import Handoff
@@ -49,37 +50,6 @@ def entry(h: Handoff, usage: dict[str, Any] | None = None,
     return untrusted.tree(out)
 
 
-def _counts(value: Any) -> dict[str, int] | None:
-    if not isinstance(value, dict):
-        return None
-    return {str(k)[:200]: v for k, v in value.items()
-            if type(v) is int and v >= 0}
-
-
-def usage(store: Store, index: handoff_index.Index, h: Handoff) -> dict[str, Any]:
-    """Tokens per model and models of a handoff, from its record (version 2;
-    null for a version 1 record or a handoff whose note this clone lacks).
-    A peer's note: only counts are taken from it, names clipped."""
-    from gitsess.errors import ValidationError
-    from gitsess.handoff.record import parse
-
-    text = handoff_index.record_text(store, index, h)
-    if text is None:
-        return {}
-    try:
-        tel = parse(text, id=h.id).front.get("telemetry")
-    except (ValidationError, RecursionError, ValueError):
-        return {}
-    if not isinstance(tel, dict):
-        return {}
-    tokens = tel.get("tokens")
-    return {
-        "tokens": {str(m)[:200]: c for m, v in tokens.items() if (c := _counts(v)) is not None}
-        if isinstance(tokens, dict) else None,
-        "models": _counts(tel.get("models")),
-    }
-
-
 def _ws(h: Handoff) -> str:
     # Each part on its own: a dangling ESC at the end of one would eat the
     # start of the next.
@@ -116,7 +86,7 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
     verdicts = [verifier.verdict(verify.claim(h)) for h in shown]
     if as_json:
         json.dump({"v": SCHEMA_VERSION,
-                   "handoffs": [entry(h, usage(store, index, h), v)
+                   "handoffs": [entry(h, lookup.usage(store, index, h), v)
                                 for h, v in zip(shown, verdicts, strict=True)]},
                   sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from gitsess.errors import UsageError
 from gitsess.handoff.record import Record
-from gitsess.store import Store
+from gitsess.store import Store, history
 
 CHANGELOG_NAMES = ("CHANGELOG.md", "CHANGELOG", "CHANGES.md", "HISTORY.md")
 
@@ -31,9 +31,7 @@ def check_clean(store: Store) -> None:
     """UsageError when the CHANGELOG has changes of its own (staged, unstaged or
     untracked): the handoff commits the file whole, so they would be swept in."""
     name = file_name(store)
-    proc = store.run_git(["status", "--porcelain", "--untracked-files=all", "--", name],
-                         check=False)
-    if proc.returncode == 0 and proc.stdout.strip():
+    if history.has_changes(store, name):
         raise UsageError(
             f"{name} has uncommitted changes; --changelog would commit them with the handoff",
             hint=f"commit or stash your changes to {name} (or leave out --changelog), "
@@ -55,12 +53,11 @@ def entry(store: Store, rec: Record, *, enabled: bool) -> Iterator[list[str]]:
             before: str | None = fh.read()
     except FileNotFoundError:
         before = None
-    tracked = store.run_git(["ls-files", "--error-unmatch", "--", name],
-                            check=False).returncode == 0
+    tracked = history.is_tracked(store, name)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text(before, rec))
     if not tracked:
-        store.run_git(["add", "--intent-to-add", "--", name])
+        history.add_intent(store, name)
     ok = False
     try:
         yield [name]
@@ -74,7 +71,7 @@ def entry(store: Store, rec: Record, *, enabled: bool) -> Iterator[list[str]]:
                 with open(path, "w", encoding="utf-8") as fh:
                     fh.write(before)
             if not tracked:
-                store.run_git(["rm", "--cached", "-q", "--", name], check=False)
+                history.untrack(store, name)
 
 
 def text(before: str | None, rec: Record) -> str:

@@ -11,20 +11,18 @@ commits. Commits the remote is known to have were checked when they left
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from dataclasses import dataclass, field
 
+from gitsess import refs
 from gitsess.errors import GitsessError
+from gitsess.handoff import examine, identify, policy
 from gitsess.handoff import operators as verify
-from gitsess.handoff import persist as handoffs
-from gitsess.handoff import policy, trailers
 from gitsess.handoff import stamps as verified
 from gitsess.store import CommitInfo, Store
 
 ZERO = "0" * 40
 STAMP_S = 1.0
-_SESS_ID = re.compile(r"^Sess-Id[ \t]*:", re.M | re.I)  # as the shim's grep
 
 
 @dataclass(frozen=True)
@@ -55,14 +53,6 @@ def parse_push_lines(text: str) -> list[PushLine]:
     return out
 
 
-def sess_ids(message: str) -> list[str]:
-    """The Sess-Id trailers as git reads them: `Sess-Id : X` and a value
-    folded onto the next line count, as they do for commit-msg."""
-    if not _SESS_ID.search(message):
-        return []
-    return trailers.parse_trailers(message).get(trailers.SESS_ID, [])
-
-
 def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[CommitInfo]:
     """The commits this push sends that the remote is not known to have."""
     # A tag is walked from its commit; a blob or a tree (or a tag of one:
@@ -72,7 +62,7 @@ def pushed_commits(store: Store, remote: str, lines: list[PushLine]) -> list[Com
     if not tips:
         return []
     hide = [ln.remote_oid for ln in lines if ln.remote_oid != ZERO and store.has_object(ln.remote_oid)]
-    hide += list(store.refs(f"refs/remotes/{remote}/").values())
+    hide += list(store.refs(f"{refs.GIT_REMOTES}{remote}/").values())
     return list(store.walk(tips, hide))
 
 
@@ -80,14 +70,14 @@ def check_commit(store: Store, commit: CommitInfo, pol: policy.Policy | None = N
                  verifier: verify.Verifier | None = None) -> list[str]:
     """Problems of one handoff commit: its record against the schema and the
     policy's sections, and the invariants recomputed from the telemetry it
-    covered (gitsess.handoff.persist.examine, the same check commit-msg runs). A
+    covered (gitsess.handoff.examine, the same check commit-msg runs). A
     commit that passes is stamped (gitsess.handoff.stamps), so that the next push
     of it is decided by the shim alone."""
     pol = pol if pol is not None else policy.load_policy(store)
     note_oid = store.note_oid(commit.oid)
     if note_oid and verified.stamped(store, commit.oid) == verified.line(note_oid, pol.digest):
         return []  # what the shim takes without Python
-    verdict = handoffs.examine(store, commit.oid, pol, verifier)
+    verdict = examine.examine(store, commit.oid, pol, verifier)
     if not verdict.problems and verdict.pinned and verdict.note_oid:
         # A memo only: a stamp that cannot be written costs the next push
         # a Python start, never this push.
@@ -102,7 +92,7 @@ def check_push(store: Store, remote: str, lines: list[PushLine]) -> list[Failure
     pol: policy.Policy | None = None
     verifier: verify.Verifier | None = None  # one for the push: peers' emails read once
     for commit in pushed_commits(store, remote, lines):
-        ids = sess_ids(commit.message)
+        ids = identify.sess_ids(commit.message)
         if not ids:
             continue
         pol = pol if pol is not None else policy.load_policy(store)

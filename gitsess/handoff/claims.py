@@ -2,7 +2,7 @@
 
 A handoff's record names each session it covers with the telemetry tip it
 counted. Post-commit stores the record and then retires each session up to
-that tip (gitsess.handoff.persist.retire_session). A handoff killed in between
+that tip (gitsess.handoff.retire.retire_session). A handoff killed in between
 leaves the claimed events live, and the next handoff would claim them again;
 a `--repair` of a handoff whose record was never stored would compose it
 from the commit message and claim whatever the session holds by then.
@@ -30,7 +30,6 @@ from gitsess.errors import GitsessError, RefError
 from gitsess.store import Store
 from gitsess.telemetry import event, readers
 
-PREFIX = "refs/sess/local/claims/"
 VERSION = 1
 
 
@@ -47,12 +46,12 @@ def mark(store: Store, sid: str, handoff: str, tip: str | None, *, deadline: flo
     blob = store.write_blob(json.dumps({"v": VERSION, "handoff": handoff, "tip": tip},
                                        sort_keys=True).encode())
     with contextlib.suppress(RefError):
-        store.update_ref(PREFIX + event.safe_session_name(sid), lambda _old: blob,
+        store.update_ref(refs.claim(event.safe_session_name(sid)), lambda _old: blob,
                          deadline=deadline)
 
 
 def get(store: Store, sid: str) -> Claim | None:
-    oid = store.ref(PREFIX + event.safe_session_name(sid))
+    oid = store.ref(refs.claim(event.safe_session_name(sid)))
     if oid is None:
         return None
     try:
@@ -88,7 +87,7 @@ def finish(store: Store, sessions: list[readers.Session], *,
            deadline: float) -> tuple[list[readers.Session], list[str]]:
     """The sessions again, each with an earlier handoff's unfinished retire
     done first (those with nothing left dropped), and what was done."""
-    from gitsess.handoff.persist import retire_session
+    from gitsess.handoff.retire import retire_session
 
     out: list[readers.Session] = []
     notes: list[str] = []

@@ -14,91 +14,44 @@ What comes from where:
 - telemetry and invariants from the sessions' refs (O(1): each session's
   tip tree holds its cumulative counters; no event chain is walked);
 - git stats from gitsess.handoff.gitstats (its docstring has the window rule).
+
+`for_handoff` is `git sess handoff`'s composition (flags, narrative, draft,
+sessions, a peeked id); `compose_for_commit` is commit-msg's and
+post-commit's (the message's trailers). The message itself is
+gitsess.handoff.message's, the sessions gitsess.handoff.sessions's.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
+import sys
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitsess import refs
-from gitsess.errors import GitsessError, ValidationError
-from gitsess.handoff import gitstats, ids, policy, trailers
-from gitsess.handoff import subject as subject_line
-from gitsess.handoff.record import SECTIONS, Record, parse_sections, render, split_front_matter
+from gitsess.errors import ValidationError, warn
+from gitsess.handoff import draft, gitstats, ids, message, policy, trailers
+from gitsess.handoff import sessions as agent_sessions
+from gitsess.handoff.identity import HINT, shared_with
+from gitsess.handoff.identity import operator as current_operator
+from gitsess.handoff.record import Record, parse_sections, split_front_matter
 from gitsess.handoff.record import validate as validate_record
 from gitsess.store import Store
-from gitsess.telemetry import counting, event, layout, paths, readers, writer
+from gitsess.telemetry import counting, readers
+from gitsess.ui.colour import prefixed
 from gitsess.ui.timefmt import iso
 
-SETTLE_S = 1.0  # folding a session's spills before its tip goes into a record
+if TYPE_CHECKING:
+    from gitsess.handoff import narrative
 
 # 2: telemetry reconciled with the transcript, with tokens, models, agents,
 # sources and transcripts (issue 11); version 1 records still read.
 RECORD_VERSION = 2
-DRAFT_FILE = "SESS_HANDOFF"
 # Front matter keys a narrative (or a draft offered back) may set; the
 # others are computed and recomputed at every commit.
 EDITABLE = ("title", "workstream", "phase", "confidence", "handoff_write_min", "resume_prompt",
             "quick", "sessions")
-CONFIDENCE = ("H", "M", "L")
 DEFAULT_CONFIDENCE = "M"
 _WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
-
-
-# -- sessions and telemetry ---------------------------------------------------
-
-
-def find_session(store: Store, sid: str) -> readers.Session | None:
-    """A session by id: live, then done, then as fetched from a remote."""
-    name = event.safe_session_name(sid)
-    for prefix in (refs.LIVE, refs.DONE):
-        s = readers.read_session(store, prefix + name)
-        if s is not None:
-            return s
-    for ref in store.refs("refs/sess/remotes/"):
-        parts = ref.split("/")
-        if len(parts) == 6 and parts[4] in ("live", "done") and parts[5] == name:
-            s = readers.read_session(store, ref)
-            if s is not None:
-                return s
-    return None
-
-
-def own_live_sessions(store: Store, operator: str) -> list[readers.Session]:
-    """This operator's live sessions in this worktree (not yet handed off)."""
-    here = os.path.realpath(store.workdir) if store.workdir else None
-    out = []
-    for s in readers.live_sessions(store):
-        if s.meta.get("operator") not in (None, operator):
-            continue
-        where = paths.from_repo(store, s.meta.get("worktree")) or paths.from_repo(
-            store, s.meta.get("cwd"))
-        if here is not None and where and not _inside(os.path.realpath(str(where)), here):
-            continue
-        out.append(s)
-    out.sort(key=lambda s: (_start_ms(s) or 0, s.session_id))
-    return out
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _start_ms(s: readers.Session) -> int | None:
-    v = s.meta.get("started_at_ms") or s.counters.get("first_event_ms")
-    return int(v) if v else None
-
-
-def merged_counters(sessions: list[readers.Session]) -> dict[str, Any]:
-    c = counting.new_counters()
-    for s in sessions:
-        c = counting.merge_counters(c, s.counters)
-    return c
 
 
 def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
@@ -132,9 +85,6 @@ def sessions_section(sessions: list[readers.Session]) -> list[dict[str, Any]]:
     ]
 
 
-# -- the record ---------------------------------------------------------------
-
-
 def default_workstream(store: Store) -> str:
     """`sess.workstream`, else the current branch, else "main"."""
     configured = store.config_get("sess.workstream")
@@ -161,7 +111,7 @@ def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session]
     from gitsess.transcripts import reconcile
 
     counters, reconciled = reconcile.reconcile(store, sessions)
-    starts = [t for s in sessions if (t := _start_ms(s))]
+    starts = [t for s in sessions if (t := agent_sessions.start_ms(s))]
     prev = ids.previous(store, str(out["operator"]), exclude=str(out.get("id")))
     prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
     win = gitstats.window(previous=prev_at, session_start_s=min(starts) // 1000 if starts
@@ -235,213 +185,100 @@ def problems(rec: Record, pol: policy.Policy) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-# -- the commit message ---------------------------------------------------------
+def for_handoff(store: Store, pol: policy.Policy, told: narrative.Narrative, kept: Record | None,
+             flags: dict[str, str | None], session_ids: tuple[str, ...], *, quick: bool,
+             write_min: float | None) -> tuple[Record, list[str]]:
+    """The record to commit, validated; ValidationError (the draft kept) when it is not.
 
-
-def subject(front: dict[str, Any], template: str = subject_line.DEFAULT) -> str:
-    """The commit subject: the policy's `subject:` template filled in."""
-    return subject_line.render(template, front)
-
-
-def message(rec: Record, template: str = subject_line.DEFAULT) -> str:
-    """Subject, the non-empty sections as markdown, then the Sess- trailers."""
-    f = rec.front
-    parts = [subject(f, template)]
-    for name in list(SECTIONS) + [k for k in rec.sections if k not in SECTIONS]:
-        text = rec.sections.get(name, "").strip()
-        if text:
-            parts.append(f"## {name}\n\n{text}")
-    lines = [f"{trailers.SESS_ID}: {f['id']}", f"{trailers.SESS_OPERATOR}: {f['operator']}",
-             f"{trailers.SESS_WORKSTREAM}: {f['workstream']}"]
-    if f.get("phase"):
-        lines.append(f"{trailers.SESS_PHASE}: {f['phase']}")
-    lines += [f"{trailers.SESS_SESSION}: {s['id']}" for s in f.get("sessions") or []]
-    parts.append("\n".join(lines))
-    return "\n\n".join(parts) + "\n"
-
-
-@dataclass
-class FromMessage:
-    """What a commit message says about its handoff."""
-
-    front: dict[str, Any]
-    sections: dict[str, str]
-    session_ids: list[str]
-    problems: list[str]
-
-
-def from_message(text: str, comment: str = "#",
-                 template: str = subject_line.DEFAULT) -> FromMessage:
-    """Front matter keys and sections a (hand-written) handoff message gives.
-
-    The subject is read with the policy's `template` (then the default);
-    problems name the trailer at fault; the record's schema is checked later.
+    Flags win over the narrative's front matter, which wins over defaults
+    (workstream: sess.workstream, else the branch). The sessions are the
+    --session ones, else the narrative's (a draft's), else this operator's
+    live sessions in this worktree.
     """
-    t = trailers.parse_trailers(text, comment)
-    front: dict[str, Any] = {}
-    found: list[str] = []
-    hid = trailers.first(t, trailers.SESS_ID)
-    op = trailers.first(t, trailers.SESS_OPERATOR)
-    ws = trailers.first(t, trailers.SESS_WORKSTREAM)
-    body = trailers.strip_trailers(text, comment)
-    lines = [ln for ln in body.split("\n") if not ln.startswith(comment + " ") and ln != comment]
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    subj = lines[0].strip() if lines else ""
-    said = subject_line.parse(subj, template)
-    front["title"] = said.get("title", "") if said is not None else subj
-    said = said or {}
-    if hid is None:
-        found.append(f"{trailers.SESS_ID}: trailer is missing (a commit with Sess- trailers "
-                     "is a handoff and needs its id)")
-    else:
-        parts = ids.split_id(hid)
-        if parts is None:
-            found.append(f"{trailers.SESS_ID}: '{hid}' is not an id like RT-261126-01")
-        elif op is not None and parts[0] != op:
-            found.append(f"{trailers.SESS_ID}: '{hid}' does not start with the operator "
-                         f"'{op}' of {trailers.SESS_OPERATOR}")
-        front["id"] = hid
-    if op is None and hid is not None and (p := ids.split_id(hid)):
-        op = p[0]
-    if op is None:
-        found.append(f"{trailers.SESS_OPERATOR}: trailer is missing")
-    else:
-        front["operator"] = op
-    if ws is None and said.get("workstream"):
-        ws = said["workstream"]
-    if ws is None:
-        found.append(f"{trailers.SESS_WORKSTREAM}: trailer is missing")
-    else:
-        front["workstream"] = ws
-        if said.get("workstream") and said["workstream"] != ws:
-            found.append(f"subject: workstream '{said['workstream']}' differs from "
-                         f"{trailers.SESS_WORKSTREAM}: {ws}")
-    for key in (trailers.SESS_ID, trailers.SESS_OPERATOR, trailers.SESS_WORKSTREAM,
-                trailers.SESS_PHASE):
-        if len(t.get(key, [])) > 1:
-            found.append(f"{key}: given {len(t[key])} times; once only")
-    front["phase"] = trailers.first(t, trailers.SESS_PHASE)
-    known = set(trailers.CANONICAL.values())
-    for key in t:
-        if key.lower().startswith("sess-") and key not in known:
-            found.append(f"{key}: unknown trailer (known: {', '.join(sorted(known))})")
-    sessions = t.get(trailers.SESS_SESSION, [])
-    for sid in sessions:
-        if not sid:
-            found.append(f"{trailers.SESS_SESSION}: empty value")
-    rest = "\n".join(lines[1:]) if lines else ""
-    sections = parse_sections(rest)
-    lead = re.split(r"(?m)^##[ \t]", rest, maxsplit=1)[0].strip()
-    if lead and not sections.get("Summary"):  # prose before the first heading
-        sections["Summary"] = lead
-    return FromMessage(front, sections, [s for s in sessions if s], found)
-
-
-# -- the draft ------------------------------------------------------------------
-
-
-def draft_path(store: Store) -> str:
-    """$GIT_DIR/SESS_HANDOFF: per worktree, where git keeps COMMIT_EDITMSG."""
-    return os.path.join(store.git_dir, DRAFT_FILE)
-
-
-def read_draft(store: Store) -> Record | None:
+    me = current_operator(store)
+    shared = shared_with(store, me)
+    if shared:  # said before the commit, so that the person can still choose
+        warn(shared)
+        print(prefixed(f"hint: {HINT}", sys.stderr), file=sys.stderr)
+    front = dict(told.front)
+    draft_id = front.pop("_draft_id", None) or (kept.front.get("id") if kept else None)
+    front.update({k: v for k, v in flags.items() if v is not None})
+    if quick:
+        front["quick"] = True
+        front.setdefault("title", f"quick handoff on {store.head().branch or 'main'}")
+    front.setdefault("workstream", default_workstream(store))
+    front.setdefault("phase", None)
+    front.setdefault("title", "")
+    if write_min is not None:
+        front["handoff_write_min"] = write_min
+    listed = front.pop("sessions", None) or []
     try:
-        with open(draft_path(store), encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError):
-        return None
-    try:
-        front, body, _ = split_front_matter(text)
-    except ValidationError:
-        return Record({}, parse_sections(text))
-    return Record(front, parse_sections(body))
-
-
-def write_draft(store: Store, rec: Record) -> str:
-    path = draft_path(store)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(render(rec))
-        os.replace(tmp, path)
-    except BaseException:  # a full disk, a read-only .git: leave no half draft behind
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        sessions = agent_sessions.choose(store, me.id, listed, session_ids)
+    except ValidationError as exc:
+        if any(v.strip() for v in told.sections.values()):  # stdin is read once: keep it
+            path = draft.write_draft(store, Record({**front, "sessions": listed},
+                                                   dict(told.sections)))
+            exc.hint = (f"{exc.hint}\nyour narrative is kept in {draft.shown(path)}: fix its "
+                        "sessions, then `git sess handoff --draft`")
         raise
-    return path
+    now = time.time()
+    date = ids.id_date(now)
+    usable = isinstance(draft_id, str) and _usable(store, draft_id, me.id, date)
+    front.update(id=draft_id if usable else _peek_id(store, me.id, date), operator=me.id,
+                 email=me.email)
+    sections = dict(told.sections)
+    sync_resume_prompt(front, sections)
+    rec = Record(compute(store, front, sessions, pol, now=now), sections)
+    errors, warnings = problems(rec, pol)
+    if errors:
+        path = draft.write_draft(store, rec)
+        raise ValidationError(
+            f"handoff {rec.front['id']} not committed: {len(errors)} problem(s)",
+            errors, hint=retry_hint(store, path, errors, quick=quick),
+        )
+    return rec, warnings
 
 
-def drop_draft(store: Store, hid: str | None = None) -> None:
-    """Remove the draft (only the one of `hid` when given)."""
-    if hid is not None:
-        d = read_draft(store)
-        if d is None or d.front.get("id") != hid:
-            return
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(draft_path(store))
+def refuse_empty(store: Store, rec: Record) -> None:
+    """A handoff that covers no agent session and no commit records nothing
+    anyone can resume from (issue 10: `--quick` made "0 session(s), 0 tool
+    calls, 0 commit(s)", even as an empty repository's first commit)."""
+    git = rec.front.get("git") or {}
+    if rec.front.get("sessions") or int(git.get("commits") or 0) > 0:
+        return
+    has_text = any(str(v).strip() for v in rec.sections.values())
+    kept = f"; the draft is kept in {draft.shown(draft.write_draft(store, rec))}" if has_text else ""
+    raise ValidationError(
+        "nothing to hand off: no agent session and no commit of yours since "
+        f"{rec.front.get('started_at') or 'the last handoff'}",
+        hint=f"commit your work first, or pass --allow-empty to record this handoff "
+             f"anyway{kept}")
 
 
-def draft_age(store: Store) -> float | None:
-    try:
-        return time.time() - os.stat(draft_path(store)).st_mtime
-    except OSError:
-        return None
+def _usable(store: Store, hid: str, op: str, date: str) -> bool:
+    parts = ids.split_id(hid)
+    return bool(parts and parts[0] == op and parts[1] == date and not ids.is_taken(store, hid))
 
 
-def settle_spills(store: Store, sessions: list[readers.Session]) -> list[readers.Session]:
-    """The sessions again, each live one with spilled events folded into its
-    ref first, so that the tip a record names counts all the record counts
-    (the pre-push guard reads the counters at that tip). Best effort: a
-    session whose ref stays busy is returned as read."""
-    out = []
-    for s in sessions:
-        if s.ref.startswith(refs.LIVE) and layout.has_spills(store, s.ref):
-            with contextlib.suppress(GitsessError):
-                # A session whose only events spilled gets its ref (and operator) here.
-                writer.settle(store, s.ref, time.monotonic() + SETTLE_S,
-                              operator=lambda: _operator_id(store))
-                s = readers.read_session(store, s.ref) or s
-        out.append(s)
-    return out
+def _peek_id(store: Store, op: str, date: str) -> str:
+    """The id the next reservation would most likely get (for a draft)."""
+    taken = [p[2] for r in ids.handoff_refs(store, op)
+             if (p := ids.split_id(r.id)) and p[1] == date]
+    taken += ids.in_history(store, op, date, now=time.time())
+    return ids.make_id(op, date, max(taken, default=0) + 1)
 
 
-def _operator_id(store: Store) -> str:
-    from gitsess.handoff.identity import operator as current_operator
-
-    # cache=False, as the hook: settling spills never writes the user's git config.
-    return current_operator(store, cache=False).id
-
-
-def require_sessions(store: Store, session_ids: list[str]) -> list[readers.Session]:
-    """The named sessions; ValidationError naming each one not found."""
-    found: list[readers.Session] = []
-    missing: list[str] = []
-    for i, sid in enumerate(session_ids):
-        s = find_session(store, sid)
-        if s is None:
-            missing.append(f"sessions[{i}]: no telemetry for session '{sid}' "
-                           f"(no refs/sess/live/ or refs/sess/done/ ref)")
-        elif all(x.session_id != s.session_id for x in found):
-            found.append(s)
-    if missing:
-        raise ValidationError("unknown agent session", missing,
-                              hint="git sess status --all lists the sessions this clone knows")
-    return found
-
-
-def foreign_sessions(sessions: list[readers.Session], operator: str, *,
-                     label: str = "sessions") -> list[str]:
-    """Problems for sessions another operator started: a handoff would retire
-    their live telemetry from under them and claim what they did."""
-    out = []
-    for i, s in enumerate(sessions):
-        owner = s.meta.get("operator")
-        if owner and str(owner) != operator:
-            out.append(f"{label}[{i}]: session '{s.session_id}' was started by operator "
-                       f"{owner}, not {operator}; each operator hands off their own sessions")
-    return out
+def retry_hint(store: Store, path: str, errors: list[str], *, quick: bool) -> str:
+    lines = [f"nothing was committed; the draft is kept in {draft.shown(path)}"]
+    if any(e.startswith("invariants.") for e in errors):
+        lines.append("an invariant of the policy failed: that is what the sessions did, not "
+                     "what the narrative says;")
+        lines.append("change the policy (.gitsess.yaml) or the sessions covered (--session ID)")
+    if any(e.startswith(("sections.", "resume_prompt")) for e in errors) and not quick:
+        lines.append("fill the sections named above (or pass --quick for a minimal handoff)")
+    lines.append("then rerun with the same options, or edit the draft and run "
+                 "`git sess handoff --draft` (plain `git sess handoff` opens it in $EDITOR)")
+    return "\n".join(lines)
 
 
 def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
@@ -454,9 +291,7 @@ def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
     narrative and the editable keys; telemetry, git stats and invariants are
     always recomputed here.
     """
-    from gitsess.handoff.identity import operator as current_operator
-
-    fm = from_message(text, comment, pol.subject)
+    fm = message.from_message(text, comment, pol.subject)
     errors = list(fm.problems)
     front: dict[str, Any] = {}
     sections = fm.sections
@@ -473,11 +308,11 @@ def compose_for_commit(store: Store, text: str, pol: policy.Policy, *,
     front["email"] = me.email if front.get("operator") == me.id else None
     sessions: list[readers.Session] = []
     try:
-        sessions = settle_spills(store, require_sessions(store, fm.session_ids))
+        sessions = agent_sessions.settle_spills(store, agent_sessions.require_sessions(store, fm.session_ids))
     except ValidationError as exc:
         errors += [p.replace("sessions[", f"{trailers.SESS_SESSION}[") for p in exc.problems]
     if front.get("operator"):
-        errors += foreign_sessions(sessions, str(front["operator"]), label=trailers.SESS_SESSION)
+        errors += agent_sessions.foreign_sessions(sessions, str(front["operator"]), label=trailers.SESS_SESSION)
     sync_resume_prompt(front, sections)
     if not all(k in front for k in ("id", "operator", "workstream")):
         return Record(front, sections), errors, []

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gitsess.store import Store
+from gitsess.store import Store, history
 from gitsess.ui.timefmt import iso
 
 FALLBACK_WINDOW_S = 24 * 3600
@@ -67,24 +67,15 @@ def collect(store: Store, win: Window, *, author_email: str | None,
     head = head or store.head().oid
     if head is None:
         return empty()
-    args = [
-        "log", "--no-merges", "--no-renames", "--no-color", "--numstat",
-        # A handoff is any commit with a Sess-Id trailer, spelt as git reads
-        # trailers: any case, blanks before the colon (trailers.py).
-        f"--since=@{win.start_s}", "--invert-grep", "--regexp-ignore-case",
-        "--grep=^Sess-Id[[:blank:]]*:",
-        f"--format={_SEP}%H %ct %P%n%ae",
-        head,
-    ]
-    args += [f"^{h}" for h in win.hide if store.has_object(h)]
-    proc = store.run_git(args, check=False)
-    if proc.returncode != 0:
+    out = history.work_log(store, head, since_s=win.start_s, separator=_SEP,
+                           hide=[h for h in win.hide if store.has_object(h)])
+    if out is None:
         return empty()
     commits: list[tuple[str, int, str]] = []  # (oid, time, first parent)
     files: set[str] = set()
     ins = dels = 0
     want = author_email.lower() if author_email else None
-    for chunk in proc.stdout.decode("utf-8", "replace").split(_SEP)[1:]:
+    for chunk in out.split(_SEP)[1:]:
         lines = chunk.split("\n")
         oid, ctime, *parents = lines[0].split(" ")
         if want is not None and lines[1].strip().lower() != want:

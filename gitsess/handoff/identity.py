@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gitsess import refs
 from gitsess.store import Store
 
 OPERATOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -89,8 +90,8 @@ def holders(store: Store, op: str) -> set[str]:
     fetched): each record's `email`, else its commit's author email."""
     from gitsess.handoff import ids
 
-    notes = [n for n in [store.ref("refs/notes/sess")] if n]
-    notes += [oid for name, oid in store.refs(ids.REMOTES_PREFIX).items()
+    notes = [n for n in [store.ref(refs.NOTES)] if n]
+    notes += [oid for name, oid in store.refs(refs.REMOTES).items()
               if name.endswith("/notes")]
     out: set[str] = set()
     for r in ids.handoff_refs(store, op)[:MAX_CHECKED]:

@@ -33,23 +33,14 @@ import re
 import time
 from dataclasses import dataclass
 
+from gitsess import refs
 from gitsess.errors import RefError
-from gitsess.store import Store
+from gitsess.handoff import identify
+from gitsess.store import Store, history
 
-HANDOFF_PREFIX = "refs/sess/h/"
-REMOTES_PREFIX = "refs/sess/remotes/"
-RESERVE_PREFIX = "refs/sess/local/reserve/"
 RESERVATION_TTL_S = 600
 
 ID_RE = re.compile(r"^(?P<op>[A-Za-z0-9][A-Za-z0-9_-]{0,31})-(?P<date>\d{6})-(?P<nn>\d{2,})$")
-
-
-def handoff_ref(operator: str, hid: str) -> str:
-    return f"{HANDOFF_PREFIX}{operator}/{hid}"
-
-
-def reservation_ref(operator: str, hid: str) -> str:
-    return f"{RESERVE_PREFIX}{operator}/{hid}"
 
 
 def split_id(hid: str) -> tuple[str, str, int] | None:
@@ -79,12 +70,12 @@ class HandoffRef:
 def handoff_refs(store: Store, operator: str | None = None) -> list[HandoffRef]:
     """Local and fetched handoff refs (of one operator when given)."""
     out = []
-    for name, oid in store.refs(HANDOFF_PREFIX).items():
-        parts = name[len(HANDOFF_PREFIX) :].split("/")
+    for name, oid in store.refs(refs.HANDOFFS).items():
+        parts = name[len(refs.HANDOFFS) :].split("/")
         if len(parts) == 2 and (operator is None or parts[0] == operator):
             out.append(HandoffRef(name, parts[1], oid, None))
-    for name, oid in store.refs(REMOTES_PREFIX).items():
-        parts = name[len(REMOTES_PREFIX) :].split("/")
+    for name, oid in store.refs(refs.REMOTES).items():
+        parts = name[len(refs.REMOTES) :].split("/")
         if len(parts) == 4 and parts[1] == "h" and (operator is None or parts[2] == operator):
             out.append(HandoffRef(name, parts[3], oid, parts[0]))
     return out
@@ -120,20 +111,15 @@ def in_history(store: Store, operator: str, date: str, *, now: float) -> set[int
     day of it, whatever the time zone) and by --grep on the id's prefix.
     """
     prefix = f"{operator}-{date}-"
-    proc = store.run_git(
-        ["log", "--branches", "--remotes", "--tags", f"--since=@{int(now) - 3 * 86400}",
-         # The prefix is [A-Za-z0-9_-] and digits (ID_RE): literal in a regexp.
-         "--regexp-ignore-case", f"--grep=^Sess-Id[[:blank:]]*:[[:blank:]]*{prefix}",
-         "--format=%B%x00"], check=False)
-    if proc.returncode != 0:
+    # The prefix is [A-Za-z0-9_-] and digits (ID_RE): literal in a regexp.
+    text = history.messages_naming_id_prefix(store, prefix, since_s=int(now) - 3 * 86400)
+    if text is None:
         return set()
     out = set()
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip().lower() == "sess-id":
-            parts = split_id(value.strip())
-            if parts and parts[0] == operator and parts[1] == date:
-                out.add(parts[2])
+    for hid in identify.sess_ids_anywhere(text):
+        parts = split_id(hid)
+        if parts and parts[0] == operator and parts[1] == date:
+            out.add(parts[2])
     return out
 
 
@@ -141,7 +127,7 @@ def _taken(store: Store, operator: str, date: str) -> set[int]:
     """NNs of `date` held by handoff refs or unexpired reservations."""
     out = set()
     names = [r.id for r in handoff_refs(store, operator)]
-    for name, oid in store.refs(f"{RESERVE_PREFIX}{operator}/").items():
+    for name, oid in store.refs(f"{refs.RESERVE}{operator}/").items():
         if _age(_reservation(store, oid)) < RESERVATION_TTL_S:
             names.append(name.rsplit("/", 1)[-1])
     for hid in names:
@@ -173,7 +159,7 @@ def reserved_elsewhere(store: Store, hid: str) -> bool:
     parts = split_id(hid)
     if parts is None:
         return False
-    old = store.ref(reservation_ref(parts[0], hid))
+    old = store.ref(refs.reservation(parts[0], hid))
     if old is None:
         return False
     held = _reservation(store, old)
@@ -190,7 +176,7 @@ def reserve(store: Store, hid: str) -> bool:
     parts = split_id(hid)
     if parts is None or is_taken(store, hid):
         return False
-    name = reservation_ref(parts[0], hid)
+    name = refs.reservation(parts[0], hid)
     blob = store.write_blob(_token(store).encode())
     try:
         store.cas_ref(name, blob, None)
@@ -221,7 +207,7 @@ def release(store: Store, hid: str) -> None:
     parts = split_id(hid)
     if parts is None:
         return
-    name = reservation_ref(parts[0], hid)
+    name = refs.reservation(parts[0], hid)
     old = store.ref(name)
     if old is not None:
         with contextlib.suppress(RefError):

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import RefError, ValidationError
 from gitsess.handoff import subject as subject_line
 from gitsess.handoff.identity import OPERATOR_RE
@@ -39,7 +40,6 @@ from gitsess.handoff.record import split_front_matter as split
 from gitsess.store import Store
 from gitsess.ui.timefmt import iso
 
-HANDOFF_REFS = "refs/sess/h/"
 NOTE_DEADLINE_S = 10.0
 SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
 
@@ -104,20 +104,20 @@ def import_documents(
         outcomes.append(doc.outcome if isinstance(doc, _Doc) else doc)
         if isinstance(doc, _Doc):
             docs.append(doc)
-    refs = store.refs(HANDOFF_REFS)
+    taken = store.refs(refs.HANDOFFS)
     claimed: dict[str, list[str]] = {}  # id -> the documents that name it
     for d in docs:
         if d.id_given:
             claimed.setdefault(d.record.id, []).append(d.outcome.path)
     placed: dict[str, str] = {}  # ref -> document name, for refs made in this run
     for doc in docs:
-        if _place(store, doc, refs, claimed, placed):
+        if _place(store, doc, taken, claimed, placed):
             _check(doc)
         out = doc.outcome
         if out.status != "imported" or out.ref is None:
             continue
         placed[out.ref] = doc.name
-        refs[out.ref] = ""  # taken; the commit is written below (or not, in a dry run)
+        taken[out.ref] = ""  # taken; the commit is written below (or not, in a dry run)
         if dry_run:
             continue
         try:
@@ -186,7 +186,7 @@ def _read(path: str, shown: str, operator: str | None, at: str) -> _Doc | Outcom
 def _place(
     store: Store,
     doc: _Doc,
-    refs: dict[str, str],
+    taken: dict[str, str],
     claimed: dict[str, list[str]],
     placed: dict[str, str],
 ) -> bool:
@@ -196,16 +196,16 @@ def _place(
     if not OPERATOR_RE.match(op):
         return True  # the schema check names the field
     if doc.id_given:
-        ref = f"{HANDOFF_REFS}{op}/{rec.id}"
+        ref = refs.handoff(op, rec.id)
         others = [p for p in claimed.get(rec.id, []) if p != out.path]
         if others:  # which one is right is for a person to say
             out.reason = f"id {rec.id} is also the id of {', '.join(others)}"
             out.problems = [f"id: {rec.id} is used by {len(others) + 1} documents"]
             return False
-        if ref in refs:
-            if _holds(store, refs[ref], doc.name, placed.get(ref)):
+        if ref in taken:
+            if _holds(store, taken[ref], doc.name, placed.get(ref)):
                 out.status, out.reason, out.ref = "skipped", "already imported", ref
-                out.commit = None if ref in placed else refs[ref]
+                out.commit = None if ref in placed else taken[ref]
             else:
                 out.reason = f"id {rec.id} is already used by another handoff ({ref})"
                 out.problems = [f"id: {rec.id} already names another handoff"]
@@ -216,15 +216,15 @@ def _place(
     if not started:
         return True  # the schema check names started_at
     day = f"{started[2:4]}{started[5:7]}{started[8:10]}"
-    prefix = f"{HANDOFF_REFS}{op}/{op}-{day}-"
-    for ref in sorted(r for r in refs if r.startswith(prefix)):
-        if _holds(store, refs[ref], doc.name, placed.get(ref)):
+    prefix = refs.handoff(op, f"{op}-{day}-")
+    for ref in sorted(r for r in taken if r.startswith(prefix)):
+        if _holds(store, taken[ref], doc.name, placed.get(ref)):
             out.status, out.reason, out.ref = "skipped", "already imported", ref
             out.id = ref.rsplit("/", 1)[1]
-            out.commit = None if ref in placed else refs[ref]
+            out.commit = None if ref in placed else taken[ref]
             return False
     n = 1
-    while f"{prefix}{n:02d}" in refs or f"{op}-{day}-{n:02d}" in claimed:
+    while f"{prefix}{n:02d}" in taken or f"{op}-{day}-{n:02d}" in claimed:
         n += 1
     rec.front["id"] = out.id = f"{op}-{day}-{n:02d}"
     out.ref = prefix + f"{n:02d}"

@@ -34,18 +34,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from gitsess import refs
+from gitsess.handoff import identify
 from gitsess.handoff.operators import sort_time
 from gitsess.store import NOTES_REF, Store
 
-LOCAL_H = "refs/sess/h/"
-LOCAL_LIVE = "refs/sess/live/"
-LOCAL_DONE = "refs/sess/done/"
-REMOTES = "refs/sess/remotes/"
 # Commits scanned from branch tips for handoffs that have neither ref nor note.
 SCAN_LIMIT = 2000
 
 _SUBJECT = re.compile(r"^handoff\((?P<ws>[^()\s]+)\):[ \t]*(?P<title>.*)$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}-\d{6}-\d{2,}$")
 _TRAILER = re.compile(r"^(?P<key>[A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(?P<value>.*?)\s*$")
 
 # Where a handoff was found, best first: a duplicate keeps the better source.
@@ -92,46 +89,27 @@ def parse_commit(oid: str, message: str, when: int, source: str = "ref",
     (its trailers survive, DESIGN.md). A subject not in the default shape is
     read with the policy's `subject:` template (`template`, asked only then).
     """
-    # Trailer keys are case-insensitive (git-interpret-trailers(1)); the
-    # substring test keeps the common non-handoff commit to one scan.
-    if "Sess-Id" not in message and "sess-id" not in message.lower():
+    said = identify.fast(message)
+    if said is None:
         return None
-    text = message.rstrip()
-    cut = text.rfind("\n\n")
-    if cut < 0:
-        return None
-    trailers: dict[str, str] = {}
-    sessions: list[str] = []
-    # str.partition, not a regex: this runs once per handoff on every resume.
-    for line in text[cut + 2 :].split("\n"):
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        key = key.strip().lower()
-        if key == "sess-session":
-            sessions.append(value.strip())
-        elif key.startswith("sess-"):
-            trailers.setdefault(key, value.strip())
-    hid = trailers.get("sess-id", "")
-    if not _ID.match(hid):
-        return None
-    subject = text.split("\n", 1)[0].strip()
+    hid = said.id
+    subject = message.split("\n", 1)[0].strip()
     sm = _SUBJECT.match(subject)
     title = sm.group("title") if sm else None
     if sm is None and template is not None:
         from gitsess.handoff.subject import parse
 
         title = (parse(subject, template()) or {}).get("title")
-    workstream = trailers.get("sess-workstream") or (sm.group("ws") if sm else "")
+    workstream = said.workstream or (sm.group("ws") if sm else "")
     return Handoff(
         id=hid,
-        operator=trailers.get("sess-operator") or hid.rsplit("-", 2)[0],
+        operator=said.operator or hid.rsplit("-", 2)[0],
         workstream=workstream or "-",
-        phase=trailers.get("sess-phase") or None,
+        phase=said.phase,
         title=title or subject,
         commit=oid,
         time=when,
-        sessions=tuple(sessions),
+        sessions=said.sessions,
         source=source,
         ref=ref,
     )
@@ -146,16 +124,16 @@ class _Refs:
     tips: list[str] = field(default_factory=list)  # local and remote-tracking branches
 
 
-def _classify(refs: dict[str, str]) -> _Refs:
+def _classify(every: dict[str, str]) -> _Refs:
     out = _Refs()
     heads, live, tips = out.heads, out.live, out.tips
     notes: list[str] = []
     remote_notes: list[str] = []
-    for name, oid in refs.items():
-        if name.startswith(LOCAL_H):
+    for name, oid in every.items():
+        if name.startswith(refs.HANDOFFS):
             heads[oid] = ("ref", name)
-        elif name.startswith(REMOTES):
-            parts = name[len(REMOTES) :].split("/", 2)
+        elif name.startswith(refs.REMOTES):
+            parts = name[len(refs.REMOTES) :].split("/", 2)
             if len(parts) == 3 and parts[1] == "h":
                 heads.setdefault(oid, ("remote-ref", name))
             elif len(parts) == 2 and parts[1] == "notes":
@@ -164,13 +142,13 @@ def _classify(refs: dict[str, str]) -> _Refs:
                 live[name] = oid
             elif len(parts) == 3 and parts[1] == "done":
                 out.done.add(parts[2])
-        elif name.startswith(LOCAL_LIVE):
+        elif name.startswith(refs.LIVE):
             live[name] = oid
-        elif name.startswith(LOCAL_DONE):
-            out.done.add(name[len(LOCAL_DONE) :])
+        elif name.startswith(refs.DONE):
+            out.done.add(name[len(refs.DONE) :])
         elif name == NOTES_REF:
             notes.insert(0, oid)
-        elif name.startswith(("refs/heads/", "refs/remotes/")):
+        elif name.startswith((refs.HEADS, refs.GIT_REMOTES)):
             tips.append(oid)
     out.notes = notes + remote_notes
     return out
@@ -183,8 +161,8 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
     def late() -> bool:
         return deadline is not None and time.monotonic() >= deadline
 
-    refs = store.all_refs()
-    classified = _classify(refs)
+    every = store.all_refs()
+    classified = _classify(every)
     known: list[str] = []
 
     def template() -> str:
@@ -226,7 +204,7 @@ def build(store: Store, *, deadline: float | None = None, scan_limit: int = SCAN
         complete = False
     for oid, (email, author_time) in store.commit_authors(list(found)).items():
         found[oid].email, found[oid].author_time = email, author_time
-    return Index(_dedupe(found.values()), notes, refs, classified.live, classified.done,
+    return Index(_dedupe(found.values()), notes, every, classified.live, classified.done,
                  complete, counts)
 
 

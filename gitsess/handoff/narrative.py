@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from gitsess.errors import GitsessError, UsageError, ValidationError
-from gitsess.handoff import compose as handoff
+from gitsess.handoff import compose, draft
 from gitsess.handoff.record import (
     SECTIONS,
     Record,
@@ -29,7 +29,7 @@ from gitsess.handoff.record import (
     render,
     split_front_matter,
 )
-from gitsess.store import Store, git_env
+from gitsess.store import Store, git_env, history
 
 EDIT_FILE = "SESS_HANDOFF.md"
 _TEMPLATE_COMMENT = re.compile(r"<!--\s*gitsess:.*?-->\n?", re.S)
@@ -57,7 +57,7 @@ def parse_narrative(text: str, *, source: str = "narrative") -> Narrative:
     except ValidationError as exc:
         raise ValidationError(f"{source}: {exc.message}", exc.problems,
                               hint="fix the front matter between the --- lines and retry") from exc
-    kept = {k: front[k] for k in handoff.EDITABLE if k in front}
+    kept = {k: front[k] for k in compose.EDITABLE if k in front}
     for key in ("title", "phase", "workstream"):  # `phase: 2` means "2", a date its text
         if isinstance(kept.get(key), (int, float, datetime.date)) and not isinstance(
                 kept.get(key), bool):
@@ -80,7 +80,7 @@ def template(*, title: str | None, workstream: str, phase: str | None,
         "Resume Prompt": "the first message for the next session: where to start, what to run",
     }
     front = dump_yaml({"title": title or "", "workstream": workstream, "phase": phase,
-                       "confidence": handoff.DEFAULT_CONFIDENCE})
+                       "confidence": compose.DEFAULT_CONFIDENCE})
     parts = [f"---\n{front}---\n",
              f"<!-- gitsess: {summary_hint}. Lines like this one are dropped;"
              " an empty file aborts. confidence: H, M or L. -->\n"]
@@ -99,7 +99,7 @@ def read(store: Store, *, file: str | None, quick: bool, use_draft: bool,
     if use_draft:
         if kept is None:
             raise UsageError("there is no draft to use", hint="run git sess handoff without --draft")
-        return parse_narrative(render(kept), source=handoff.DRAFT_FILE), None
+        return parse_narrative(render(kept), source=draft.DRAFT_FILE), None
     if file == "-":
         return parse_narrative(stdin.read(), source="stdin"), None
     if file is not None:
@@ -118,7 +118,7 @@ def read(store: Store, *, file: str | None, quick: bool, use_draft: bool,
 def editable(kept: Record) -> str:
     """A kept draft as the person wrote it: the editable keys (sessions by id)
     and the id it was drafted under, not the computed record around them."""
-    shown = {k: kept.front[k] for k in handoff.EDITABLE
+    shown = {k: kept.front[k] for k in compose.EDITABLE
              if k in kept.front and k not in ("resume_prompt", "handoff_write_min")}
     if isinstance(shown.get("sessions"), list):
         shown["sessions"] = [s.get("id") if isinstance(s, dict) else s
@@ -150,15 +150,15 @@ def edit(store: Store, kept: Record | None, title: str | None,
         comments = ["# A draft kept from an earlier attempt; computed fields are recomputed.",
                     "# git sess handoff --discard-draft starts over.", *comments]
         text = editable(kept)
-        print(f"note: editing the draft kept in {handoff.draft_path(store)}", file=sys.stderr)
+        print(f"note: editing the draft kept in {draft.draft_path(store)}", file=sys.stderr)
     else:
-        text = template(title=title, workstream=handoff.default_workstream(store),
+        text = template(title=title, workstream=compose.default_workstream(store),
                                 phase=None, summary_hint="write the handoff below")
     head, sep, rest = text.partition("\n---\n")  # after the front matter
     text = f"{head}{sep}" + "\n".join(comments) + "\n\n" + rest if sep else text
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
-    editor = store.run_git(["var", "GIT_EDITOR"], check=False).stdout.decode().strip() or "vi"
+    editor = history.editor(store) or "vi"
     started = time.monotonic()
     # As git runs its editor (run-command.c prepare_shell_cmd): through sh.
     rc = subprocess.run(["sh", "-c", f'{editor} "$@"', editor, path], env=git_env(),

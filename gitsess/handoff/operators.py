@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitsess.store import Store
+from gitsess.store import Store, history
 
 VERIFIED = "verified"
 UNVERIFIED = "unverified"
@@ -161,10 +161,9 @@ class Verifier:
             or self.store.config_get("user.email")
         if found:
             return found
-        proc = self.store.run_git(["var", "GIT_AUTHOR_IDENT"], check=False)
-        ident = proc.stdout.decode("utf-8", "replace")
+        ident = history.author_ident(self.store) or ""
         start, end = ident.find("<"), ident.find(">")
-        return ident[start + 1:end] if proc.returncode == 0 and 0 <= start < end else ""
+        return ident[start + 1:end] if 0 <= start < end else ""
 
     def _fixed_emails(self, op: str) -> tuple[str, ...] | None:
         if op in self.operators:
@@ -253,12 +252,7 @@ class Verifier:
         want = [c for c in dict.fromkeys(commits) if c not in self._sigs]
         if not want or not self.require_signed:
             return
-        # %x1f between fields, %x1e after each commit: a signer name is text.
-        proc = self.store.run_git(
-            ["-c", "log.showSignature=false", "log", "--no-walk=unsorted", "--stdin",
-             "--format=%H%x1f%G?%x1f%GS%x1e"],
-            input="\n".join(want).encode() + b"\n", check=False)
-        for rec in proc.stdout.decode("utf-8", "replace").split("\x1e"):
+        for rec in history.signatures(self.store, list(want)).split("\x1e"):
             parts = rec.strip("\n").split("\x1f")
             if len(parts) == 3:
                 self._sigs[parts[0]] = (parts[1], parts[2])

@@ -61,7 +61,6 @@ from gitsess.telemetry import counting
 
 POLICY_FILE = ".gitsess.yaml"
 POLICY_VERSION = 1
-TRANSCRIPT_SETTINGS = ("off", "local", "push")
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "==": _op.eq,
@@ -307,12 +306,6 @@ def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
             break
         node = child
     return int(node.start_mark.line) + 1
-
-
-def workstream_owners(store: Store) -> dict[str, str]:
-    """Workstream -> owner operator, as the policy declares them (resume uses it)."""
-    policy = load_policy(store)
-    return {name: owner for name in policy.workstreams if (owner := policy.owner(name))}
 
 
 def counter_value(counters: dict[str, Any], name: str) -> float:

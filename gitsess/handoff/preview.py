@@ -14,9 +14,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from gitsess.handoff import compose as handoff
-from gitsess.handoff import gitstats, ids
-from gitsess.store import Store
+from gitsess.handoff import compose, gitstats, ids
+from gitsess.handoff import sessions as agent_sessions
+from gitsess.store import Store, history
 from gitsess.ui.columns import cell, clip
 
 FILES_SHOWN = 20
@@ -26,8 +26,8 @@ NAME_COLS = 70
 def lines(store: Store, operator: str, email: str | None, *,
           now: float | None = None) -> list[str]:
     now = time.time() if now is None else now
-    sessions = handoff.own_live_sessions(store, operator)
-    tel = handoff.telemetry_section(handoff.merged_counters(sessions))
+    sessions = agent_sessions.own_live_sessions(store, operator)
+    tel = compose.telemetry_section(agent_sessions.merged_counters(sessions))
     prev = ids.previous(store, operator)
     prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
     starts = [int(s.meta.get("started_at_ms") or s.counters.get("first_event_ms") or 0)
@@ -65,14 +65,11 @@ def _files(store: Store, git: dict[str, Any], email: str | None) -> list[str]:
     rng = git.get("range")
     if not rng:
         return []
-    args = ["log", "--no-merges", "--no-renames", "--name-status", "--format=", rng]
-    if email:
-        args.insert(1, f"--author=<{email}>")
-    proc = store.run_git(args, check=False)
-    if proc.returncode != 0:
+    out = history.changed_paths(store, rng, author_email=email)
+    if out is None:
         return []
     seen: dict[str, str] = {}
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+    for line in out.splitlines():
         status, _, path = line.partition("\t")
         if path and path not in seen:
             seen[path] = status[:1]

@@ -23,11 +23,11 @@ dropped only means Python checks that commit at its push.
 
 from __future__ import annotations
 
-from gitsess import __version__
+from gitsess import __version__, refs
 from gitsess.errors import GitsessError
 from gitsess.store import Store
 
-REF = "refs/sess/local/verified"
+REF = refs.VERIFIED
 # Baked into the pre-push shim at install (@STAMP@); the suffix changes with
 # the meaning of the check, so stamps of an older check are never taken.
 # check2: a session tip counts only when it is that session's telemetry

@@ -123,18 +123,6 @@ def has_sess_trailers(trailers: dict[str, list[str]]) -> bool:
     return any(k.lower().startswith("sess-") for k in trailers)
 
 
-# A Sess-Id line anywhere in a message, as git reads a trailer (keys in any
-# case, blanks before the colon: git-interpret-trailers(1)): a squash merge's
-# message carries the trailers of every commit it squashed in its body, maybe
-# indented, not in its own trailer block.
-ANY_SESS_ID = re.compile(r"^[ \t]*Sess-Id[ \t]*:[ \t]*(\S+)[ \t]*$", re.M | re.I)
-
-
-def sess_ids_anywhere(message: str) -> list[str]:
-    """Every Sess-Id a message names on a line of its own, in order."""
-    return ANY_SESS_ID.findall(message)
-
-
 def first(trailers: dict[str, list[str]], key: str) -> str | None:
     values = trailers.get(key)
     return values[0] if values else None

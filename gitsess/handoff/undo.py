@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from gitsess import refs
 from gitsess.errors import GitsessError, RefError, UsageError
 from gitsess.handoff import ids, record
-from gitsess.store import Store
+from gitsess.store import Store, history
 from gitsess.telemetry import event
 
 DEADLINE_S = 10.0
@@ -69,12 +69,10 @@ def why_not(store: Store, h: ids.HandoffRef) -> str | None:
         if r.remote is not None and r.id == h.id:
             return (f"it was pushed: {r.ref} shows {r.remote} has it, and a teammate may "
                     "have resumed from it")
-    for name, notes in store.refs(ids.REMOTES_PREFIX).items():
+    for name, notes in store.refs(refs.REMOTES).items():
         if name.endswith("/notes") and store.note_in(h.commit, notes) is not None:
             return f"it was pushed: its record is in {name}"
-    proc = store.run_git(["for-each-ref", "--format=%(refname)", "--contains", h.commit,
-                          "refs/remotes/"], check=False)
-    on = proc.stdout.decode("utf-8", "replace").split()
+    on = history.remote_branches_containing(store, h.commit)
     if on:
         return (f"it was pushed: its commit {h.commit[:12]} is on {on[0]}; taking it back "
                 "would rewrite published history")
@@ -99,9 +97,9 @@ def undo(store: Store, h: ids.HandoffRef) -> Undone:
             sessions = [s for s in rec.front.get("sessions") or [] if isinstance(s, dict)]
     # The commit first: when git refuses (a locked index), nothing else moved.
     if out.reset_to is not None:
-        store.run_git(["reset", "--soft", out.reset_to])
+        history.reset_soft(store, out.reset_to)
     else:  # the repository's first commit: the branch goes back to unborn
-        store.run_git(["update-ref", "-d", f"refs/heads/{store.head().branch}", h.commit])
+        history.unborn_branch(store, str(store.head().branch), h.commit)
     if text is not None:
         store.set_note(h.commit, None, deadline=deadline)
     with contextlib.suppress(RefError):
@@ -118,7 +116,7 @@ def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
     """Give one session's events that handoff `hid` took back to live.
 
     The retire moved done to the record's tip, or to a commit joining an
-    earlier handoff's done chain with it (gitsess.handoff.persist._join): only the
+    earlier handoff's done chain with it (gitsess.handoff.retire._join): only the
     part that was `hid`'s goes back, so that the next handoff does not count
     an earlier one's events again. The claim goes too, else the next handoff
     would take the events for a retire left unfinished (gitsess.handoff.claims).
@@ -130,7 +128,7 @@ def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
     claim = claims.get(store, sid)
     if claim is not None and claim.handoff == hid:
         with contextlib.suppress(RefError):
-            store.cas_ref(claims.PREFIX + name, None, store.ref(claims.PREFIX + name))
+            store.cas_ref(refs.claim(name), None, store.ref(refs.claim(name)))
     done = store.ref(done_ref)
     if done is None:
         return "not in done (left as it is)"
@@ -148,3 +146,17 @@ def _relive(store: Store, sid: str, hid: str, tip: str | None) -> str:
     except RefError as exc:
         return f"left in done ({exc.message})"
     return "back to live"
+
+
+def take_back(store: Store, hid: str | None) -> Undone:
+    """Undo this operator's handoff `hid` (the latest when None); UsageError
+    saying why when it cannot be taken back."""
+    from gitsess.handoff.identity import operator
+
+    found = pick(store, operator(store).id, hid)
+    why = why_not(store, found)
+    if why is not None:
+        raise UsageError(f"handoff {found.id} cannot be taken back: {why}",
+                         hint="a later handoff can say what changed; "
+                              "git revert undoes its commit's changes")
+    return undo(store, found)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gitsess import refs
 from gitsess.errors import UsageError
 from gitsess.handoff import index as handoff_index
 from gitsess.handoff import operators as verify
@@ -135,17 +136,17 @@ def _branch(store: Store, index: Index, h: Handoff, name: str | None) -> dict[st
     """Where the handoff's branch stands now, and whether it is checked out here."""
     head = store.head()
     name = name or None
-    local = index.refs.get(f"refs/heads/{name}") if name else None
+    local = index.refs.get(refs.branch(name)) if name else None
     remote = None
     if name and local is None:
         remote = next((r for r in sorted(index.refs)
-                       if r.startswith("refs/remotes/")
-                       and r[len("refs/remotes/") :].split("/", 1)[1:] == [name]), None)
+                       if r.startswith(refs.GIT_REMOTES)
+                       and r[len(refs.GIT_REMOTES) :].split("/", 1)[1:] == [name]), None)
     tip = local or (index.refs.get(remote) if remote else None)
     return {
         "name": name,
         "exists": tip is not None,
-        "remote": remote[len("refs/remotes/") :] if remote else None,
+        "remote": remote[len(refs.GIT_REMOTES) :] if remote else None,
         "contains": bool(tip and store.contains(tip, h.commit)),
         # A bare repository has a HEAD but no worktree: nothing is checked out.
         "checked_out": bool(name and store.workdir and not head.detached

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gitsess import refs
-from gitsess.handoff import record, trailers
+from gitsess.handoff import identify, record
 from gitsess.store import Store
 from gitsess.sync import exchange as sync
 from gitsess.sync import publish, rewrite
@@ -60,7 +60,7 @@ def by_sess_id(store: Store) -> dict[str, str]:
     for n, commit in enumerate(store.walk(_branch_tips(store))):
         if n >= SCAN_LIMIT:
             break
-        for hid in trailers.sess_ids_anywhere(commit.message):
+        for hid in identify.sess_ids_anywhere(commit.message):
             out.setdefault(hid, commit.oid)
     return out
 

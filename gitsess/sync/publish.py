@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from gitsess import refs
-from gitsess.handoff import trailers
+from gitsess.handoff import identify
 from gitsess.store import Store
 from gitsess.store import remote as git_remote
 
@@ -98,7 +98,7 @@ def _sessions_of(store: Store, oid: str) -> list[str]:
         message = store.commit(oid).message
     except Exception:
         return []
-    return trailers.parse_trailers(message).get(trailers.SESS_SESSION, [])
+    return identify.sessions(message)
 
 
 def plan(store: Store, tracking: str, bases: list[str], *, notes: bool = True) -> Plan:

@@ -197,7 +197,7 @@ def _follow(store: Store, c: Collision, new: str, mapping: dict[str, str], *,
         if r.remote is None and r.commit in mapping and r.ref != c.ref:
             store.cas_ref(r.ref, mapping[r.commit], r.commit)
     op = ids.split_id(c.id)[0]  # type: ignore[index]
-    store.cas_ref(ids.handoff_ref(op, new), mapping[c.mine], None)
+    store.cas_ref(refs.handoff(op, new), mapping[c.mine], None)
     # Moved meanwhile: the new ref is in place, and the old one is someone's.
     with contextlib.suppress(RefError):
         store.cas_ref(c.ref, None, c.mine)

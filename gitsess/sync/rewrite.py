@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from gitsess import refs
 from gitsess.errors import ValidationError
-from gitsess.handoff import record, trailers
+from gitsess.handoff import identify, record
 from gitsess.store import CommitInfo, Store
 from gitsess.store import remote as git_remote
 from gitsess.sync import exchange as sync
@@ -114,7 +114,7 @@ def _refreshed(store: Store, new: str, text: str) -> str:
     narrative (title, sections) edits the record's too. The message holds
     the whole narrative (every non-empty section; handoff.message), and
     commit-msg has just checked it."""
-    from gitsess.handoff import compose as handoff
+    from gitsess.handoff import message as handoff
     from gitsess.handoff.subject import template_of
 
     fm = handoff.from_message(store.commit(new).message, template=template_of(store))
@@ -160,7 +160,7 @@ def unlinked(store: Store, *, limit: int = SCAN_LIMIT) -> list[Unlinked]:
     for n, commit in enumerate(store.walk(tips)):
         if n >= limit:
             break
-        ids = trailers.sess_ids_anywhere(commit.message)
+        ids = identify.sess_ids_anywhere(commit.message)
         if not ids:
             continue
         have = record_ids(store.note(commit.oid))

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitsess import refs
-from gitsess.handoff import trailers
+from gitsess.handoff import identify
 from gitsess.store import Store
 from gitsess.store import remote as git_remote
 from gitsess.sync import exchange as sync
@@ -124,4 +124,4 @@ def relink(store: Store, *, deadline: float) -> list[Relinked]:
 
 def _carried_ids(message: str) -> set[str]:
     """The Sess-Ids a commit message carries (indented too, as in a squash message)."""
-    return set(trailers.sess_ids_anywhere(message))
+    return set(identify.sess_ids_anywhere(message))

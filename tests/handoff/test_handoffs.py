@@ -1,4 +1,4 @@
-"""gitsess.handoff.persist: storing records, retiring telemetry, checking commits."""
+"""gitsess.handoff.persist, retire and examine: storing records, retiring telemetry, checking commits."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from gitsess import refs
 from gitsess.errors import GitsessError
-from gitsess.handoff import persist as handoffs
+from gitsess.handoff import examine, persist, retire
+from gitsess.handoff.trailers import parse_trailers
 from gitsess.store import Store
 from gitsess.telemetry import event, readers, writer
 from tests.handoffhelpers import (
@@ -39,9 +41,9 @@ def _handoff(repo: Repo, tmp_path: Path) -> str:
 
 
 def test_interface_names() -> None:
-    assert handoffs.HANDOFF_PREFIX == "refs/sess/h/"
-    assert handoffs.handoff_ref("RT", "RT-261126-01") == "refs/sess/h/RT/RT-261126-01"
-    assert handoffs.parse_trailers("s\n\nSess-Id: X\n") == {"Sess-Id": ["X"]}
+    assert refs.HANDOFFS == "refs/sess/h/"
+    assert refs.handoff("RT", "RT-261126-01") == "refs/sess/h/RT/RT-261126-01"
+    assert parse_trailers("s\n\nSess-Id: X\n") == {"Sess-Id": ["X"]}
 
 
 def test_store_record_is_idempotent_and_refuses_a_taken_id(repo: Repo, tmp_path: Path) -> None:
@@ -51,11 +53,11 @@ def test_store_record_is_idempotent_and_refuses_a_taken_id(repo: Repo, tmp_path:
     oid = head(repo)
     text = note(repo) or ""
     tip = store.ref("refs/notes/sess")
-    handoffs.store_record(store, oid, text, deadline=time.monotonic() + DEADLINE)
+    persist.store_record(store, oid, text, deadline=time.monotonic() + DEADLINE)
     assert store.ref("refs/notes/sess") == tip
     parent = repo.git("rev-parse", "HEAD^").stdout.strip()
     with pytest.raises(GitsessError, match=f"handoff id {hid} is already taken"):
-        handoffs.store_record(store, parent, text, deadline=time.monotonic() + DEADLINE)
+        persist.store_record(store, parent, text, deadline=time.monotonic() + DEADLINE)
 
 
 def test_check_commit(repo: Repo, tmp_path: Path) -> None:
@@ -64,17 +66,17 @@ def test_check_commit(repo: Repo, tmp_path: Path) -> None:
     hid = _handoff(repo, tmp_path)
     store = _store(repo)
     oid = head(repo)
-    assert handoffs.check_commit(store, oid) == []
-    assert handoffs.check_commit(store, repo.git("rev-parse", "HEAD^").stdout.strip()) == []
+    assert examine.check_commit(store, oid) == []
+    assert examine.check_commit(store, repo.git("rev-parse", "HEAD^").stdout.strip()) == []
     # A policy tightened after the handoff: the push guard sees the violation.
     policy(repo, NO_NOTION)
-    problems = handoffs.check_commit(store, oid)
+    problems = examine.check_commit(store, oid)
     assert problems == [f"{oid[:12]}: {hid}: invariant 'no-notion-writes' failed: "
                         "mcp:notion_offplan == 0 expected, actual 1"]
     # A note lost (rewritten history without notes.rewriteRef) is a problem too.
     policy(repo, "version: 1\n")
     repo.git("notes", "--ref=sess", "remove", "HEAD")
-    problems = handoffs.check_commit(store, oid)
+    problems = examine.check_commit(store, oid)
     assert any("no record note" in p and "--repair" in p for p in problems)
 
 
@@ -89,7 +91,7 @@ def test_check_commit_of_a_copy(repo: Repo, tmp_path: Path) -> None:
     copy = head(repo)
     assert note(repo, copy) is None
     store = _store(repo)
-    assert any("is a copy" in p for p in handoffs.check_commit(store, copy))
+    assert any("is a copy" in p for p in examine.check_commit(store, copy))
 
 
 def test_retire_folds_spills_and_keeps_later_chains(repo: Repo) -> None:
@@ -100,16 +102,16 @@ def test_retire_folds_spills_and_keeps_later_chains(repo: Repo) -> None:
     writer.spill(store, ev, "s1")
     # A record that names no tip takes all the session holds, spills folded
     # (one that names a tip takes only that far: tests/test_retire_tip.py).
-    state = handoffs.retire_session(store, "s1", None, deadline=time.monotonic() + DEADLINE)
+    state = retire.retire_session(store, "s1", None, deadline=time.monotonic() + DEADLINE)
     assert state == "retired"
     done = readers.read_session(store, "refs/sess/done/s1")
     assert done is not None and done.counters["tools"] == {"Bash": 1, "Edit": 1}
     assert not store.refs("refs/sess/pending/") and store.ref("refs/sess/live/s1") is None
     tip = store.ref("refs/sess/done/s1")
-    assert handoffs.retire_session(store, "s1", tip, deadline=time.monotonic() + 1) == "done"
+    assert retire.retire_session(store, "s1", tip, deadline=time.monotonic() + 1) == "done"
     # The agent's next event starts a new live chain: a retire for the old tip leaves it.
     assert repo.hook(payload("Stop", "s1")).returncode == 0
-    state = handoffs.retire_session(store, "s1", tip, deadline=time.monotonic() + 1)
+    state = retire.retire_session(store, "s1", tip, deadline=time.monotonic() + 1)
     assert state == "kept (a later chain)" and store.ref("refs/sess/live/s1") is not None
 
 

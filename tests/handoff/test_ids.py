@@ -7,6 +7,7 @@ import multiprocessing
 import time
 from pathlib import Path
 
+from gitsess import refs
 from gitsess.handoff import ids
 from gitsess.store import Store
 from tests.helpers import Repo
@@ -29,7 +30,7 @@ def test_numbers_count_up_and_skip_reserved(repo: Repo) -> None:
     b = _alloc(store)  # a is still reserved: b is the next
     assert (a, b) == (f"RT-{DATE}-01", f"RT-{DATE}-02")
     head = repo.git("rev-parse", "HEAD").stdout.strip()
-    store.cas_ref(ids.handoff_ref("RT", a), head, None)
+    store.cas_ref(refs.handoff("RT", a), head, None)
     ids.release(store, a)
     ids.release(store, b)
     assert _alloc(store) == f"RT-{DATE}-02"  # b was given back; a is a handoff now
@@ -49,7 +50,7 @@ def test_preferred_id_is_reused_when_free(repo: Repo) -> None:
     pick = f"RT-{DATE}-05"
     assert ids.allocate(store, "RT", now=NOW, prefer=pick, deadline=time.monotonic() + 1) == pick
     # Held by another process now (this process may take its own back).
-    name = ids.reservation_ref("RT", pick)
+    name = refs.reservation("RT", pick)
     theirs = store.write_blob(json.dumps({"git_dir": store.git_dir, "pid": 1,
                                           "at": int(time.time())}).encode())
     store.cas_ref(name, theirs, store.ref(name))
@@ -65,12 +66,12 @@ def test_expired_reservation_is_taken_over(repo: Repo) -> None:
     hid = f"RT-{DATE}-01"
     old = store.write_blob(json.dumps({"git_dir": "/elsewhere", "pid": 1,
                                        "at": int(time.time()) - ids.RESERVATION_TTL_S - 1}).encode())
-    store.cas_ref(ids.reservation_ref("RT", hid), old, None)
+    store.cas_ref(refs.reservation("RT", hid), old, None)
     assert not ids.reserved_elsewhere(store, hid)
     assert _alloc(store) == hid
     fresh = store.write_blob(json.dumps({"git_dir": "/elsewhere", "pid": 1,
                                          "at": int(time.time())}).encode())
-    store.cas_ref(ids.reservation_ref("RT", f"RT-{DATE}-02"), fresh, None)
+    store.cas_ref(refs.reservation("RT", f"RT-{DATE}-02"), fresh, None)
     assert ids.reserved_elsewhere(store, f"RT-{DATE}-02")
     assert _alloc(store) == f"RT-{DATE}-03"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gitsess import refs
-from gitsess.handoff import compose as handoff
+from gitsess.handoff import sessions as handoff
 from gitsess.store import Store
 from gitsess.telemetry import counting, readers
 from gitsess.transcripts import ownfiles
