@@ -137,14 +137,22 @@ def free_port() -> int:
 def _own_port() -> int:
     """A free port that no other pytest-xdist worker of this run picks: the
     port is closed again before git daemon binds it, and a daemon of another
-    worker that got the same port would answer this test's probe."""
+    worker that got the same port would answer this test's probe. Each worker
+    draws from a range of its own (Linux gives bind(0) only odd ports, so the
+    port's parity cannot split them between two workers)."""
+    import random
+
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:]
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     index = int(worker) if worker.isdigit() else 0
-    while True:
-        port = free_port()
-        if port % count == index % count:
+    for _attempt in range(500):
+        port = 20000 + (index % 20) * 2000 + random.randrange(2000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
             return port
+    return free_port()
 
 
 def _answers(proc: subprocess.Popen[bytes], port: int) -> bool:

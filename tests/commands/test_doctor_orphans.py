@@ -19,7 +19,7 @@ def _orphan_state(repo: Repo, remote: Path) -> tuple[str, str, str]:
     with the pre-rebase commit, which the amend then left on no branch
     (post-rewrite did not run: hooks off). Returns (ref, old, new)."""
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("push", "-q", "-u", "origin", "main")
     hid = handoff_id(1)
     old = handoff_commit(repo, hid)

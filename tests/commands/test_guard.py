@@ -25,7 +25,7 @@ from tests.sesshelpers import (
 def _setup(repo: Repo, tmp_path: Path) -> Path:
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("push", "-q", "-u", "origin", "main")
     return remote
 
@@ -113,7 +113,7 @@ def test_diverged_remote_notes_are_merged_not_forced(repo: Repo, tmp_path: Path)
     remote = _setup(repo, tmp_path)
     peer = Repo(tmp_path / "peer")
     git("clone", "-q", str(remote), str(peer.path), cwd=tmp_path)
-    peer.sess("install", check=True)
+    peer.setup("install")
     theirs = handoff_commit(peer, handoff_id(1, "PE"), op="PE")
     peer.git("push", "-q", "origin", "main")
     repo.git("switch", "-q", "-c", "mine")

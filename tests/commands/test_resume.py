@@ -140,8 +140,8 @@ Fix the tokenizer's surrogate pairs next.
 def installed(team: tuple[Repo, Repo, Path]) -> tuple[Repo, Repo, Path]:
     """The team with gitsess installed in both clones (hooks and fetch refspecs)."""
     a, b, remote = team
-    a.sess("install", check=True)
-    b.sess("install", check=True)
+    a.setup("install")
+    b.setup("install")
     return a, b, remote
 
 

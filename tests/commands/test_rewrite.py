@@ -23,7 +23,7 @@ def _h(repo: Repo, hid: str, op: str = "RT") -> str:
 
 
 def test_amend_moves_the_handoff_ref_and_the_note(repo: Repo) -> None:
-    repo.sess("install", check=True)
+    repo.setup("install")
     hid = handoff_id(1)
     old = handoff_commit(repo, hid)
     (repo.path / "more.txt").write_text("more\n")
@@ -41,8 +41,8 @@ def test_amend_that_edits_the_narrative_updates_the_record(repo: Repo, tmp_path:
     what the amended message says, and name the amended commit."""
     from gitsess.handoff import record
 
-    repo.sess("install", check=True)
-    repo.hook(payload("PreToolUse", "am1", tool_name="Bash"))
+    repo.setup("install")
+    repo.record(payload("PreToolUse", "am1", tool_name="Bash"))
     narrative = tmp_path / "n.md"
     narrative.write_text("---\ntitle: First\nworkstream: ws\n---\n## Summary\nold summary\n"
                          "## Resume Prompt\nold prompt\n")
@@ -67,7 +67,7 @@ def test_amend_that_edits_the_narrative_updates_the_record(repo: Repo, tmp_path:
 
 
 def test_amend_copies_the_note_even_when_git_is_told_not_to(repo: Repo) -> None:
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("config", "notes.rewrite.amend", "false")
     hid = handoff_id(1)
     handoff_commit(repo, hid)
@@ -77,7 +77,7 @@ def test_amend_copies_the_note_even_when_git_is_told_not_to(repo: Repo) -> None:
 
 
 def test_rebase_of_three_handoffs_onto_a_new_base(repo: Repo) -> None:
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("switch", "-q", "-c", "topic")
     ids = [handoff_id(i) for i in (1, 2, 3)]
     olds = [handoff_commit(repo, hid, ws="topic") for hid in ids]
@@ -94,7 +94,7 @@ def test_rebase_of_three_handoffs_onto_a_new_base(repo: Repo) -> None:
 
 
 def test_squash_merge_is_relinked_by_sess_id(repo: Repo) -> None:
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("switch", "-q", "-c", "topic")
     ids = [handoff_id(i) for i in (1, 2, 3)]
     for hid in ids:
@@ -131,7 +131,7 @@ def test_squash_merge_is_relinked_by_sess_id(repo: Repo) -> None:
 
 def test_hosting_site_squash_with_plain_trailers_is_relinked(repo: Repo) -> None:
     """A squash made elsewhere (GitHub lists the squashed messages unindented), then pulled."""
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("switch", "-q", "-c", "topic")
     ids = [handoff_id(i) for i in (1, 2)]
     for hid in ids:
@@ -151,7 +151,7 @@ def test_hosting_site_squash_with_plain_trailers_is_relinked(repo: Repo) -> None
 def test_a_published_handoff_ref_stays_and_the_record_follows(repo: Repo, tmp_path: Path) -> None:
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     hid = handoff_id(1)
     old = handoff_commit(repo, hid)
     repo.git("push", "-q", "origin", "main")
@@ -170,7 +170,7 @@ def test_rebase_squashing_two_handoffs_keeps_both_records(repo: Repo, mode: str 
     as the first record only (or, with notes.rewriteMode=overwrite, kept the last)."""
     from gitsess.handoff import record
 
-    repo.sess("install", check=True)
+    repo.setup("install")
     if mode:
         repo.git("config", "notes.rewriteMode", mode)
     ids = [handoff_id(1), handoff_id(2)]
@@ -197,7 +197,7 @@ def test_rebase_squashing_two_handoffs_keeps_both_records(repo: Repo, mode: str 
 def test_cherry_picked_handoff_is_a_copy_relink_leaves_the_original_its_ref(repo: Repo) -> None:
     """A cherry-pick is not a rewrite: doctor used to offer --relink, which moved the
     original's handoff ref onto the copy and gave the copy the record."""
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("switch", "-q", "-c", "topic")
     hid = handoff_id(1)
     original = handoff_commit(repo, hid, ws="topic")
@@ -227,7 +227,7 @@ def test_amended_three_times_leaves_one_record_on_the_last_commit(repo: Repo) ->
     """Issue 9, point 8: notes.rewriteRef copies a note and keeps the old one;
     an unpublished pre-rewrite commit's note is removed, so one handoff
     amended three times is one record, on the commit its ref names."""
-    repo.sess("install", check=True)
+    repo.setup("install")
     hid = handoff_id(1)
     handoff_commit(repo, hid)
     for i in range(3):

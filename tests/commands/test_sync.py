@@ -17,7 +17,7 @@ def _clone(url: str, path: Path, op: str) -> Repo:
     git("clone", "-q", url, str(path), cwd=path.parent)
     r = Repo(path)
     r.git("config", "sess.operator", op)
-    r.sess("install", check=True)
+    r.setup("install")
     return r
 
 
@@ -58,7 +58,7 @@ def test_sync_over_git_daemon_brings_peers_records(tmp_path: Path) -> None:
         url = f"{base}/project.git"
         a = _clone(url, tmp_path / "a", "AA")
         b = _clone(url, tmp_path / "b", "BB")
-        a.hook(payload("PreToolUse", session="sa", tool_name="Bash"))
+        a.record(payload("PreToolUse", session="sa", tool_name="Bash"))
         oid = handoff_commit(a, handoff_id(1, "AA"), op="AA")
         a.git("push", "-q", "origin", "main")  # pre-push sends refs and notes over git://
         served_refs = remote_refs(served / "project.git")
@@ -114,9 +114,9 @@ def test_merge_note_texts_is_a_union_in_a_fixed_order() -> None:
 def test_handed_off_live_ref_is_deleted_remotely_with_a_lease(repo: Repo, tmp_path: Path) -> None:
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     for s in ("s1", "s2"):
-        repo.hook(payload("PreToolUse", session=s, tool_name="Bash"))
+        repo.record(payload("PreToolUse", session=s, tool_name="Bash"))
     repo.git("push", "-q", "origin", "main")
     assert {"refs/sess/live/s1", "refs/sess/live/s2"} <= set(remote_refs(remote))
     # A peer's event landed on the remote's live/s2 after we last saw it.
@@ -147,8 +147,8 @@ def test_push_after_a_handoff_deletes_the_remote_live_ref(repo: Repo, tmp_path: 
     """The shim leaves a leased deletion to Python: a plain `git push` does it."""
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
-    repo.hook(payload("PreToolUse", session="s1", tool_name="Bash"))
+    repo.setup("install")
+    repo.record(payload("PreToolUse", session="s1", tool_name="Bash"))
     repo.git("push", "-q", "origin", "main")
     assert "refs/sess/live/s1" in remote_refs(remote)
     repo.git("update-ref", "refs/sess/done/s1", "refs/sess/live/s1")
@@ -164,7 +164,7 @@ def test_push_after_a_handoff_deletes_the_remote_live_ref(repo: Repo, tmp_path: 
 def test_local_only_refs_never_leave(repo: Repo, tmp_path: Path) -> None:
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     head = repo.git("rev-parse", "HEAD").stdout.strip()
     repo.git("push", "-q", "--no-verify", "origin", "main")  # transcripts go with their handoff
     repo.git("update-ref", "refs/sess/h/RT/RT-261126-01", head)
@@ -210,11 +210,11 @@ def test_pushing_main_publishes_nothing_of_a_private_branchs_handoff(
     object naming the private branch, its title, its session or its note."""
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("push", "-q", "-u", "origin", "main")
     repo.git("switch", "-q", "-c", "private-feature")
     repo.commit("secret work", {"secret.txt": "not pushed\n"})
-    repo.hook(payload("PreToolUse", session="sp", tool_name="Bash"))
+    repo.record(payload("PreToolUse", session="sp", tool_name="Bash"))
     out = repo.sess("handoff", "--quick", "--title", "Zanzibar codename", "--workstream", "hush")
     assert out.returncode == 0, out.stderr
     oid = repo.git("rev-parse", "HEAD").stdout.strip()
@@ -257,7 +257,7 @@ def test_a_rejected_push_publishes_no_handoff_ref_and_the_rebased_one_follows(
     git("push", "-q", str(remote), "main", cwd=seed)
     a, b = (_clone(str(remote), tmp_path / op.lower(), op) for op in ("AA", "BB"))
     for r, op in ((a, "AA"), (b, "BB")):
-        r.hook(payload("PreToolUse", session=f"s-{op}", tool_name="Bash"))
+        r.record(payload("PreToolUse", session=f"s-{op}", tool_name="Bash"))
         _handoff(r, 1, op)
     a.git("push", "-q", "origin", "main")
     before = b.git("rev-parse", "HEAD").stdout.strip()
@@ -291,7 +291,7 @@ def test_sync_keeps_the_records_of_unpushed_branches(repo: Repo, tmp_path: Path)
     pushed (their ref, note, done refs) stay here until it is."""
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     repo.git("push", "-q", "-u", "origin", "main")
     good = _branch_with_handoff(repo, handoff_id(1), "good")
     out = repo.sess("sync", "origin")
@@ -312,7 +312,7 @@ def test_a_remote_named_like_an_option_gets_its_session_refs(repo: Repo, tmp_pat
     gitsess's own push and fetch of the session refs must too."""
     remote = bare(tmp_path / "-n")
     repo.git("remote", "add", "--", "-n", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     assert repo.hook(payload("PreToolUse", session="s1", tool_name="Bash")).returncode == 0
     proc = repo.git("push", "-q", "--", "-n", "main", check=False)
     assert proc.returncode == 0 and "gitsess" not in proc.stderr, proc.stderr

@@ -36,7 +36,7 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Repo]:
         r.git("config", "user.name", f"Person {op}")
         r.git("config", "user.email", f"{op.lower()}@example.com")
         r.git("config", "sess.operator", op)
-        r.sess("install", check=True)
+        r.setup("install")
         out[op] = r
     return out
 

@@ -139,7 +139,7 @@ def _peer_pushes_a_session_naming(tmp_path: Path, path: str) -> tuple[Repo, Path
     for name in ("a", "b"):
         git("clone", "-q", str(remote), name, cwd=tmp_path)
         r = Repo(tmp_path / name)
-        r.sess("install", check=True)
+        r.setup("install")
         clones.append(r)
     a, b = clones
     meta = {"v": 1, "session_id": PEER_SID, "raw_session_id": PEER_SID, "agent": "claude-code",

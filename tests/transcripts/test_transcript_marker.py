@@ -106,7 +106,7 @@ def test_a_peer_pushed_session_naming_a_file_is_not_read(tmp_path: Path) -> None
     seed.git("push", "-q", str(remote), "main")
     for name in ("a", "b"):
         git("clone", "-q", str(remote), name, cwd=tmp_path)
-        Repo(tmp_path / name).sess("install", check=True)
+        Repo(tmp_path / name).setup("install")
     a, b = Repo(tmp_path / "a"), Repo(tmp_path / "b")
     path = _transcript(claude_dir(Path(os.environ["HOME"]), "/work/project"))
     run_hooks(b, [payload("SessionStart", SESSION, source="startup",
@@ -190,7 +190,7 @@ def test_a_pushed_session_carries_no_transcript_path(repo: Repo, tmp_path: Path)
     remote holds the path the hook was given; here only the marker does."""
     remote = bare(tmp_path / "remote.git")
     repo.git("remote", "add", "origin", str(remote))
-    repo.sess("install", check=True)
+    repo.setup("install")
     folder = claude_dir(Path(os.environ["HOME"]), "/work/project")
     path = _transcript(folder, "f3a9-private-transcript-name.jsonl")
     _recorded(repo, str(path),
