@@ -112,9 +112,37 @@ def file_blob_id(path: str) -> str | None:
     return None if out is None else out.decode().strip()
 
 
-def batch_command(query: str) -> bytes | None:
+def batch_command(query: str) -> bytes | None:  # read with BatchReplies
     """`git cat-file --batch-command` (git 2.36) of `query`, replace refs not followed."""
     return _git("--no-replace-objects", "cat-file", "--batch-command", data=query.encode())
+
+
+class BatchReplies:
+    """`git cat-file --batch-command` answers, read in the order asked."""
+
+    def __init__(self, out: bytes) -> None:
+        self.out, self.pos = out, 0
+
+    def _header(self) -> list[str]:
+        end = self.out.find(b"\n", self.pos)
+        if end < 0:
+            end = len(self.out)
+        head = self.out[self.pos:end].decode("utf-8", "replace").split()
+        self.pos = end + 1
+        return head
+
+    def info(self) -> tuple[str, str]:
+        head = self._header()
+        return (head[0], head[1]) if len(head) >= 2 else ("", "")
+
+    def contents(self) -> tuple[str, str]:
+        head = self._header()
+        if len(head) < 3 or head[-1] == "missing":
+            return (head[1] if len(head) > 1 else "", "")
+        size = int(head[2])
+        body = self.out[self.pos:self.pos + size].decode("utf-8", "replace")
+        self.pos += size + 1
+        return head[1], body
 
 
 # -- the session refs and notes -------------------------------------------------
@@ -229,19 +257,13 @@ def notes_commit(base_tree: str, parent: str | None, entries: Iterable[tuple[str
     `scratch` (removed after), never touching the repository's index."""
     env = {**os.environ, "GIT_INDEX_FILE": scratch}
     info = "".join(f"100644 {blob}\t{path}\n" for blob, path in entries).encode()
-    try:
-        os.unlink(scratch)
-    except FileNotFoundError:
-        pass
+    _remove(scratch)
     try:
         tree = (_git("read-tree", base_tree, env=env) is not None
                 and _git("update-index", "--index-info", data=info, env=env) is not None
                 and _git("write-tree", env=env))
     finally:
-        try:
-            os.unlink(scratch)
-        except FileNotFoundError:
-            pass
+        _remove(scratch)
     if not tree:
         return None
     args = ["commit-tree", "-m", "Notes published by gitsess"]
@@ -249,6 +271,13 @@ def notes_commit(base_tree: str, parent: str | None, entries: Iterable[tuple[str
         args += ["-p", parent]
     out = _git(*args, tree.decode().strip())
     return None if out is None else out.decode().strip()
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:  # (not contextlib.suppress: one import less per push)
+        return
 
 
 def push_quietly(remote: str, specs: Sequence[str]) -> bool:

@@ -21,8 +21,7 @@ full Python path (`git sess githook pre-push-check` / `pre-push-send`).
    go in line and records right after git ends, holding the push's stderr
    open until then. sess.pushSessions = wait | background overrides that.
 
-Import rule: stdlib, gitsess.refs and gitsess.store.plumbing only (checked
-by tests/sync/test_prepush.py).
+Import rule: the standard library, gitsess.refs and gitsess.store.plumbing.
 """
 
 from __future__ import annotations
@@ -134,7 +133,7 @@ class Push:
         out = git.batch_command("".join(query))
         if out is None:
             return False
-        replies = _Replies(out)
+        replies = git.BatchReplies(out)
         if pol is None:
             oid, kind = replies.info()
             if kind == "blob":
@@ -229,12 +228,12 @@ class Push:
                 self.py = "1"
         if not live:
             return
-        if remote != self.url:
-            # A named remote: its tracking refs follow this push only through
-            # the fetch refspec install adds (the full path adds missing ones).
-            if f"+{refs.LIVE}*:{t}live/*" not in git.config_values(f"remote.{remote}.fetch"):
-                self.py = "python"
-                return
+        # A named remote: its tracking refs follow this push only through the
+        # fetch refspec install adds (the full path adds missing ones).
+        if remote != self.url and f"+{refs.LIVE}*:{t}live/*" not in git.config_values(
+                f"remote.{remote}.fetch"):
+            self.py = "python"
+            return
         specs = self._live_specs(t)
         if specs is None:
             self.py = "python"
@@ -269,16 +268,14 @@ class Push:
         return specs
 
     def records(self) -> bool:
-        """Records, once the person's push has ended (publish.py does the same
-        in Python, which this falls back to, False, for anything more: a push
-        to a URL, a missing refspec, a remote note on the same commit to
-        merge, a handoff ref the remote has elsewhere, any failure).
-        Published means reached by a branch of the remote as git's push just
-        updated its tracking refs: a rejected push updated none. Sends the
-        handoff refs of those commits, the done and transcript refs of their
-        sessions and ids, and a notes commit on top of the remote's notes tip
-        (a fast-forward) adding our notes of those commits; refs/notes/sess
-        itself never leaves."""
+        """Records of published commits, once the push has ended: their
+        handoff refs, the done and transcript refs of their sessions and ids,
+        and a notes commit on the remote's notes tip (a fast-forward) adding
+        our notes of them; refs/notes/sess itself never leaves. Published:
+        reached by a remote branch as git's push just updated its tracking
+        refs (a rejected push updated none). False hands anything more to
+        publish.py: a push to a URL, a missing refspec, a remote note to
+        merge, a handoff ref the remote has elsewhere, any failure."""
         remote = self.remote
         if remote == self.url:
             return False
@@ -361,39 +358,11 @@ class Push:
         seen, mine = _split(got, t)
         out = []
         for r, oid in mine.items():
-            if seen.get(r) != oid:
-                if r in done or (r.startswith(refs.TRANSCRIPTS)
-                                 and r[len(refs.TRANSCRIPTS):].split("/", 1)[0] in ids):
-                    out.append(f"{r}:{r}")
+            ours = r in done or (r.startswith(refs.TRANSCRIPTS)
+                                 and r[len(refs.TRANSCRIPTS):].split("/", 1)[0] in ids)
+            if ours and seen.get(r) != oid:
+                out.append(f"{r}:{r}")
         return out
-
-
-class _Replies:
-    """`git cat-file --batch-command` answers, read in the order asked."""
-
-    def __init__(self, out: bytes) -> None:
-        self.out, self.pos = out, 0
-
-    def _header(self) -> list[str]:
-        end = self.out.find(b"\n", self.pos)
-        if end < 0:
-            end = len(self.out)
-        head = self.out[self.pos:end].decode("utf-8", "replace").split()
-        self.pos = end + 1
-        return head
-
-    def info(self) -> tuple[str, str]:
-        head = self._header()
-        return (head[0], head[1]) if len(head) >= 2 else ("", "")
-
-    def contents(self) -> tuple[str, str]:
-        head = self._header()
-        if len(head) < 3 or head[-1] == "missing":
-            return (head[1] if len(head) > 1 else "", "")
-        size = int(head[2])
-        body = self.out[self.pos:self.pos + size].decode("utf-8", "replace")
-        self.pos += size + 1
-        return head[1], body
 
 
 def _split(got: dict[str, str], t: str) -> tuple[dict[str, str], dict[str, str]]:
