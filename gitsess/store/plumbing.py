@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 import select
-from collections.abc import Callable, Iterable, Mapping, Sequence
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: annotations only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 GIT = "git"
 
