@@ -160,6 +160,32 @@ def refs_under(*prefixes: str) -> dict[str, str] | None:
     return {name: oid for oid, name in pairs}
 
 
+def ref_table(*prefixes: str) -> tuple[dict[str, str], dict[str, str]] | None:
+    """({ref name: oid}, {ref name: its commit's tree}) of the refs under
+    `prefixes`, in one for-each-ref: `%(tree)` spares a rev-parse per tree."""
+    out = _git("for-each-ref", "--format=%(objectname) %(tree) %(refname)", *prefixes)
+    if out is None:
+        return None
+    oids: dict[str, str] = {}
+    trees: dict[str, str] = {}
+    for line in out.decode("utf-8", "replace").splitlines():
+        oid, tree, name = line.split(" ", 2)
+        oids[name] = oid
+        if tree:
+            trees[name] = tree
+    return oids, trees
+
+
+# git knows the empty tree without having it: no `git mktree` needed, by hash length.
+EMPTY_TREES = {40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+               64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"}
+
+
+def empty_tree_like(oid: str) -> str | None:
+    """The empty tree's id in the hash `oid` is in (git mktree when unknown)."""
+    return EMPTY_TREES.get(len(oid)) or empty_tree()
+
+
 def branch_names(prefix: str) -> list[str]:
     """Names below refs/remotes/<remote>/ (`prefix`): the remote's branches as fetched."""
     out = _git("for-each-ref", "--format=%(refname:lstrip=3)", prefix)
@@ -215,6 +241,18 @@ def config_value(key: str) -> str:
     """`key`'s value as `git config --get` reads it ("" when unset)."""
     out = _git("config", "--get", key)
     return "" if out is None else out.decode("utf-8", "replace").strip()
+
+
+def config_list() -> dict[str, list[str]]:
+    """Every config value, read once: {key as `git config --list` spells it
+    (section and name lowercased, subsection as written): [values in order]}."""
+    out = _git("config", "-z", "--list")
+    got: dict[str, list[str]] = {}
+    for item in (out or b"").decode("utf-8", "replace").split("\0"):
+        if item:
+            key, _, value = item.partition("\n")
+            got.setdefault(key, []).append(value)
+    return got
 
 
 def config_values(key: str) -> list[str]:

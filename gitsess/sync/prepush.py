@@ -33,7 +33,6 @@ import time
 from gitsess import refs
 from gitsess.store import plumbing as git
 
-ZERO = "0" * 40
 # Past this many lines the guard is the full path's: it reads them in linear
 # time, and a rev-list of 20,000 arguments would not fit a command line.
 MANY = 256
@@ -67,14 +66,16 @@ class Push:
             if len(fields) < 4:
                 continue
             _, lsha, rref, rsha = fields
-            if lsha != ZERO:
+            if lsha.strip("0"):  # not the all-zero id (of either hash)
                 self.revs.append(lsha)
                 self.tips.append(lsha)
                 if rref.startswith(refs.HEADS):
                     self.heads.append(rref[len(refs.HEADS):])
-            if rsha != ZERO:
+            if rsha.strip("0"):
                 self.revs.append(f"^{rsha}")
         self.git_pid = os.getppid()
+        self.branches = f"{refs.GIT_REMOTES}{self.remote}/"
+        self.fetch_specs: list[str] = []
         self.py = ""  # "" nothing more; "1" records from here; "python" the full path
 
     # -- 1. the guard -------------------------------------------------------------
@@ -190,7 +191,14 @@ class Push:
     def send(self) -> None:
         """The live refs, now; whether records or the full path follow (self.py)."""
         remote, t = self.remote, refs.tracking(self.remote)
-        seen, mine = _split(git.refs_under(refs.SESS) or {}, t)
+        # One for-each-ref answers every ref question of this run (the shell
+        # asked five times): session refs, notes trees, the remote's branches.
+        table = git.ref_table(refs.SESS, refs.NOTES, self.branches)
+        if table is None:
+            self.py = "python"
+            return
+        oids, trees = table
+        seen, mine = _split(oids, t)
         mine = {r: o for r, o in mine.items()
                 if any(r.startswith(f"{refs.SESS}{ns}/") for ns in refs.PUSHED)}
         live = False
@@ -211,8 +219,8 @@ class Push:
         # Records go only for commits the remote has, once the push has ended
         # (records()): they need it only when one of them is for a commit this
         # push sent or a remote branch has; a record of a branch never pushed waits.
-        theirs = git.resolve(f"{refs.tracking_notes(remote)}^{{tree}}") or git.empty_tree()
-        ours = git.resolve(f"{refs.NOTES}^{{tree}}")
+        ours = trees.get(refs.NOTES)
+        theirs = ours and (trees.get(refs.tracking_notes(remote)) or git.empty_tree_like(ours))
         if ours and ours != theirs:
             paths = git.changed_note_paths(theirs or "", ours)
             if paths is None:
@@ -230,28 +238,22 @@ class Push:
             return
         # A named remote: its tracking refs follow this push only through the
         # fetch refspec install adds (the full path adds missing ones).
-        if remote != self.url and f"+{refs.LIVE}*:{t}live/*" not in git.config_values(
-                f"remote.{remote}.fetch"):
+        if remote != self.url and f"+{refs.LIVE}*:{t}live/*" not in self.fetch_specs:
             self.py = "python"
             return
-        specs = self._live_specs(t)
-        if specs is None:
-            self.py = "python"
-        elif specs and not git.push_quietly(remote, specs):
+        specs = self._live_specs(seen, mine, oids)
+        if specs and not git.push_quietly(remote, specs):
             self.py = "python"  # fetch, merge, retry, or a one-line report: the full path's
 
-    def _live_specs(self, t: str) -> list[str] | None:
+    def _live_specs(self, seen: dict[str, str], mine: dict[str, str],
+                    oids: dict[str, str]) -> list[str]:
         """Live refs that differ, each only when the branch its session
         started on (session.json) is on the remote or in this push: a session
         on a branch never pushed names that branch and its paths."""
-        got = git.refs_under(refs.LIVE, f"{t}live/")
-        if got is None:
-            return None
-        seen, mine = _split(got, t)
-        differ = [r for r, oid in mine.items() if seen.get(r) != oid]
+        differ = [r for r, oid in mine.items() if r.startswith(refs.LIVE) and seen.get(r) != oid]
         if not differ:
             return []
-        on = set(self.heads) | set(git.branch_names(f"{refs.GIT_REMOTES}{self.remote}/"))
+        on = set(self.heads) | {r[len(self.branches):] for r in oids if r.startswith(self.branches)}
         bodies = git.first_lines(f"{r}:session.json" for r in differ)
         specs = []
         for r in differ:
@@ -280,31 +282,30 @@ class Push:
         if remote == self.url:
             return False
         t = refs.tracking(remote)
-        fetch = git.config_values(f"remote.{remote}.fetch")
-        if any(spec not in fetch for spec in refs.fetch_refspecs(remote)
+        if any(spec not in self.fetch_specs for spec in refs.fetch_refspecs(remote)
                if not spec.startswith(f"+{refs.LIVE}")):
             return False
-        got = git.refs_under(refs.HANDOFFS, f"{t}h/")
-        if got is None:
+        # Read again: send() may have moved the remote's tracking refs since.
+        table = git.ref_table(refs.SESS, refs.NOTES)
+        if table is None:
             return False
-        seen, mine = _split(got, t)
-        if any(r in seen and seen[r] != oid for r, oid in mine.items()):
+        oids, trees = table
+        seen, mine = _split(oids, t)
+        if any(r.startswith(refs.HANDOFFS) and r in seen and seen[r] != oid
+               for r, oid in mine.items()):
             return False  # a handoff ref the remote has elsewhere
-        hs = [(oid, r) for r, oid in mine.items() if r not in seen]
+        hs = [(oid, r) for r, oid in mine.items() if r.startswith(refs.HANDOFFS) and r not in seen]
         # A session handed off here that is live on the remote: its deletion,
         # with a lease, is the full path's.
-        got = git.refs_under(refs.LIVE, refs.DONE, f"{t}live/")
-        if got is None:
+        if any(r.replace("/live/", "/done/", 1) in mine for r in seen
+               if r.startswith(refs.LIVE) and r not in mine):
             return False
-        seen, mine = _split(got, t)
-        if any(r.replace("/live/", "/done/", 1) in mine for r in seen if r not in mine):
-            return False
-        tn = git.resolve(refs.tracking_notes(remote))
-        tt = git.resolve(f"{tn}^{{tree}}") if tn else git.empty_tree()
-        if not tt:
+        tn = oids.get(refs.tracking_notes(remote))
+        ln = trees.get(refs.NOTES)
+        tt = (trees.get(refs.tracking_notes(remote)) if tn else ln and git.empty_tree_like(ln)) or ""
+        if (tn or ln) and not tt:
             return False
         nd: list[tuple[str, str, str]] = []
-        ln = git.resolve(f"{refs.NOTES}^{{tree}}")
         if ln and ln != tt:
             diff = git.tree_diff(tt, ln)
             if diff is None:
@@ -334,7 +335,7 @@ class Push:
                 if st == "A":
                     added.append((blob, path))
         if hl:
-            more = self._followers(hl, specs, t)
+            more = self._followers(hl, specs, seen, mine)
             if more is None:
                 return False
             specs += more
@@ -346,16 +347,15 @@ class Push:
             specs.append(f"{nc}:{refs.NOTES}")
         return git.push_quietly(remote, specs)
 
-    def _followers(self, hl: list[str], specs: list[str], t: str) -> list[str] | None:
+    def _followers(self, hl: list[str], specs: list[str], seen: dict[str, str],
+                   mine: dict[str, str]) -> list[str] | None:
         """Done refs of the sessions of handoff commits `hl`, transcript refs
         of the handoff ids in `specs`, that the remote lacks."""
         sessions = git.session_trailers(hl)
-        got = git.refs_under(refs.DONE, refs.TRANSCRIPTS, f"{t}done/", f"{t}transcripts/")
-        if sessions is None or got is None:
+        if sessions is None:
             return None
         done = {refs.DONE + s for s in sessions if s}
         ids = {spec.split(":", 1)[0].rsplit("/", 1)[-1] for spec in specs}
-        seen, mine = _split(got, t)
         out = []
         for r, oid in mine.items():
             ours = r in done or (r.startswith(refs.TRANSCRIPTS)
@@ -394,7 +394,9 @@ def main(argv: list[str]) -> int:
     # no longer be what git's own update of them expects, and fail the push.
     if push.own or push.dry_run():
         return 0
-    mode = git.config_value("sess.pushSessions")
+    config = git.config_list()  # one git config for the three values asked
+    mode = (config.get("sess.pushsessions") or [""])[-1]
+    push.fetch_specs = config.get(f"remote.{push.remote}.fetch", [])
     bg = mode == "background" or (mode != "wait" and os.isatty(2))
     if not bg:
         push.send()  # in line: the live refs now; records, if any, once the push has ended
@@ -404,6 +406,7 @@ def main(argv: list[str]) -> int:
     # failure prints (and, in line, so that whoever reads the push's stderr
     # to its end waits for the records too), deaf to the terminal's hangup.
     sys.stdout.flush()
+    sys.stderr.flush()
     if os.fork():
         return 0
     import signal
@@ -423,3 +426,12 @@ def main(argv: list[str]) -> int:
             git.run_gitsess(push.send_cmd)
     finally:
         os._exit(0)
+
+
+def run(argv: list[str]) -> None:
+    """main, then an exit without the interpreter's teardown: git waits for
+    this process to end before it goes on with the push."""
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
