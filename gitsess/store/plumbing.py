@@ -86,7 +86,7 @@ def _git(*args: str, data: bytes = b"", env: Mapping[str, str] | None = None) ->
 
 
 def _lines(out: bytes | None) -> list[str] | None:
-    return None if out is None else out.decode("utf-8", "replace").split()
+    return None if out is None else out.decode("utf-8", "surrogateescape").split()
 
 
 def run_gitsess(argv: Sequence[str], data: bytes | None = None) -> int:
@@ -130,7 +130,7 @@ class BatchReplies:
         end = self.out.find(b"\n", self.pos)
         if end < 0:
             end = len(self.out)
-        head = self.out[self.pos:end].decode("utf-8", "replace").split()
+        head = self.out[self.pos:end].decode("utf-8", "surrogateescape").split()
         self.pos = end + 1
         return head
 
@@ -143,21 +143,12 @@ class BatchReplies:
         if len(head) < 3 or head[-1] == "missing":
             return (head[1] if len(head) > 1 else "", "")
         size = int(head[2])
-        body = self.out[self.pos:self.pos + size].decode("utf-8", "replace")
+        body = self.out[self.pos:self.pos + size].decode("utf-8", "surrogateescape")
         self.pos += size + 1
         return head[1], body
 
 
 # -- the session refs and notes -------------------------------------------------
-
-
-def refs_under(*prefixes: str) -> dict[str, str] | None:
-    """{ref name: oid} of the refs under `prefixes`."""
-    out = _git("for-each-ref", "--format=%(objectname) %(refname)", *prefixes)
-    if out is None:
-        return None
-    pairs = (line.split(" ", 1) for line in out.decode("utf-8", "replace").splitlines() if line)
-    return {name: oid for oid, name in pairs}
 
 
 def ref_table(*prefixes: str) -> tuple[dict[str, str], dict[str, str]] | None:
@@ -168,7 +159,7 @@ def ref_table(*prefixes: str) -> tuple[dict[str, str], dict[str, str]] | None:
         return None
     oids: dict[str, str] = {}
     trees: dict[str, str] = {}
-    for line in out.decode("utf-8", "replace").splitlines():
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
         oid, tree, name = line.split(" ", 2)
         oids[name] = oid
         if tree:
@@ -184,17 +175,6 @@ EMPTY_TREES = {40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
 def empty_tree_like(oid: str) -> str | None:
     """The empty tree's id in the hash `oid` is in (git mktree when unknown)."""
     return EMPTY_TREES.get(len(oid)) or empty_tree()
-
-
-def branch_names(prefix: str) -> list[str]:
-    """Names below refs/remotes/<remote>/ (`prefix`): the remote's branches as fetched."""
-    out = _git("for-each-ref", "--format=%(refname:lstrip=3)", prefix)
-    return [] if out is None else out.decode("utf-8", "replace").splitlines()
-
-
-def resolve(name: str) -> str | None:
-    out = _git("rev-parse", "-q", "--verify", name)
-    return None if out is None else out.decode().strip()
 
 
 def empty_tree() -> str | None:
@@ -214,7 +194,7 @@ def tree_diff(old: str, new: str) -> list[tuple[str, str, str]] | None:
     if out is None:
         return None
     rows = []
-    for line in out.decode("utf-8", "replace").splitlines():
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
         meta, tab, path = line.partition("\t")
         fields = meta.split(" ")
         if tab and len(fields) == 5:
@@ -237,28 +217,16 @@ def not_reached(commits: Iterable[str], tips: Iterable[str], remote: str, *,
     return None if out is None else set(out)
 
 
-def config_value(key: str) -> str:
-    """`key`'s value as `git config --get` reads it ("" when unset)."""
-    out = _git("config", "--get", key)
-    return "" if out is None else out.decode("utf-8", "replace").strip()
-
-
 def config_list() -> dict[str, list[str]]:
     """Every config value, read once: {key as `git config --list` spells it
     (section and name lowercased, subsection as written): [values in order]}."""
     out = _git("config", "-z", "--list")
     got: dict[str, list[str]] = {}
-    for item in (out or b"").decode("utf-8", "replace").split("\0"):
+    for item in (out or b"").decode("utf-8", "surrogateescape").split("\0"):
         if item:
             key, _, value = item.partition("\n")
             got.setdefault(key, []).append(value)
     return got
-
-
-def config_values(key: str) -> list[str]:
-    """Every value of `key` (none when unset or unreadable)."""
-    out = _git("config", "--get-all", key)
-    return [] if out is None else out.decode("utf-8", "replace").splitlines()
 
 
 def first_lines(names: Iterable[str]) -> dict[str, bytes | None]:
@@ -266,7 +234,7 @@ def first_lines(names: Iterable[str]) -> dict[str, bytes | None]:
     A name that is there but not a blob is left out."""
     names = list(names)
     out = _git("cat-file", "--batch=%(objecttype) %(objectsize)", data="".join(
-        f"{n}\n" for n in names).encode())
+        f"{n}\n" for n in names).encode("utf-8", "surrogateescape"))
     if out is None:
         return {}
     got: dict[str, bytes | None] = {}
@@ -288,7 +256,7 @@ def first_lines(names: Iterable[str]) -> dict[str, bytes | None]:
 def session_trailers(commits: Iterable[str]) -> list[str] | None:
     """The Sess-Session trailer values of `commits`."""
     out = _git("log", "--no-walk", "--format=%(trailers:key=Sess-Session,valueonly)", *commits)
-    return None if out is None else out.decode("utf-8", "replace").splitlines()
+    return None if out is None else out.decode("utf-8", "surrogateescape").splitlines()
 
 
 def notes_commit(base_tree: str, parent: str | None, entries: Iterable[tuple[str, str]],

@@ -43,17 +43,19 @@ class Push:
     """One run of the hook: the push's lines and what the shim passed."""
 
     def __init__(self, argv: list[str], text: str) -> None:
-        # argv: <stamp suffix> <check words> <send words> <gitsess argv...> -- <remote> <url>
-        self.stamp_suffix, check, send = argv[0], argv[1], argv[2]
-        cut = argv.index("--", 3)
-        gitsess = argv[3:cut]
-        self.args = argv[cut + 1:]
+        # argv: <stamp suffix> <check command> -- <send command> -- <remote> <url>
+        self.stamp_suffix = argv[0]
+        cut = argv.index("--", 1)
+        end = argv.index("--", cut + 1)
+        self.args = argv[end + 1:]
         self.remote = self.args[0] if self.args else ""
         self.url = self.args[1] if len(self.args) > 1 else ""
-        self.check_cmd = [*gitsess, *check.split(), *self.args]
-        self.send_cmd = [*gitsess, *send.split(), *self.args]
+        self.check_cmd = [*argv[1:cut], *self.args]
+        self.send_cmd = [*argv[cut + 1:end], *self.args]
         self.text = text
-        lines = text.splitlines()
+        lines = text.split("\n")  # git's newlines only: a ref name may hold U+2028
+        if lines[-1] == "":
+            lines.pop()
         self.check = len(lines) >= MANY
         # "<local ref> <local oid> <remote ref> <remote oid>": a remote ref is
         # the only field after a blank that can start with "refs/".
@@ -62,7 +64,7 @@ class Push:
         self.tips: list[str] = []
         self.heads: list[str] = []
         for line in [] if self.check else lines:
-            fields = line.split(None, 3)
+            fields = line.split(" ", 3)  # a ref name holds no blank
             if len(fields) < 4:
                 continue
             _, lsha, rref, rsha = fields
@@ -91,7 +93,7 @@ class Push:
         if handoffs and not self.check:
             self.check = not self._all_stamped(handoffs)
         if self.check:
-            return git.run_gitsess(self.check_cmd, self.text.encode())
+            return git.run_gitsess(self.check_cmd, self.text.encode("utf-8", "surrogateescape"))
         return 0
 
     def _all_stamped(self, handoffs: list[str]) -> bool:
@@ -383,7 +385,8 @@ def await_git(pid: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    text = sys.stdin.read()
+    # Bytes as git wrote them, whatever the locale says (a ref name need not be UTF-8).
+    text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
     # The shim's here-document ends the push's lines with one more newline.
     push = Push(argv, text[:-1] if text.endswith("\n") else text)
     code = push.guard()
