@@ -271,100 +271,100 @@ class Push:
             specs.append(f"{r}:{r}")
         return specs
 
-    def records(self) -> bool:
-        """Records of published commits, once the push has ended: their
-        handoff refs, the done and transcript refs of their sessions and ids,
-        and a notes commit on the remote's notes tip (a fast-forward) adding
-        our notes of them; refs/notes/sess itself never leaves. Published:
-        reached by a remote branch as git's push just updated its tracking
-        refs (a rejected push updated none). False hands anything more to
-        publish.py: a push to a URL, a missing refspec, a remote note to
-        merge, a handoff ref the remote has elsewhere, any failure."""
-        remote = self.remote
-        if remote == self.url:
-            return False
-        t = refs.tracking(remote)
-        if any(spec not in self.fetch_specs for spec in refs.fetch_refspecs(remote)
-               if not spec.startswith(f"+{refs.LIVE}")):
-            return False
-        # Read again: send() may have moved the remote's tracking refs since.
-        table = git.ref_table(refs.SESS, refs.NOTES)
-        if table is None:
-            return False
-        oids, trees = table
-        seen, mine = _split(oids, t)
-        if any(r.startswith(refs.HANDOFFS) and r in seen and seen[r] != oid
-               for r, oid in mine.items()):
-            return False  # a handoff ref the remote has elsewhere
-        hs = [(oid, r) for r, oid in mine.items() if r.startswith(refs.HANDOFFS) and r not in seen]
-        # A session handed off here that is live on the remote: its deletion,
-        # with a lease, is the full path's.
-        if any(r.replace("/live/", "/done/", 1) in mine for r in seen
-               if r.startswith(refs.LIVE) and r not in mine):
-            return False
-        tn = oids.get(refs.tracking_notes(remote))
-        ln = trees.get(refs.NOTES)
-        tt = (trees.get(refs.tracking_notes(remote)) if tn else ln and git.empty_tree_like(ln)) or ""
-        if (tn or ln) and not tt:
-            return False
-        nd: list[tuple[str, str, str]] = []
-        if ln and ln != tt:
-            diff = git.tree_diff(tt, ln)
-            if diff is None:
-                return False
-            nd = diff
-        wanted = sorted({oid for oid, _ in hs}
-                        | {p.replace("/", "") for st, _, p in nd if st != "D"})
-        if not wanted:
-            return True
-        commits = git.commits_among(wanted, ignore_missing=False)
-        out = None if commits is None else git.not_reached(commits, [], remote,
-                                                           ignore_missing=False)
-        if commits is None or out is None:
-            return False
-        ok = {c for c in commits if c not in out}
-        if not ok:
-            return True
-        # The handoff refs to send, and (by the trailers of their commits)
-        # their sessions; a remote note on a commit to send means a merge.
-        specs = [f"{r}:{r}" for oid, r in hs if oid in ok]
-        hl = [oid for oid, _ in hs if oid in ok]
-        added = []
-        for st, blob, path in nd:
-            if path.replace("/", "") in ok:
-                if st == "M":
-                    return False
-                if st == "A":
-                    added.append((blob, path))
-        if hl:
-            more = self._followers(hl, specs, seen, mine)
-            if more is None:
-                return False
-            specs += more
-        if added:
-            scratch = f"{os.environ.get('TMPDIR') or '/tmp'}/gitsess-notes.{os.getpid()}"
-            nc = git.notes_commit(tt, tn, added, scratch)
-            if nc is None:
-                return False
-            specs.append(f"{nc}:{refs.NOTES}")
-        return git.push_quietly(remote, specs)
 
-    def _followers(self, hl: list[str], specs: list[str], seen: dict[str, str],
-                   mine: dict[str, str]) -> list[str] | None:
-        """Done refs of the sessions of handoff commits `hl`, transcript refs
-        of the handoff ids in `specs`, that the remote lacks."""
-        sessions = git.session_trailers(hl)
-        if sessions is None:
-            return None
-        done = {refs.DONE + s for s in sessions if s}
-        ids = {spec.split(":", 1)[0].rsplit("/", 1)[-1] for spec in specs}
-        out = []
-        for r, oid in mine.items():
-            ours = r in done or (r.startswith(refs.TRANSCRIPTS)
-                                 and r[len(refs.TRANSCRIPTS):].split("/", 1)[0] in ids)
-            if ours and seen.get(r) != oid:
-                out.append(f"{r}:{r}")
-        return out
+def records(remote: str, url: str, fetch_specs: list[str]) -> bool:
+    """Records of published commits, once the push has ended: their
+    handoff refs, the done and transcript refs of their sessions and ids,
+    and a notes commit on the remote's notes tip (a fast-forward) adding
+    our notes of them; refs/notes/sess itself never leaves. Published:
+    reached by a remote branch as git's push just updated its tracking
+    refs (a rejected push updated none). False hands anything more to
+    publish.py: a push to a URL, a missing refspec, a remote note to
+    merge, a handoff ref the remote has elsewhere, any failure."""
+    if remote == url:
+        return False
+    t = refs.tracking(remote)
+    if any(spec not in fetch_specs for spec in refs.fetch_refspecs(remote)
+           if not spec.startswith(f"+{refs.LIVE}")):
+        return False
+    # Read again: send() may have moved the remote's tracking refs since.
+    table = git.ref_table(refs.SESS, refs.NOTES)
+    if table is None:
+        return False
+    oids, trees = table
+    seen, mine = _split(oids, t)
+    if any(r.startswith(refs.HANDOFFS) and r in seen and seen[r] != oid
+           for r, oid in mine.items()):
+        return False  # a handoff ref the remote has elsewhere
+    hs = [(oid, r) for r, oid in mine.items() if r.startswith(refs.HANDOFFS) and r not in seen]
+    # A session handed off here that is live on the remote: its deletion,
+    # with a lease, is the full path's.
+    if any(r.replace("/live/", "/done/", 1) in mine for r in seen
+           if r.startswith(refs.LIVE) and r not in mine):
+        return False
+    tn = oids.get(refs.tracking_notes(remote))
+    ln = trees.get(refs.NOTES)
+    tt = (trees.get(refs.tracking_notes(remote)) if tn else ln and git.empty_tree_like(ln)) or ""
+    if (tn or ln) and not tt:
+        return False
+    nd: list[tuple[str, str, str]] = []
+    if ln and ln != tt:
+        diff = git.tree_diff(tt, ln)
+        if diff is None:
+            return False
+        nd = diff
+    wanted = sorted({oid for oid, _ in hs}
+                    | {p.replace("/", "") for st, _, p in nd if st != "D"})
+    if not wanted:
+        return True
+    commits = git.commits_among(wanted, ignore_missing=False)
+    out = None if commits is None else git.not_reached(commits, [], remote,
+                                                       ignore_missing=False)
+    if commits is None or out is None:
+        return False
+    ok = {c for c in commits if c not in out}
+    if not ok:
+        return True
+    # The handoff refs to send, and (by the trailers of their commits)
+    # their sessions; a remote note on a commit to send means a merge.
+    specs = [f"{r}:{r}" for oid, r in hs if oid in ok]
+    hl = [oid for oid, _ in hs if oid in ok]
+    added = []
+    for st, blob, path in nd:
+        if path.replace("/", "") in ok:
+            if st == "M":
+                return False
+            if st == "A":
+                added.append((blob, path))
+    if hl:
+        more = _followers(hl, specs, seen, mine)
+        if more is None:
+            return False
+        specs += more
+    if added:
+        scratch = f"{os.environ.get('TMPDIR') or '/tmp'}/gitsess-notes.{os.getpid()}"
+        nc = git.notes_commit(tt, tn, added, scratch)
+        if nc is None:
+            return False
+        specs.append(f"{nc}:{refs.NOTES}")
+    return git.push_quietly(remote, specs)
+
+def _followers(hl: list[str], specs: list[str], seen: dict[str, str],
+               mine: dict[str, str]) -> list[str] | None:
+    """Done refs of the sessions of handoff commits `hl`, transcript refs
+    of the handoff ids in `specs`, that the remote lacks."""
+    sessions = git.session_trailers(hl)
+    if sessions is None:
+        return None
+    done = {refs.DONE + s for s in sessions if s}
+    ids = {spec.split(":", 1)[0].rsplit("/", 1)[-1] for spec in specs}
+    out = []
+    for r, oid in mine.items():
+        ours = r in done or (r.startswith(refs.TRANSCRIPTS)
+                             and r[len(refs.TRANSCRIPTS):].split("/", 1)[0] in ids)
+        if ours and seen.get(r) != oid:
+            out.append(f"{r}:{r}")
+    return out
 
 
 def _split(got: dict[str, str], t: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -423,7 +423,7 @@ def main(argv: list[str]) -> int:
         await_git(push.git_pid)
         if bg:
             push.send()
-        if push.py == "1" and not push.records():
+        if push.py == "1" and not records(push.remote, push.url, push.fetch_specs):
             push.py = "python"
         if push.py == "python":
             git.run_gitsess(push.send_cmd)
