@@ -51,8 +51,12 @@ def render_shim(name: str) -> str:
         text = fh.read()
     from gitsess.handoff import stamps as verified
 
+    # The pre-push shim runs gitsess/sync/prepush.py with this interpreter
+    # and the directory this gitsess package is in (`python -S` has no site).
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return text.replace("@CHAIN@\n", chain_guard(name)).replace(
-        "@GITSESS@", shlex.join(gitsess_command())).replace("@STAMP@", verified.VERSION)
+        "@GITSESS@", shlex.join(gitsess_command())).replace("@STAMP@", verified.VERSION).replace(
+        "@PYTHON@", shlex.quote(sys.executable)).replace("@GITSESSDIR@", shlex.quote(root))
 
 
 def read(path: str) -> str | None:

@@ -10,12 +10,12 @@ runs with (the pre-push marker, no terminal prompt).
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from gitsess import refs
+from gitsess.store import plumbing
 from gitsess.store.repo import Store
 
 
@@ -154,19 +154,5 @@ def calling_argv(match: Callable[[list[bytes]], bool], *, pid: int | None = None
     of our parent and a few above it (a hook manager may sit in between)
     whose argv `match` takes. None where /proc does not say: not Linux, a
     process gone, or none matched."""
-    pid = pid or os.getppid()
-    for _ in range(levels):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                argv = fh.read().split(b"\0")
-            if match(argv):
-                return argv
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                # "<pid> (<comm>) <state> <ppid> ...": comm may hold ") ".
-                parent = int(fh.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            return None
-        if parent <= 1:
-            return None
-        pid = parent
-    return None
+    found = plumbing.calling_process(match, pid=pid, levels=levels)
+    return found[1] if found else None
