@@ -168,7 +168,12 @@ class Push:
         ppid = self.git_pid
         args: list[bytes] = []
         if os.path.exists(f"/proc/{ppid}/cmdline"):
-            found = git.calling_process(lambda argv: b"push" in argv, pid=ppid, levels=3)
+            # Four levels, as calling_process defaults to: under lefthook the
+            # chain is `sh -c <shim>` -> lefthook -> `.git/hooks/pre-push` ->
+            # git. With three, the git was not found, its exit was not awaited,
+            # the tracking refs were read before git had moved them, and the
+            # records were not sent (nor a --dry-run seen as one).
+            found = git.calling_process(lambda argv: b"push" in argv, pid=ppid, levels=4)
             if found:
                 self.git_pid, args = found
         else:
