@@ -41,7 +41,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import IO, Any
 
-from gitsess.store import Store
+from gitsess.store import Store, testpoint
 from gitsess.telemetry import writer
 from gitsess.telemetry.event import SESSION_START, Event
 
@@ -238,7 +238,7 @@ def _count(store: Store, adapter: ModuleType, payload: dict[str, Any] | None,
             ev.at_ms = int(float(replay_at) * 1000)
     if watchdog is not None:
         watchdog.phase = "recording"
-    _pause_for_tests(env)
+    testpoint.pause(PAUSE_ENV, env)
     # Leave 0.15 s of the budget for the spill write should the CAS run out.
     writer.record(store, ev, deadline=deadline - 0.15, operator=operator)
     if watchdog is not None:
@@ -248,15 +248,3 @@ def _count(store: Store, adapter: ModuleType, payload: dict[str, Any] | None,
             and ev.source in (None, "startup", "resume")):
         text = context(deadline)
     return str(adapter.reply(ev, text))
-
-
-def _pause_for_tests(env: Mapping[str, str]) -> None:
-    """See PAUSE_ENV; one dictionary lookup when unset."""
-    path = env.get(PAUSE_ENV)
-    if not path:
-        return
-    with open(path + ".reached", "w", encoding="utf-8"):
-        pass
-    end = time.monotonic() + 60
-    while not os.path.exists(path) and time.monotonic() < end:
-        time.sleep(0.02)

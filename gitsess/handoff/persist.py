@@ -12,8 +12,6 @@ making the commit, gitsess.handoff.commit's.
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +19,7 @@ from gitsess import refs
 from gitsess.errors import GitsessError, RefError, ValidationError
 from gitsess.handoff import claims, compose, draft, identify, ids, policy, record, retire, trailers
 from gitsess.handoff import sessions as agent_sessions
-from gitsess.store import Store
+from gitsess.store import Store, testpoint
 
 # Set for the hooks of the `git commit` that `git sess handoff` runs: it
 # completes the handoff itself when post-commit could not, and reports a
@@ -131,7 +129,8 @@ def complete(store: Store, commit_oid: str, *, deadline: float,
     done = Completion(hid, commit_oid, ref)
     for s in rec.front.get("sessions") or []:
         claims.mark(store, s["id"], hid, s.get("tip"), deadline=deadline)
-    _pause_for_tests()
+    # A deterministic point between a handoff's commit and its retire, for tests.
+    testpoint.pause("GITSESS_TEST_PAUSE_BEFORE_RETIRE")
     for s in rec.front.get("sessions") or []:
         try:
             done.sessions[s["id"]] = retire.retire_session(store, s["id"], s.get("tip"),
@@ -143,20 +142,6 @@ def complete(store: Store, commit_oid: str, *, deadline: float,
         done.warnings += more
     draft.drop_draft(store, hid)
     return done
-
-
-def _pause_for_tests() -> None:
-    """A deterministic point between a handoff's commit and its retire, for
-    tests only: with GITSESS_TEST_PAUSE_BEFORE_RETIRE=<path> set, create
-    <path>.reached and wait (at most a minute) until <path> exists."""
-    path = os.environ.get("GITSESS_TEST_PAUSE_BEFORE_RETIRE")
-    if not path:
-        return
-    with open(path + ".reached", "w", encoding="utf-8"):
-        pass
-    end = time.monotonic() + 60
-    while not os.path.exists(path) and time.monotonic() < end:
-        time.sleep(0.02)
 
 
 def amended_from(store: Store, commit_oid: str, op: str, hid: str) -> str | None:
