@@ -34,6 +34,9 @@ LAYERS = {
     "main": 10,
     "__init__": 0,
 }
+# Pairs the packages' own rules forbid beyond the layers: a handoff is about
+# git and telemetry, never about one agent's payloads or settings.
+FORBIDDEN = {("handoff", "agents")}
 TOP_LEVEL_MODULES = 6
 MAX_MODULE_LINES = 450
 MAX_CLASS_LINES = 250
@@ -84,6 +87,8 @@ def violations(root: Path = ROOT) -> list[str]:
                 continue
             if there not in LAYERS:
                 out.append(f"{path.relative_to(root)}:{line}: imports {module}, which has no layer")
+            elif (here, there) in FORBIDDEN:
+                out.append(f"{path.relative_to(root)}:{line}: {here} may not import {module}")
             elif there != here and LAYERS[there] >= LAYERS[here]:
                 out.append(f"{path.relative_to(root)}:{line}: {here} (layer {LAYERS[here]}) "
                            f"imports {module} (layer {LAYERS[there]})")
@@ -103,12 +108,14 @@ def test_the_rule_catches_an_upward_import(tmp_path: Path) -> None:
         "def f():\n    from gitsess.handoff import record\n    return record\n")
     (pkg / "handoff" / "record.py").write_text(
         "import importlib\nx = importlib.import_module('gitsess.resume.view')\n")
+    (pkg / "handoff" / "hooks.py").write_text("from gitsess.agents import claude\n")
     (pkg / "resume").mkdir()
     (pkg / "resume" / "view.py").write_text("from gitsess import sync\n")
     found = violations(pkg)
     assert any("store/repo.py:2" in v and "gitsess.handoff" in v for v in found), found
     assert any("handoff/record.py:2" in v and "gitsess.resume.view" in v for v in found), found
     assert any("resume/view.py:1" in v and "gitsess.sync" in v for v in found), found  # sibling
+    assert any("handoff/hooks.py:1" in v and "gitsess.agents" in v for v in found), found
 
 
 def test_only_store_imports_pygit2() -> None:
