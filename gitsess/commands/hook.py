@@ -47,16 +47,6 @@ def run(*, agent: str = "claude", stdin: IO[bytes] | None = None) -> int:
     return 0
 
 
-def record(store: Store, agent: str, payload: bytes, env: dict[str, str] | None = None) -> str:
-    """One payload counted in-process exactly as the hook process counts it
-    (same operator, same SessionStart context); returns what it would print.
-    Tests that are not about the hook process record telemetry with this."""
-    from gitsess.agents import hook
-
-    return hook.run_payload(store, agent, payload, env, operator=operator(store),
-                            context=context(store))
-
-
 def operator(store: Store) -> Operator:
     """Who runs the agent, asked by the writer only when it creates a session."""
 

@@ -49,9 +49,8 @@ def run_hook(repo: Repo | Path, data: bytes, *, env: dict[str, str] | None = Non
 def record(repo: Repo, p: dict[str, Any]) -> None:
     """One event recorded in-process as the hook records it: set-up for a test
     about the hook process that comes after it."""
-    from gitsess.commands import hook
-
-    assert hook.record(store_of(repo), "claude", json.dumps(p).encode()) == ""
+    out = repo.record(p)
+    assert out.returncode == 0 and out.stdout == b"" and out.stderr == b"", out
 
 
 def assert_quiet_exit(proc: subprocess.CompletedProcess[bytes]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -11,9 +9,7 @@ from typing import Any
 
 import jsonschema
 
-from gitsess.commands import hook
 from gitsess.data import schema
-from gitsess.store import Store
 from tests.helpers import SESS, Repo, payload
 
 T_OLD, T_NEW = 1_790_000_000, 1_790_000_600  # epoch seconds for GITSESS_EVENT_TIME
@@ -22,11 +18,8 @@ T_OLD, T_NEW = 1_790_000_000, 1_790_000_600  # epoch seconds for GITSESS_EVENT_T
 def hook_at(repo: Repo, when: float, p: dict[str, Any]) -> None:
     """One event recorded at `when` in-process, as the hook records it (the
     hook process itself is tests/commands/test_hook.py's subject)."""
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        hook.record(Store.discover(str(repo.path)), "claude", json.dumps(p).encode(),
-                    {"GITSESS_EVENT_TIME": str(when)})
-    assert err.getvalue() == ""
+    out = repo.record(p, env={"GITSESS_EVENT_TIME": str(when)})
+    assert out.returncode == 0 and out.stderr == b"", out
 
 
 def two_sessions(repo: Repo) -> None:
