@@ -68,12 +68,10 @@ class CommitStore(StoreBase):
 
     # Resume reads every handoff head on every run (no cache, issue 4), so
     # the bulk reads below skip CommitInfo: one object lookup per commit.
-    def commit_heads(self, oids: Iterable[str]) -> Iterator[tuple[str, str, int]]:
-        """(oid, message, commit time) for each oid that is a commit here.
-
-        Missing objects (a ref fetched without its history, a note on a commit
-        not fetched) and other object types are skipped.
-        """
+    def _present_commits(self, oids: Iterable[str]) -> Iterator[tuple[str, pygit2.Commit]]:
+        """(oid, commit) for each oid that is a commit here. Missing objects (a
+        ref fetched without its history, a note on a commit not fetched) and
+        other object types are skipped."""
         repo = self._repo
         for oid in oids:
             try:
@@ -81,22 +79,21 @@ class CommitStore(StoreBase):
             except (ValueError, pygit2.GitError):
                 continue
             if isinstance(c, pygit2.Commit):
-                yield oid, c.message, int(c.commit_time)
+                yield oid, c
+
+    def commit_heads(self, oids: Iterable[str]) -> Iterator[tuple[str, str, int]]:
+        """(oid, message, commit time) for each oid that is a commit here."""
+        for oid, c in self._present_commits(oids):
+            yield oid, c.message, int(c.commit_time)
 
     def commit_authors(self, oids: Iterable[str]) -> dict[str, tuple[str, int]]:
         """oid -> (author email, author time) for each oid that is a commit here."""
-        repo = self._repo
         out: dict[str, tuple[str, int]] = {}
-        for oid in oids:
+        for oid, c in self._present_commits(oids):
             try:
-                c = repo.get(oid)
-            except (ValueError, pygit2.GitError):
-                continue
-            if isinstance(c, pygit2.Commit):
-                try:
-                    out[oid] = (c.author.email, int(c.author.time))
-                except (ValueError, UnicodeDecodeError):  # an author line git wrote oddly
-                    out[oid] = ("", int(c.author.time))
+                out[oid] = (c.author.email, int(c.author.time))
+            except (ValueError, UnicodeDecodeError):  # an author line git wrote oddly
+                out[oid] = ("", int(c.author.time))
         return out
 
     def recent_commits(self, tips: Iterable[str], limit: int) -> Iterator[tuple[str, str, int]]:
