@@ -27,7 +27,7 @@ LAYERS = {
     "telemetry": 3,
     "agents": 4, "transcripts": 4,
     "handoff": 5,
-    "resume": 6, "sync": 6,
+    "resume": 6, "sync": 6, "report": 6, "verify": 6,
     "setup": 7,
     "commands": 8,
     "cli": 9,
