@@ -78,12 +78,15 @@ def _commits_of(store: Store, window: Window) -> set[str] | None:
 def _sessions(store: Store) -> list[tuple[readers.Session, str]]:
     """Every session once: local refs first, then each remote's copies."""
     found: dict[str, tuple[readers.Session, str]] = {}
-    prefixes = [(refs.LIVE, "local"), (refs.DONE, "local")]
+    prefixes = [(refs.LIVE, "local", "live"), (refs.DONE, "local", "done")]
     remotes = sorted({name[len(refs.REMOTES):].split("/", 1)[0]
                       for name in store.refs(refs.REMOTES)})
-    prefixes += [(f"{refs.REMOTES}{r}/{kind}/", r) for r in remotes for kind in ("live", "done")]
-    for prefix, source in prefixes:
+    prefixes += [(f"{refs.REMOTES}{r}/{kind}/", r, kind) for r in remotes
+                 for kind in ("live", "done")]
+    for prefix, source, state in prefixes:
         for s in readers.live_sessions(store, prefix):
+            # The reader knows done/ only under refs/sess/; a fetched one says where it was.
+            s = s._replace(state=state)
             have = found.get(s.session_id)
             if have is None or (have[1] == source and _events(s) > _events(have[0])):
                 found[s.session_id] = (s, source)

@@ -145,8 +145,8 @@ def _timeline(doc: dict[str, Any]) -> str:
         out.append(f"<rect class=\"lane\" x=\"{LABEL_W}\" y=\"{y}\" width=\"{PLOT_W}\" "
                    f"height=\"{LANE_H - 2}\"/><text x=\"4\" y=\"{y + 15}\">{_e(op)}</text>")
     for s in sessions:
-        i = lane_of.get(s["operator"] or "-")
-        if i is None:
+        lane = lane_of.get(s["operator"] or "-")
+        if lane is None:
             continue
         x0 = x(s["start_ms"])
         w = max(x(s["end_ms"]) - x0, 2.0)
@@ -154,14 +154,14 @@ def _timeline(doc: dict[str, Any]) -> str:
                                                               else "none")
         fill = {"live": f" fill=\"{LIVE}\"", "none": f" fill=\"{NONE}\""}.get(cls, "")
         out.append(f"<rect class=\"session {cls if fill == '' else ''}\"{fill} x=\"{x0:.1f}\" "
-                   f"y=\"{i * LANE_H + 3}\" width=\"{w:.1f}\" height=\"{LANE_H - 8}\">"
+                   f"y=\"{lane * LANE_H + 3}\" width=\"{w:.1f}\" height=\"{LANE_H - 8}\">"
                    f"<title>{_e(s['session_id'])} ({_e(s['agent'])}, {_e(s['workstream'] or 'not handed off')}): "
                    f"{s['tool_calls']} tool calls, {s['failures']} failures</title></rect>")
     marks: dict[tuple[int, int], list[str]] = {}
     for h in handoffs:
-        i = lane_of.get(h["operator"])
-        if i is not None:  # one mark per pixel of a lane: a busy lane stays small
-            marks.setdefault((i, int(x(h["at_ms"]))), []).append(h["id"])
+        lane = lane_of.get(h["operator"])
+        if lane is not None:  # one mark per pixel of a lane: a busy lane stays small
+            marks.setdefault((lane, int(x(h["at_ms"]))), []).append(h["id"])
     for (i, px), ids in marks.items():
         out.append(f"<rect class=\"hm\" data-handoffs=\"{len(ids)}\" x=\"{px - 1}\" "
                    f"y=\"{i * LANE_H}\" width=\"2\" height=\"{LANE_H - 2}\"><title>"
