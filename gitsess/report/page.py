@@ -15,7 +15,6 @@ import base64
 import hashlib
 import html
 import re
-import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -54,13 +53,21 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def _label(text: str, y: int) -> str:
+    """A chart label that fits its column (the whole name in a tooltip)."""
+    short = text if len(text) <= 22 else text[:21] + "\u2026"
+    return f"<text x=\"4\" y=\"{y}\"><title>{_e(text)}</title>{_e(short)}</text>"
+
+
 def _anchor(hid: str) -> str:
     # An id attribute and a fragment both: only characters that need no escaping.
     return "rec-" + re.sub(r"[^A-Za-z0-9_-]", "_", hid)
 
 
-def _cls(workstream: str | None) -> str:
-    return f"c{zlib.crc32((workstream or '').encode()) % len(PALETTE)}"
+def _colours(workstreams: list[dict[str, Any]]) -> dict[str, str]:
+    """A colour class per workstream, busiest first: the ten busiest never share one."""
+    names = [w["workstream"] for w in workstreams if w["workstream"] != "-"]
+    return {name: f"c{i % len(PALETTE)}" for i, name in enumerate(names)}
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -129,6 +136,7 @@ def _timeline(doc: dict[str, Any]) -> str:
         return "<p class=\"note\">No sessions or handoffs in this window.</p>"
     lanes = [r["operator"] for r in doc["operators"]][:LANES_MAX]
     lane_of = {op: i for i, op in enumerate(lanes)}
+    colours = _colours(doc["workstreams"])
     times = [s["start_ms"] for s in sessions] + [s["end_ms"] for s in sessions] \
         + [h["at_ms"] for h in handoffs]
     lo, hi = min(times), max(times)
@@ -143,14 +151,14 @@ def _timeline(doc: dict[str, Any]) -> str:
     for op, i in lane_of.items():
         y = i * LANE_H
         out.append(f"<rect class=\"lane\" x=\"{LABEL_W}\" y=\"{y}\" width=\"{PLOT_W}\" "
-                   f"height=\"{LANE_H - 2}\"/><text x=\"4\" y=\"{y + 15}\">{_e(op)}</text>")
+                   f"height=\"{LANE_H - 2}\"/>" + _label(op, y + 15))
     for s in sessions:
         lane = lane_of.get(s["operator"] or "-")
         if lane is None:
             continue
         x0 = x(s["start_ms"])
-        w = max(x(s["end_ms"]) - x0, 2.0)
-        cls = _cls(s["workstream"]) if s["workstream"] else ("live" if s["state"] == "live"
+        w = max(x(s["end_ms"]) - x0, 5.0)  # a session of minutes in a fortnight stays visible
+        cls = colours.get(s["workstream"], "none") if s["workstream"] else ("live" if s["state"] == "live"
                                                               else "none")
         fill = {"live": f" fill=\"{LIVE}\"", "none": f" fill=\"{NONE}\""}.get(cls, "")
         out.append(f"<rect class=\"session {cls if fill == '' else ''}\"{fill} x=\"{x0:.1f}\" "
@@ -171,17 +179,16 @@ def _timeline(doc: dict[str, Any]) -> str:
     out.append(f"<text x=\"{LABEL_W}\" y=\"{axis_y}\">{_e(iso(lo))}</text>"
                f"<text x=\"{LABEL_W + PLOT_W}\" y=\"{axis_y}\" text-anchor=\"end\">"
                f"{_e(iso(hi))}</text></svg>")
-    out.append(_legend(doc["workstreams"]))
+    out.append(_legend(colours))
     if len(doc["operators"]) > LANES_MAX:
         out.append(f"<p class=\"note\">The {LANES_MAX} busiest operators of "
                    f"{len(doc['operators'])} are shown.</p>")
     return "\n".join(out)
 
 
-def _legend(workstreams: list[dict[str, Any]]) -> str:
-    spans = [f"<span><span class=\"sw {_cls(w['workstream'])}\">&#9632;</span> "
-             f"{_e(w['workstream'])}</span>" for w in workstreams[:BARS_MAX]
-             if w["workstream"] != "-"]
+def _legend(colours: dict[str, str]) -> str:
+    spans = [f"<span><span class=\"sw {cls}\">&#9632;</span> {_e(name)}</span>"
+             for name, cls in list(colours.items())[:BARS_MAX]]
     return ("<p class=\"legend\">" + "".join(spans)
             + " <span>&#9608; black ticks: handoffs; grey: live, not handed off</span></p>")
 
@@ -197,7 +204,7 @@ def _bars(name: str, items: list[tuple[str, int]], cls: str, *, empty: str = "no
     for i, (label, value) in enumerate(items):
         w = max(value * (PLOT_W // 2) / top, 1.0)
         y = i * LANE_H
-        out.append(f"<text x=\"4\" y=\"{y + 15}\">{_e(label)}</text><rect class=\"{cls}\" "
+        out.append(_label(label, y + 15) + f"<rect class=\"{cls}\" "
                    f"x=\"{LABEL_W}\" y=\"{y + 3}\" width=\"{w:.1f}\" height=\"{LANE_H - 8}\"/>"
                    f"<text x=\"{LABEL_W + w + 4:.1f}\" y=\"{y + 15}\">{value}</text>")
     out.append("</svg>")
@@ -213,7 +220,7 @@ def _invariants(inv: dict[str, Any]) -> str:
            f"height=\"{len(names) * LANE_H}\" xmlns=\"http://www.w3.org/2000/svg\">"]
     for i, (name, v) in enumerate(names):
         y, x0 = i * LANE_H, float(LABEL_W)
-        out.append(f"<text x=\"4\" y=\"{y + 15}\">{_e(name)}</text>")
+        out.append(_label(name, y + 15))
         for verdict in ("pass", "warn", "fail"):
             if v[verdict]:
                 w = v[verdict] * (PLOT_W // 2) / top

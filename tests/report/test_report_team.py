@@ -5,8 +5,9 @@ text and the "since you last looked" mark behave."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ import pytest
 from gitsess.data import schema
 from tests.conftest import pinned
 from tests.helpers import Repo
+from tests.report import browser
 from tests.report.teamdata import PEOPLE, Team, build
+
+# Where the page and its screenshot are kept (read at import: the hermetic
+# fixture clears GITSESS_* for each test); a temporary directory otherwise.
+ARTIFACTS = os.environ.get("GITSESS_ARTIFACTS")
 
 
 @pytest.fixture(scope="module")
@@ -142,5 +148,52 @@ def test_since_you_last_looked_is_kept_by_the_text_view_only(team: Team) -> None
     week = report(lead, "--since", "7d")["totals"]["handoffs"]
     assert doc["since_last_looked"]["handoffs"] == week > 0
     again = lead.sess("report", check=True).stdout
-    assert f"since you last looked" in again and f": {week} handoffs" in again
+    assert "since you last looked" in again and f": {week} handoffs" in again
     assert report(lead)["since_last_looked"]["handoffs"] == 0  # the text view has looked
+
+
+def test_page_loads_in_headless_chromium_with_its_marks_and_no_injection(
+        team: Team, tmp_path: Path) -> None:
+    lead = team.lead
+    doc = report(lead)
+    artifacts = Path(ARTIFACTS) if ARTIFACTS else tmp_path
+    artifacts.mkdir(parents=True, exist_ok=True)
+    page = artifacts / "report.html"
+    lead.sess("report", "--html", str(page), check=True)
+    html = page.read_text()
+    assert "<script" not in html.replace("&lt;script", "")  # the hostile title, escaped
+    assert 'http-equiv="Content-Security-Policy" content="default-src \'none\'' in html
+    with browser.chromium(tmp_path / "profile") as driver:
+        driver.get(page.as_uri())
+        marks = driver.execute_script("""
+            const n = (s) => document.querySelectorAll(s).length;
+            return {
+              sessions: n('svg[data-chart=timeline] rect.session'),
+              handoffs: [...document.querySelectorAll('svg[data-chart=timeline] rect.hm')]
+                        .reduce((a, r) => a + Number(r.dataset.handoffs), 0),
+              lanes: n('svg[data-chart=timeline] rect.lane'),
+              tools: n('svg[data-chart=tools] rect.bar'),
+              mcp: n('svg[data-chart=mcp] rect.bar'),
+              failures: n('svg[data-chart=failures] rect.failbar'),
+              verdicts: n('svg[data-chart=invariants] rect'),
+              rows: n('table[data-table=handoffs] tbody tr'),
+              linked: [...document.querySelectorAll('table[data-table=handoffs] a')]
+                      .filter(a => document.getElementById(a.hash.slice(1))).length,
+              scripts: n('script'), images: n('img'),
+              text: document.body.innerText,
+            };""")
+        shot = artifacts / "report.png"
+        driver.save_screenshot(str(shot))
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    print(f"report page and screenshot kept in {artifacts}")
+    assert errors == []
+    assert marks["sessions"] == doc["totals"]["sessions"] == 12
+    assert marks["handoffs"] == doc["totals"]["handoffs"] == 9
+    assert marks["lanes"] == 3
+    assert marks["tools"] == len(doc["tools"]) and marks["mcp"] == len(doc["mcp"]) > 0
+    assert marks["failures"] == sum(1 for r in doc["operators"] if r["failures"])
+    assert marks["verdicts"] >= len(doc["invariants"]["by_name"]) == 2
+    assert marks["rows"] == marks["linked"] == 9
+    assert (marks["scripts"], marks["images"]) == (0, 0)
+    assert "<script>alert(1)</script><img src=x onerror=alert(2)>" in marks["text"]
+    assert shot.stat().st_size > 10_000
