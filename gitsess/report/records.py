@@ -108,11 +108,11 @@ def _sequence(lines: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for line in lines:
         m = _KEY.match(line)
-        if m is None or m.group(1) or m.group(4) is None:
+        if m is None or m.group(4) is None:
             raise _Fallback
-        if m.group(2):
+        if m.group(2) and m.group(1) == "":
             out.append({})
-        elif not out or not line.startswith("  "):
+        elif not out or m.group(2) or m.group(1) != "  ":
             raise _Fallback
         out[-1][m.group(3)] = _scalar(m.group(4))
     return out

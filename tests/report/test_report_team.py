@@ -20,6 +20,9 @@ from tests.helpers import Repo
 from tests.report import browser
 from tests.report.teamdata import PEOPLE, Team, build
 
+# One worker builds the team once (./run-tests distributes by xdist group).
+pytestmark = pytest.mark.xdist_group("report-team")
+
 # Where the page and its screenshot are kept (read at import: the hermetic
 # fixture clears GITSESS_* for each test); a temporary directory otherwise.
 ARTIFACTS = os.environ.get("GITSESS_ARTIFACTS")
