@@ -7,8 +7,9 @@ each note blob read once (gitsess.report.records); sessions from the
 telemetry refs, local and fetched (refs/sess/{live,done}/ and
 refs/sess/remotes/<remote>/{live,done}/), each tip read once. A session
 fetched from a remote and also held here is counted once, the local copy
-winning. Everything a teammate wrote goes through gitsess.ui.untrusted
-before it is returned.
+winning. Every string a teammate wrote goes through gitsess.ui.untrusted
+as its row is built (a walk of the finished document costs a second at
+10,000 handoffs).
 """
 
 from __future__ import annotations
@@ -151,8 +152,9 @@ def gather(store: Store, window: Window, *, now_ms: int, seen_ms: int | None) ->
     doc = {
         "v": SCHEMA_VERSION,
         "generated_at": iso(now_ms),
-        "window": {"since_s": window.since_s, "range": window.range, "branch": window.branch,
-                   "operator": window.operator, "workstream": window.workstream,
+        "window": {"since_s": window.since_s, "range": _opt(window.range),
+                   "branch": _opt(window.branch), "operator": _opt(window.operator),
+                   "workstream": _opt(window.workstream),
                    "from": iso(cutoff_s * 1000) if cutoff_s is not None else None,
                    "to": iso(now_ms)},
         "complete": index.complete,
@@ -167,9 +169,7 @@ def gather(store: Store, window: Window, *, now_ms: int, seen_ms: int | None) ->
         "handoffs": hrows,
         "sessions": srows,
     }
-    # Built from bounded parts (counters cap their keys, strings are cut to a
-    # line here): no node budget, or a big window would lose its tail.
-    return untrusted.tree(doc, max_nodes=None)
+    return doc
 
 
 def _keep(x: _Session, window: Window, cutoff_s: float | None, commits: set[str] | None,
@@ -188,30 +188,56 @@ def _keep(x: _Session, window: Window, cutoff_s: float | None, commits: set[str]
     return not (window.range is not None and (commits is None or s.meta.get("head") not in commits))
 
 
+def _line(value: str) -> str:
+    """untrusted.line, with its common case (short printable ASCII) inline:
+    a report makes 80,000 of these at 10,000 handoffs."""
+    if len(value) <= untrusted.LINE_CHARS and value.isascii() and value.isprintable():
+        return value
+    return untrusted.line(value)
+
+
+def _opt(value: Any) -> str | None:
+    return _line(value) if isinstance(value, str) else None
+
+
+def _named(d: Any) -> dict[str, int]:
+    """A mapping of counts with its names made safe."""
+    if not isinstance(d, dict):
+        return {}
+    return {_line(str(k)): v for k, v in d.items() if type(v) is int}
+
+
 def _handoff_row(h: Handoff, rec: dict[str, Any]) -> dict[str, Any]:
+    """One handoff, every string of it made safe (gitsess.ui.untrusted): the
+    commit and its note are whoever pushed them."""
+    line = _line
     used = records.usage(rec)
-    branch = rec.get("branch")
+    tokens = used["tokens"]
     return {
-        "id": h.id, "operator": h.operator, "workstream": h.workstream, "phase": h.phase,
-        "title": h.title, "at": iso(h.time * 1000), "at_ms": h.time * 1000, "commit": h.commit,
-        "source": h.source, "branch": branch if isinstance(branch, str) else None,
-        "sessions": list(h.sessions), "record": bool(rec),
-        "tokens": used["tokens"], "models": used["models"],
-        "invariants": records.invariants(rec),
+        "id": line(h.id), "operator": line(h.operator), "workstream": line(h.workstream),
+        "phase": _opt(h.phase), "title": line(h.title), "at": iso(h.time * 1000),
+        "at_ms": h.time * 1000, "commit": h.commit, "source": h.source,
+        "branch": _opt(rec.get("branch")), "sessions": [line(s) for s in h.sessions],
+        "record": bool(rec),
+        "tokens": {line(m): c for m, c in tokens.items()} if tokens is not None else None,
+        "models": _named(used["models"]) if used["models"] is not None else None,
+        "invariants": [{**i, "name": line(i["name"])} for i in records.invariants(rec)],
     }
 
 
 def _session_row(x: _Session) -> dict[str, Any]:
+    """One session, its strings made safe: a session ref can be fetched, or hand-made."""
     s, c, m = x.s, x.s.counters, x.s.meta
-    mcp = {str(k): int(v.get("total", 0)) for k, v in c.get("mcp", {}).items()
-           if isinstance(v, dict)}
+    mcp = {_line(str(k)): int(v.get("total", 0)) for k, v in c.get("mcp", {}).items()
+           if isinstance(v, dict) and type(v.get("total", 0)) is int}
     return {
-        "session_id": s.session_id, "operator": x.operator, "workstream": x.workstream,
-        "state": s.state, "source": x.source, "agent": m.get("agent"), "model": m.get("model"),
-        "branch": m.get("branch"), "started_at": iso(_start_ms(s) or None),
+        "session_id": _line(s.session_id), "operator": _opt(x.operator),
+        "workstream": _opt(x.workstream), "state": s.state, "source": _line(x.source),
+        "agent": _opt(m.get("agent")), "model": _opt(m.get("model")),
+        "branch": _opt(m.get("branch")), "started_at": iso(_start_ms(s) or None),
         "last_event_at": iso(c.get("last_event_ms")), "start_ms": _start_ms(s),
         "end_ms": _end_ms(s), "events": c.get("events", 0), "tool_calls": c.get("tool_calls", 0),
-        "tools": dict(c.get("tools", {})), "mcp": mcp, "mcp_calls": sum(mcp.values()),
+        "tools": _named(c.get("tools")), "mcp": mcp, "mcp_calls": sum(mcp.values()),
         "failures": c.get("failures", 0), "subagents": subagents(c), "prompts": c.get("prompts", 0),
     }
 

@@ -21,7 +21,7 @@ from gitsess.errors import ValidationError
 from gitsess.handoff.record import RECORD_SEPARATOR, parse
 from gitsess.store import safeyaml
 
-_KEY = re.compile(r"^( *)(- )?([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$")
+_KEY = re.compile(r"^( *)(- )?([A-Za-z_][A-Za-z0-9_.-]*):(?: (.*))?$")
 _INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^-?[0-9]+\.[0-9]+$")
 # Plain scalars YAML would read as something other than a string or an int.
@@ -61,27 +61,33 @@ def _scalar(raw: str) -> Any:
     return raw
 
 
-def _front_lines(text: str) -> list[str]:
+def _front(text: str) -> str:
     if RECORD_SEPARATOR.strip() in text or not text.startswith("---\n"):
         raise _Fallback
     end = text.find("\n---\n", 3)
     if end < 0:
         raise _Fallback
-    return text[4:end].split("\n")
+    return text[3 : end + 1]  # from the newline before the first key
 
 
-def _block(lines: list[str], start: int, indent: int) -> int:
-    """The index after the block of lines indented deeper than `indent` (or,
-    for a sequence at the same indent, starting '- ')."""
-    i = start
-    while i < len(lines):
-        line = lines[i]
-        stripped = line.lstrip(" ")
-        depth = len(line) - len(stripped)
-        if stripped and (depth < indent or (depth == indent and not stripped.startswith("- "))):
-            break
-        i += 1
-    return i
+# A top-level key's line and the block under it (lines starting with a space
+# or '- '), found by one regex search each: this runs 10,000 times a report.
+def _top(key: str) -> re.Pattern[str]:
+    return re.compile(f"\n{key}:(?P<value>[^\n]*)\n(?P<block>(?:[ -][^\n]*\n)*)")
+
+
+_TOP_RE = {key: _top(key) for key in _TOP}
+_SUB_RE = {key: re.compile(f"\n  {key}:(?P<value>[^\n]*)\n(?P<block>(?:   [^\n]*\n)*)")
+           for key in _TELEMETRY}
+
+
+def _value(raw: str) -> Any:
+    return _scalar(raw) if raw.strip() else None
+
+
+def _block(block: str, indent: int) -> Any:
+    lines = block.rstrip("\n").split("\n")
+    return _mapping(lines, indent) if block else None
 
 
 def _mapping(lines: list[str], indent: int) -> dict[str, Any]:
@@ -93,8 +99,12 @@ def _mapping(lines: list[str], indent: int) -> dict[str, Any]:
         if m is None or m.group(2) or len(m.group(1)) != indent:
             raise _Fallback
         key, value = m.group(3), m.group(4)
+        if _SPECIAL.match(key):  # `no:` is a boolean key to YAML
+            raise _Fallback
         if value is None:
-            end = _block(lines, i + 1, indent + 1)
+            end = i + 1
+            while end < len(lines) and lines[end].startswith(" " * (indent + 1)):
+                end += 1
             out[key] = _mapping(lines[i + 1 : end], indent + 2) if end > i + 1 else None
             i = end
         else:
@@ -103,10 +113,10 @@ def _mapping(lines: list[str], indent: int) -> dict[str, Any]:
     return out
 
 
-def _sequence(lines: list[str]) -> list[dict[str, Any]]:
+def _sequence(block: str) -> list[dict[str, Any]]:
     """A block sequence of flat mappings ('- k: v' then '  k: v')."""
     out: list[dict[str, Any]] = []
-    for line in lines:
+    for line in block.rstrip("\n").split("\n"):
         m = _KEY.match(line)
         if m is None or m.group(4) is None:
             raise _Fallback
@@ -114,48 +124,49 @@ def _sequence(lines: list[str]) -> list[dict[str, Any]]:
             out.append({})
         elif not out or m.group(2) or m.group(1) != "  ":
             raise _Fallback
+        if _SPECIAL.match(m.group(3)):
+            raise _Fallback
         out[-1][m.group(3)] = _scalar(m.group(4))
     return out
 
 
 def _fast(text: str) -> dict[str, Any]:
-    lines = _front_lines(text)
+    fm = _front(text)
+    if "\n&" in fm or " &" in fm or " *" in fm or " !" in fm:
+        raise _Fallback  # anchors, aliases, tags: the parser refuses or resolves them
     front: dict[str, Any] = {}
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        m = _KEY.match(line) if line[:1] not in (" ", "-") else None
-        if m is None:
-            i += 1
+    for key, pattern in _TOP_RE.items():
+        at = fm.find(f"\n{key}:")
+        if at < 0:
             continue
-        key, value = m.group(3), m.group(4)
-        end = _block(lines, i + 1, 0 if key == "invariants" else 1)
-        if key == "invariants":
-            front[key] = _scalar(value) if value is not None else _sequence(lines[i + 1 : end])
-        elif key == "telemetry" and value is None:
-            tel = _subkeys(lines[i + 1 : end], _TELEMETRY)
-            front[key] = _mapping(tel, 2) if tel else {}
-        elif key in _TOP:
-            if value is None:
-                raise _Fallback
-            front[key] = _scalar(value)
-        i = end
-    return front
-
-
-def _subkeys(lines: list[str], keys: tuple[str, ...]) -> list[str]:
-    """The lines of the given keys (indent 2) and their blocks; others skipped."""
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        m = _KEY.match(lines[i])
-        if m is None or m.group(2) or len(m.group(1)) < 2:
+        if fm.find(f"\n{key}:", at + 1) >= 0:
+            raise _Fallback  # a duplicate key: the parser says which wins
+        m = pattern.match(fm, at)
+        if m is None:
             raise _Fallback
-        end = _block(lines, i + 1, len(m.group(1)) + 1)
-        if len(m.group(1)) == 2 and m.group(3) in keys:
-            out.extend(lines[i:end])
-        i = end
-    return out
+        value, block = m.group("value"), m.group("block")
+        if value.strip() and block:
+            raise _Fallback
+        if key == "invariants":
+            front[key] = _sequence(block) if block else _value(value)
+        elif key == "telemetry" and block:
+            tel = "\n" + block
+            front[key] = {}
+            for sub, sub_re in _SUB_RE.items():
+                at = tel.find(f"\n  {sub}:")
+                if at < 0:
+                    continue
+                h = sub_re.match(tel, at)
+                if (h is None or tel.find(f"\n  {sub}:", at + 1) >= 0
+                        or (h.group("value").strip() and h.group("block"))):
+                    raise _Fallback
+                front[key][sub] = (_block(h.group("block"), 4) if h.group("block")
+                                   else _value(h.group("value")))
+        elif block:
+            raise _Fallback
+        else:
+            front[key] = _value(value)
+    return front
 
 
 def front(text: str, hid: str) -> dict[str, Any]:
