@@ -38,7 +38,7 @@ class _Fallback(Exception):
 
 
 def _scalar(raw: str) -> Any:
-    raw = raw.strip()
+    raw = raw.strip(" \t")
     if raw.startswith("'") and raw.endswith("'") and len(raw) >= 2:
         inner = raw[1:-1]
         if "'" in inner.replace("''", ""):
@@ -62,7 +62,7 @@ def _scalar(raw: str) -> Any:
 
 
 def _front(text: str) -> str:
-    if RECORD_SEPARATOR.strip() in text or not text.startswith("---\n"):
+    if RECORD_SEPARATOR in text or not text.startswith("---\n"):
         raise _Fallback
     end = text.find("\n---\n", 3)
     if end < 0:
@@ -82,7 +82,7 @@ _SUB_RE = {key: re.compile(f"\n  {key}:(?P<value>[^\n]*)\n(?P<block>(?:   [^\n]*
 
 
 def _value(raw: str) -> Any:
-    return _scalar(raw) if raw.strip() else None
+    return _scalar(raw) if raw.strip(" \t") else None
 
 
 def _block(block: str, indent: int) -> Any:
@@ -145,7 +145,7 @@ def _fast(text: str) -> dict[str, Any]:
         if m is None:
             raise _Fallback
         value, block = m.group("value"), m.group("block")
-        if value.strip() and block:
+        if value.strip(" \t") and block:
             raise _Fallback
         if key == "invariants":
             front[key] = _sequence(block) if block else _value(value)
@@ -158,7 +158,7 @@ def _fast(text: str) -> dict[str, Any]:
                     continue
                 h = sub_re.match(tel, at)
                 if (h is None or tel.find(f"\n  {sub}:", at + 1) >= 0
-                        or (h.group("value").strip() and h.group("block"))):
+                        or (h.group("value").strip(" \t") and h.group("block"))):
                     raise _Fallback
                 front[key][sub] = (_block(h.group("block"), 4) if h.group("block")
                                    else _value(h.group("value")))

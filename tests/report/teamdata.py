@@ -6,7 +6,7 @@ two weeks (real `git sess handoff` processes, real commits and hooks,
 dates pinned with GIT_AUTHOR_DATE/GIT_COMMITTER_DATE and the telemetry's
 clock with GITSESS_EVENT_TIME), the sessions behind them recorded
 in-process (tests/helpers.record_hook), and one session per operator left
-live, its events sent through the real hook process. Everyone pushes and
+live (the lead's events sent through the real hook process). Everyone pushes and
 syncs; the lead (RT) syncs last and so holds everyone's refs and notes.
 
 Dates are relative to now so that `--since 7d` has something to cut; no
@@ -132,14 +132,16 @@ def build(root: Path) -> Team:
                              "--json", env=_env(p, day + 3600))
             assert proc.returncode == 0, proc.stderr
             handoffs.append({"op": p.op, "ws": ws, "at": day + 3600, "session": session})
-        # One session still live: its events go through the real hook process.
+        # One session still live.
         live = f"{p.op.lower()}-live"
         for i, event in enumerate([payload("SessionStart", live, source="startup"),
                                    payload("PreToolUse", live, tool_name="Grep",
                                            tool_use_id="g", tool_input={}),
                                    payload("PostToolUse", live, tool_name="Grep",
                                            tool_use_id="g", duration_ms=3)]):
-            proc_h = repo.hook(event, env={"GITSESS_EVENT_TIME": str(now - 3600 + i)})
+            # The lead's through the real hook process; the others' in-process.
+            send = repo.hook if n == 0 else repo.record
+            proc_h = send(event, env={"GITSESS_EVENT_TIME": str(now - 3600 + i)})
             assert proc_h.returncode == 0, proc_h.stderr
         repo.git("push", "-q", "origin", f"feature-{p.op.lower()}", env=_env(p, now))
         sync = repo.sess("sync", env=_env(p, now))

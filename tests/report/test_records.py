@@ -87,7 +87,7 @@ invariant = st.fixed_dictionaries({
     "verdict": st.sampled_from(["pass", "fail", "warn", "no", "null"]) | names})
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(branch=st.none() | names | counts, toks=st.none() | tokens,
        models=st.none() | st.dictionaries(names, counts, max_size=3),
        invs=st.lists(invariant, max_size=3))

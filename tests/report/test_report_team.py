@@ -19,6 +19,7 @@ from tests.conftest import pinned
 from tests.helpers import Repo
 from tests.report import browser
 from tests.report.teamdata import PEOPLE, Team, build
+from tests.ui.test_ui import ESC, on_a_terminal
 
 # One worker builds the team once (./run-tests distributes by xdist group).
 pytestmark = pytest.mark.xdist_group("report-team")
@@ -200,3 +201,12 @@ def test_page_loads_in_headless_chromium_with_its_marks_and_no_injection(
     assert (marks["scripts"], marks["images"]) == (0, 0)
     assert "<script>alert(1)</script><img src=x onerror=alert(2)>" in marks["text"]
     assert shot.stat().st_size > 10_000
+
+
+def test_colour_on_a_terminal_and_never_a_teammates_escape(team: Team) -> None:
+    out = on_a_terminal(team.lead, "report", "--operator", "CD", env={"COLUMNS": "100"})
+    assert f"{ESC}36m" in out  # headings, in the hint colour
+    assert f"{ESC}31m" not in out  # the hostile title's red is not passed through
+    assert "red" in out  # but its text is
+    plain = on_a_terminal(team.lead, "report", "--operator", "CD", env={"NO_COLOR": "1"})
+    assert ESC not in plain and "Team report" in plain
