@@ -183,7 +183,7 @@ def _keep(x: _Session, window: Window, cutoff_s: float | None, commits: set[str]
         return False
     if cutoff_s is not None and _end_ms(s) < cutoff_s * 1000:
         return False
-    if window.branch is not None and s.meta.get("branch") != window.branch:
+    if window.branch is not None and s.meta.get("branch") not in _branch_names(window.branch):
         return False
     return not (window.range is not None and (commits is None or s.meta.get("head") not in commits))
 
@@ -205,6 +205,11 @@ def _named(d: Any) -> dict[str, int]:
     if not isinstance(d, dict):
         return {}
     return {_line(str(k)): v for k, v in d.items() if type(v) is int}
+
+
+def _branch_names(branch: str) -> tuple[str, str]:
+    """A session records the local name of its branch: `origin/topic` is `topic` too."""
+    return branch, branch.split("/", 1)[-1]
 
 
 def _handoff_row(h: Handoff, rec: dict[str, Any]) -> dict[str, Any]:

@@ -100,6 +100,8 @@ def test_windows_cut_what_they_say(team: Team) -> None:
     assert [h["workstream"] for h in billing["handoffs"]] == ["billing"] * 3
     branch = report(lead, "--branch", "origin/feature-cd")
     assert {h["operator"] for h in branch["handoffs"]} == {"CD"}
+    # Its sessions too, the live one included (started on feature-cd, not handed off).
+    assert {s["session_id"] for s in branch["sessions"]} == {"cd-s0", "cd-s1", "cd-s2", "cd-live"}
     assert report(lead, "--range", "origin/main..origin/feature-ab")["totals"]["handoffs"] == 3
     assert report(lead, "--range", "origin/feature-ab..origin/feature-ab")["totals"]["handoffs"] == 0
 
