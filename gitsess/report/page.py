@@ -137,8 +137,9 @@ def _timeline(doc: dict[str, Any]) -> str:
     lanes = [r["operator"] for r in doc["operators"]][:LANES_MAX]
     lane_of = {op: i for i, op in enumerate(lanes)}
     colours = _colours(doc["workstreams"])
-    times = [s["start_ms"] for s in sessions] + [s["end_ms"] for s in sessions] \
-        + [h["at_ms"] for h in handoffs]
+    # 0 is a session whose start no event told: it must not stretch the axis to 1970.
+    times = [t for t in [s["start_ms"] for s in sessions] + [s["end_ms"] for s in sessions]
+             + [h["at_ms"] for h in handoffs] if t > 0] or [0]
     lo, hi = min(times), max(times)
     span = max(hi - lo, 1)
 
@@ -156,8 +157,8 @@ def _timeline(doc: dict[str, Any]) -> str:
         lane = lane_of.get(s["operator"] or "-")
         if lane is None:
             continue
-        x0 = x(s["start_ms"])
-        w = max(x(s["end_ms"]) - x0, 5.0)  # a session of minutes in a fortnight stays visible
+        x0 = x(max(s["start_ms"] or s["end_ms"], lo))
+        w = max(x(max(s["end_ms"], lo)) - x0, 5.0)  # a session of minutes in a fortnight stays visible
         cls = colours.get(s["workstream"], "none") if s["workstream"] else ("live" if s["state"] == "live"
                                                               else "none")
         fill = {"live": f" fill=\"{LIVE}\"", "none": f" fill=\"{NONE}\""}.get(cls, "")
