@@ -169,6 +169,33 @@ def log_(as_json: bool, operator: str | None, workstream: str | None, limit: int
                    limit=limit, since=since)
 
 
+@cli.command(short_help="The team's view: handoffs, sessions, tools, failures, invariants.")
+@json_option
+@click.option("--html", "html_file", metavar="FILE",
+              help="Write one self-contained HTML page (charts, no script, no network) to FILE.")
+@click.option("--since", metavar="DURATION", help="Only what happened this recently (2h, 7d).")
+@click.option("--range", "rng", metavar="A..B", help="Only handoffs on commits of B not in A.")
+@click.option("--branch", metavar="NAME",
+              help="Only handoffs reachable from NAME and sessions started on it.")
+@click.option("--operator", metavar="OP", help="Only this operator's handoffs and sessions.")
+@click.option("--workstream", metavar="W", help="Only this workstream's handoffs and sessions.")
+def report(as_json: bool, html_file: str | None, since: str | None, rng: str | None,
+           branch: str | None, operator: str | None, workstream: str | None) -> int:
+    """What the team did, offline, from refs alone: handoffs and sessions per
+    operator and workstream, tool and MCP calls, failures, subagents, tokens
+    (once recorded), invariant verdicts, branches touched, and what is new
+    since you last ran it (kept in local git config as sess.reportSeen; only
+    the text view updates it).
+
+    Exit status: 0 on success, 1 when the page cannot be written, 2 on bad
+    options (an unknown revision, branch or operator, a bad duration).
+    """
+    from gitsess.commands import report as cmd
+
+    return cmd.run(store=_store(), as_json=as_json, html_file=html_file, since=since, rng=rng,
+                   branch=branch, operator=operator, workstream=workstream)
+
+
 @cli.command(name="import", short_help="Import legacy session documents as handoffs.")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--operator", metavar="OP", help="Operator for documents that name none.")

@@ -31,7 +31,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    home = tmp_path_factory.mktemp("home")
+    with pinned(tmp_path_factory.mktemp("home"), monkeypatch):
+        yield
+
+
+@contextlib.contextmanager
+def pinned(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The hermetic environment, for a module-scoped fixture too (it is set
+    up before any function-scoped one): pytest.MonkeyPatch.context() there."""
     for var in list(os.environ):
         if var.startswith(("GIT_", "CLAUDE_", "GEMINI_", "CURSOR_", "GITSESS_")):
             monkeypatch.delenv(var, raising=False)

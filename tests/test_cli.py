@@ -37,6 +37,8 @@ JSON_COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("doctor", ("doctor",)),
     ("show", ("show", "RT-261126-01")),
     ("handoff-result", ("handoff", "--dry-run", "--quick", "--title", "T", "-F", "-")),
+    ("report", ("report",)),
+    ("report", ("report", "--since", "7d", "--operator", "AB")),
 ]
 
 
