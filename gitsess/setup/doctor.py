@@ -386,27 +386,25 @@ def _agent(store: Store, d: Diagnosis) -> None:
                     "agent", "warning", f"{path} hooks gitsess into {len(spec.events) - len(missing)}"
                     f" of {len(spec.events)} {spec.label} events; not recorded: {', '.join(missing)}",
                     f"git sess install --agent {spec.name}{' --local' if local else ''}"))
-            stale = stale_entries(spec, data)
-            if stale:  # an older install's entries (without `async`, they block the agent)
+            if stale := stale_entries(spec, data):  # an older install's (without async: blocking)
                 d.findings.append(Finding(
                     "agent", "warning", f"{path} has gitsess entries from an older install for"
                     f" {', '.join(stale)}{': now async, so they no longer block' if spec.async_events else ''}",
                     f"git sess install --agent {spec.name}{' --local' if local else ''}"))
             if spec is agentspecs.GEMINI:
                 _gemini_switches(data, path, d)
-            if spec is agentspecs.DROID:
+            elif spec is agentspecs.DROID:
                 _droid_hooks_file(store, path, d)
             _agent_programs(store, spec, bool(local), path, data, d)
     if not wired:
-        labels = ", ".join(s.label for s in agentspecs.SPECS.values())
         d.findings.append(Finding("agent", "info", "no agent's settings have gitsess hooks"
-                                  f" ({labels}): agent sessions are not recorded here",
+                                  f" ({', '.join(s.label for s in agentspecs.SPECS.values())}):"
+                                  " agent sessions are not recorded here",
                                   "git sess install --agent " + "|".join(agentspecs.SPECS)))
 
 
 def _droid_hooks_file(store: Store, path: str, d: Diagnosis) -> None:
-    """Later Droid releases read settings.json's `hooks` only when .factory/hooks.json
-    is absent (https://docs.factory.ai/harness/hooks.md, "Configuration")."""
+    # Droid reads settings.json's hooks only without .factory/hooks.json (docs.factory.ai/harness/hooks.md)
     if store.workdir and os.path.isfile(os.path.join(store.workdir, ".factory", "hooks.json")):
         d.findings.append(Finding("agent", "warning", f"{path} has gitsess's hooks, but Droid"
                                   " ignores them while .factory/hooks.json exists",
