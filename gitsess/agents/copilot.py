@@ -20,8 +20,15 @@ So a camelCase payload's event is read from the fields only that event
 carries, in the order below. toolArgs, toolResult, error, prompt,
 initialPrompt and response are never read.
 
-No payload names a tool call's id or its duration: a call is counted when it
-starts (preToolUse), a failure at postToolUseFailure, no duration is summed.
+No payload names a tool call's id or its duration, and gitsess does not hook
+preToolUse (a failing preToolUse command denies the call:
+gitsess/agents/copilot_settings.py). So a call is counted when it ends: each
+postToolUse or postToolUseFailure is one call, given an id of its own (its
+timestamp and tool) so that counting takes it once, as it takes a Claude
+Code call by its tool_use_id; a failure is counted at postToolUseFailure; a
+call denied or interrupted before it ends is not counted; no duration is
+summed. A user's own preToolUse entry for gitsess still counts a call at its
+start, as before.
 Subagents are counted at subagentStart / subagentStop ("The built-in
 general-purpose agent does not emit" them: its calls count as `task` tools).
 """
@@ -118,7 +125,19 @@ def to_event(payload: dict[str, Any]) -> event.Event | None:
         # sample sessionStart input says "new"): both get the resume context.
         source="startup" if source == "new" else source,
         cwd=text(payload, "cwd", 4096),
+        tool_use_id=_call_id(payload, name),
     )
+
+
+def _call_id(p: dict[str, Any], name: str) -> str | None:
+    """The id a call's end is counted under in gitsess's own (camelCase)
+    entries: its timestamp (ms) and tool. A VS Code compatible payload gets
+    none (an entry of the user's for PreToolUse counts the call at its start),
+    nor does one without a timestamp (its end is then an event, not a call)."""
+    at, tool = p.get("timestamp"), text(p, "toolName", 100)
+    if name not in ("postToolUse", "postToolUseFailure") or "hook_event_name" in p:
+        return None
+    return f"copilot:{at}:{tool}" if type(at) is int and tool is not None else None
 
 
 def reply(ev: event.Event | None, context: str) -> str:

@@ -19,9 +19,14 @@ SPEC = Spec(
     # "Command hooks": entries {"type": "command", "bash": ..., "timeoutSec": N};
     # `timeoutSec` is in seconds (default 30). camelCase event names, so the
     # payloads are the camelCase ones gitsess/agents/copilot.py reads.
+    # preToolUse is not hooked: "Command preToolUse hooks are fail-closed on
+    # errors—a crash or non-zero exit ... denies the tool call", so a
+    # teammate without git-sess on PATH (sh exits 127) could run no tool at
+    # all. Every other event fails open ("Hook failures ... are logged and
+    # skipped"); a call is counted when it ends (gitsess/agents/copilot.py).
     # errorOccurred, notification, permissionRequest and userPromptTransformed
-    # are not hooked: telemetry counts none of them.
-    events={"sessionStart": 15, "userPromptSubmitted": 10, "preToolUse": 10, "postToolUse": 10,
+    # are not hooked either: telemetry counts none of them.
+    events={"sessionStart": 15, "userPromptSubmitted": 10, "postToolUse": 10,
             "postToolUseFailure": 10, "subagentStart": 10, "subagentStop": 10, "agentStop": 10,
             "preCompact": 10, "sessionEnd": 10},
     grouped=False,
@@ -34,9 +39,7 @@ SPEC = Spec(
     skeleton={"version": 1},
     # No async option: a command hook is waited for ("If multiple hooks of the
     # same type are configured, they execute in order"); only `notification`
-    # hooks are fire-and-forget. A timed-out or failed hook is logged and
-    # skipped, except preToolUse, which a crash or non-zero exit denies: the
-    # hook always exits 0.
+    # hooks are fire-and-forget. So one hook process per tool call blocks.
     note="Copilot CLI also runs the hooks in .claude/settings.json: with Claude Code's"
          " installed too, each Copilot event is counted twice",
 )

@@ -50,36 +50,43 @@ def codex_session() -> list[dict[str, Any]]:
     ]
 
 
-def copilot(**fields: Any) -> dict[str, Any]:
+def copilot(at: int = 0, **fields: Any) -> dict[str, Any]:
     """A camelCase Copilot CLI payload (docs.github.com/en/copilot/reference/
-    hooks-reference, "Hook event input payloads"): sessionId, timestamp (ms),
-    cwd, then the event's own fields; no event name."""
-    return {"sessionId": COPILOT_SESSION, "timestamp": 1764147600000, "cwd": "/work/project",
+    hooks-reference, "Hook event input payloads"): sessionId, timestamp (ms,
+    `at` after the session's start), cwd, then the event's own fields; no
+    event name."""
+    return {"sessionId": COPILOT_SESSION, "timestamp": 1764147600000 + at, "cwd": "/work/project",
             **fields}
 
 
 def copilot_session() -> list[tuple[str, dict[str, Any]]]:
-    """(the event it is sent for, the payload), in a session's order."""
+    """(the event it is sent for, the payload), in a session's order, for the
+    events gitsess's entries hook (no preToolUse: copilot_settings.py)."""
     transcript = "/home/rosa/.copilot/session-state/5c1e0b7a/events.jsonl"
+    ok = {"resultType": "success", "textResultForLlm": SECRET}
     return [
-        ("sessionStart", copilot(source="new", initialPrompt=f"token {SECRET}")),
-        ("userPromptSubmitted", copilot(prompt=f"fix the build, token {SECRET}")),
-        ("preToolUse", copilot(toolName="bash", toolArgs={"command": "npm test"})),
-        ("postToolUse", copilot(toolName="bash", toolArgs={"command": "npm test"},
-                                toolResult={"resultType": "success",
-                                            "textResultForLlm": SECRET})),
-        ("preToolUse", copilot(toolName="edit", toolArgs={"path": "src/app.ts"})),
-        ("postToolUseFailure", copilot(toolName="edit", toolArgs={"path": "src/app.ts"},
+        ("sessionStart", copilot(0, source="new", initialPrompt=f"token {SECRET}")),
+        ("userPromptSubmitted", copilot(900, prompt=f"fix the build, token {SECRET}")),
+        ("postToolUse", copilot(2100, toolName="bash", toolArgs={"command": "npm test"},
+                                toolResult=ok)),
+        ("postToolUseFailure", copilot(3050, toolName="edit", toolArgs={"path": "src/app.ts"},
                                        error=f"no match: {SECRET}")),
-        ("subagentStart", copilot(transcriptPath=transcript, agentName="explore",
+        ("subagentStart", copilot(4000, transcriptPath=transcript, agentName="explore",
                                   agentDisplayName="Explore", agentDescription="Looks around")),
-        ("preToolUse", copilot(toolName="task", toolArgs={"prompt": "look around"})),
-        ("subagentStop", copilot(transcriptPath=transcript, agentId="sub-1", agentType="explore",
-                                 agentName="explore", response=SECRET, stopReason="end_turn")),
-        ("preCompact", copilot(transcriptPath=transcript, trigger="auto", customInstructions="")),
-        ("agentStop", copilot(transcriptPath=transcript, stopReason="end_turn",
+        ("postToolUse", copilot(5200, toolName="view", toolArgs={"path": "README.md"},
+                                toolResult=ok)),
+        ("subagentStop", copilot(6000, transcriptPath=transcript, agentId="sub-1",
+                                 agentType="explore", agentName="explore", response=SECRET,
+                                 stopReason="end_turn")),
+        ("postToolUse", copilot(6100, toolName="task", toolArgs={"prompt": "look around"},
+                                toolResult=ok)),
+        ("postToolUse", copilot(7300, toolName="bash", toolArgs={"command": "npm run build"},
+                                toolResult=ok)),
+        ("preCompact", copilot(8000, transcriptPath=transcript, trigger="auto",
+                               customInstructions="")),
+        ("agentStop", copilot(9000, transcriptPath=transcript, stopReason="end_turn",
                               stop_hook_active=False)),
-        ("sessionEnd", copilot(reason="user_exit")),
+        ("sessionEnd", copilot(9500, reason="user_exit")),
     ]
 
 

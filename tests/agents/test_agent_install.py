@@ -109,8 +109,10 @@ def test_the_entries_each_agent_reads(repo: Repo) -> None:
         **dict.fromkeys(SPECS["claude"].events, True), "SessionStart": None}
     copilot = json.loads((repo.path / FILES["copilot"]).read_text())
     assert copilot["version"] == 1
-    assert copilot["hooks"]["preToolUse"] == [
+    assert copilot["hooks"]["postToolUse"] == [
         {"type": "command", "bash": "git-sess hook --agent copilot", "timeoutSec": 10}]
+    # A failing preToolUse command denies the tool call in Copilot CLI: never hooked.
+    assert "preToolUse" not in copilot["hooks"]
     codex = json.loads((repo.path / FILES["codex"]).read_text())
     assert list(codex) == ["hooks"] and codex["hooks"]["PreToolUse"] == [
         {"matcher": "*", "hooks": [{"type": "command", "command": "git-sess hook --agent codex",
@@ -144,7 +146,7 @@ def test_an_older_claude_install_is_stale_until_install_updates_it(repo: Repo) -
     assert not [m for m in findings(repo) if "older install" in m]
 
 
-@pytest.mark.parametrize(("agent", "event"), [("copilot", "preToolUse"), ("codex", "Stop"),
+@pytest.mark.parametrize(("agent", "event"), [("copilot", "postToolUse"), ("codex", "Stop"),
                                                ("qwen", "PostToolUse"), ("droid", "SessionEnd")])
 def test_doctor_names_a_missing_entry(repo: Repo, agent: str, event: str) -> None:
     repo.setup("install", "--agent", agent)

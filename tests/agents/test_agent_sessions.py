@@ -76,10 +76,10 @@ def test_a_copilot_session(repo: Repo) -> None:
     assert s["events"] == 12
     # The event of each camelCase payload is told by its fields alone.
     assert s["by_event"] == {
-        "sessionStart": 1, "userPromptSubmitted": 1, "preToolUse": 3, "postToolUse": 1,
-        "postToolUseFailure": 1, "subagentStart": 1, "subagentStop": 1, "preCompact": 1,
-        "agentStop": 1, "sessionEnd": 1}
-    assert (s["tool_calls"], s["tools"]) == (3, {"bash": 1, "edit": 1, "task": 1})
+        "sessionStart": 1, "userPromptSubmitted": 1, "postToolUse": 4, "postToolUseFailure": 1,
+        "subagentStart": 1, "subagentStop": 1, "preCompact": 1, "agentStop": 1, "sessionEnd": 1}
+    # Calls are counted as they end, failed ones included.
+    assert (s["tool_calls"], s["tools"]) == (5, {"bash": 2, "edit": 1, "view": 1, "task": 1})
     assert (s["failures"], s["prompts"], s["subagents"], s["compactions"]) == (1, 1, 1, 1)
     no_secret_in_git(repo)
 

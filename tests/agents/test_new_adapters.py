@@ -38,11 +38,26 @@ def test_copilot_events_are_told_by_their_fields() -> None:
     session = p.copilot_session()
     evs = [copilot.to_event(x) for _, x in session]
     assert [e.name for e in evs] == [name for name, _ in session]
-    assert [e.kind for e in evs] == ["session_start", "prompt", "tool_start", "tool_end",
-                                     "tool_start", "tool_fail", "subagent_start", "tool_start",
-                                     "subagent_stop", "compact", "stop", "session_end"]
+    assert [e.kind for e in evs] == ["session_start", "prompt", "tool_end", "tool_fail",
+                                     "subagent_start", "tool_end", "subagent_stop", "tool_end",
+                                     "tool_end", "compact", "stop", "session_end"]
     assert evs[0].source == "startup"  # "new" reads as a fresh start: it gets the context
-    assert (evs[6].agent_type, evs[8].agent_id) == ("explore", "sub-1")
+    assert (evs[4].agent_type, evs[6].agent_id) == ("explore", "sub-1")
+    pre = copilot.to_event(p.copilot(toolName="bash", toolArgs={"command": "ls"}))
+    assert pre is not None and (pre.name, pre.kind, pre.tool_use_id) == ("preToolUse",
+                                                                         "tool_start", None)
+
+
+def test_copilot_calls_count_once_as_they_end() -> None:
+    c = counting.new_counters()
+    calls = counting.new_calls()
+    end = p.copilot(100, toolName="bash", toolArgs={}, toolResult={"resultType": "success"})
+    fail = p.copilot(200, toolName="bash", toolArgs={}, error="exit 1")
+    for x in (end, end, fail, {**end, "timestamp": "soon"}):  # a repeat; no ms timestamp
+        ev = copilot.to_event(x)
+        assert ev is not None
+        counting.apply(c, ev, calls)
+    assert (c["tool_calls"], c["tools"], c["failures"]) == (2, {"bash": 2}, 1)
     # Events gitsess does not hook, as Copilot CLI sends them, are only events.
     for fields in ({"error": {"message": "x", "name": "E"}, "errorContext": "system",
                     "recoverable": True},
