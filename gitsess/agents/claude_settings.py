@@ -26,6 +26,8 @@ SPEC = Spec(
     # same 10-minute default). Telemetry needs no answer, so every event but
     # SessionStart runs async: SessionStart's stdout *is* the resume context,
     # which must reach the session before its first turn, so it blocks.
+    # (SessionEnd runs as Claude Code exits, which may not wait for a hook,
+    # async or not: anthropics/claude-code#41577.)
     async_events=frozenset({"UserPromptSubmit", "PreToolUse", "PostToolUse",
                             "PostToolUseFailure", "SubagentStart", "SubagentStop", "Stop",
                             "PreCompact", "SessionEnd"}),
