@@ -27,8 +27,8 @@ postToolUse or postToolUseFailure is one call, given an id of its own (its
 timestamp and tool) so that counting takes it once, as it takes a Claude
 Code call by its tool_use_id; a failure is counted at postToolUseFailure; a
 call denied or interrupted before it ends is not counted; no duration is
-summed. A user's own preToolUse entry for gitsess still counts a call at its
-start, as before.
+summed. (A preToolUse payload still reads as a call starting, as a VS Code
+compatible PreToolUse does; gitsess's own entries never send one.)
 Subagents are counted at subagentStart / subagentStop ("The built-in
 general-purpose agent does not emit" them: its calls count as `task` tools).
 """
