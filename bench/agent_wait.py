@@ -180,7 +180,8 @@ def main() -> int:
     for name in SPECS:
         if name != "claude":
             got = sessions.get(f"bench-{name}", {}).get("events", 0)
-            print(f"  {name}: {got} events (expected {2 * args.samples})")
+            want = sum(len(cmds) for cmds in plans[name]) * args.samples
+            print(f"  {name}: {got} events (expected {want})")
     shutil.rmtree(root, ignore_errors=True)
     return 0
 
