@@ -48,7 +48,8 @@ def cli(no_color: bool) -> None:
 
 @cli.command()
 @click.option("--agent", default="claude", show_default=True,
-              help="Which agent sends the payload: claude, gemini or cursor.")
+              help="Which agent sends the payload: claude, gemini, cursor, codex, copilot,"
+                   " qwen or droid.")
 def hook(agent: str) -> int:
     """Record one agent hook event (JSON on stdin). Always exits 0.
 
@@ -95,11 +96,13 @@ def githook(name: str, args: tuple[str, ...]) -> int:
 
 
 @cli.command(short_help="Install the git hooks and config (and agent hooks).")
-@click.option("--agent", type=click.Choice(["claude", "gemini", "cursor"]),
+@click.option("--agent", type=click.Choice(["claude", "gemini", "cursor", "codex", "copilot",
+                                            "qwen", "droid"]),
               help="Also wire this agent's hooks (.claude/settings.json,"
-                   " .gemini/settings.json, .cursor/hooks.json).")
+                   " .gemini/settings.json, .cursor/hooks.json, .codex/hooks.json,"
+                   " .github/hooks/gitsess.json, .qwen/settings.json, .factory/settings.json).")
 @click.option("--local", is_flag=True,
-              help="Claude Code's settings go to .claude/settings.local.json (not committed).")
+              help="Claude Code's (or Droid's) settings go to settings.local.json (not committed).")
 @click.option("--into-committed-hooks", "into_committed", is_flag=True,
               help="Add one line that runs gitsess's hooks to each committed hook script"
                    " (husky, a committed core.hooksPath); commit them for the team.")

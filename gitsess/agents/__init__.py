@@ -25,6 +25,10 @@ ADAPTERS = {
     "claude": "gitsess.agents.claude",
     "gemini": "gitsess.agents.gemini",
     "cursor": "gitsess.agents.cursor",
+    "codex": "gitsess.agents.codex",
+    "copilot": "gitsess.agents.copilot",
+    "qwen": "gitsess.agents.qwen",
+    "droid": "gitsess.agents.droid",
 }
 
 

@@ -16,6 +16,7 @@ SPEC = Spec(
             "postToolUseFailure": 10, "subagentStart": 10, "subagentStop": 10, "stop": 10,
             "preCompact": 10, "sessionEnd": 10},
     grouped=False,
+    typed=False,  # "command" is the default type; Cursor's own examples omit it
     # "Global Configuration Options": version, the config schema version, 1.
     skeleton={"version": 1},
     # "Project hooks run in any trusted workspace".

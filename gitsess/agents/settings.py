@@ -6,10 +6,14 @@ hooks with what timeout, and the shape of its entries; the functions here
 merge, strip and inspect gitsess's entries the same way for every agent.
 gitsess/setup/agentsettings.py saves and restores the files.
 
-Two shapes exist. Claude Code and Gemini CLI group entries under a matcher:
+Two shapes exist. Claude Code, Gemini CLI, Codex CLI, Qwen Code and
+Factory Droid group entries under a matcher:
     {"hooks": {"<Event>": [{"matcher": "*", "hooks": [<entry>]}]}}
-Cursor lists them flat, in a file that names its schema version:
+Cursor and Copilot CLI list them flat, in a file that names its schema version:
     {"version": 1, "hooks": {"<event>": [<entry>]}}
+An entry names its command under `command` (Copilot CLI: `bash`) and its
+timeout under `timeout` (Copilot CLI: `timeoutSec`), and carries
+`"async": true` on the events the agent may run without waiting for it.
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ class Spec:
     # entry may go first in a list the user's entries are in (an added line,
     # no changed one, in the file's diff); else it goes after theirs.
     parallel: bool = False
+    key: str = "command"  # the entry's field that holds the command line
+    timeout_key: str = "timeout"  # the entry's field that holds the timeout
+    typed: bool = True  # entries carry "type": "command" (Cursor's omit it)
+    # Events whose entry carries "async": true: the agent starts the hook and
+    # goes on without waiting (each spec cites where its agent documents it).
+    async_events: frozenset[str] = frozenset()
 
     @property
     def ours(self) -> re.Pattern[str]:
@@ -53,8 +63,8 @@ def is_ours(spec: Spec, entry: Any) -> bool:
     return (
         isinstance(entry, dict)
         and entry.get("type", "command") == "command"
-        and isinstance(entry.get("command"), str)
-        and bool(spec.ours.search(entry["command"]))
+        and isinstance(entry.get(spec.key), str)
+        and bool(spec.ours.search(entry[spec.key]))
     )
 
 
@@ -76,10 +86,8 @@ def merged(spec: Spec, settings: dict[str, Any], command: str) -> dict[str, Any]
     """`settings` with one gitsess entry per event (stale gitsess paths updated)."""
     out: dict[str, Any] = json.loads(json.dumps(settings))
     hooks = _hooks(out)
-    for event, timeout in spec.events.items():
-        entry = {"type": "command", "command": command, "timeout": timeout, **spec.entry}
-        if not spec.grouped:
-            entry.pop("type")  # Cursor's default type; its own examples omit it
+    for event in spec.events:
+        entry = expected(spec, event, command)
         items = hooks.setdefault(event, [])
         if not isinstance(items, list):
             raise GitsessError(f'the settings file\'s "hooks.{event}" is not a list; not touching it')
@@ -87,7 +95,7 @@ def merged(spec: Spec, settings: dict[str, Any], command: str) -> dict[str, Any]
         for inner in _entries(spec, items):
             for i, h in enumerate(inner):
                 if is_ours(spec, h):
-                    inner[i] = None if found else {**h, **entry}  # None: an older duplicate
+                    inner[i] = None if found else _updated(spec, event, h, entry)  # None: a duplicate
                     found = True
             inner[:] = [h for h in inner if h is not None]
         if not found:
@@ -98,6 +106,44 @@ def merged(spec: Spec, settings: dict[str, Any], command: str) -> dict[str, Any]
             else:
                 items.append({"hooks": [entry]})
     return out
+
+
+def expected(spec: Spec, event: str, command: str) -> dict[str, Any]:
+    """The entry install writes for `event`."""
+    entry: dict[str, Any] = {"type": "command"} if spec.typed else {}
+    entry[spec.key] = command
+    entry[spec.timeout_key] = spec.events[event]
+    if event in spec.async_events:
+        entry["async"] = True
+    return {**entry, **spec.entry}
+
+
+def _updated(spec: Spec, event: str, old: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """gitsess's entry brought up to date: its fields as install writes them,
+    any other field kept; an `async` gitsess no longer sets goes."""
+    new = {**old, **entry}
+    if event not in spec.async_events:
+        new.pop("async", None)
+    return new
+
+
+def stale(spec: Spec, settings: dict[str, Any]) -> list[str]:
+    """The events whose gitsess entry differs from what install writes now
+    (an older install: a timeout, a name, or `async` missing or changed)."""
+    hooks = settings.get("hooks")
+    if not isinstance(hooks, dict):
+        return []
+    out = []
+    for event in spec.events:
+        items = hooks.get(event)
+        if not isinstance(items, list):
+            continue
+        for inner in _entries(spec, items):
+            for h in inner:
+                if is_ours(spec, h) and h != _updated(spec, event, h,
+                                                      expected(spec, event, h[spec.key])):
+                    out.append(event)
+    return list(dict.fromkeys(out))
 
 
 def stripped(spec: Spec, settings: dict[str, Any]) -> dict[str, Any]:
@@ -168,5 +214,5 @@ def commands(spec: Spec, settings: dict[str, Any]) -> list[str]:
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict):
         return []
-    return [h["command"] for items in hooks.values() if isinstance(items, list)
+    return [h[spec.key] for items in hooks.values() if isinstance(items, list)
             for inner in _entries(spec, items) for h in inner if is_ours(spec, h)]

@@ -1,8 +1,10 @@
 """Merging gitsess's hook entries into an agent's settings file.
 
-`.claude/settings.json` (or `settings.local.json`), `.gemini/settings.json`
-and `.cursor/hooks.json` belong to the user (what differs between them is in
-gitsess/agents/specs.py): install adds one hook entry per event the telemetry
+`.claude/settings.json` (or `settings.local.json`), `.gemini/settings.json`,
+`.cursor/hooks.json`, `.codex/hooks.json`, `.qwen/settings.json` and
+`.factory/settings.json` belong to the user (what differs between them is in
+gitsess/agents/specs.py; Copilot CLI's `.github/hooks/gitsess.json` is
+gitsess's own, handled the same way): install adds one hook entry per event the telemetry
 hook handles and touches nothing else; a second install adds nothing;
 uninstall removes only entries whose command is gitsess's hook for that
 agent. The file as it was before install is kept as a blob under
@@ -82,7 +84,8 @@ def requested(agent: str | None, *, local: bool) -> Spec | None:
         raise UsageError("--local only applies to agent settings", hint="add --agent claude")
     spec = SPECS[agent] if agent is not None else None
     if spec is not None and local and len(spec.files) < 2:
-        raise UsageError(f"--local only applies to Claude Code's settings; {spec.label} has"
+        with_local = " and ".join(s.label for s in SPECS.values() if len(s.files) > 1)
+        raise UsageError(f"--local only applies to {with_local} settings; {spec.label} has"
                          f" one project file, {spec.dir}/{spec.files[0]}",
                          hint=f"git sess install --agent {spec.name}")
     return spec
@@ -144,8 +147,9 @@ def _edited(spec: Spec, raw: bytes | None, data: dict[str, Any], new: dict[str, 
 
 
 def _writable(path: str) -> None:
-    """Refuse a settings file its owner made read-only, or one whose `.claude`,
-    `.gemini` or `.cursor` is not a directory (before anything is changed)."""
+    """Refuse a settings file its owner made read-only, or one whose directory
+    (`.claude`, `.gemini`, `.github/hooks`...) is not a directory (before
+    anything is changed)."""
     d = os.path.dirname(path)
     if os.path.lexists(d) and not os.path.isdir(d):
         raise GitsessError(f"{d} is not a directory; not touching it")
@@ -205,9 +209,15 @@ def install(store: Store, argv: list[str], spec: Spec, *, local: bool) -> list[s
     # Listed before the file changes: uninstall, from whichever worktree, visits it.
     store.config_add(CFG_SETTINGS, path)
     if raw is None:
+        # Each directory made is recorded (Copilot CLI's .github/hooks may
+        # need .github too), so that uninstall removes what install made.
+        missing = []
         d = os.path.dirname(path)
-        if not os.path.isdir(d):
-            os.makedirs(d)
+        while not os.path.isdir(d) and d != os.path.dirname(d):
+            missing.append(d)
+            d = os.path.dirname(d)
+        for d in reversed(missing):
+            os.mkdir(d)
             store.config_add(CFG_CREATED, d)
         store.config_add(CFG_CREATED, path)
     elif store.ref(_orig_ref(path)) is None:
@@ -278,12 +288,22 @@ def _committed_as_is(store: Store, path: str, raw: bytes) -> bool:
 
 def forget_dir(store: Store, spellings: list[str], *, remove: bool = False) -> None:
     """Forget the directories of these settings files (one worktree's `.claude`,
-    `.gemini`, `.cursor`, under any spelling) that install created, removing
-    each first when asked and empty (what is left in it is the user's)."""
-    by_name: dict[str, list[str]] = {}
-    for d in sorted({os.path.dirname(p) for p in spellings}):
-        by_name.setdefault(os.path.basename(d), []).append(d)
-    for dirs in by_name.values():
+    `.gemini`, `.github/hooks` and `.github`..., under any spelling) that
+    install created, removing each first when asked and empty (what is left
+    in it is the user's), the deepest first."""
+    by_rel: dict[str, list[str]] = {}
+    for p in sorted(spellings):
+        spec = for_path(p)
+        rel = spec.dir if spec is not None else os.path.basename(os.path.dirname(p))
+        d = os.path.dirname(p)
+        while True:
+            if d not in by_rel.setdefault(rel, []):
+                by_rel[rel].append(d)
+            if "/" not in rel:
+                break
+            rel, d = rel.rsplit("/", 1)[0], os.path.dirname(d)
+    for rel in sorted(by_rel, key=lambda r: -r.count("/")):
+        dirs = by_rel[rel]
         if not _created(store, dirs):
             continue
         if remove:

@@ -57,8 +57,9 @@ def places(store: Store) -> list[Place]:
         for rel in every:
             see(store.workdir, rel)
     for path in agentsettings.recorded(store):
-        d = os.path.dirname(path)
-        see(os.path.dirname(d), os.path.join(os.path.basename(d), os.path.basename(path)))
+        root = agentspecs.root_of(path)
+        if root is not None:  # (recorded lists agent settings files only)
+            see(root, os.path.relpath(path, root))
     return list(found.values())
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.agents import specs as agentspecs
+from gitsess.agents.settings import stale as stale_entries
 from gitsess.setup import agentsettings, hookmanagers, install, shims
 from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store, worktree
 from gitsess.sync import exchange as sync
@@ -385,14 +386,29 @@ def _agent(store: Store, d: Diagnosis) -> None:
                     "agent", "warning", f"{path} hooks gitsess into {len(spec.events) - len(missing)}"
                     f" of {len(spec.events)} {spec.label} events; not recorded: {', '.join(missing)}",
                     f"git sess install --agent {spec.name}{' --local' if local else ''}"))
+            if stale := stale_entries(spec, data):  # an older install's (without async: blocking)
+                d.findings.append(Finding(
+                    "agent", "warning", f"{path} has gitsess entries from an older install for"
+                    f" {', '.join(stale)}{': now async, so they no longer block' if spec.async_events else ''}",
+                    f"git sess install --agent {spec.name}{' --local' if local else ''}"))
             if spec is agentspecs.GEMINI:
                 _gemini_switches(data, path, d)
+            elif spec is agentspecs.DROID:
+                _droid_hooks_file(store, path, d)
             _agent_programs(store, spec, bool(local), path, data, d)
     if not wired:
         d.findings.append(Finding("agent", "info", "no agent's settings have gitsess hooks"
-                                  " (Claude Code, Gemini CLI, Cursor): agent sessions are not"
-                                  " recorded here",
-                                  "git sess install --agent claude|gemini|cursor"))
+                                  f" ({', '.join(s.label for s in agentspecs.SPECS.values())}):"
+                                  " agent sessions are not recorded here",
+                                  "git sess install --agent " + "|".join(agentspecs.SPECS)))
+
+
+def _droid_hooks_file(store: Store, path: str, d: Diagnosis) -> None:
+    # Droid reads settings.json's hooks only without .factory/hooks.json (docs.factory.ai/harness/hooks.md)
+    if store.workdir and os.path.isfile(os.path.join(store.workdir, ".factory", "hooks.json")):
+        d.findings.append(Finding("agent", "warning", f"{path} has gitsess's hooks, but Droid"
+                                  " ignores them while .factory/hooks.json exists",
+                                  "move that file's hooks into .factory/settings.json"))
 
 
 def _agent_programs(store: Store, spec: agentspecs.Spec, local: bool, path: str,

@@ -51,9 +51,10 @@ ENVIRONMENT = (
                                    "git would use (`git var GIT_EDITOR`)."),
     ("CLAUDE_PROJECT_DIR", "Set by Claude Code for its hooks: `git sess hook` records into "
                            "the repository there, else the one of the current directory."),
-    ("GEMINI_PROJECT_DIR, CURSOR_PROJECT_DIR", "Set by Gemini CLI and Cursor for their hooks: "
-                                               "`git sess hook --agent gemini` (or `cursor`) "
-                                               "records into the repository there first."),
+    ("GEMINI_PROJECT_DIR, CURSOR_PROJECT_DIR, QWEN_PROJECT_DIR, FACTORY_PROJECT_DIR",
+     "Set by Gemini CLI, Cursor, Qwen Code and Factory Droid for their hooks: "
+     "`git sess hook --agent gemini` (or `cursor`, `qwen`, `droid`) "
+     "records into the repository there first."),
 )
 
 FILES = (

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitsess.agents.settings import Spec, equivalent, hooked, merged, stripped
-from gitsess.agents.specs import CLAUDE, CURSOR, GEMINI, SPECS, for_path
+from gitsess.agents.settings import Spec, equivalent, hooked, merged, stale, stripped
+from gitsess.agents.specs import CLAUDE, COPILOT, CURSOR, DROID, GEMINI, SPECS, for_path, root_of
 
 COMMAND = "/venv/bin/git-sess hook --agent {}"
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
@@ -68,6 +68,42 @@ def test_for_path() -> None:
     assert for_path("/w/.claude/settings.local.json") is CLAUDE
     assert for_path("/w/.gemini/settings.json") is GEMINI
     assert for_path("/w/.cursor/hooks.json") is CURSOR
+    assert for_path("/w/.github/hooks/gitsess.json") is COPILOT
+    assert for_path("/w/.factory/settings.local.json") is DROID
+    assert root_of("/w/x/.github/hooks/gitsess.json") == root_of("/w/x/.codex/hooks.json") == "/w/x"
     for path in ("/w/.gemini/settings.local.json", "/w/.cursor/settings.json",
-                 "/w/hooks.json", "hooks.json", "/w/.claude/hooks.json"):
-        assert for_path(path) is None
+                 "/w/hooks.json", "hooks.json", "/w/.claude/hooks.json",
+                 "/w/.github/hooks/lint.json", "/w/hooks/gitsess.json", "/w/.codex/settings.json"):
+        assert for_path(path) is None and root_of(path) is None
+
+
+def test_an_older_entry_is_stale_and_updated_in_place() -> None:
+    command = COMMAND.format("claude")
+    old = merged(CLAUDE, {}, command)
+    for groups in old["hooks"].values():  # as install wrote it before async
+        for g in groups:
+            for h in g["hooks"]:
+                h.pop("async", None)
+                h["statusMessage"] = "recording"  # a field the user added is kept
+    assert stale(CLAUDE, old) == [e for e in CLAUDE.events if e != "SessionStart"]
+    new = merged(CLAUDE, old, command)
+    assert stale(CLAUDE, new) == [] and hooked(CLAUDE, new) == list(CLAUDE.events)
+    pre = new["hooks"]["PreToolUse"][0]["hooks"][0]
+    assert pre == {"type": "command", "command": command, "timeout": 10,
+                   "statusMessage": "recording", "async": True}
+    # An async entry where the agent must wait (SessionStart) loses it.
+    old["hooks"]["SessionStart"][0]["hooks"][0]["async"] = True
+    assert "SessionStart" in stale(CLAUDE, old)
+    assert "async" not in merged(CLAUDE, old, command)["hooks"]["SessionStart"][0]["hooks"][0]
+    assert stripped(CLAUDE, new) == {}
+
+
+def test_copilot_entries_name_bash() -> None:
+    data = merged(COPILOT, {"version": 1}, COMMAND.format("copilot"))
+    assert data["hooks"]["sessionStart"] == [
+        {"type": "command", "bash": COMMAND.format("copilot"), "timeoutSec": 15}]
+    # A `command` entry naming gitsess is not Copilot's gitsess entry: only `bash` is read.
+    other = {"version": 1, "hooks": {"agentStop": [{"type": "command",
+                                                    "command": COMMAND.format("copilot")}]}}
+    assert hooked(COPILOT, other) == [] and stripped(COPILOT, other) == other
+    assert stripped(COPILOT, data) == {"version": 1}

@@ -133,7 +133,7 @@ def test_long_fields_are_clipped_and_private_ones_dropped() -> None:
 
 def test_the_adapter_registry() -> None:
     assert agents.adapter("claude") is claude
-    assert agents.adapter("codex") is None
+    assert agents.adapter("aider") is None  # no adapter: the hook ignores it
 
 
 def test_reply_is_the_context_as_plain_text() -> None:

@@ -67,5 +67,5 @@ def test_a_payload_that_names_no_session_is_ignored(
 
 def test_an_unknown_agent_is_reported(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.dumps(payload("Stop")).encode()
-    assert hook.run_payload(_store(repo), "codex", data, {}) == ""
-    assert capsys.readouterr().err == "gitsess: hook: unknown agent 'codex'\n"
+    assert hook.run_payload(_store(repo), "aider", data, {}) == ""
+    assert capsys.readouterr().err == "gitsess: hook: unknown agent 'aider'\n"

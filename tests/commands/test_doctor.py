@@ -181,7 +181,7 @@ def test_no_agent_wired_is_news_naming_every_agent(repo: Repo) -> None:
     rc, data = _doctor(repo)
     (finding,) = _agent_findings(data)
     assert rc == 0 and finding["severity"] == "info"
-    assert finding["fix"] == "git sess install --agent claude|gemini|cursor"
+    assert finding["fix"] == "git sess install --agent claude|gemini|cursor|codex|copilot|qwen|droid"
 
 
 @pytest.mark.parametrize(("agent", "rel", "event"), [

@@ -304,7 +304,7 @@ def test_hostile_payloads(repo: Repo, agent: str) -> None:
 
 
 def test_an_unknown_agent_is_one_line_and_exit_0(repo: Repo) -> None:
-    proc = hook(repo, "codex", gemini_payload("BeforeTool", tool_name="x"))
+    proc = hook(repo, "aider", gemini_payload("BeforeTool", tool_name="x"))
     assert_quiet(proc)
-    assert proc.stdout == b"" and b"unknown agent 'codex'" in proc.stderr
+    assert proc.stdout == b"" and b"unknown agent 'aider'" in proc.stderr
     assert repo.refs("refs/sess/") == {}
