@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from gitsess import refs
@@ -129,39 +128,53 @@ def with_trailers(message: str, values: list[str], comment: str = "#") -> str | 
     return "\n".join(body + rest)
 
 
-@dataclass
 class SessionIndex:
-    """Every session this clone knows (live, done, fetched), read once, by agent."""
+    """Every session this clone knows, by agent: the live ones first, and done
+    and fetched ones only when a question is not answered by those (a
+    commit-msg backed by the live session that prepare-commit-msg named
+    reads no more)."""
 
-    by_agent: dict[str, list[readers.Session]]
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._live: dict[str, list[readers.Session]] | None = None
+        self._rest: dict[str, list[readers.Session]] | None = None
 
     @classmethod
     def read(cls, store: Store) -> SessionIndex:
-        found: list[readers.Session] = []
-        found += readers.live_sessions(store)
-        found += readers.live_sessions(store, refs.DONE)
-        for ref in sorted(store.refs(refs.REMOTES)):
-            parts = ref.split("/")
-            if len(parts) == 6 and parts[4] in ("live", "done"):
-                s = readers.read_session(store, ref)
-                if s is not None:
-                    found.append(s)
-        by_agent: dict[str, list[readers.Session]] = {}
+        return cls(store)
+
+    @staticmethod
+    def _by_agent(found: list[readers.Session]) -> dict[str, list[readers.Session]]:
+        out: dict[str, list[readers.Session]] = {}
         for s in found:
             name = agent_name(s.meta.get("agent"))
             if name:
-                by_agent.setdefault(name, []).append(s)
-        return cls(by_agent)
+                out.setdefault(name, []).append(s)
+        return out
+
+    def _tiers(self, everything: bool) -> list[dict[str, list[readers.Session]]]:
+        if self._live is None:
+            self._live = self._by_agent(readers.live_sessions(self.store))
+        if not everything:
+            return [self._live]
+        if self._rest is None:
+            found = readers.live_sessions(self.store, refs.DONE)
+            for ref in sorted(self.store.refs(refs.REMOTES)):
+                parts = ref.split("/")
+                if len(parts) == 6 and parts[4] in ("live", "done"):
+                    s = readers.read_session(self.store, ref)
+                    if s is not None:
+                        found.append(s)
+            self._rest = self._by_agent(found)
+        return [self._live, self._rest]
 
     def live_at(self, agent: str, at_ms: int) -> bool:
-        return any(_spans(s, at_ms) for s in self.by_agent.get(agent, []))
+        return any(_spans(s, at_ms) for everything in (False, True)
+                   for tier in self._tiers(everything) for s in tier.get(agent, []))
 
     def any_live_at(self, at_ms: int, operator_of: Any = None) -> list[readers.Session]:
-        out = []
-        for sessions in self.by_agent.values():
-            out += [s for s in sessions if _spans(s, at_ms)
-                    and (operator_of is None or operator_of(s))]
-        return out
+        return [s for tier in self._tiers(True) for sessions in tier.values() for s in sessions
+                if _spans(s, at_ms) and (operator_of is None or operator_of(s))]
 
 
 def problems(message: str, at_ms: int, pol: policy.Policy, *, index: SessionIndex,

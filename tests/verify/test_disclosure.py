@@ -108,7 +108,8 @@ def test_forged_trailer_is_flagged_by_verify_and_refused_by_commit_msg(repo: Rep
 
 
 def test_require_refuses_a_reused_message_without_the_trailer(repo: Repo) -> None:
-    _setup(repo, "version: 1\ndisclosure: require\n")
+    # operators: is how verify, which has no worktree, knows whose session it was.
+    _setup(repo, "version: 1\ndisclosure: require\noperators:\n  RT: rosa@example.com\n")
     repo.commit("before the session")
     _live(repo)
     # -C reuses a message (git's source "commit"): nothing is added, so
@@ -117,6 +118,10 @@ def test_require_refuses_a_reused_message_without_the_trailer(repo: Repo) -> Non
     assert proc.returncode != 0 and "Assisted-by: missing" in proc.stderr
     repo.commit("with the agent")
     assert "Assisted-by: claude:" in _message(repo)
+    assert repo.sess("verify", "HEAD~1..HEAD").returncode == 0
+    repo.git("commit", "-q", "--no-verify", "--allow-empty", "-C", "HEAD~1")
+    proc = repo.sess("verify", "HEAD~1..HEAD")
+    assert proc.returncode == 1 and "Assisted-by: missing" in proc.stdout
 
 
 def test_warn_severity_lets_the_commit_through(repo: Repo) -> None:
