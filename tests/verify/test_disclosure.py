@@ -158,3 +158,19 @@ def test_with_trailers_keeps_the_editor_template(tmp_path: Path) -> None:
     out = disclosure.with_trailers(template, ["claude:m"])
     assert out == "\n\nAssisted-by: claude:m\n\n# Please enter the commit message for your changes.\n"
     assert disclosure.with_trailers("x\n\nAssisted-by: Claude:m\n", ["claude:n"]) is None
+
+
+def test_the_policy_reads_disclosure_bounded_and_named() -> None:
+    from gitsess.errors import ValidationError
+    from gitsess.handoff.policy import parse_policy
+
+    assert parse_policy("disclosure: off\n").disclosure == "off"  # YAML 1.1's false
+    pol = parse_policy("disclosure: {mode: require, severity: warn}\n")
+    assert (pol.disclosure, pol.disclosure_severity) == ("require", "warn")
+    assert parse_policy("disclosure: assisted-by\n").disclosure_severity == "error"
+    try:
+        parse_policy("version: 1\ndisclosure: always\n")
+    except ValidationError as exc:
+        assert any(p.startswith("line 2: disclosure") for p in exc.problems), exc.problems
+    else:
+        raise AssertionError("an unknown disclosure mode was taken")
