@@ -37,6 +37,7 @@ JSON_COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("doctor", ("doctor",)),
     ("show", ("show", "RT-261126-01")),
     ("handoff-result", ("handoff", "--dry-run", "--quick", "--title", "T", "-F", "-")),
+    ("verify", ("verify", "HEAD")),
 ]
 
 

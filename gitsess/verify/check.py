@@ -183,6 +183,8 @@ class Verification:
             found = examine.examine(self.store, info.oid, pol, self._verifier).problems
         except GitsessError as exc:
             return [f"cannot check this handoff: {exc.message}"]
+        except (KeyError, ValueError) as exc:  # an object this clone lacks (shallow?)
+            return [f"cannot check this handoff: {exc}"]
         out = [p[len(short) + 2:] if p.startswith(f"{short}: ") else p for p in found]
         note_oid = self.store.note_oid(info.oid)
         if note_oid is None:
