@@ -16,7 +16,8 @@ takes the fetched notes as its own (what `git sess sync` would do).
 
 In a pre-receive hook (`--pre-receive`, examples/pre-receive) the range is
 the commits each pushed branch or tag brings that no branch or tag of the
-repository already has, and session refs and notes pushed in the same push
+repository already has, plus the handoff commits a pushed refs/notes/sess
+gives a new or changed note; session refs and notes pushed in the same push
 are read as if already updated (Store.receive).
 """
 
@@ -238,10 +239,31 @@ def verify(store: Store, spec: str | None, *, remote: str | None = None,
     return result
 
 
+def renoted_commits(store: Store, lines: list[tuple[str, str, str]],
+                    known: set[str]) -> list[CommitInfo]:
+    """The handoff commits a push of refs/notes/sess gives a new or changed note
+    (a note edited after its commit was checked), beyond `known`."""
+    out = []
+    for old, new, name in lines:
+        if name != refs.NOTES or new == ZERO:
+            continue
+        before = store.notes_map(old) if old != ZERO else {}
+        for annotated, blob in store.notes_map(new).items():
+            if before.get(annotated) == blob or annotated in known:
+                continue
+            oid = store.resolve(annotated)
+            if oid is not None and identify.claims_handoff(store.commit(oid).message):
+                known.add(oid)
+                out.append(store.commit(oid))
+    return out
+
+
 def verify_push(store: Store, text: str) -> Result:
     """The pre-receive verification of a push (its stdin, `text`)."""
     receive.see_quarantine(store)
     lines = parse_updates(text)
     store.receive({name: (None if new == ZERO else new) for _old, new, name in lines})
-    names = " ".join(name for _o, _n, name in lines if not refs.is_sess(name))
-    return Verification(store).run(f"push of {names or 'nothing'}", pushed_commits(store, lines))
+    commits = pushed_commits(store, lines)
+    commits += renoted_commits(store, lines, {c.oid for c in commits})
+    names = " ".join(name for _o, _n, name in lines)
+    return Verification(store).run(f"push of {names or 'nothing'}", commits)

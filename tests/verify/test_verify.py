@@ -178,3 +178,14 @@ def test_pre_receive_example_refuses_a_violating_push_and_takes_a_clean_one(
     proc = clean.git("push", "origin", "main", *RECORDS, check=False, env=env)
     assert proc.returncode == 0, proc.stderr
     assert remote_refs(remote)["refs/heads/main"] == clean.git("rev-parse", "HEAD").stdout.strip()
+
+    # A note edited afterwards, pushed on its own, is checked too.
+    sha = clean.git("rev-parse", "HEAD").stdout.strip()
+    text = clean.git("notes", "--ref=sess", "show", sha).stdout
+    assert "  tool_calls: 1\n" in text
+    clean.git("notes", "--ref=sess", "add", "-f", "-F", "-", sha,
+              input=text.replace("  tool_calls: 1\n", "  tool_calls: 7\n", 1))
+    before = remote_refs(remote)
+    proc = clean.git("push", "origin", "refs/notes/sess", check=False, env=env)
+    assert proc.returncode != 0 and f"{sha[:12]} note: telemetry.tool_calls is 7" in proc.stderr
+    assert remote_refs(remote) == before
