@@ -102,7 +102,8 @@ def named(message: str, comment: str = "#") -> list[str]:
 
 
 def _agent_of(value: str) -> str:
-    return agent_name(value.split(":", 1)[0].split()[0] if value.strip() else "") or ""
+    words = value.split(":", 1)[0].split()
+    return (agent_name(words[0]) or "") if words else ""
 
 
 def with_trailers(message: str, values: list[str], comment: str = "#") -> str | None:

@@ -158,6 +158,11 @@ def test_with_trailers_keeps_the_editor_template(tmp_path: Path) -> None:
     out = disclosure.with_trailers(template, ["claude:m"])
     assert out == "\n\nAssisted-by: claude:m\n\n# Please enter the commit message for your changes.\n"
     assert disclosure.with_trailers("x\n\nAssisted-by: Claude:m\n", ["claude:n"]) is None
+    pol = disclosure.policy.parse_policy("disclosure: assisted-by\n")
+    index = disclosure.SessionIndex.__new__(disclosure.SessionIndex)
+    index._live, index._rest = {}, {}
+    found = disclosure.problems("x\n\nAssisted-by:  :m\n", 0, pol, index=index)
+    assert found == ["Assisted-by: ':m' names no agent (expected <agent>:<model>)"]
 
 
 def test_the_policy_reads_disclosure_bounded_and_named() -> None:
