@@ -8,6 +8,10 @@ A program, not a test (STYLE.md 15): it prints figures and asserts nothing.
    `git sess install` (its commit-msg and post-commit shims decide in the
    shell that the commit is no handoff) against the same commit in a
    repository without hooks, alternating which goes first. Target: <= 1.5x.
+   Its shims include prepare-commit-msg (AI disclosure, issue 14); a third
+   repository also commits a policy with `disclosure: assisted-by` and has no
+   live session, so the shims read the policy and look for session refs in
+   the shell before deciding that no Python is needed. Target: <= 1.5x.
 
 2. Handoffs. A full `git sess handoff --file` (compose, validate, reserve the
    id, the real `git commit` with both hooks, note, ref, live -> done) over a
@@ -35,33 +39,40 @@ from benchenv import SESS, make_home, narrative
 
 COMMIT_TARGET = 1.5
 HANDOFF_TARGET_S = 1.5
+DISCLOSURE_POLICY = "version: 1\ndisclosure: assisted-by\n"
+
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
     t = time.perf_counter()
     subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
     return time.perf_counter() - t
 
 
-def _repo(path: Path, env: dict[str, str], *, hooks: bool) -> Path:
+def _repo(path: Path, env: dict[str, str], *, hooks: bool, policy: str | None = None) -> Path:
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], env=env, check=True)
     (path / "f.txt").write_text("0\n")
     _run(["git", "add", "f.txt"], path, env)
+    if policy is not None:
+        (path / ".gitsess.yaml").write_text(policy)
+        _run(["git", "add", ".gitsess.yaml"], path, env)
     _run(["git", "commit", "-q", "-m", "init"], path, env)
     if hooks:
         _run([*SESS, "install"], path, env)
     return path
 
 
-def bench_commits(root: Path, env: dict[str, str], rounds: int) -> tuple[float, float]:
+def bench_commits(root: Path, env: dict[str, str], rounds: int) -> tuple[float, float, float]:
     plain = _repo(root / "plain", env, hooks=False)
     hooked = _repo(root / "hooked", env, hooks=True)
-    times: dict[Path, list[float]] = {plain: [], hooked: []}
+    disclosed = _repo(root / "disclosed", env, hooks=True, policy=DISCLOSURE_POLICY)
+    times: dict[Path, list[float]] = {plain: [], hooked: [], disclosed: []}
     for i in range(rounds * 3):
-        order = (plain, hooked) if i % 2 == 0 else (hooked, plain)
+        order = (plain, hooked, disclosed) if i % 2 == 0 else (disclosed, hooked, plain)
         for repo in order:
             (repo / "f.txt").write_text(f"{i + 1}\n")
             _run(["git", "add", "f.txt"], repo, env)
             times[repo].append(_run(["git", "commit", "-q", "-m", f"change {i}"], repo, env))
-    return statistics.median(times[plain]), statistics.median(times[hooked])
+    return (statistics.median(times[plain]), statistics.median(times[hooked]),
+            statistics.median(times[disclosed]))
 
 
 def _session(repo: Path, name: str, n: int) -> str:
@@ -128,16 +139,21 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--events", type=int, default=10000)
+    ap.add_argument("--commits-only", action="store_true", help="Skip the handoff figures.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="gitsess-bench-") as tmp:
         root = Path(tmp)
         _home, env = make_home(root)
-        plain, hooked = bench_commits(root, env, args.rounds)
-        ratio = hooked / plain
+        plain, hooked, disclosed = bench_commits(root, env, args.rounds)
         print(f"ordinary git commit, median of {args.rounds * 3}:")
         print(f"  {'without hooks (floor)':<32}{plain * 1000:7.1f} ms")
-        print(f"  {'with gitsess hooks':<32}{hooked * 1000:7.1f} ms   ratio {ratio:.2f}x  "
-              f"(target <= {COMMIT_TARGET}x: {'ok' if ratio <= COMMIT_TARGET else 'MISSED'})")
+        for label, t in (("with gitsess hooks", hooked),
+                         ("+ disclosure policy, no session", disclosed)):
+            ratio = t / plain
+            print(f"  {label:<32}{t * 1000:7.1f} ms   ratio {ratio:.2f}x  "
+                  f"(target <= {COMMIT_TARGET}x: {'ok' if ratio <= COMMIT_TARGET else 'MISSED'})")
+        if args.commits_only:
+            return 0
         small, big, build = bench_handoffs(root, env, args.rounds, args.events)
         print(f"git sess handoff --file, median of {args.rounds}:")
         label = f"session of {args.events:,} events"

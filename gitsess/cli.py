@@ -302,6 +302,37 @@ def handoff(file: str | None, quick: bool, title: str | None, workstream: str | 
                    undo=undo)
 
 
+@cli.command(short_help="Check a range's handoffs again, as CI or a server would.")
+@click.argument("rng", metavar="[RANGE]", required=False)
+@click.option("--remote", help="The remote to compare with and fetch from (default: origin, "
+              "else the only one).")
+@click.option("--no-fetch", is_flag=True, help="Never fetch; check with the refs here.")
+@click.option("--pre-receive", is_flag=True,
+              help="Read a pre-receive hook's stdin and check what the push brings "
+                   "(examples/pre-receive).")
+@json_option
+def verify(rng: str | None, remote: str | None, no_fetch: bool, pre_receive: bool,
+           as_json: bool) -> int:
+    """Check every handoff commit in RANGE again: its note against the commit
+    and the telemetry that was pushed, the policy (.gitsess.yaml) at that
+    commit and its invariants; and, where the policy asks, AI disclosure
+    (Assisted-by) on every commit.
+
+    RANGE is A..B or one commit (everything it reaches). Default: the
+    commits the remote's default branch lacks, HEAD less <remote>/HEAD (else
+    <remote>/main, else <remote>/master). Session refs and notes are fetched
+    from the remote first when this clone has none (never forced).
+
+    One line per finding, `<commit> <finding>`. Exit status: 0 when nothing
+    is wrong (warnings aside), 1 when a finding is, 2 bad usage.
+    --json: schemas/verify.json.
+    """
+    from gitsess.commands import verify as cmd
+
+    return cmd.run(store=_store(), rng=rng, remote=remote, fetch=not no_fetch,
+                   pre_receive=pre_receive, as_json=as_json)
+
+
 @cli.command(short_help="Print one handoff record, by id or commit.")
 @click.argument("what", metavar="ID|COMMIT")
 @json_option

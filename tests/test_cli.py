@@ -39,6 +39,7 @@ JSON_COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("handoff-result", ("handoff", "--dry-run", "--quick", "--title", "T", "-F", "-")),
     ("report", ("report",)),
     ("report", ("report", "--since", "7d", "--operator", "AB")),
+    ("verify", ("verify", "HEAD")),
 ]
 
 

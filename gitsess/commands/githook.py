@@ -15,6 +15,7 @@ from gitsess.store import Store
 HANDLERS = {
     "commit-msg": "gitsess.commands.handoff:commit_msg_hook",
     "post-commit": "gitsess.commands.handoff:post_commit_hook",
+    "prepare-commit-msg": "gitsess.commands.disclosure:prepare_commit_msg_hook",
     "pre-push-check": "gitsess.commands.guard:pre_push_check_hook",
     "pre-push-send": "gitsess.commands.guard:pre_push_send_hook",
     "post-rewrite": "gitsess.commands.rewrite:post_rewrite_hook",

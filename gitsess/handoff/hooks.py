@@ -14,9 +14,10 @@ import time
 from typing import Any
 
 from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError, warn
-from gitsess.handoff import compose, draft, identify, ids, persist, policy, trailers
+from gitsess.handoff import compose, disclosure, draft, identify, ids, persist, policy, trailers
 from gitsess.handoff.commit import DEADLINE_S, stamp, storage_fault
 from gitsess.store import Store, faults
+from gitsess.store import history as git_history
 from gitsess.store import remote as git_remote
 
 
@@ -29,6 +30,8 @@ def commit_msg(store: Store, args: list[str]) -> int:
         text = fh.read()
     comment = store.config_get("core.commentChar") or "#"
     comment = "#" if comment == "auto" or len(comment) != 1 else comment
+    if not disclosed(store, text, comment):
+        return int(ExitCode.FAILURE)
     if not identify.claims_handoff(text, comment):
         return 0
     hid = identify.handoff_id(text, comment) or "(no Sess-Id)"
@@ -54,6 +57,68 @@ def commit_msg(store: Store, args: list[str]) -> int:
               f"{reason}", file=sys.stderr)
         print(f"hint: {faults.hint_for(reason)}, then commit again", file=sys.stderr)
         return int(ExitCode.FAILURE)
+    return 0
+
+
+def disclosed(store: Store, text: str, comment: str) -> bool:
+    """The policy's disclosure check of the commit being made (gitsess.handoff.disclosure):
+    False refuses it (severity error); warnings are printed. The shim starts
+    Python for it only when the policy names `disclosure` and a session ref or
+    an Assisted-by trailer is there (githooks/commit-msg)."""
+    try:
+        pol = policy.load_policy(store)
+    except ValidationError:
+        return True  # a handoff reports the broken policy; an ordinary commit is not ours
+    if pol.disclosure == "off":
+        return True
+    at_ms = _commit_ms(store)
+    found = disclosure.problems(text, at_ms, pol, index=disclosure.SessionIndex.read(store),
+                                live=disclosure.live_here(store, at_ms), comment=comment)
+    if not found:
+        return True
+    if pol.disclosure_severity == "warn":
+        warn(*found)
+        return True
+    print(f"error: commit refused by gitsess (commit-msg): {len(found)} disclosure "
+          "problem(s)", file=sys.stderr)
+    for p in found:
+        print(f"  - {p}", file=sys.stderr)
+    print(f"hint: {disclosure.TRAILER} names an agent whose session gitsess recorded "
+          f"(.gitsess.yaml disclosure: {pol.disclosure}); git keeps the message in "
+          ".git/COMMIT_EDITMSG", file=sys.stderr)
+    return False
+
+
+def _commit_ms(store: Store) -> int:
+    seconds = git_history.committer_time(store)
+    return int((time.time() if seconds is None else seconds) * 1000)
+
+
+def prepare_commit_msg(store: Store, args: list[str]) -> int:
+    """Add `Assisted-by` for the sessions live in this worktree (policy
+    disclosure). Never fails the commit; merges, squashes and reused
+    messages (-c, -C, --amend: git's "commit" source) are left as they are."""
+    if not args or (len(args) > 1 and args[1] in ("merge", "squash", "commit")):
+        return 0
+    try:
+        pol = policy.load_policy(store)
+        if pol.disclosure == "off":
+            return 0
+        live = disclosure.live_here(store, _commit_ms(store))
+        values = [v for s in live if (v := disclosure.trailer_value(s))]
+        if not values:
+            return 0
+        with open(args[0], encoding="utf-8", errors="surrogateescape") as fh:
+            text = fh.read()
+        comment = store.config_get("core.commentChar") or "#"
+        comment = "#" if comment == "auto" or len(comment) != 1 else comment
+        new = disclosure.with_trailers(text, values, comment)
+        if new is not None:
+            with open(args[0], "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(new)
+    except (GitsessError, OSError) as exc:
+        warn(f"gitsess prepare-commit-msg: no {disclosure.TRAILER} added: "
+             f"{getattr(exc, 'message', exc)}")
     return 0
 
 

@@ -22,10 +22,11 @@ The file::
       RT: rosa@example.com
     require_signed: false              # true: git must verify each handoff's signature
     subject: "chore(handoff): {title}"  # the handoff commit's subject (gitsess.handoff.subject)
+    disclosure: assisted-by            # off | assisted-by | require, or {mode: require, severity: warn}
 
 Defaults (no file, or a key left out): no invariants, no extra required
-sections, transcripts off, no declared workstreams. An invariant's severity
-defaults to error. YAML 1.1 reads a bare `off` as false; that is taken as
+sections, transcripts off, no declared workstreams, disclosure off. An
+invariant's severity, and disclosure's, defaults to error. YAML 1.1 reads a bare `off` as false; that is taken as
 "off".
 
 Counters an invariant may name, summed over the sessions a handoff covers:
@@ -96,6 +97,10 @@ class Policy:
     # the defaults: what a verification stamp (gitsess.handoff.stamps) was made under.
     digest: str = "none"
     subject: str = subject_line.DEFAULT
+    # AI disclosure (gitsess.handoff.disclosure): "off", "assisted-by" or "require",
+    # and the severity of what commit-msg and verify find against it.
+    disclosure: str = "off"
+    disclosure_severity: str = "error"
 
     def owner(self, workstream: str) -> str | None:
         """The declared owner of a workstream, or None."""
@@ -167,6 +172,8 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
         )
     if data.get("transcripts") is False:  # YAML 1.1: bare `off` is false
         data["transcripts"] = "off"
+    if data.get("disclosure") is False:
+        data["disclosure"] = "off"
     version = data.get("version", POLICY_VERSION)
     if isinstance(version, int) and not isinstance(version, bool) and version > POLICY_VERSION:
         raise ValidationError(
@@ -205,7 +212,17 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
         require_signed=bool(data.get("require_signed", False)),
         source=source,
         subject=str(data.get("subject") or subject_line.DEFAULT),
+        **_disclosure(data.get("disclosure")),
     )
+
+
+def _disclosure(value: Any) -> dict[str, str]:
+    """Policy's disclosure fields from the (schema-checked) key: a mode or a mapping."""
+    if isinstance(value, dict):
+        mode = value.get("mode")
+        return {"disclosure": "off" if mode is False else str(mode or "off"),
+                "disclosure_severity": str(value.get("severity") or "error")}
+    return {"disclosure": str(value or "off"), "disclosure_severity": "error"}
 
 
 def _schema_problems(data: dict[str, Any], node: yaml.Node | None) -> list[str]:

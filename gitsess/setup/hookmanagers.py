@@ -48,7 +48,7 @@ MAX_CONFIG = 1 << 20  # a lefthook config larger than this is not read for its h
 # ARGS from git"); pre-push and post-rewrite read git's lines on stdin
 # (use_stdin, "Pass the stdin from the OS to the command").
 LEFTHOOK_ARGS = {"commit-msg": " {1}", "post-commit": "", "pre-push": " {1} {2}",
-                 "post-rewrite": " {1}"}
+                 "post-rewrite": " {1}", "prepare-commit-msg": " {1} {2} {3}"}
 STDIN_HOOKS = ("pre-push", "post-rewrite")
 
 

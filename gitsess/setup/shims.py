@@ -17,7 +17,7 @@ import sys
 
 from gitsess.data import githooks_dir
 
-HOOKS = ("commit-msg", "post-commit", "pre-push", "post-rewrite")
+HOOKS = ("commit-msg", "post-commit", "pre-push", "post-rewrite", "prepare-commit-msg")
 SHIM_MARK = "installed by `git sess install`"
 WRAPPER_MARK = "gitsess chain wrapper"
 CHAINED_DIR = ".gitsess-chained"
@@ -46,6 +46,13 @@ def chain_guard(name: str) -> str:
     return text.replace("@HOOK@", name)
 
 
+def disclosure_gate() -> str:
+    """githooks/disclosure.sh: the shell functions that decide whether AI
+    disclosure needs Python (prepare-commit-msg and commit-msg)."""
+    with open(os.path.join(githooks_dir(), "disclosure.sh"), encoding="utf-8") as fh:
+        return fh.read().split("\n", 1)[1]
+
+
 def render_shim(name: str) -> str:
     with open(os.path.join(githooks_dir(), name), encoding="utf-8") as fh:
         text = fh.read()
@@ -54,6 +61,8 @@ def render_shim(name: str) -> str:
     # The pre-push shim runs gitsess/sync/prepush.py with this interpreter
     # and the directory this gitsess package is in (`python -S` has no site).
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if "@DISCLOSURE@\n" in text:
+        text = text.replace("@DISCLOSURE@\n", disclosure_gate())
     return text.replace("@CHAIN@\n", chain_guard(name)).replace(
         "@GITSESS@", shlex.join(gitsess_command())).replace("@STAMP@", verified.VERSION).replace(
         "@PYTHON@", shlex.quote(sys.executable)).replace("@GITSESSDIR@", shlex.quote(root))

@@ -25,6 +25,9 @@ class StoreBase:
         self._common_repo: pygit2.Repository | None = None
         # prefix -> {ref: oid}, as listed once in this process (see refdb.py).
         self._listings: dict[str, dict[str, str]] = {}
+        # Ref updates a pre-receive hook is deciding on (refdb.RefStore.receive):
+        # read as if made, never written by the Store itself.
+        self._incoming: dict[str, str | None] = {}
 
     def reopen(self) -> None:
         """A fresh libgit2 handle on the same repository.

@@ -122,6 +122,15 @@ def author_ident(store: Store) -> str | None:
     return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else None
 
 
+def committer_time(store: Store) -> int | None:
+    """The time git gives the commit being made (`git var GIT_COMMITTER_IDENT`:
+    GIT_COMMITTER_DATE when set, else now), in seconds; None when git has none."""
+    proc = store.run_git(["var", "GIT_COMMITTER_IDENT"], check=False)
+    words = proc.stdout.decode("utf-8", "replace").split()
+    return int(words[-2]) if proc.returncode == 0 and len(words) >= 2 and \
+        words[-2].isdigit() else None
+
+
 def signatures(store: Store, commits: list[str]) -> str:
     """`%H %G? %GS` of each commit, fields ended by 0x1f and commits by 0x1e
     (a signer name is text)."""

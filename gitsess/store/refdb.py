@@ -65,8 +65,28 @@ def _unit(prefix: str) -> str:
 
 
 class RefStore(LockFiles, GitCommands):
+    def receive(self, updates: dict[str, str | None]) -> None:
+        """Read these ref updates (name -> new oid, None: deleted) as if made:
+        a pre-receive hook sees what a push brings before git makes it
+        (gitsess.verify, examples/pre-receive). Only gitsess's refs."""
+        self._incoming.update({n: o for n, o in updates.items() if names.is_sess(n)})
+
+    def _with_incoming(self, prefix: str, found: dict[str, str]) -> dict[str, str]:
+        if not self._incoming:
+            return found
+        out = dict(found)
+        for name, oid in self._incoming.items():
+            if name.startswith(prefix):
+                if oid is None:
+                    out.pop(name, None)
+                else:
+                    out[name] = oid
+        return out
+
     def ref(self, name: str) -> str | None:
         """The oid a direct ref points at, or None when it does not exist."""
+        if name in self._incoming:
+            return self._incoming[name]
         try:
             return str(self._repo.references[name].target)
         except (KeyError, pygit2.InvalidSpecError, ValueError):
@@ -81,14 +101,15 @@ class RefStore(LockFiles, GitCommands):
         Symbolic refs and refs git cannot read are left out.
         """
         if _listed_fresh(prefix):
-            return self.for_each_ref(prefix)
+            return self._with_incoming(prefix, self.for_each_ref(prefix))
         for listed, found in self._listings.items():
             if prefix.startswith(listed):
-                return {n: o for n, o in found.items() if n.startswith(prefix)}
+                return self._with_incoming(
+                    prefix, {n: o for n, o in found.items() if n.startswith(prefix)})
         unit = _unit(prefix)
         found = self.for_each_ref(unit)
         self._listings[unit] = found
-        return {n: o for n, o in found.items() if n.startswith(prefix)}
+        return self._with_incoming(prefix, {n: o for n, o in found.items() if n.startswith(prefix)})
 
     def for_each_ref(self, prefix: str) -> dict[str, str]:
         """`git for-each-ref` on one prefix, uncached: ref -> oid."""

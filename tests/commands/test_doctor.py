@@ -41,7 +41,7 @@ def test_clean_install_is_ok(repo: Repo) -> None:
     repo.setup("install", "--agent", "claude")
     rc, data = _doctor(repo)
     assert rc == 0 and data["ok"], data["findings"]
-    assert [h["state"] for h in data["hooks"]] == ["ok"] * 4
+    assert [h["state"] for h in data["hooks"]] == ["ok"] * 5  # the five shims (gitsess.setup.shims.HOOKS)
     assert all(h["runs"] for h in data["hooks"])
     text = repo.sess("doctor").stdout
     assert "pre-push" in text and "runs" in text
@@ -50,7 +50,7 @@ def test_clean_install_is_ok(repo: Repo) -> None:
 def test_not_installed_says_what_will_not_run_and_how_to_fix(repo: Repo) -> None:
     rc, data = _doctor(repo)
     assert rc == 1 and not data["ok"]
-    assert [h["state"] for h in data["hooks"]] == ["missing"] * 4
+    assert [h["state"] for h in data["hooks"]] == ["missing"] * 5
     assert not any(h["runs"] for h in data["hooks"])
     assert set(_fixes(data, "hooks")) == {"git sess install"}
     assert _fixes(data, "config") == ["git sess install"]
