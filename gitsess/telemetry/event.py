@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (gitsess/telemetry/spill.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Hostile payloads must not grow counters without bound.
 MAX_NAME = 200

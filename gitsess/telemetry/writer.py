@@ -35,6 +35,7 @@ from gitsess.telemetry import paths
 from gitsess.telemetry.counting import LIVE_WINDOW_MS, apply, new_counters, sane_calls
 from gitsess.telemetry.event import Event, safe_session_name
 from gitsess.telemetry.layout import dumps, json_entry, pending_refs, read_spill
+from gitsess.telemetry.spill import unique_name
 
 # Sessions this clone's own writers created: refs/sess/local/ is never pushed
 # or fetched (gitsess.sync.exchange), so a peer cannot plant one. The marker is a blob
@@ -181,10 +182,11 @@ def _advance(
         entries.pop("folded.json", None)
         if folded:
             entries["folded.json"] = ("blob", store.write_blob(dumps(folded)))
+        # One commit per fold, its lines in time order: `git log` is the timeline.
         made = store.write_commit(
             store.write_tree(entries),
             [old] if old else [],
-            "".join(e.line() + "\n" for e in events),
+            "".join(e.line() + "\n" for e in sorted(events, key=lambda e: e.at_ms)),
             when=max(e.at_ms for e in events) / 1000,
         )
         if old is None:
@@ -250,7 +252,9 @@ def record(
     soft = deadline - 0.25 * max(0.0, deadline - time.monotonic())
     try:
         with writer_lock(store, soft):
-            _advance(store, ref, session, ev, deadline=soft, full=False, operator=operator)
+            # full: tool calls spill on every call now (gitsess/telemetry/spill.py),
+            # and in any ref backend (packed, reftable): list them all.
+            _advance(store, ref, session, ev, deadline=soft, full=True, operator=operator)
             return ref
     except (RefError, QueueTimeout):
         pass
@@ -279,7 +283,6 @@ def settle(
 
 def spill(store: Store, ev: Event, session: str) -> str:
     """Write `ev` to a ref no other writer touches; folded in later."""
-    unique = f"{ev.at_ms}-{os.getpid()}-{os.urandom(4).hex()}"
-    name = refs.pending(session) + unique
+    name = unique_name(ev, session)
     store.cas_ref(name, store.write_blob(ev.line(spilled=True).encode()), None)
     return name

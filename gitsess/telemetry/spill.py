@@ -1,0 +1,84 @@
+"""The fast path of a tool call's event: spilled through git's plumbing, folded later.
+
+Tool-call events (an adapter's TOOL_START / TOOL_END / TOOL_FAIL: two per
+call, the hook's hot path) are not written into their session's ref by the
+pygit2 writer: each one becomes a spilled event of its own,
+`refs/sess/pending/<session>/<unique>` (layout.py), written by git's own
+plumbing (gitsess/store/eventrefs.py). A spill never contends with another
+writer, so it needs no lock, no CAS and no pygit2. writer.py folds spills
+into the session's counters, exactly once, with one commit per fold whose
+message keeps every event line in time order; readers add spills not yet
+folded, so counts are exact at any moment.
+
+The bound: a fold runs on every event that runs Python anyway (session
+start, prompt, stop, subagent stop, session end, and any event that is not a
+tool call), in status and at a handoff, and when a tool call's hook counts
+FOLD_AT or more pending refs of its session after its own spill. That hook
+folds only if no writer holds the writers' flock (then a fold is under way);
+so the pending refs of a session stay under FOLD_AT plus the spills that
+land while one fold runs.
+
+Stdlib only: imports nothing that imports pygit2 (gitsess/store/__init__.py
+is lazy; eventrefs.py and the modules named here are plain).
+"""
+
+from __future__ import annotations
+
+import os
+
+from gitsess import refs
+from gitsess.store import eventrefs
+from gitsess.telemetry.event import TOOL_END, TOOL_FAIL, TOOL_START, Event, safe_session_name
+
+# The kinds that take the fast path.
+FAST_KINDS = frozenset({TOOL_START, TOOL_END, TOOL_FAIL})
+# A session's pending refs that make a tool call's hook fold them (see above).
+# A fold of FOLD_AT spills costs one pygit2 process ~0.1-0.2 s; 128 keeps that
+# under 1 ms per event and a 200-call turn (400 events) to three such folds.
+FOLD_AT = 128
+# Set to "pygit2" to send tool calls through the pygit2 writer as before this
+# path existed (bench/hook_latency.py measures both in one run).
+PATH_ENV = "GITSESS_HOOK_PATH"
+
+
+def fast(ev: Event, env: dict[str, str] | os._Environ[str]) -> bool:
+    """Whether `ev` takes the fast path."""
+    return ev.kind in FAST_KINDS and env.get(PATH_ENV) != "pygit2"
+
+
+def unique_name(ev: Event, session: str) -> str:
+    """A spill's ref: the event's time first, so that names sort by time."""
+    return f"{refs.pending(session)}{ev.at_ms}-{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def store_event(where: str, ev: Event) -> str | None:
+    """Spill `ev` through git's plumbing run in `where`; the ref written, or
+    None when git could not (not a repository, a full disk): the caller then
+    hands the event to the pygit2 writer."""
+    name = unique_name(ev, safe_session_name(ev.session_id))
+    if eventrefs.create_blob_ref(where, name, ev.line(spilled=True).encode()):
+        return name
+    return None
+
+
+def fold_due(where: str, common: str | None, ev: Event) -> bool:
+    """Whether this hook should fold its session's spills now: FOLD_AT or
+    more are pending and no writer holds the flock (writer.writer_lock)."""
+    if common is None:
+        return False
+    prefix = refs.pending(safe_session_name(ev.session_id))
+    if eventrefs.count_refs(where, common, prefix, FOLD_AT) < FOLD_AT:
+        return False
+    import fcntl
+
+    try:
+        fd = os.open(common, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held: a fold (or a writer) is under way
+        return False
+    finally:
+        os.close(fd)  # the probe's lock, if taken, goes with it
+    return True
