@@ -112,7 +112,7 @@ class Watchdog:
 
     def arm(self, seconds: float) -> None:
         """Fire in `seconds` (not in the main thread, e.g. a test's: no timer)."""
-        try:  # not contextlib: its import costs a tool call's hook ~1.5 ms
+        try:  # noqa: SIM105  # not contextlib: its import costs a fast hook ~1.5 ms
             signal.setitimer(signal.ITIMER_REAL, seconds)
         except (ValueError, OSError):
             pass
@@ -299,7 +299,7 @@ def _count(where: str, common: str | None, discover: Callable[[], Store | None],
         return str(adapter.reply(None, ""))
     replay_at = env.get("GITSESS_EVENT_TIME")
     if replay_at:  # a replay (git sess demo) gives each event its recorded time
-        try:
+        try:  # noqa: SIM105  # not contextlib (see Watchdog.arm)
             ev.at_ms = int(float(replay_at) * 1000)
         except (ValueError, OverflowError):  # "inf" overflows int()
             pass
@@ -340,7 +340,7 @@ def _fold(store: Store, ev: Event, deadline: float, operator: writer.Operator | 
     from gitsess.telemetry.event import safe_session_name
 
     ref = refs.live(safe_session_name(ev.session_id))
-    try:
+    import contextlib
+
+    with contextlib.suppress(GitsessError):
         writer.settle(store, ref, max(deadline, time.monotonic() + 0.5), operator)
-    except GitsessError:
-        pass

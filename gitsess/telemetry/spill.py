@@ -30,6 +30,10 @@ from gitsess import refs
 from gitsess.store import eventrefs
 from gitsess.telemetry.event import TOOL_END, TOOL_FAIL, TOOL_START, Event, safe_session_name
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 # The kinds that take the fast path.
 FAST_KINDS = frozenset({TOOL_START, TOOL_END, TOOL_FAIL})
 # A session's pending refs that make a tool call's hook fold them (see above).
@@ -41,7 +45,7 @@ FOLD_AT = 128
 PATH_ENV = "GITSESS_HOOK_PATH"
 
 
-def fast(ev: Event, env: dict[str, str] | os._Environ[str]) -> bool:
+def fast(ev: Event, env: Mapping[str, str]) -> bool:
     """Whether `ev` takes the fast path."""
     return ev.kind in FAST_KINDS and env.get(PATH_ENV) != "pygit2"
 
