@@ -286,3 +286,22 @@ def spill(store: Store, ev: Event, session: str) -> str:
     name = unique_name(ev, session)
     store.cas_ref(name, store.write_blob(ev.line(spilled=True).encode()), None)
     return name
+
+
+def fold_pending(store: Store, deadline: float) -> int:
+    """Fold the spills of every session that has a ref (`git sess status`
+    does, before it reads: gitsess/telemetry/spill.py). Best effort: a
+    session whose writers hold the queue past `deadline` keeps its spills,
+    which readers count anyway. A session whose only events spilled is left
+    to its next event or its handoff, which know its operator. Returns how
+    many sessions were folded."""
+    live = store.refs(refs.LIVE)
+    sessions = {n[len(refs.PENDING):].split("/", 1)[0] for n in store.refs(refs.PENDING)}
+    folded = 0
+    for session in sorted(sessions):
+        if refs.live(session) not in live:
+            continue
+        with contextlib.suppress(RefError):
+            settle(store, refs.live(session), deadline)
+            folded += 1
+    return folded
