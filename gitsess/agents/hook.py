@@ -199,6 +199,8 @@ class _Typing(type(sys)):  # type: ignore[misc]  # types.ModuleType, without imp
     TYPE_CHECKING = False
 
     def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):  # the import system's questions (__path__, ...)
+            raise AttributeError(name)
         sys.modules.pop("typing", None)
         import importlib
 

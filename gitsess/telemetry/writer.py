@@ -29,7 +29,7 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.errors import RefError
-from gitsess.store import Store
+from gitsess.store import Store, testpoint
 from gitsess.store.backoff import Backoff
 from gitsess.telemetry import paths
 from gitsess.telemetry.counting import LIVE_WINDOW_MS, apply, new_counters, sane_calls
@@ -52,6 +52,9 @@ _TRANSCRIPT_KINDS = frozenset({"session_start", "prompt", "stop"})
 # caller knows (commands/hook.py asks gitsess.handoff.identity, a layer above
 # this one), and a writer that appends to an existing ref never calls it.
 Operator = Callable[[], str | None]
+# Tests only (gitsess/store/testpoint.py): a fold pauses after its commit,
+# before it deletes the spills it took in.
+FOLD_PAUSE_ENV = "GITSESS_TEST_PAUSE_AFTER_FOLD"
 
 
 class QueueTimeout(Exception):
@@ -195,6 +198,8 @@ def _advance(
         return made
 
     tip = store.update_ref(ref, compute, deadline=deadline)
+    if done:
+        testpoint.pause(FOLD_PAUSE_ENV)  # tests: a fold killed between its CAS and its deletes
     if created and tip == created[0]:
         mark_own(store, session, created[1])
     elif ev is not None and ev.transcript and ev.kind in _TRANSCRIPT_KINDS:
