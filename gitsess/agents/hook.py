@@ -25,8 +25,8 @@ spilled through git's own plumbing, and neither pygit2 nor site-packages is
 imported (the launcher starts Python with -IS; `full_python` adds
 site-packages back when an event leaves the fast path). Every other event,
 and a tool call whose spill git refused, goes to the pygit2 writer, which
-folds the spills in. This module imports json and the stdlib-only store and
-telemetry modules; the store proper (pygit2) only when it leaves the fast path.
+folds the spills in. This module imports the stdlib-only store and telemetry
+modules (JSON through jsonline); the store proper (pygit2) only off the fast path.
 """
 
 from __future__ import annotations
@@ -35,14 +35,13 @@ from __future__ import annotations
 # import, which costs ~0.6 ms (about 1% of a hook process) for one timer.
 import _signal as signal
 import io
-import json
 import math
 import os
 import sys
 import time
 
 from gitsess.store import eventrefs, testpoint
-from gitsess.telemetry import spill
+from gitsess.telemetry import jsonline, spill
 from gitsess.telemetry.event import SESSION_START, Event
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~5 ms with -IS)
@@ -156,7 +155,7 @@ def read_payload(stream: IO[bytes], deadline: float) -> dict[str, Any] | None:
     data = b"".join(kept)
     if not oversize:
         try:
-            obj = json.loads(data)
+            obj = jsonline.loads(data)
         except (ValueError, RecursionError):
             return None
         return obj if isinstance(obj, dict) else None
@@ -171,7 +170,8 @@ def _leading_fields(head: bytes) -> dict[str, Any] | None:
     top-level one. (Gemini CLI's mcp_context comes after them and is lost
     here: such an event counts under its tool's name, without a server.)
     """
-    import re  # oversize payloads only
+    import json  # oversize payloads only
+    import re
 
     text = head.decode("utf-8", "replace")
     out: dict[str, Any] = {}
