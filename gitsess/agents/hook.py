@@ -309,10 +309,15 @@ def _count(where: str, common: str | None, discover: Callable[[], Store | None],
         watchdog.phase = "recording"
     testpoint.pause(PAUSE_ENV, env)
     if spill.fast(ev, env) and spill.store_event(where, ev) is not None:
-        if spill.fold_due(where, common, ev):
-            store = discover()
-            if store is not None:
-                _fold(store, ev, deadline - 0.15, operator(store))
+        claim = spill.fold_claim(where, common, ev)
+        if claim is not None:
+            try:
+                store = discover()
+                if store is not None:
+                    _fold(store, ev, deadline - 0.15, operator(store))
+            finally:
+                if claim >= 0:
+                    os.close(claim)
         if watchdog is not None:
             watchdog.phase = "recorded"
         return str(adapter.reply(ev, ""))

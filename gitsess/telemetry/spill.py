@@ -13,10 +13,9 @@ folded, so counts are exact at any moment.
 The bound: a fold runs on every event that runs Python anyway (session
 start, prompt, stop, subagent stop, session end, and any event that is not a
 tool call), in status and at a handoff, and when a tool call's hook counts
-FOLD_AT or more pending refs of its session after its own spill. That hook
-folds only if no writer holds the writers' flock (then a fold is under way);
-so the pending refs of a session stay under FOLD_AT plus the spills that
-land while one fold runs.
+FOLD_AT or more pending refs of its session after its own spill. Only one
+hook at a time claims that fold (`fold_claim`); so the pending refs of a
+session stay under FOLD_AT plus the spills that land while one fold runs.
 
 Stdlib only: imports nothing that imports pygit2 (gitsess/store/__init__.py
 is lazy; eventrefs.py and the modules named here are plain).
@@ -65,24 +64,32 @@ def store_event(where: str, ev: Event) -> str | None:
     return None
 
 
-def fold_due(where: str, common: str | None, ev: Event) -> bool:
+def fold_claim(where: str, common: str | None, ev: Event) -> int | None:
     """Whether this hook should fold its session's spills now: FOLD_AT or
-    more are pending and no writer holds the flock (writer.writer_lock)."""
+    more are pending and no other hook has claimed the fold. The claim is an
+    flock on the session's loose pending directory (files backend), held on
+    the returned descriptor until the caller closes it, so fifty hooks past
+    the bound start one fold, not fifty pygit2 imports. (Not the writers'
+    flock on the common dir: the fold takes that one itself.) Without that
+    directory (reftable), the writers' flock is probed and let go."""
     if common is None:
-        return False
+        return None
     prefix = refs.pending(safe_session_name(ev.session_id))
     if eventrefs.count_refs(where, common, prefix, FOLD_AT) < FOLD_AT:
-        return False
+        return None
     import fcntl
 
+    loose = os.path.join(common, prefix)
     try:
-        fd = os.open(common, os.O_RDONLY)
+        fd = os.open(loose if os.path.isdir(loose) else common, os.O_RDONLY)
     except OSError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # held: a fold (or a writer) is under way
-        return False
-    finally:
-        os.close(fd)  # the probe's lock, if taken, goes with it
-    return True
+    except OSError:  # held: a fold is under way
+        os.close(fd)
+        return None
+    if not os.path.isdir(loose):
+        os.close(fd)  # the writers' flock: only probed
+        return -1
+    return fd

@@ -123,6 +123,28 @@ def test_pending_refs_stay_bounded_and_every_event_is_kept(
     assert sorted(e["at"] for e in lines[:-1]) != []
 
 
+def test_one_hook_at_a_time_claims_the_fold(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the bound, a hook that finds the fold claimed (the session's
+    pending directory flocked) leaves it to the claimant: fifty hooks past the
+    bound do not all start pygit2."""
+    import fcntl
+
+    monkeypatch.setattr(spill, "FOLD_AT", 4)
+    repo.record(payload("UserPromptSubmit", "cl"))
+    _spill_all(repo, "cl", 3)
+    fd = os.open(repo.path / ".git" / refs.pending("cl"), os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        for i in range(3, 6):
+            repo.record(_call(i, "cl"))
+        assert len(repo.refs(refs.pending("cl"))) == 6  # claimed elsewhere: no fold
+    finally:
+        os.close(fd)
+    repo.record(_call(6, "cl"))
+    assert repo.refs(refs.pending("cl")) == {}
+    assert _session(repo, "cl").counters["tool_calls"] == 7
+
+
 def _fold_process(repo: Repo, session: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     code = ("import sys, time; from gitsess.store import Store; "
             "from gitsess.telemetry import writer; "
