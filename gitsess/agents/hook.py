@@ -247,7 +247,8 @@ def serve(agent: str, stdin: IO[bytes], started: float, watchdog: Watchdog, *,
     common = eventrefs.common_dir(where)
     if common is None:
         return ""  # not in a repository: nothing to do
-    limit = _timeout(eventrefs.config_get(where, "sess.hookTimeout"))
+    config = eventrefs.Config(where, common)
+    limit = _timeout(config.get("sess.hookTimeout"))
     watchdog.limit = started + max(STARVED_LIMIT_S, 2 * limit)
     if limit != DEFAULT_TIMEOUT_S:
         watchdog.arm(max(limit - (time.monotonic() - started), 0.05))
@@ -263,7 +264,7 @@ def serve(agent: str, stdin: IO[bytes], started: float, watchdog: Watchdog, *,
 
         return Store.try_discover(where)
 
-    return _count(where, common, discover, adapter, payload, os.environ, deadline,
+    return _count(config, discover, adapter, payload, os.environ, deadline,
                   operator, context, watchdog)
 
 
@@ -280,12 +281,12 @@ def run_payload(store: Store, agent: str, payload: bytes,
         return ""
     deadline = time.monotonic() + timeout(store) if deadline is None else deadline
     data = read_payload(io.BytesIO(payload), deadline - 0.3)
-    return _count(store.workdir or store.git_dir, store.common_dir, lambda: store, adapter, data,
-                  os.environ if env is None else env, deadline, lambda _: operator,
-                  lambda _: context, None)
+    config = eventrefs.Config(store.workdir or store.git_dir, store.common_dir)
+    return _count(config, lambda: store, adapter, data, os.environ if env is None else env,
+                  deadline, lambda _: operator, lambda _: context, None)
 
 
-def _count(where: str, common: str | None, discover: Callable[[], Store | None],
+def _count(config: eventrefs.Config, discover: Callable[[], Store | None],
            adapter: ModuleType, payload: dict[str, Any] | None, env: Mapping[str, str],
            deadline: float, operator: Callable[[Store], writer.Operator | None],
            context: Callable[[Store], Context | None], watchdog: Watchdog | None) -> str:
@@ -308,8 +309,8 @@ def _count(where: str, common: str | None, discover: Callable[[], Store | None],
     if watchdog is not None:
         watchdog.phase = "recording"
     testpoint.pause(PAUSE_ENV, env)
-    if spill.fast(ev, env) and spill.store_event(where, ev) is not None:
-        claim = spill.fold_claim(where, common, ev)
+    if spill.fast(ev, env) and spill.store_event(config, ev) is not None:
+        claim = spill.fold_claim(config, ev)
         if claim is not None:
             try:
                 store = discover()

@@ -54,17 +54,17 @@ def unique_name(ev: Event, session: str) -> str:
     return f"{refs.pending(session)}{ev.at_ms}-{os.getpid()}-{os.urandom(4).hex()}"
 
 
-def store_event(where: str, ev: Event) -> str | None:
-    """Spill `ev` through git's plumbing run in `where`; the ref written, or
-    None when git could not (not a repository, a full disk): the caller then
-    hands the event to the pygit2 writer."""
+def store_event(config: eventrefs.Config, ev: Event) -> str | None:
+    """Spill `ev` into `config`'s repository; the ref written, or None when
+    git could not (not a repository, a full disk): the caller then hands the
+    event to the pygit2 writer."""
     name = unique_name(ev, safe_session_name(ev.session_id))
-    if eventrefs.create_blob_ref(where, name, ev.line(spilled=True).encode()):
+    if eventrefs.create_blob_ref(config, name, ev.line(spilled=True).encode()):
         return name
     return None
 
 
-def fold_claim(where: str, common: str | None, ev: Event) -> int | None:
+def fold_claim(config: eventrefs.Config, ev: Event) -> int | None:
     """Whether this hook should fold its session's spills now: FOLD_AT or
     more are pending and no other hook has claimed the fold. The claim is an
     flock on the session's loose pending directory (files backend), held on
@@ -72,10 +72,9 @@ def fold_claim(where: str, common: str | None, ev: Event) -> int | None:
     the bound start one fold, not fifty pygit2 imports. (Not the writers'
     flock on the common dir: the fold takes that one itself.) Without that
     directory (reftable), the writers' flock is probed and let go."""
-    if common is None:
-        return None
+    common = config.common
     prefix = refs.pending(safe_session_name(ev.session_id))
-    if eventrefs.count_refs(where, common, prefix, FOLD_AT) < FOLD_AT:
+    if eventrefs.count_refs(config.where, common, prefix, FOLD_AT) < FOLD_AT:
         return None
     import fcntl
 

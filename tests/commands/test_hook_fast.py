@@ -219,13 +219,40 @@ def test_a_sha256_repository_gets_its_spill_in_its_own_format(tmp_path: Path) ->
     from gitsess.telemetry.event import TOOL_START, Event
 
     ev = Event(TOOL_START, "PreToolUse", "s", "claude-code", tool="Bash")
-    name = spill.store_event(str(path), ev)
+    name = spill.store_event(eventrefs.Config(str(path), str(path / ".git")), ev)
     assert name is not None
     oid = git("rev-parse", name, cwd=path).stdout.strip()
     assert len(oid) == 64
     line = git("cat-file", "blob", oid, cwd=path).stdout
     assert json.loads(line)["tool"] == "Bash"
     assert git("fsck", "--no-progress", cwd=path).returncode == 0
+
+
+@pytest.mark.parametrize("setting", [None, ("core.sharedRepository", "group"),
+                                     ("sess.hookTimeout", "5"), ("include.path", "x")],
+                         ids=["plain", "shared", "timeout", "include"])
+def test_the_blob_is_written_as_git_would_or_by_git(repo: Repo, setting: tuple[str, str] | None,
+                                                    ) -> None:
+    """Python writes the loose blob only where the config leaves git nothing
+    to decide; either way git reads it back (fsck, update-ref's own check)."""
+    if setting:
+        repo.git("config", *setting)
+    config = eventrefs.Config(str(repo.path), str(repo.path / ".git"))
+    assert config.plain is (setting is None or setting[0] == "sess.hookTimeout")
+    assert config.get("sess.hookTimeout") == ("5" if setting and setting[1] == "5" else None)
+    from gitsess.telemetry.event import TOOL_START, Event
+
+    ev = Event(TOOL_START, "PreToolUse", "bl", "claude-code", tool="Bash")
+    name = spill.store_event(config, ev)
+    assert name is not None
+    oid = repo.git("rev-parse", name).stdout.strip()
+    assert repo.git("hash-object", "--stdin", input=ev.line(spilled=True)).stdout.strip() == oid
+    path = repo.path / ".git" / "objects" / oid[:2] / oid[2:]
+    mode = path.stat().st_mode & 0o777
+    shared = setting is not None and setting[0] == "core.sharedRepository"
+    assert mode == (0o444 | 0o040 if shared else 0o444)
+    assert repo.git("fsck", "--strict", "--no-dangling").returncode == 0
+    assert not [p for p in path.parent.iterdir() if p.name.startswith("tmp_obj")]
 
 
 def _reftable(tmp_path: Path) -> Path | None:
