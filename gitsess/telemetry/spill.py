@@ -49,9 +49,16 @@ def fast(ev: Event, env: Mapping[str, str]) -> bool:
     return ev.kind in FAST_KINDS and env.get(PATH_ENV) != "pygit2"
 
 
+_made = [0]  # spills this process has named
+
+
 def unique_name(ev: Event, session: str) -> str:
-    """A spill's ref: the event's time first, so that names sort by time."""
-    return f"{refs.pending(session)}{ev.at_ms}-{os.getpid()}-{os.urandom(4).hex()}"
+    """A spill's ref: the event's time first, so that names sort by time; then
+    the process and its own count, so that one process's spills of the same
+    millisecond (a test's, a replay's) keep their order; then a random part."""
+    _made[0] += 1
+    return (f"{refs.pending(session)}{ev.at_ms}-{os.getpid()}-"
+            f"{_made[0]:06d}{os.urandom(3).hex()}")
 
 
 def store_event(config: eventrefs.Config, ev: Event) -> str | None:

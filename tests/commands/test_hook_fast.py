@@ -198,6 +198,21 @@ def test_a_handoff_while_events_are_pending_takes_them_all(repo: Repo, tmp_path:
     assert len(_lines(repo, refs.done("s1"))) == 8
 
 
+@pytest.mark.parametrize("command", ["status", "resume"])
+def test_status_and_resume_fold_what_is_pending(repo: Repo, command: str) -> None:
+    repo.record(payload("UserPromptSubmit", "sr"))
+    _spill_all(repo, "sr", 3)
+    repo.record(_call(0, "sr", post=True))
+    assert len(repo.refs(refs.pending("sr"))) == 4
+    proc = repo.sess(command, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert repo.refs(refs.PENDING) == {}
+    assert [e["event"] for e in _lines(repo, LIVE + "sr")] == \
+        ["PreToolUse", "PreToolUse", "PreToolUse", "PostToolUse", "UserPromptSubmit"]
+    c = _session(repo, "sr").counters
+    assert (c["events"], c["tool_calls"]) == (5, 3)
+
+
 def test_a_linked_worktree_and_git_dir_find_the_common_dir(repo: Repo, tmp_path: Path) -> None:
     wt = tmp_path / "wt"
     repo.git("worktree", "add", "-q", "-b", "feature", str(wt))
