@@ -86,6 +86,32 @@ def test_the_launcher_runs_the_hook_and_every_other_command(repo: Repo, tmp_path
     assert (view["events"], view["tool_calls"]) == (3, 1)
 
 
+def test_a_tool_call_starved_past_its_deadline_still_spills(repo: Repo, tmp_path: Path) -> None:
+    """The watchdog lets a hook that is writing its event finish: paused just
+    before the spill until its deadline has passed, it exits 0 without a word
+    and the event counts."""
+    from gitsess.agents.hook import PAUSE_ENV
+
+    repo.git("config", "sess.hookTimeout", "0.5")
+    gate = tmp_path / "gate"
+    p = subprocess.Popen([sys.executable, "-m", "gitsess.main", "hook"], cwd=repo.path,
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env={**os.environ, PAUSE_ENV: str(gate)})
+    assert p.stdin is not None and p.stderr is not None
+    p.stdin.write(json.dumps(_call(1, "sv")).encode())
+    p.stdin.close()
+    reached = Path(f"{gate}.reached")
+    while not reached.exists():
+        assert p.poll() is None, p.stderr.read()
+        time.sleep(0.01)
+    time.sleep(0.5 + 0.1)  # the deadline counts from the start, before the pause
+    gate.write_text("go")
+    assert p.wait(timeout=120) == 0
+    assert p.stderr.read() == b""
+    assert len(repo.refs(refs.pending("sv"))) == 1
+    assert _session(repo, "sv").counters["tool_calls"] == 1
+
+
 def test_open_calls_count_once_across_spills_and_folds(repo: Repo) -> None:
     """Issue 11's open-call set with spilled events: a Pre folded after its
     Post, or a Post repeated, still counts the call once."""
