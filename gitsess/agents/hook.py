@@ -309,7 +309,7 @@ def _count(config: eventrefs.Config, discover: Callable[[], Store | None],
     if watchdog is not None:
         watchdog.phase = "recording"
     testpoint.pause(PAUSE_ENV, env)
-    if spill.fast(ev, env) and spill.store_event(config, ev) is not None:
+    if spill.fast(ev, env, config) and spill.store_event(config, ev) is not None:
         claim = spill.fold_claim(config, ev)
         if claim is not None:
             try:

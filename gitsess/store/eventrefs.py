@@ -203,6 +203,20 @@ def _write_loose_blob(common: str, data: bytes) -> str | None:
             pass
 
 
+def ref_exists(where: str, common: str, ref: str) -> bool:
+    """Whether `ref` exists: its loose file, else a line of packed-refs, else
+    (reftable) git's answer. Read-only, like count_refs."""
+    if os.path.isfile(os.path.join(common, ref)):
+        return True
+    if os.path.isdir(os.path.join(common, "reftable")):
+        return _git(where, "rev-parse", "-q", "--verify", ref) is not None
+    try:
+        with open(os.path.join(common, "packed-refs"), "rb") as f:
+            return any(line.rstrip(b"\n").endswith(b" " + ref.encode()) for line in f)
+    except OSError:
+        return False
+
+
 def count_refs(where: str, common: str, prefix: str, limit: int) -> int:
     """How many refs there are under `prefix` (a directory name ending in
     "/"), counted up to `limit`.

@@ -10,7 +10,8 @@ into the session's counters, exactly once, with one commit per fold whose
 message keeps every event line in time order; readers add spills not yet
 folded, so counts are exact at any moment.
 
-The bound: a fold runs on every event that runs Python anyway (session
+A session's first event (normally SessionStart) goes to the pygit2 writer
+whatever its kind: it creates the session's ref. The bound: a fold runs on every event that runs Python anyway (session
 start, prompt, stop, subagent stop, session end, and any event that is not a
 tool call), in status and at a handoff, and when a tool call's hook counts
 FOLD_AT or more pending refs of its session after its own spill. Only one
@@ -44,9 +45,15 @@ FOLD_AT = 128
 PATH_ENV = "GITSESS_HOOK_PATH"
 
 
-def fast(ev: Event, env: Mapping[str, str]) -> bool:
-    """Whether `ev` takes the fast path."""
-    return ev.kind in FAST_KINDS and env.get(PATH_ENV) != "pygit2"
+def fast(ev: Event, env: Mapping[str, str], config: eventrefs.Config) -> bool:
+    """Whether `ev` takes the fast path: a tool call of a session that has its
+    ref. A session's first event creates the ref through the pygit2 writer
+    (who started it, where, the own-session marker), so that a session is
+    seen, pushed and handed off from its first event on, as before."""
+    if ev.kind not in FAST_KINDS or env.get(PATH_ENV) == "pygit2":
+        return False
+    return eventrefs.ref_exists(config.where, config.common,
+                                refs.live(safe_session_name(ev.session_id)))
 
 
 _made = [0]  # spills this process has named

@@ -58,6 +58,7 @@ def test_a_tool_call_imports_neither_pygit2_nor_site(repo: Repo) -> None:
             "main(['hook']); "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'pygit2', 'site', 'typing', "
             "'subprocess', 'click', 'yaml'}))")
+    repo.record(payload("UserPromptSubmit", "imp"))  # a session's first event makes its ref
     data = json.dumps(_call(1, "imp")).encode()
     proc = subprocess.run([sys.executable, "-IS", "-c", code, str(ROOT)], cwd=repo.path,
                           input=data, capture_output=True, check=True)
@@ -76,14 +77,15 @@ def test_the_launcher_runs_the_hook_and_every_other_command(repo: Repo, tmp_path
     launcher = tmp_path / "git-sess"
     write_launcher(str(launcher))
     assert launcher.read_text().startswith(f"#!{sys.executable} -IS\n")
-    for p in (_call(1, "la"), _call(1, "la", post=True), payload("Stop", "la")):
+    for p in (payload("UserPromptSubmit", "la"), _call(1, "la"), _call(1, "la", post=True),
+              payload("Stop", "la")):
         proc = subprocess.run([str(launcher), "hook"], cwd=repo.path,
                               input=json.dumps(p).encode(), capture_output=True, check=True)
         assert (proc.stdout, proc.stderr) == (b"", b"")
     out = subprocess.run([str(launcher), "status", "--json"], cwd=repo.path,
                          capture_output=True, check=True).stdout
     (view,) = json.loads(out)["sessions"]
-    assert (view["events"], view["tool_calls"]) == (3, 1)
+    assert (view["events"], view["tool_calls"]) == (4, 1)
 
 
 def test_a_tool_call_starved_past_its_deadline_still_spills(repo: Repo, tmp_path: Path) -> None:
@@ -92,6 +94,7 @@ def test_a_tool_call_starved_past_its_deadline_still_spills(repo: Repo, tmp_path
     and the event counts."""
     from gitsess.agents.hook import PAUSE_ENV
 
+    repo.record(payload("UserPromptSubmit", "sv"))
     repo.git("config", "sess.hookTimeout", "0.5")
     gate = tmp_path / "gate"
     p = subprocess.Popen([sys.executable, "-m", "gitsess.main", "hook"], cwd=repo.path,
@@ -110,6 +113,19 @@ def test_a_tool_call_starved_past_its_deadline_still_spills(repo: Repo, tmp_path
     assert p.stderr.read() == b""
     assert len(repo.refs(refs.pending("sv"))) == 1
     assert _session(repo, "sv").counters["tool_calls"] == 1
+
+
+def test_a_sessions_first_event_makes_its_ref_whatever_its_kind(repo: Repo) -> None:
+    """A tool call that starts a session goes to the pygit2 writer (who,
+    where, the marker); the next one spills."""
+    repo.record(_call(1, "first"))
+    assert LIVE + "first" in repo.refs(LIVE) and repo.refs(refs.PENDING) == {}
+    assert _session(repo, "first").meta["operator"] == "RT"
+    repo.record(_call(1, "first", post=True))
+    assert len(repo.refs(refs.pending("first"))) == 1
+    repo.git("pack-refs", "--all")  # the ref found in packed-refs too
+    repo.record(_call(2, "first"))
+    assert len(repo.refs(refs.pending("first"))) == 2
 
 
 def test_open_calls_count_once_across_spills_and_folds(repo: Repo) -> None:
@@ -246,6 +262,7 @@ def test_a_linked_worktree_and_git_dir_find_the_common_dir(repo: Repo, tmp_path:
     assert eventrefs.common_dir(str(wt), {}) == common
     assert eventrefs.common_dir(str(tmp_path), {"GIT_DIR": common}) == common
     assert eventrefs.common_dir(str(tmp_path), {}) is None
+    repo.record(payload("UserPromptSubmit", "wt"))
     data = json.dumps(_call(1, "wt")).encode()
     proc = subprocess.run([sys.executable, "-m", "gitsess.main", "hook"], cwd=wt, input=data,
                           capture_output=True, check=True)
