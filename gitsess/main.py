@@ -50,13 +50,24 @@ def _site() -> None:
 # and without site (-S), with the one directory gitsess is in appended after
 # the standard library; main() adds site-packages back for anything but a
 # tool call's hook (`_site`, gitsess.agents.hook.full_python).
-_LAUNCHER = """#!{python} -IS
+_LAUNCHER = """{shebang}
 # gitsess launcher, written by install.sh (gitsess.main.write_launcher).
 import sys
 sys.path.append({root!r})
 from gitsess.main import main
 sys.exit(main())
 """
+
+
+def _shebang(python: str) -> str:
+    """`#!<python> -IS`; through sh where the kernel cannot take the path (a
+    blank in it, or longer than older kernels read): sh runs the second line
+    as `true` and then the exec; Python reads both as one string."""
+    if len(python) < 100 and not any(c.isspace() for c in python):
+        return f"#!{python} -IS"
+    quoted = "'" + python.replace("'", "'\\''") + "'"
+    return ("#!/bin/sh\n" + '"true" ' + "'" * 3 + "\\'\n"
+            + f'exec {quoted} -IS "$0" "$@"\n' + "'" * 3)
 
 
 def write_launcher(path: str) -> None:
@@ -68,7 +79,7 @@ def write_launcher(path: str) -> None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(gitsess.__file__)))
     tmp = f"{path}.tmp{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(_LAUNCHER.format(python=sys.executable, root=root))
+        f.write(_LAUNCHER.format(shebang=_shebang(sys.executable), root=root))
     os.chmod(tmp, 0o755)
     os.replace(tmp, path)
 
