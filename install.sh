@@ -123,6 +123,12 @@ else
     die "pip could not install gitsess into $venv"
   echo "$src $stamp" >"$marker"
 fi
+# pip's console script scans site-packages (every .pth) before gitsess runs:
+# most of a tool call's hook. The launcher (gitsess.main.write_launcher)
+# starts Python with -IS instead and takes its place; rewritten every time,
+# since a pip install puts pip's back.
+"$venv/bin/python" -c 'import sys; from gitsess.main import write_launcher; write_launcher(sys.argv[1])' \
+  "$venv/bin/git-sess" || die "could not write the launcher $venv/bin/git-sess"
 "$venv/bin/git-sess" --version >/dev/null || die "$venv/bin/git-sess does not run"
 
 mkdir -p "$bindir"

@@ -1,22 +1,31 @@
-"""Wall time of one `git-sess hook` process, against the floor `python -c "import pygit2"`.
+"""The agent hook's cost (issue 15), against floors measured in the same run.
 
-A program, not a test (STYLE.md 15): it prints figures and ratios measured in
-one run with one interpreter, and asserts nothing.
+A program, not a test (STYLE.md 15): it prints figures and ratios, asserts nothing.
 
-    python bench/hook_latency.py [--samples 200] [--writers 50] [--rounds 6]
+    python bench/hook_latency.py [--samples 60] [--writers 50] [--calls 20]
+                                 [--events 10000] [--hogs 4]
 
-One writer: floor and hook processes are started alternately, one at a time,
-so drift (CPU frequency, page cache, other load) lands on both alike. A third
-row, the floor ended by os._exit, shows what interpreter shutdown costs: the
-hook skips it (gitsess/main.py), so the hook's figure is its own work plus
-the floor minus shutdown; every ratio is against the plain floor. Fifty
-writers: each round starts 50 hook processes on one session at once and
-times each from its spawn to its exit; a round of 50 concurrent floor
-processes, timed the same way, is interleaved with every hook round.
-
-The hook is the installed console script next to the interpreter
-(`<python dir>/git-sess hook`), fed a PreToolUse payload on stdin exactly as
-Claude Code calls it, in a throwaway repository with a hermetic HOME.
+1. One hook event (a PreToolUse on stdin, as Claude Code sends it), median
+   wall of real processes started one at a time, interleaved: the fast path
+   (the launcher install.sh writes: `python -IS`, git's plumbing), the pygit2
+   path (the same launcher with GITSESS_HOOK_PATH=pygit2: the hook as it was
+   before issue 15), the pygit2 floor (`python -c "import pygit2"`) and the
+   git-plumbing floor (a shell writing the same line with `git hash-object
+   -w --stdin` + `git update-ref`). Goal: fast path <= 20 ms.
+2. --writers shell loops at once, each running --calls hooks in a row on
+   one session: wall seconds, CPU seconds of every process (user + sys, all
+   children), events recorded (status after the run) out of the calls made.
+   Before (pygit2 path) and after (fast path), each in a fresh repository.
+3. The same while --hogs `yes > /dev/null` processes hold the CPUs (killed
+   by this program when the section ends).
+4. A 200-call turn (prompt, 200 x Pre + Post, Stop) through the fast path:
+   the most pending refs seen after any hook, and the slowest hook (the one
+   that folds past spill.FOLD_AT).
+5. Storage of a --events session made the hook's way (each tool call's event
+   spilled through git's plumbing, folds past FOLD_AT, a prompt and a Stop
+   every 200 calls) but in this process, to spare 10,000 interpreter
+   starts: loose objects and bytes before gc, pack bytes per event after
+   `git gc`. Goals: <= 1 loose object and <= 200 packed bytes per event.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,44 +41,41 @@ import tempfile
 import time
 from pathlib import Path
 
-TARGET = 1.15  # issue 2: median for one writer <= 1.15x the floor
+from gitsess import refs
+from gitsess.agents import hook as agent_hook
+from gitsess.main import write_launcher
+from gitsess.store import Store, eventrefs
+from gitsess.telemetry import spill, writer
+
+GOAL_MS = 20.0
+GOAL_LOOSE = 1.0
+GOAL_PACKED = 200.0
 
 
-def _env(home: Path, pycache: Path | None) -> dict[str, str]:
+def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_"))}
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
-    )
-    if pycache is not None:
-        # An installed gitsess has its bytecode compiled (pip does it at
-        # install; Python does it on first import). A sandbox that sets
-        # PYTHONDONTWRITEBYTECODE would make every hook recompile gitsess
-        # from source, measuring the sandbox, not gitsess. A private cache
-        # dir gives floor and hook the same footing without writing into
-        # the source tree.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+               GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=str(home / ".gitconfig"))
     return env
 
 
+def _repo(path: Path, env: dict[str, str]) -> Path:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "initial"], cwd=path,
+                   check=True, env=env)
+    return path
+
+
 def _payload(session: str, n: int) -> bytes:
-    return json.dumps(
-        {
-            "session_id": session,
-            "transcript_path": f"/tmp/{session}.jsonl",
-            "cwd": "/work/project",
-            "permission_mode": "default",
-            # Pre and Post of one call alternate, each naming the call by its
-            # tool_use_id, so the open-call set (issue 11) is on the measured path.
-            "hook_event_name": "PostToolUse" if n % 2 else "PreToolUse",
-            "tool_use_id": f"toolu_bench{n // 2:08d}",
-            "tool_name": "Bash" if n % 3 else "mcp__notion__search",
-            "tool_input": {"command": f"ls -la src/{n}", "description": "List files"},
-        }
-    ).encode()
+    return json.dumps({
+        "session_id": session, "transcript_path": f"/tmp/{session}.jsonl",
+        "cwd": "/work/project", "permission_mode": "default",
+        # Pre and Post of one call alternate, each naming it by its tool_use_id.
+        "hook_event_name": "PostToolUse" if n % 2 else "PreToolUse",
+        "tool_use_id": f"toolu_bench{n // 2:08d}",
+        "tool_name": "Bash" if n % 3 else "mcp__notion__search",
+        "tool_input": {"command": f"ls -la src/{n}", "description": "List files"},
+    }).encode()
 
 
 def _one(cmd: list[str], data: bytes | None, cwd: Path, env: dict[str, str]) -> float:
@@ -76,145 +83,167 @@ def _one(cmd: list[str], data: bytes | None, cwd: Path, env: dict[str, str]) -> 
     proc = subprocess.run(cmd, input=data, cwd=cwd, env=env, capture_output=True, check=False)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0 or proc.stderr:
-        sys.exit(f"bench: {cmd[-1]} failed ({proc.returncode}): {proc.stderr.decode()[:300]}")
+        sys.exit(f"bench: {cmd} failed ({proc.returncode}): {proc.stderr.decode()[:300]}")
     return elapsed
 
 
-def _crowd(
-    cmd: list[str], datas: list[bytes | None], cwd: Path, env: dict[str, str], errors: list[str]
-) -> list[float]:
-    """Start len(datas) processes at once; each one's wall time from spawn to exit.
+def _events(launcher: Path, repo: Path, env: dict[str, str], session: str) -> int:
+    out = subprocess.run([str(launcher), "status", "--json"], cwd=repo, env=env,
+                         capture_output=True, check=True).stdout
+    return sum(s["events"] for s in json.loads(out)["sessions"] if s["session_id"] == session)
 
-    Whatever they print on stderr (a hook's one-line complaint) goes to `errors`.
-    """
-    started: dict[int, float] = {}
-    procs: dict[int, subprocess.Popen[bytes]] = {}
-    for data in datas:
+
+def one_event(launcher: Path, repo: Path, env: dict[str, str], samples: int) -> None:
+    hook = [str(launcher), "hook"]
+    slow_env = {**env, spill.PATH_ENV: "pygit2"}
+    pygit2_floor = [sys.executable, "-c", "import pygit2"]
+    plumbing_floor = ["sh", "-c", 'o=$(git hash-object -w --stdin) && '
+                      'git update-ref "refs/sess/floor/$1" "$o" ""', "sh"]
+    _one(hook, _payload("one", 0), repo, slow_env)  # the session's first event: out of the samples
+    rows: dict[str, list[float]] = {k: [] for k in ("fast", "pygit2", "floor_py", "floor_git")}
+    for i in range(samples):
+        data = _payload("one", i + 1)
+        rows["floor_py"].append(_one(pygit2_floor, None, repo, env))
+        rows["fast"].append(_one(hook, data, repo, env))
+        rows["floor_git"].append(_one([*plumbing_floor, str(i)], data, repo, env))
+        rows["pygit2"].append(_one(hook, _payload("two", i), repo, slow_env))
+    med = {k: statistics.median(v) * 1000 for k, v in rows.items()}
+    print(f"1. one hook event, median of {samples} (interleaved):")
+    print(f"   pygit2 floor  python -c 'import pygit2'   {med['floor_py']:7.1f} ms  1.00x")
+    print(f"   git floor     hash-object + update-ref    {med['floor_git']:7.1f} ms  "
+          f"{med['floor_git'] / med['floor_py']:.2f}x")
+    print(f"   hook, pygit2 path (before)                {med['pygit2']:7.1f} ms  "
+          f"{med['pygit2'] / med['floor_py']:.2f}x")
+    print(f"   hook, fast path (after)                   {med['fast']:7.1f} ms  "
+          f"{med['fast'] / med['floor_py']:.2f}x  = {med['fast'] / med['floor_git']:.2f}x the "
+          f"git floor; goal <= {GOAL_MS:.0f} ms: {'met' if med['fast'] <= GOAL_MS else 'MISSED'}")
+
+
+def crowd(launcher: Path, root: Path, env: dict[str, str], writers: int, calls: int,
+          label: str) -> None:
+    for name, extra in (("before (pygit2 path)", {spill.PATH_ENV: "pygit2"}),
+                        ("after (fast path)", {})):
+        repo = _repo(root / f"crowd-{label}-{len(extra)}", env)
+        datas = root / f"payloads-{label}-{len(extra)}"
+        datas.mkdir()
+        for w in range(writers):
+            for n in range(calls):
+                (datas / f"{w}.{n}").write_bytes(_payload("crowd", w * calls + n))
+        script = ('w=$1; shift; for n in $(seq 0 $(($#-1))); do "$0" hook < "$D/$w.$n" '
+                  '2>>"$D/err"; done')
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        p = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,  # one line at most: fits the pipe until we read it
-            cwd=cwd,
-            env=env,
-        )
-        started[p.pid] = t0
-        procs[p.pid] = p
-        if data is not None and p.stdin is not None:
-            p.stdin.write(data)  # a few hundred bytes: fits the pipe buffer
-            p.stdin.close()
-    out = []
-    while procs:
-        # os.wait reaps whichever finishes first, so each end time is its own.
-        pid, status = os.wait()
-        end = time.perf_counter()
-        if pid not in procs:
-            continue
-        p = procs.pop(pid)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
-            sys.exit(f"bench: {cmd[-1]} exited {p.returncode}")
-        out.append(end - started[pid])
-        if p.stderr is not None:
-            errors += p.stderr.read().decode("utf-8", "replace").splitlines()
-            p.stderr.close()
-    return out
+        procs = [subprocess.Popen(["sh", "-c", script, str(launcher), str(w),
+                                   *map(str, range(calls))], cwd=repo,
+                                  env={**env, **extra, "D": str(datas)})
+                 for w in range(writers)]
+        for p in procs:
+            p.wait()
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        got = _events(launcher, repo, env, "crowd")
+        errs = (datas / "err").read_text().splitlines() if (datas / "err").exists() else []
+        print(f"   {name:<22} wall {wall:6.1f} s   CPU {cpu:6.1f} s   recorded "
+              f"{got}/{writers * calls}   hook stderr lines {len(errs)}"
+              + (f" (e.g. {errs[0]!r})" if errs else ""))
 
 
-def _p99(xs: list[float]) -> float:
-    return statistics.quantiles(xs, n=100, method="inclusive")[98] if len(xs) > 1 else xs[0]
+def turn(launcher: Path, root: Path, env: dict[str, str]) -> None:
+    repo = _repo(root / "turn", env)
+    common = str(repo / ".git")
+    prefix = refs.pending("turn")
+    walls, most = [], 0
+    prompt = json.dumps({"session_id": "turn", "hook_event_name": "UserPromptSubmit",
+                         "prompt": "go"}).encode()
+    _one([str(launcher), "hook"], prompt, repo, env)
+    for n in range(400):
+        walls.append(_one([str(launcher), "hook"], _payload("turn", n), repo, env))
+        most = max(most, eventrefs.count_refs(str(repo), common, prefix, 10_000))
+    stop = json.dumps({"session_id": "turn", "hook_event_name": "Stop"}).encode()
+    _one([str(launcher), "hook"], stop, repo, env)
+    folds = subprocess.run(["git", "rev-list", "--count", refs.live("turn")], cwd=repo, env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    print(f"4. a 200-call turn (400 tool events, FOLD_AT {spill.FOLD_AT}): most pending refs "
+          f"{most}; hook median {statistics.median(walls) * 1000:.1f} ms, slowest "
+          f"{max(walls) * 1000:.0f} ms (a fold); commits on the session {folds}; recorded "
+          f"{_events(launcher, repo, env, 'turn')}/402")
 
 
-def _row(label: str, xs: list[float], floor: float) -> str:
-    med, p99 = statistics.median(xs), _p99(xs)
-    return (
-        f"{label:<34} n={len(xs):<5} median {med * 1000:7.1f} ms ({med / floor:4.2f}x)"
-        f"   p99 {p99 * 1000:7.1f} ms ({p99 / floor:4.2f}x)"
-    )
+def storage(root: Path, env: dict[str, str], events: int) -> None:
+    repo = _repo(root / "storage", env)
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("GIT_", "HOME", "XDG"))})
+    store = Store.discover(str(repo))
+    base = int(count_objects(repo)["count"])
+    at = 1_790_000_000_000
+    written = 0
+    while written < events:
+        for kind in ("UserPromptSubmit", *["tool"] * 400, "Stop"):
+            if written == events:
+                break
+            at += 7
+            written += 1
+            data = (_payload("big", written) if kind == "tool" else
+                    json.dumps({"session_id": "big", "hook_event_name": kind}).encode())
+            agent_hook.run_payload(store, "claude", data, {"GITSESS_EVENT_TIME": str(at / 1000)})
+    writer.settle(store, refs.live("big"), time.monotonic() + 60)
+    loose = count_objects(repo)
+    n_loose = int(loose["count"]) - base
+    subprocess.run(["git", "gc", "-q"], cwd=repo, env=env, check=True)
+    packed = count_objects(repo)
+    pack_bytes = int(packed["size-pack"]) * 1024
+    print(f"5. storage, a {events}-event session (in-process, the hook's own git calls):")
+    print(f"   before gc: {n_loose} loose objects ({n_loose / events:.3f} per event, goal <= "
+          f"{GOAL_LOOSE:.0f}: {'met' if n_loose / events <= GOAL_LOOSE else 'MISSED'}), "
+          f"{int(loose['size']) * 1024 / events:.0f} bytes per event on disk")
+    print(f"   after git gc: pack {pack_bytes} bytes, {pack_bytes / events:.0f} per event "
+          f"(goal <= {GOAL_PACKED:.0f}: {'met' if pack_bytes / events <= GOAL_PACKED else 'MISSED'})"
+          f"; {packed['count']} unreachable spill blobs left loose until gc.pruneExpire")
+
+
+def count_objects(repo: Path) -> dict[str, str]:
+    out = subprocess.run(["git", "count-objects", "-v"], cwd=repo, capture_output=True,
+                         text=True, check=True).stdout
+    return dict(line.split(": ", 1) for line in out.splitlines())
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=200, help="one-writer samples of each kind")
-    ap.add_argument("--writers", type=int, default=50, help="concurrent writers on one session")
-    ap.add_argument("--rounds", type=int, default=6, help="rounds of concurrent writers")
-    ap.add_argument(
-        "--no-bytecode-cache",
-        action="store_true",
-        help="run children with the caller's PYTHON* settings as they are",
-    )
+    ap.add_argument("--samples", type=int, default=60, help="one-event samples of each kind")
+    ap.add_argument("--writers", type=int, default=50)
+    ap.add_argument("--calls", type=int, default=20, help="hooks per writer")
+    ap.add_argument("--events", type=int, default=10_000, help="events in the storage session")
+    ap.add_argument("--hogs", type=int, default=4, help="`yes > /dev/null` processes in 3.")
+    ap.add_argument("--only", default="12345", help="sections to run, e.g. 15")
     args = ap.parse_args()
-
-    script = Path(sys.executable).parent / "git-sess"
-    if not script.exists():
-        sys.exit(f"bench: no console script at {script}; pip install the package first")
-    floor_cmd = [sys.executable, "-c", "import pygit2"]
-    # For reference: the floor without interpreter shutdown, which the hook
-    # skips (gitsess/main.py _exit_now). Ratios are against the plain floor.
-    bare_cmd = [sys.executable, "-c", "import os, pygit2; os._exit(0)"]
-    hook_cmd = [str(script), "hook"]
-
     with tempfile.TemporaryDirectory(prefix="gitsess-bench-") as tmp:
-        home, repo = Path(tmp, "home"), Path(tmp, "repo")
+        root = Path(tmp)
+        home = root / "home"
         home.mkdir()
         (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
-        env = _env(home, None if args.no_bytecode_cache else Path(tmp, "pycache"))
-        subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)
-        subprocess.run(
-            ["git", "commit", "-q", "--allow-empty", "-m", "initial"], cwd=repo, check=True, env=env
-        )
-        # Warm up: page cache, .pyc files, and each session's first event
-        # (which also records who started it) out of the samples.
-        for session in ("one", "crowd"):
-            _one(hook_cmd, _payload(session, 0), repo, env)
-        for _ in range(5):
-            _one(floor_cmd, None, repo, env)
-
-        floor1, bare1, hook1 = [], [], []
-        for i in range(args.samples):
-            floor1.append(_one(floor_cmd, None, repo, env))
-            hook1.append(_one(hook_cmd, _payload("one", i + 1), repo, env))
-            bare1.append(_one(bare_cmd, None, repo, env))
-
-        floorN: list[float] = []
-        hookN: list[float] = []
-        errors: list[str] = []
-        for r in range(args.rounds):
-            floorN += _crowd(floor_cmd, [None] * args.writers, repo, env, [])
-            datas: list[bytes | None] = [
-                _payload("crowd", r * args.writers + i + 1) for i in range(args.writers)
-            ]
-            hookN += _crowd(hook_cmd, datas, repo, env, errors)
-
-        status = subprocess.run(
-            [str(script), "status", "--json"], cwd=repo, env=env, capture_output=True, check=True
-        )
-        events = {s["session_id"]: s["events"] for s in json.loads(status.stdout)["sessions"]}
-
-    floor = statistics.median(floor1)
-    crowd_floor = statistics.median(floorN)
-    print(f"python {sys.version.split()[0]} ({sys.executable}), {os.cpu_count()} CPUs")
-    cache = "as the caller set it" if args.no_bytecode_cache else "private PYTHONPYCACHEPREFIX"
-    print(f"bytecode cache: {cache}")
-    print(f"floor: python -c 'import pygit2', median {floor * 1000:.1f} ms")
-    print(_row("floor, one process", floor1, floor))
-    print(_row("floor without shutdown (os._exit)", bare1, floor))
-    print(_row("hook, one writer", hook1, floor))
-    print(_row(f"floor, {args.writers} at once", floorN, floor))
-    print(_row(f"hook, {args.writers} writers on one session", hookN, floor))
-    print(
-        f"{args.writers} writers vs {args.writers} concurrent floors: median "
-        f"{statistics.median(hookN) / crowd_floor:.2f}x, p99 {_p99(hookN) / _p99(floorN):.2f}x"
-    )
-    ratio = statistics.median(hook1) / floor
-    verdict = "met" if ratio <= TARGET else "MISSED"
-    print(f"target: one-writer median <= {TARGET:.2f}x floor: {ratio:.2f}x, {verdict}")
-    want = {"one": args.samples + 1, "crowd": args.rounds * args.writers + 1}
-    print(f"events recorded: {events} (expected {want})")
-    print(f"hook stderr lines from the concurrent rounds: {len(errors)}")
-    for line in sorted(set(errors))[:5]:
-        print(f"  {line}")
+        env = _env(home)
+        launcher = root / "git-sess"
+        write_launcher(str(launcher))
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
+              f"{os.getloadavg()[0]:.1f}; hooks run by the launcher install.sh writes (-IS)")
+        if "1" in args.only:
+            one_event(launcher, _repo(root / "one", env), env, args.samples)
+        if "2" in args.only:
+            print(f"2. {args.writers} writers x {args.calls} calls on one session:")
+            crowd(launcher, root, env, args.writers, args.calls, "quiet")
+        if "3" in args.only:
+            print(f"3. the same with {args.hogs} x `yes > /dev/null` holding the CPUs:")
+            hogs = [subprocess.Popen(["yes"], stdout=subprocess.DEVNULL) for _ in range(args.hogs)]
+            try:
+                crowd(launcher, root, env, args.writers, args.calls, "hog")
+            finally:
+                for h in hogs:
+                    h.kill()
+                    h.wait()
+        if "4" in args.only:
+            turn(launcher, root, env)
+        if "5" in args.only:
+            storage(root, env, args.events)
     return 0
 
 

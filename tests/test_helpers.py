@@ -25,6 +25,8 @@ def _trees(repo: Repo) -> dict[str, str]:
     out: dict[str, str] = {}
     for ref, oid in sorted(repo.refs("refs/sess/").items()):
         kind = repo.git("cat-file", "-t", oid).stdout.strip()
+        if ref.startswith("refs/sess/pending/"):  # a spill: named by its time, pid, random
+            ref = ref.rsplit("-", 2)[0]
         if kind != "commit":
             out[ref] = oid
             continue

@@ -20,8 +20,13 @@ The operator and the SessionStart context come from layers above this one
 (gitsess.handoff.identity, gitsess.resume): the caller passes them as
 callables, asked only when a session is created or starts.
 
-This module is on the hook's hot path: it imports json, the store and the
-telemetry writer, and nothing else unless the event asks for more.
+Tool calls take the fast path (gitsess/telemetry/spill.py): the event is
+spilled through git's own plumbing, and neither pygit2 nor site-packages is
+imported (the launcher starts Python with -IS; `full_python` adds
+site-packages back when an event leaves the fast path). Every other event,
+and a tool call whose spill git refused, goes to the pygit2 writer, which
+folds the spills in. This module imports the stdlib-only store and telemetry
+modules (JSON through jsonline); the store proper (pygit2) only off the fast path.
 """
 
 from __future__ import annotations
@@ -29,21 +34,24 @@ from __future__ import annotations
 # The C module that signal.py re-exports: signal.py wraps it in IntEnums at
 # import, which costs ~0.6 ms (about 1% of a hook process) for one timer.
 import _signal as signal
-import contextlib
 import io
-import json
 import math
 import os
-import re
 import sys
 import time
-from collections.abc import Callable, Mapping
-from types import ModuleType
-from typing import IO, Any
 
-from gitsess.store import Store, testpoint
-from gitsess.telemetry import writer
+from gitsess.store import eventrefs, testpoint
+from gitsess.telemetry import jsonline, spill
 from gitsess.telemetry.event import SESSION_START, Event
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~5 ms with -IS)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from types import ModuleType
+    from typing import IO, Any
+
+    from gitsess.store import Store
+    from gitsess.telemetry import writer
 
 DEFAULT_TIMEOUT_S = 2.0
 # How long a starved hook may take to finish writing its event (see above):
@@ -61,8 +69,9 @@ _SCALARS = ("session_id", "conversation_id", "parent_conversation_id", "hook_eve
 # exists, so a test can let the deadline pass at exactly that point.
 PAUSE_ENV = "GITSESS_TEST_PAUSE_BEFORE_RECORD"
 
-# The resume context for a starting session (gitsess.resume.view.agent_context).
-Context = Callable[[float], str]
+if TYPE_CHECKING:
+    # The resume context for a starting session (gitsess.resume.view.agent_context).
+    Context = Callable[[float], str]
 
 
 class Watchdog:
@@ -102,13 +111,18 @@ class Watchdog:
 
     def arm(self, seconds: float) -> None:
         """Fire in `seconds` (not in the main thread, e.g. a test's: no timer)."""
-        with contextlib.suppress(ValueError, OSError):
+        try:  # noqa: SIM105  # not contextlib: its import costs a fast hook ~1.5 ms
             signal.setitimer(signal.ITIMER_REAL, seconds)
+        except (ValueError, OSError):
+            pass
 
 
 def timeout(store: Store) -> float:
     """sess.hookTimeout in seconds, within [0.2, 60]; the default when unreadable."""
-    raw = store.config_get("sess.hookTimeout")
+    return _timeout(store.config_get("sess.hookTimeout"))
+
+
+def _timeout(raw: str | None) -> float:
     try:
         value = float(raw) if raw else DEFAULT_TIMEOUT_S
     except ValueError:
@@ -141,7 +155,7 @@ def read_payload(stream: IO[bytes], deadline: float) -> dict[str, Any] | None:
     data = b"".join(kept)
     if not oversize:
         try:
-            obj = json.loads(data)
+            obj = jsonline.loads(data)
         except (ValueError, RecursionError):
             return None
         return obj if isinstance(obj, dict) else None
@@ -156,6 +170,9 @@ def _leading_fields(head: bytes) -> dict[str, Any] | None:
     top-level one. (Gemini CLI's mcp_context comes after them and is lost
     here: such an event counts under its tool's name, without a server.)
     """
+    import json  # oversize payloads only
+    import re
+
     text = head.decode("utf-8", "replace")
     out: dict[str, Any] = {}
     for key in _SCALARS:
@@ -168,13 +185,51 @@ def _leading_fields(head: bytes) -> dict[str, Any] | None:
     return out or None
 
 
+class _Typing(type(sys)):  # type: ignore[misc]  # types.ModuleType, without importing types
+    """A stand-in for `typing` while an adapter is imported on the fast path.
+
+    Adapters import `Any` for their annotations (strings, with `from
+    __future__ import annotations`), and importing typing costs a tool
+    call's hook ~5 ms of its ~20 (it pulls in re, collections, functools).
+    The stand-in serves `Any` and `TYPE_CHECKING`; any other name imports
+    the real typing and answers from it, so an adapter that uses typing at
+    run time still works. It is in sys.modules only during the import."""
+
+    Any = object()
+    TYPE_CHECKING = False
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):  # the import system's questions (__path__, ...)
+            raise AttributeError(name)
+        sys.modules.pop("typing", None)
+        import importlib
+
+        return getattr(importlib.import_module("typing"), name)
+
+
 def _adapter(agent: str) -> ModuleType | None:
     from gitsess import agents
 
-    adapter = agents.adapter(agent)
+    stand_in = sys.flags.no_site and "typing" not in sys.modules
+    if stand_in:
+        sys.modules["typing"] = _Typing("typing")
+    try:
+        adapter = agents.adapter(agent)
+    finally:
+        if stand_in and isinstance(sys.modules.get("typing"), _Typing):
+            del sys.modules["typing"]
     if adapter is None:
         print(f"gitsess: hook: unknown agent '{agent[:40]}'", file=sys.stderr)
     return adapter
+
+
+def full_python() -> None:
+    """Leave the fast path: add site-packages (pygit2's home) when the
+    launcher started Python without them (-S); a no-op otherwise."""
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
 
 
 def serve(agent: str, stdin: IO[bytes], started: float, watchdog: Watchdog, *,
@@ -189,10 +244,11 @@ def serve(agent: str, stdin: IO[bytes], started: float, watchdog: Watchdog, *,
         return ""
     where = next((d for d in map(os.environ.get, adapter.PROJECT_DIR_ENV)
                   if d and os.path.isdir(d)), ".")
-    store = Store.try_discover(where)
-    if store is None:
+    common = eventrefs.common_dir(where)
+    if common is None:
         return ""  # not in a repository: nothing to do
-    limit = timeout(store)
+    config = eventrefs.Config(where, common)
+    limit = _timeout(config.get("sess.hookTimeout"))
     watchdog.limit = started + max(STARVED_LIMIT_S, 2 * limit)
     if limit != DEFAULT_TIMEOUT_S:
         watchdog.arm(max(limit - (time.monotonic() - started), 0.05))
@@ -201,8 +257,15 @@ def serve(agent: str, stdin: IO[bytes], started: float, watchdog: Watchdog, *,
     if time.monotonic() >= deadline:  # starved past it while starting: check stdin soon
         watchdog.arm(0.5)
     payload = read_payload(stdin, deadline - 0.3)
-    return _count(store, adapter, payload, os.environ, deadline, operator(store),
-                  context(store), watchdog)
+
+    def discover() -> Store | None:
+        full_python()
+        from gitsess.store import Store
+
+        return Store.try_discover(where)
+
+    return _count(config, discover, adapter, payload, os.environ, deadline,
+                  operator, context, watchdog)
 
 
 def run_payload(store: Store, agent: str, payload: bytes,
@@ -218,13 +281,18 @@ def run_payload(store: Store, agent: str, payload: bytes,
         return ""
     deadline = time.monotonic() + timeout(store) if deadline is None else deadline
     data = read_payload(io.BytesIO(payload), deadline - 0.3)
-    return _count(store, adapter, data, os.environ if env is None else env, deadline,
-                  operator, context, None)
+    config = eventrefs.Config(store.workdir or store.git_dir, store.common_dir)
+    return _count(config, lambda: store, adapter, data, os.environ if env is None else env,
+                  deadline, lambda _: operator, lambda _: context, None)
 
 
-def _count(store: Store, adapter: ModuleType, payload: dict[str, Any] | None,
-           env: Mapping[str, str], deadline: float, operator: writer.Operator | None,
-           context: Context | None, watchdog: Watchdog | None) -> str:
+def _count(config: eventrefs.Config, discover: Callable[[], Store | None],
+           adapter: ModuleType, payload: dict[str, Any] | None, env: Mapping[str, str],
+           deadline: float, operator: Callable[[Store], writer.Operator | None],
+           context: Callable[[Store], Context | None], watchdog: Watchdog | None) -> str:
+    """Record the payload's event: a tool call through git's plumbing (the
+    fast path), anything else (or a spill git refused) through the pygit2
+    writer; `discover()` gives the store when it is needed."""
     if payload is None:
         print("gitsess: hook: payload is not a JSON object; ignored", file=sys.stderr)
         return str(adapter.reply(None, ""))
@@ -234,17 +302,53 @@ def _count(store: Store, adapter: ModuleType, payload: dict[str, Any] | None,
         return str(adapter.reply(None, ""))
     replay_at = env.get("GITSESS_EVENT_TIME")
     if replay_at:  # a replay (git sess demo) gives each event its recorded time
-        with contextlib.suppress(ValueError, OverflowError):  # "inf" overflows int()
+        try:  # noqa: SIM105  # not contextlib (see Watchdog.arm)
             ev.at_ms = int(float(replay_at) * 1000)
+        except (ValueError, OverflowError):  # "inf" overflows int()
+            pass
     if watchdog is not None:
         watchdog.phase = "recording"
     testpoint.pause(PAUSE_ENV, env)
+    if spill.fast(ev, env, config) and spill.store_event(config, ev) is not None:
+        claim = spill.fold_claim(config, ev)
+        if claim is not None:
+            try:
+                store = discover()
+                if store is not None:
+                    _fold(store, ev, deadline - 0.15, operator(store))
+            finally:
+                if claim >= 0:
+                    os.close(claim)
+        if watchdog is not None:
+            watchdog.phase = "recorded"
+        return str(adapter.reply(ev, ""))
+    store = discover()
+    if store is None:
+        return ""
+    from gitsess.telemetry import writer
+
     # Leave 0.15 s of the budget for the spill write should the CAS run out.
-    writer.record(store, ev, deadline=deadline - 0.15, operator=operator)
+    writer.record(store, ev, deadline=deadline - 0.15, operator=operator(store))
     if watchdog is not None:
         watchdog.phase = "recorded"
     text = ""
-    if (context is not None and ev.kind == SESSION_START
-            and ev.source in (None, "startup", "resume")):
-        text = context(deadline)
+    ask = context(store)
+    if ask is not None and ev.kind == SESSION_START and ev.source in (None, "startup", "resume"):
+        text = ask(deadline)
     return str(adapter.reply(ev, text))
+
+
+def _fold(store: Store, ev: Event, deadline: float, operator: writer.Operator | None) -> None:
+    """Fold the session's spills (the pending bound, gitsess/telemetry/spill.py).
+    Best effort: the event is stored already, and a fold that cannot finish
+    leaves the spills for the next one."""
+    from gitsess import refs
+    from gitsess.errors import GitsessError
+    from gitsess.telemetry import writer
+    from gitsess.telemetry.event import safe_session_name
+
+    ref = refs.live(safe_session_name(ev.session_id))
+    import contextlib
+
+    with contextlib.suppress(GitsessError):
+        writer.settle(store, ref, max(deadline, time.monotonic() + 0.5), operator)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 from gitsess.errors import UsageError
 from gitsess.handoff.identity import OPERATOR_RE
 from gitsess.resume import text as resume_text
 from gitsess.resume import view as resume
 from gitsess.store import Store
+from gitsess.telemetry import writer
 
 
 def run(*, store: Store, as_json: bool = False, operator: str | None = None,
@@ -21,6 +23,8 @@ def run(*, store: Store, as_json: bool = False, operator: str | None = None,
     # The bounded text shows the open questions of a few workstreams only:
     # reading the others' notes would cost ~0.7 ms each for nothing.
     shown = None if as_json or show_all else resume_text.WORKSTREAMS_SHOWN
+    # Tool calls' events wait as spills (gitsess/telemetry/spill.py): fold them first.
+    writer.fold_pending(store, time.monotonic() + 2.0)
     doc = resume.view(store, operator=operator, since_s=since_s, questions_for=shown)
     if as_json:
         json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)

@@ -7,15 +7,19 @@ each counter on which hooks and transcript disagree gets a line.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from gitsess import refs
 from gitsess.store import Store
-from gitsess.telemetry import readers, status
+from gitsess.telemetry import readers, status, writer
 
 
 def run(*, store: Store, as_json: bool = False, include_done: bool = False,
         reconcile: bool = False) -> int:
+    # Tool calls' events wait as spills (gitsess/telemetry/spill.py): fold
+    # them first, so the timeline in git is current too (readers count them either way).
+    writer.fold_pending(store, time.monotonic() + 2.0)
     sessions = readers.live_sessions(store)
     if include_done:
         sessions += readers.live_sessions(store, refs.DONE)

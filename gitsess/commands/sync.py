@@ -9,6 +9,7 @@ import time
 from gitsess.errors import ExitCode
 from gitsess.store import Store
 from gitsess.sync import withremote
+from gitsess.telemetry import writer
 from gitsess.ui.colour import paint, prefixed
 
 BUDGET_S = 60.0
@@ -16,6 +17,9 @@ BUDGET_S = 60.0
 
 def run(*, store: Store, remote: str | None = None) -> int:
     name = remote or withremote.default_remote(store)
+    # Tool calls' events wait as spills, which never travel (gitsess/telemetry/spill.py):
+    # fold them first, so the live refs sent hold every event recorded.
+    writer.fold_pending(store, time.monotonic() + 2.0)
     out = withremote.sync(store, name, deadline=time.monotonic() + BUDGET_S)
     result = out.result
     for line in out.renumbered:

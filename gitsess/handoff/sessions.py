@@ -83,7 +83,10 @@ def settle_spills(store: Store, sessions: list[readers.Session]) -> list[readers
                 # A session whose only events spilled gets its ref (and operator) here.
                 writer.settle(store, s.ref, time.monotonic() + SETTLE_S,
                               operator=lambda: _operator_id(store))
-                s = readers.read_session(store, s.ref) or s
+        if s.ref.startswith(refs.LIVE):
+            # What the tip holds, and nothing spilled since (tool calls spill
+            # on every call, issue 15): the record claims what retiring moves.
+            s = readers.at_tip(store, s.ref, store.ref(s.ref)) or s
         out.append(s)
     return out
 

@@ -268,7 +268,9 @@ def _locks(store: Store, d: Diagnosis) -> None:
 
 def _sessions(store: Store, d: Diagnosis) -> None:
     now_ms = time.time() * 1000
+    listed = set()
     for s in readers.live_sessions(store):
+        listed.add(s.ref.rsplit("/", 1)[-1])
         last = s.counters.get("last_event_ms") or 0
         idle = (now_ms - last) / 1000
         sev = "warning" if idle > IDLE_WARN_S else "info"
@@ -278,6 +280,8 @@ def _sessions(store: Store, d: Diagnosis) -> None:
             f" tool calls) was never handed off; last event {int(idle // 60)} min ago",
             "git sess handoff"))
     for session in readers.orphan_spills(store):
+        if session in listed:  # counted above (a tool call's first events spill: issue 15)
+            continue
         d.findings.append(Finding("sessions", "info", f"session {session} has only spilled"
                                   " events (its ref was never written)", "git sess handoff"))
 

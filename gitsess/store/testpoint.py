@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # not typing's: the hook's fast path imports this (gitsess/telemetry/spill.py)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def pause(variable: str, env: Mapping[str, str] | None = None) -> None:

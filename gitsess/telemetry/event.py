@@ -5,15 +5,19 @@ stores it as one JSON line (`Event.line`) and readers read it back
 (`Event.from_line`). Names from a payload are clipped here before they
 become counter keys or refs.
 
-This module is on the hook's hot path: it imports json and time only
-(hashlib only for an unsafe session id).
+This module is on the hook's hot path: it imports time and jsonline only
+(hashlib only for an unsafe session id, json only to read a line back).
 """
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Any
+
+from gitsess.telemetry import jsonline
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (gitsess/telemetry/spill.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Hostile payloads must not grow counters without bound.
 MAX_NAME = 200
@@ -118,11 +122,13 @@ class Event:
             value = getattr(self, key)
             if value is not None:
                 d[key] = value
-        return json.dumps(d, separators=(",", ":"), ensure_ascii=True)
+        return jsonline.dumps_flat(d)
 
     @classmethod
     def from_line(cls, line: str, session_id: str, agent: str) -> Event | None:
         """An event back from its line; None for a line this version cannot read."""
+        import json  # readers only: the hook writes lines, never reads them
+
         try:
             d = json.loads(line)
         except (ValueError, RecursionError):

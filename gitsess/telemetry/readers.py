@@ -108,6 +108,13 @@ def read_session(store: Store, ref: str, tip: str | None = None) -> Session | No
     return _session(store, ref, tip, pending)
 
 
+def at_tip(store: Store, ref: str, tip: str | None) -> Session | None:
+    """A session exactly as its commit `tip` holds it, spills not folded in
+    left out: what a record that names `tip` may claim (the handoff), since
+    retiring moves that tip, and only it, to done. None without a tip."""
+    return _session(store, ref, tip, {}) if tip is not None else None
+
+
 def live_sessions(store: Store, prefix: str = refs.LIVE) -> list[Session]:
     """Every session under `prefix`, newest last event first.
 

@@ -29,12 +29,13 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.errors import RefError
-from gitsess.store import Store
+from gitsess.store import Store, testpoint
 from gitsess.store.backoff import Backoff
 from gitsess.telemetry import paths
 from gitsess.telemetry.counting import LIVE_WINDOW_MS, apply, new_counters, sane_calls
 from gitsess.telemetry.event import Event, safe_session_name
 from gitsess.telemetry.layout import dumps, json_entry, pending_refs, read_spill
+from gitsess.telemetry.spill import unique_name
 
 # Sessions this clone's own writers created: refs/sess/local/ is never pushed
 # or fetched (gitsess.sync.exchange), so a peer cannot plant one. The marker is a blob
@@ -51,6 +52,9 @@ _TRANSCRIPT_KINDS = frozenset({"session_start", "prompt", "stop"})
 # caller knows (commands/hook.py asks gitsess.handoff.identity, a layer above
 # this one), and a writer that appends to an existing ref never calls it.
 Operator = Callable[[], str | None]
+# Tests only (gitsess/store/testpoint.py): a fold pauses after its commit,
+# before it deletes the spills it took in.
+FOLD_PAUSE_ENV = "GITSESS_TEST_PAUSE_AFTER_FOLD"
 
 
 class QueueTimeout(Exception):
@@ -181,10 +185,11 @@ def _advance(
         entries.pop("folded.json", None)
         if folded:
             entries["folded.json"] = ("blob", store.write_blob(dumps(folded)))
+        # One commit per fold, its lines in time order: `git log` is the timeline.
         made = store.write_commit(
             store.write_tree(entries),
             [old] if old else [],
-            "".join(e.line() + "\n" for e in events),
+            "".join(e.line() + "\n" for e in sorted(events, key=lambda e: e.at_ms)),
             when=max(e.at_ms for e in events) / 1000,
         )
         if old is None:
@@ -193,6 +198,8 @@ def _advance(
         return made
 
     tip = store.update_ref(ref, compute, deadline=deadline)
+    if done:
+        testpoint.pause(FOLD_PAUSE_ENV)  # tests: a fold killed between its CAS and its deletes
     if created and tip == created[0]:
         mark_own(store, session, created[1])
     elif ev is not None and ev.transcript and ev.kind in _TRANSCRIPT_KINDS:
@@ -250,7 +257,9 @@ def record(
     soft = deadline - 0.25 * max(0.0, deadline - time.monotonic())
     try:
         with writer_lock(store, soft):
-            _advance(store, ref, session, ev, deadline=soft, full=False, operator=operator)
+            # full: tool calls spill on every call now (gitsess/telemetry/spill.py),
+            # and in any ref backend (packed, reftable): list them all.
+            _advance(store, ref, session, ev, deadline=soft, full=True, operator=operator)
             return ref
     except (RefError, QueueTimeout):
         pass
@@ -279,7 +288,25 @@ def settle(
 
 def spill(store: Store, ev: Event, session: str) -> str:
     """Write `ev` to a ref no other writer touches; folded in later."""
-    unique = f"{ev.at_ms}-{os.getpid()}-{os.urandom(4).hex()}"
-    name = refs.pending(session) + unique
+    name = unique_name(ev, session)
     store.cas_ref(name, store.write_blob(ev.line(spilled=True).encode()), None)
     return name
+
+
+def fold_pending(store: Store, deadline: float) -> int:
+    """Fold the spills of every session that has a ref (`git sess status`
+    does, before it reads: gitsess/telemetry/spill.py). Best effort: a
+    session whose writers hold the queue past `deadline` keeps its spills,
+    which readers count anyway. A session whose only events spilled is left
+    to its next event or its handoff, which know its operator. Returns how
+    many sessions were folded."""
+    live = store.refs(refs.LIVE)
+    sessions = {n[len(refs.PENDING):].split("/", 1)[0] for n in store.refs(refs.PENDING)}
+    folded = 0
+    for session in sorted(sessions):
+        if refs.live(session) not in live:
+            continue
+        with contextlib.suppress(RefError):
+            settle(store, refs.live(session), deadline)
+            folded += 1
+    return folded

@@ -19,7 +19,8 @@ def _store(repo: Repo) -> Store:
 
 def test_the_operator_is_asked_only_when_the_session_is_created(repo: Repo) -> None:
     """The writer learns who runs the agent from its caller, and only once per
-    session: appending to an existing ref never calls it (the hot path)."""
+    session: appending to an existing ref never calls it, nor does a spilled
+    tool call (gitsess/telemetry/spill.py)."""
     asked: list[int] = []
 
     def operator() -> str:
@@ -29,6 +30,10 @@ def test_the_operator_is_asked_only_when_the_session_is_created(repo: Repo) -> N
     store = _store(repo)
     for tool in ("Bash", "Read", "Edit"):
         data = json.dumps(payload("PreToolUse", "op", tool_name=tool)).encode()
+        assert hook.run_payload(store, "claude", data, {}, operator=operator) == ""
+    assert len(asked) == 1  # the first event made the ref; the others spilled
+    for _ in range(2):
+        data = json.dumps(payload("Stop", "op")).encode()
         assert hook.run_payload(store, "claude", data, {}, operator=operator) == ""
     assert len(asked) == 1
     s = readers.read_session(store, refs.live("op"))

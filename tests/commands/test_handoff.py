@@ -64,7 +64,8 @@ def test_end_to_end(repo: Repo, tmp_path: Path) -> None:
     assert refs[f"refs/sess/h/RT/{hid}"] == oid
     assert "refs/sess/done/s1" in refs and "refs/sess/live/s1" not in refs
     assert refs["refs/sess/done/s1"] == f["sessions"][0]["tip"]
-    timeline = repo.git("log", "--format=%s", "refs/sess/done/s1").stdout.splitlines()
+    # One event line each (a fold's commit holds several: issue 15).
+    timeline = repo.git("log", "--format=%B", "refs/sess/done/s1").stdout.split()
     assert len(timeline) == 8
     shown = repo.git("log", "--notes=sess", "-1").stdout
     assert "Notes (sess):" in shown and f"id: {hid}" in shown

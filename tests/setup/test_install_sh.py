@@ -42,6 +42,9 @@ def test_install_sh_fresh_then_again(repo: Repo) -> None:
     assert (repo.path / ".claude" / "settings.json").exists()
     out = subprocess.run([str(link), "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "git-sess" in out.stdout
+    # The launcher, not pip's script: a tool call's hook skips site-packages (issue 15).
+    assert (venv / "bin" / "git-sess").read_text().split("\n", 1)[0] == \
+        f"#!{venv / 'bin' / 'python'} -IS"
 
     before = snapshot(repo.path / ".git" / "hooks")
     settings = (repo.path / ".claude" / "settings.json").read_bytes()

@@ -22,6 +22,10 @@ def test_hook_counts_tools_and_mcp(repo: Repo) -> None:
     assert s["mcp"] == {"notion_offplan": {"total": 1, "methods": {"notion-search": 1}}}
     assert s["failures"] == 1 and s["prompts"] == 1 and s["events"] == 6
     assert s["model"] == "claude-opus-4-5" and s["duration_ms"] == 12
-    log = repo.git("log", "--format=%s", "refs/sess/live/s1").stdout.splitlines()
-    assert len(log) == 6 and json.loads(log[0])["event"] == "PostToolUseFailure"
+    # status folded the tool calls' spills: one commit, its lines in time order.
+    log = repo.git("log", "--format=%B", "refs/sess/live/s1").stdout.split()
+    assert [json.loads(line)["event"] for line in log] == [
+        "PreToolUse", "PostToolUse", "PreToolUse", "PostToolUseFailure", "UserPromptSubmit",
+        "SessionStart"]
+    assert repo.refs("refs/sess/pending/") == {}
     assert fsck(repo).returncode == 0
