@@ -40,7 +40,10 @@ def run(
     stdin: IO[str] | None = None,
     allow_empty: bool = False,
     undo: str | None = None,
+    context: bool = False,
 ) -> int:
+    if context:
+        return _context(store, workstream, session_ids, as_json=as_json)
     if undo is not None:
         return _undo(store, undo or None, as_json=as_json)
     if repair is not None:
@@ -99,6 +102,18 @@ def _report(rec: Record, done: persist.Completion, warnings: list[str], *,
 def _print_json(doc: dict[str, Any]) -> None:
     json.dump(doc, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def _context(store: Store, workstream: str | None, session_ids: tuple[str, ...], *,
+             as_json: bool) -> int:
+    from gitsess.handoff import context
+
+    doc = context.gather(store, workstream=workstream, session_ids=session_ids)
+    if as_json:
+        _print_json(doc)
+    else:
+        sys.stdout.write(context.text(doc))
+    return 0
 
 
 def _undo(store: Store, hid: str | None, *, as_json: bool) -> int:

@@ -112,10 +112,8 @@ def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session]
 
     counters, reconciled = reconcile.reconcile(store, sessions)
     starts = [t for s in sessions if (t := agent_sessions.start_ms(s))]
-    prev = ids.previous(store, str(out["operator"]), exclude=str(out.get("id")))
-    prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
-    win = gitstats.window(previous=prev_at, session_start_s=min(starts) // 1000 if starts
-                          else None, now=now)
+    win, prev_at, _ = window_of(store, str(out["operator"]), sessions, now=now,
+                                exclude=str(out.get("id")))
     out["git"] = gitstats.collect(store, win, author_email=out.get("email"))
     if starts:
         out["started_at"] = iso(min(starts))
@@ -131,6 +129,19 @@ def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session]
     out.setdefault("confidence", DEFAULT_CONFIDENCE)
     out["quick"] = out.get("quick") or False  # `quick: "no"` stays, for the schema to name
     return _ordered(out)
+
+
+def window_of(store: Store, operator: str, sessions: list[readers.Session], *, now: float,
+              exclude: str | None = None,
+              ) -> tuple[gitstats.Window, tuple[str, int] | None, ids.HandoffRef | None]:
+    """The window a record of these sessions covers (gitsess.handoff.gitstats),
+    the operator's previous handoff (commit, time) and its ref."""
+    starts = [t for s in sessions if (t := agent_sessions.start_ms(s))]
+    prev = ids.previous(store, operator, exclude=exclude)
+    prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
+    win = gitstats.window(previous=prev_at, session_start_s=min(starts) // 1000 if starts
+                          else None, now=now)
+    return win, prev_at, prev
 
 
 _ORDER = ("v", "id", "operator", "email", "title", "workstream", "phase", "branch", "commit",
