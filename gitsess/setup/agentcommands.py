@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ CFG_FILE = "sess.agentCommand"
 CFG_DIR = "sess.agentCommandDir"
 NAMES = ("handoff", "sess-resume")
 DESCRIPTIONS = {
-    "handoff": "End this session with a gitsess handoff: context, narrative, commit",
+    "handoff": "End this session with a gitsess handoff (context, narrative, commit)",
     "sess-resume": "Continue from the last gitsess handoff (git sess resume)",
 }
 MARK = "written by git sess install; git sess uninstall removes it"
@@ -97,11 +98,13 @@ def render(fmt: Format, name: str) -> bytes:
     if fmt.kind == "toml":
         # A literal multi-line string: the text's backslashes and quotes stay as written.
         assert "'''" not in body
-        return (f"# {MARK}\ndescription = \"{desc}\"\nprompt = '''\n{body}'''\n").encode()
+        return (f"# {MARK}\ndescription = {json.dumps(desc)}\nprompt = '''\n{body}'''\n").encode()
     if fmt.kind == "plain":
         return f"{body}\n<!-- {MARK} -->\n".encode()
+    # A JSON string is a YAML scalar whatever it holds (a colon would end a plain one).
     front = f"name: {name}\n" if fmt.kind == "skill" else ""
-    return f"---\n{front}description: {desc}\n---\n\n{body}\n<!-- {MARK} -->\n".encode()
+    return (f"---\n{front}description: {json.dumps(desc)}\n---\n\n{body}\n<!-- {MARK} -->\n"
+            ).encode()
 
 
 def _digest(data: bytes) -> str:
