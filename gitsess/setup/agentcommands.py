@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from gitsess.data import data_path
 from gitsess.errors import BARE_HINT, UsageError
+from gitsess.setup import worktrees
 from gitsess.store import Store, worktree
 
 CFG_FILE = "sess.agentCommand"
@@ -186,7 +187,12 @@ def uninstall(store: Store) -> list[str]:
     """Remove the command files install wrote, if unchanged, then the
     directories it created, if empty; forget both."""
     lines = []
+    # A locked worktree out of reach (a drive not mounted) keeps its records,
+    # for an uninstall run once it is back (gitsess/setup/agentworktrees.py).
+    away = [t.path for t in worktrees.listed(store) if t.locked and not t.reachable]
     for path, digest in _recorded(store).items():
+        if any(path.startswith(a.rstrip(os.sep) + os.sep) for a in away):
+            continue
         there = _read(path)
         if there is not None and _digest(there) == digest:
             try:
@@ -199,6 +205,8 @@ def uninstall(store: Store) -> list[str]:
         worktree.unset_config_value(store, CFG_FILE, f"{digest} {path}")
     # Deepest first: .claude/commands before .claude.
     for d in sorted(store.config_get_all(CFG_DIR), key=len, reverse=True):
+        if any(d.startswith(a.rstrip(os.sep) + os.sep) for a in away):
+            continue
         with contextlib.suppress(OSError):
             os.rmdir(d)
         worktree.unset_config_value(store, CFG_DIR, d)
