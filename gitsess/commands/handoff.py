@@ -12,7 +12,7 @@ import sys
 from typing import IO, Any
 
 from gitsess import refs
-from gitsess.errors import ValidationError, warn
+from gitsess.errors import UsageError, ValidationError, warn
 from gitsess.handoff import commit, draft, hooks, message, persist
 from gitsess.handoff.record import Record, render
 from gitsess.store import Store
@@ -43,6 +43,10 @@ def run(
     context: bool = False,
 ) -> int:
     if context:
+        if file is not None or quick or undo is not None or repair is not None or dry_run:
+            raise UsageError("--context commits nothing: it goes with --workstream, --session "
+                             "and --json only", hint="git sess handoff --context, then "
+                                                     "git sess handoff -F - ...")
         return _context(store, workstream, session_ids, as_json=as_json)
     if undo is not None:
         return _undo(store, undo or None, as_json=as_json)

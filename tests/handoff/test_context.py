@@ -115,3 +115,9 @@ def test_context_json_follows_its_schema_and_quotes_no_instruction(repo: Repo) -
     assert len(last["open_questions"][0]) <= 300
     assert doc["sections"]["required"] == ["Summary", "Resume Prompt"]
     assert not (repo.path / ".git" / "SESS_HANDOFF").exists()  # nothing composed or kept
+
+
+def test_context_with_a_narrative_is_a_usage_error(repo: Repo) -> None:
+    proc = repo.sess("handoff", "--context", "-F", "-", input="## Summary\n\nx\n")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: --context commits nothing")
+    assert "Traceback" not in proc.stderr and repo.git("log", "--oneline").stdout.count("\n") == 1
