@@ -23,7 +23,6 @@ gitsess.handoff.message's, the sessions gitsess.handoff.sessions's.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from gitsess.handoff.identity import HINT, shared_with
 from gitsess.handoff.identity import operator as current_operator
 from gitsess.handoff.record import Record, parse_sections, split_front_matter
 from gitsess.handoff.record import validate as validate_record
+from gitsess.handoff.workstream import default as default_workstream
 from gitsess.store import Store
 from gitsess.telemetry import counting, readers
 from gitsess.ui.colour import prefixed
@@ -51,7 +51,6 @@ RECORD_VERSION = 2
 EDITABLE = ("title", "workstream", "phase", "confidence", "handoff_write_min", "resume_prompt",
             "quick", "sessions")
 DEFAULT_CONFIDENCE = "M"
-_WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
 
 
 def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
@@ -83,16 +82,6 @@ def sessions_section(sessions: list[readers.Session]) -> list[dict[str, Any]]:
         }
         for s in sessions
     ]
-
-
-def default_workstream(store: Store) -> str:
-    """`sess.workstream`, else the current branch, else "main"."""
-    configured = store.config_get("sess.workstream")
-    if configured:
-        return configured
-    branch = store.head().branch
-    ws = _WS_BAD.sub("-", branch or "").strip("-./")
-    return ws[:100] or "main"
 
 
 def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session],

@@ -24,6 +24,7 @@ from gitsess.handoff import index as handoff_index
 from gitsess.handoff import operators as verify
 from gitsess.handoff.identity import operator as current_operator
 from gitsess.handoff.index import Handoff, Index
+from gitsess.handoff.workstream import default as default_workstream
 from gitsess.resume import continued
 from gitsess.resume.continued import open_questions
 from gitsess.store import Store
@@ -310,8 +311,6 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
             doc["last_handoff"]["superseded_by"] = _brief(later, now, verdict(later))
     owners = {n: o for n in pol.workstreams if (o := pol.owner(n))} if pol else {}
     mine, peer_ws = _workstreams(store, index, handoffs, me, now, owners, questions_for, verdict)
-    from gitsess.handoff.compose import default_workstream
-
     def ok(h: Handoff) -> bool:
         return verdict(h).ok
 
