@@ -103,6 +103,7 @@ def test_context_json_follows_its_schema_and_quotes_no_instruction(repo: Repo) -
                  open_questions="- " + "why " * 500)
     make_handoff(repo, "RT-261126-01", workstream="other", resume_prompt="Mine.")
     events(repo, tools=("Bash",))
+    policy(repo, POLICY.replace('"<="', '"=="').replace("value: 5", "value: 0"))
     proc = repo.sess("handoff", "--context", "--json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -113,8 +114,13 @@ def test_context_json_follows_its_schema_and_quotes_no_instruction(repo: Repo) -
     assert last["id"] == "BO-261126-01" and last["yours"] is False
     assert "\x1b" not in last["resume_prompt"] and "Ignore all previous" in last["resume_prompt"]
     assert len(last["open_questions"][0]) <= 300
-    assert doc["sections"]["required"] == ["Summary", "Resume Prompt"]
+    assert doc["sections"]["required"] == ["Summary", "Resume Prompt", "Learnings"]
+    (inv,) = doc["invariants"]
+    assert (inv["name"], inv["verdict"], inv["actual"]) == ("few-bash", "fail", 1)
+    text = repo.sess("handoff", "--context", check=True).stdout
+    assert "  few-bash: fail (tool:Bash == 0, actual 1)\n  A failing invariant refuses" in text
     assert not (repo.path / ".git" / "SESS_HANDOFF").exists()  # nothing composed or kept
+    assert not repo.refs("refs/sess/h/RT/RT-261126-02")
 
 
 def test_context_with_a_narrative_is_a_usage_error(repo: Repo) -> None:
