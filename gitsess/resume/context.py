@@ -143,7 +143,7 @@ def _workstreams(doc: dict[str, Any], now_ms: float, notes: _Notes) -> list[str]
         if is_mine(last, me):
             if qs:
                 head += f"; open: {clip(qs[0], QUESTION_CHARS)}" + (f" (+{len(qs) - 1})" if qs[1:] else "")
-        elif w.get("continued"):  # its words come with the continued workstreams'
+        elif w.get("continued") and "resume_prompt" in w:  # its words come with _continued's
             head += f", by {who(last.get('operator'))}; their handoff is in their notes"
         else:
             head += f", by {who(last.get('operator'))}"
@@ -161,8 +161,10 @@ def _continued(doc: dict[str, Any], now_ms: float, notes: _Notes) -> list[str]:
     """The workstreams this session continues that someone else handed off
     last (gitsess.resume.continued): that handoff, whoever made it, as their notes."""
     me, ws = doc["operator"], doc["workstreams"]
+    # Only a teammate's record git vouches for (gitsess.resume.continued gave it words).
     entries = [w for w in ws["mine"] + ws["peers"]
-               if w.get("continued") and not is_mine(w["last"], me)]
+               if w.get("continued") and not is_mine(w["last"], me)
+               and (w["last"].get("verified") or {}).get("status") == "verified"]
     if not entries:
         return []
     lines = ["", "Workstreams you continue, last handed off by someone else:"]

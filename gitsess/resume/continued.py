@@ -6,9 +6,10 @@ continues yours takes it out of "your workstreams", and your agent never
 heard of their handoff. The session continues every workstream you have
 handed off on and the one this worktree works on (`sess.workstream`, else
 the branch); for each, the latest handoff, whoever made it, is marked
-`continued` in the resume document, and when it is not yours its summary,
-resume prompt and open questions come with it: a teammate's words, which
-gitsess.resume.context quotes as their notes, never as the task.
+`continued` in the resume document, and when it is a teammate's (as git
+says: gitsess.handoff.operators) its summary, resume prompt and open
+questions come with it: their words, which gitsess.resume.context quotes as
+their notes, never as the task. A record git does not vouch for brings none.
 
 `later_on` finds a handoff on your last handoff's workstream made after
 it: your resume prompt has been superseded by it.
@@ -39,13 +40,15 @@ def open_questions(sections: dict[str, str]) -> list[str]:
     return items[:MAX_OPEN_QUESTIONS]
 
 
-def later_on(handoffs: list[Handoff], last: Handoff) -> Handoff | None:
+def later_on(handoffs: list[Handoff], last: Handoff,
+             ok: Callable[[Handoff], bool]) -> Handoff | None:
     """The newest handoff on `last`'s workstream that sorts after it (the
-    index's order: newest first, a future date below the present)."""
+    index's order: newest first, a future date below the present) and that
+    git says is its operator's: a forged record supersedes nothing."""
     for h in handoffs:
         if h.id == last.id:
             return None
-        if h.workstream == last.workstream:
+        if h.workstream == last.workstream and ok(h):
             return h
     return None
 
@@ -73,7 +76,8 @@ def mark(entries: list[dict[str, Any]], handoffs: list[Handoff], continues: set[
             continue
         h = latest[entry["name"]]
         entry["continued"] = True
-        if (h.operator == me and ok(h)) or read >= MAX_READ:
+        # Yours is the task itself; one git does not vouch for brings no words at all.
+        if h.operator == me or not ok(h) or read >= MAX_READ:
             continue
         read += 1
         found = sections(h)

@@ -306,7 +306,7 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
             "summary": rec.sections.get("Summary", "").strip() or None,
             "confidence": c if (c := rec.front.get("confidence")) in ("H", "M", "L") else None,
         }
-        later = continued.later_on(handoffs, last)
+        later = continued.later_on(handoffs, last, lambda h: verdict(h).ok)
         if later is not None:  # your resume prompt is no longer where the work stands
             doc["last_handoff"]["superseded_by"] = _brief(later, now, verdict(later))
     owners = {n: o for n in pol.workstreams if (o := pol.owner(n))} if pol else {}
