@@ -279,11 +279,16 @@ def doctor(as_json: bool, relink: bool, fix: bool) -> int:
 @click.option("--undo", metavar="ID", is_flag=False, flag_value="", default=None,
               help="Take back your last unpushed handoff (or ID): its commit when it is HEAD "
                    "(its changes stay staged), note and ref; its sessions go back to live.")
+@click.option("--context", is_flag=True,
+              help="Commit nothing; print what a narrative needs: the window, its commits and "
+                   "files, the sessions' telemetry, the invariants' verdicts now, the last "
+                   "handoff on the workstream (quoted) and the sections to write.")
 @json_option
 def handoff(file: str | None, quick: bool, title: str | None, workstream: str | None,
             phase: str | None, session_ids: tuple[str, ...], changelog: bool,
             confidence: str | None, use_draft: bool, discard_draft: bool, repair: str | None,
-            dry_run: bool, allow_empty: bool, undo: str | None, as_json: bool) -> int:
+            dry_run: bool, allow_empty: bool, undo: str | None, context: bool,
+            as_json: bool) -> int:
     """Write a handoff: a commit on this branch whose record the commit-msg
     hook checks (schema, policy invariants, sections) and the post-commit hook
     stores (note in refs/notes/sess, ref refs/sess/h/<op>/<id>, sessions'
@@ -299,7 +304,7 @@ def handoff(file: str | None, quick: bool, title: str | None, workstream: str | 
                    phase=phase, session_ids=session_ids, changelog=changelog,
                    confidence=confidence, use_draft=use_draft, discard_draft=discard_draft,
                    repair=repair, dry_run=dry_run, as_json=as_json, allow_empty=allow_empty,
-                   undo=undo)
+                   undo=undo, context=context)
 
 
 @cli.command(short_help="Check a range's handoffs again, as CI or a server would.")

@@ -12,7 +12,7 @@ import sys
 from typing import IO, Any
 
 from gitsess import refs
-from gitsess.errors import ValidationError, warn
+from gitsess.errors import UsageError, ValidationError, warn
 from gitsess.handoff import commit, draft, hooks, message, persist
 from gitsess.handoff.record import Record, render
 from gitsess.store import Store
@@ -40,7 +40,14 @@ def run(
     stdin: IO[str] | None = None,
     allow_empty: bool = False,
     undo: str | None = None,
+    context: bool = False,
 ) -> int:
+    if context:
+        if file is not None or quick or undo is not None or repair is not None or dry_run:
+            raise UsageError("--context commits nothing: it goes with --workstream, --session "
+                             "and --json only", hint="git sess handoff --context, then "
+                                                     "git sess handoff -F - ...")
+        return _context(store, workstream, session_ids, as_json=as_json)
     if undo is not None:
         return _undo(store, undo or None, as_json=as_json)
     if repair is not None:
@@ -99,6 +106,18 @@ def _report(rec: Record, done: persist.Completion, warnings: list[str], *,
 def _print_json(doc: dict[str, Any]) -> None:
     json.dump(doc, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def _context(store: Store, workstream: str | None, session_ids: tuple[str, ...], *,
+             as_json: bool) -> int:
+    from gitsess.handoff import context
+
+    doc = context.gather(store, workstream=workstream, session_ids=session_ids)
+    if as_json:
+        _print_json(doc)
+    else:
+        sys.stdout.write(context.text(doc))
+    return 0
 
 
 def _undo(store: Store, hid: str | None, *, as_json: bool) -> int:

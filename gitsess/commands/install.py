@@ -3,7 +3,7 @@ for notes and fetch refspecs, and with --agent the agent's hook settings."""
 
 from __future__ import annotations
 
-from gitsess.setup import agentsettings, gitconfig, install
+from gitsess.setup import agentcommands, agentsettings, gitconfig, install
 from gitsess.store import Store
 
 
@@ -19,6 +19,7 @@ def run(*, store: Store, agent: str | None = None, local: bool = False,
     _say([f"config: {line}" for line in gitconfig.configure_git(store)])
     if spec is not None:
         _say([f"agent: {line}" for line in agentsettings.install(store, argv, spec, local=local)])
+        _say([f"agent: {line}" for line in agentcommands.install(store, spec.name, spec.label)])
         _say([f"  note: {line}" for line in agentsettings.install_notes(spec, local=local)])
     return 0
 

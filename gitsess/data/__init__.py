@@ -1,9 +1,12 @@
-"""data: files shipped with gitsess (JSON Schemas and git hook shims), and how to read them.
+"""data: files shipped with gitsess (JSON Schemas, git hook shims, the agent
+commands' texts), and how to read them.
 
 Import rule: data imports nothing of gitsess.
 
-They live at the top of the source tree (schemas/, githooks/) and reach the
-package as gitsess/data/ (symlinks in the tree, real files in a wheel).
+Schemas and shims live at the top of the source tree (schemas/, githooks/)
+and reach the package as gitsess/data/ (symlinks in the tree, real files in
+a wheel); the texts of the agents' handoff and sess-resume commands live in
+gitsess/data/commands/ (gitsess/setup/agentcommands.py).
 """
 
 from __future__ import annotations

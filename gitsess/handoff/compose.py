@@ -23,7 +23,6 @@ gitsess.handoff.message's, the sessions gitsess.handoff.sessions's.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from gitsess.handoff.identity import HINT, shared_with
 from gitsess.handoff.identity import operator as current_operator
 from gitsess.handoff.record import Record, parse_sections, split_front_matter
 from gitsess.handoff.record import validate as validate_record
+from gitsess.handoff.workstream import default as default_workstream
 from gitsess.store import Store
 from gitsess.telemetry import counting, readers
 from gitsess.ui.colour import prefixed
@@ -51,7 +51,6 @@ RECORD_VERSION = 2
 EDITABLE = ("title", "workstream", "phase", "confidence", "handoff_write_min", "resume_prompt",
             "quick", "sessions")
 DEFAULT_CONFIDENCE = "M"
-_WS_BAD = re.compile(r"[^A-Za-z0-9._/-]+")
 
 
 def telemetry_section(c: dict[str, Any]) -> dict[str, Any]:
@@ -85,16 +84,6 @@ def sessions_section(sessions: list[readers.Session]) -> list[dict[str, Any]]:
     ]
 
 
-def default_workstream(store: Store) -> str:
-    """`sess.workstream`, else the current branch, else "main"."""
-    configured = store.config_get("sess.workstream")
-    if configured:
-        return configured
-    branch = store.head().branch
-    ws = _WS_BAD.sub("-", branch or "").strip("-./")
-    return ws[:100] or "main"
-
-
 def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session],
             pol: policy.Policy, *, now: float | None = None) -> dict[str, Any]:
     """Fill in the computed keys of `front` (a copy is returned).
@@ -112,10 +101,8 @@ def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session]
 
     counters, reconciled = reconcile.reconcile(store, sessions)
     starts = [t for s in sessions if (t := agent_sessions.start_ms(s))]
-    prev = ids.previous(store, str(out["operator"]), exclude=str(out.get("id")))
-    prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
-    win = gitstats.window(previous=prev_at, session_start_s=min(starts) // 1000 if starts
-                          else None, now=now)
+    win, prev_at, _ = window_of(store, str(out["operator"]), sessions, now=now,
+                                exclude=str(out.get("id")))
     out["git"] = gitstats.collect(store, win, author_email=out.get("email"))
     if starts:
         out["started_at"] = iso(min(starts))
@@ -131,6 +118,19 @@ def compute(store: Store, front: dict[str, Any], sessions: list[readers.Session]
     out.setdefault("confidence", DEFAULT_CONFIDENCE)
     out["quick"] = out.get("quick") or False  # `quick: "no"` stays, for the schema to name
     return _ordered(out)
+
+
+def window_of(store: Store, operator: str, sessions: list[readers.Session], *, now: float,
+              exclude: str | None = None,
+              ) -> tuple[gitstats.Window, tuple[str, int] | None, ids.HandoffRef | None]:
+    """The window a record of these sessions covers (gitsess.handoff.gitstats),
+    the operator's previous handoff (commit, time) and its ref."""
+    starts = [t for s in sessions if (t := agent_sessions.start_ms(s))]
+    prev = ids.previous(store, operator, exclude=exclude)
+    prev_at = (prev.commit, store.commit(prev.commit).commit_time) if prev else None
+    win = gitstats.window(previous=prev_at, session_start_s=min(starts) // 1000 if starts
+                          else None, now=now)
+    return win, prev_at, prev
 
 
 _ORDER = ("v", "id", "operator", "email", "title", "workstream", "phase", "branch", "commit",

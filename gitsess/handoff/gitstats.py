@@ -61,19 +61,26 @@ def empty() -> dict[str, Any]:
     }
 
 
-def collect(store: Store, win: Window, *, author_email: str | None,
-            head: str | None = None) -> dict[str, Any]:
-    """The `git` section of a record for the window ending at `head` (HEAD)."""
+@dataclass
+class Scan:
+    """The window's commits as git log listed them, newest first, and what they changed."""
+
+    commits: list[tuple[str, int, str]]  # (oid, commit time, first parent)
+    files: set[str]
+    insertions: int = 0
+    deletions: int = 0
+
+
+def scan(store: Store, win: Window, *, author_email: str | None,
+         head: str | None = None) -> Scan:
+    """The commits of the window ending at `head` (HEAD), by `author_email` when known."""
     head = head or store.head().oid
-    if head is None:
-        return empty()
-    out = history.work_log(store, head, since_s=win.start_s, separator=_SEP,
-                           hide=[h for h in win.hide if store.has_object(h)])
+    out = None if head is None else history.work_log(
+        store, head, since_s=win.start_s, separator=_SEP,
+        hide=[h for h in win.hide if store.has_object(h)])
+    found = Scan([], set())
     if out is None:
-        return empty()
-    commits: list[tuple[str, int, str]] = []  # (oid, time, first parent)
-    files: set[str] = set()
-    ins = dels = 0
+        return found
     want = author_email.lower() if author_email else None
     for chunk in out.split(_SEP)[1:]:
         lines = chunk.split("\n")
@@ -82,23 +89,31 @@ def collect(store: Store, win: Window, *, author_email: str | None,
             continue
         if int(ctime) < win.start_s:  # --since is a heuristic at clock skew; be exact
             continue
-        commits.append((oid, int(ctime), parents[0] if parents and parents[0] else ""))
+        found.commits.append((oid, int(ctime), parents[0] if parents and parents[0] else ""))
         for line in lines[2:]:
             parts = line.split("\t", 2)
             if len(parts) != 3:
                 continue
-            files.add(parts[2])
-            ins += int(parts[0]) if parts[0].isdigit() else 0
-            dels += int(parts[1]) if parts[1].isdigit() else 0
+            found.files.add(parts[2])
+            found.insertions += int(parts[0]) if parts[0].isdigit() else 0
+            found.deletions += int(parts[1]) if parts[1].isdigit() else 0
+    return found
+
+
+def collect(store: Store, win: Window, *, author_email: str | None,
+            head: str | None = None) -> dict[str, Any]:
+    """The `git` section of a record for the window ending at `head` (HEAD)."""
+    found = scan(store, win, author_email=author_email, head=head)
+    commits = found.commits
     if not commits:
         return empty()
     newest, oldest = commits[0], commits[-1]  # git log's order: newest first
     times = [c[1] for c in commits]
     return {
         "commits": len(commits),
-        "files_changed": len(files),
-        "insertions": ins,
-        "deletions": dels,
+        "files_changed": len(found.files),
+        "insertions": found.insertions,
+        "deletions": found.deletions,
         "first_commit_at": iso(min(times) * 1000),
         "last_commit_at": iso(max(times) * 1000),
         "range": f"{oldest[2]}..{newest[0]}" if oldest[2] else newest[0],

@@ -81,6 +81,7 @@ class _Notes:
 
     def __init__(self) -> None:
         self.by: dict[str, list[str]] = {}
+        self.handoffs: set[str] = set()  # ids whose words are in already
 
     def add(self, operator: Any, text: str) -> None:
         self.by.setdefault(who(operator), []).append(text)
@@ -107,6 +108,12 @@ def _last_handoff(doc: dict[str, Any], now_ms: float, notes: _Notes) -> list[str
         return [f"gitsess: {doc['message']}"]
     if is_mine(last, me):
         lines = [f"gitsess resume for {me}: {_headline(last, now_ms)}."]
+        later = last.get("superseded_by")
+        if later:  # said before the prompt: the agent must not take it as the whole story
+            lines.append(f"Superseded: {who(later.get('operator'))}'s handoff {later['id']} on "
+                         f"{name(later['workstream'])}, {age(later, now_ms)}, came after yours; "
+                         "the work stands where that one left it (their notes below), so "
+                         "check it before acting on your resume prompt.")
         if last.get("resume_prompt"):
             lines += ["", "Resume prompt:", clip(last["resume_prompt"], PROMPT_CHARS)]
         if last.get("summary"):
@@ -136,6 +143,8 @@ def _workstreams(doc: dict[str, Any], now_ms: float, notes: _Notes) -> list[str]
         if is_mine(last, me):
             if qs:
                 head += f"; open: {clip(qs[0], QUESTION_CHARS)}" + (f" (+{len(qs) - 1})" if qs[1:] else "")
+        elif w.get("continued") and "resume_prompt" in w:  # its words come with _continued's
+            head += f", by {who(last.get('operator'))}; their handoff is in their notes"
         else:
             head += f", by {who(last.get('operator'))}"
             if qs:
@@ -148,11 +157,40 @@ def _workstreams(doc: dict[str, Any], now_ms: float, notes: _Notes) -> list[str]
     return lines
 
 
+def _continued(doc: dict[str, Any], now_ms: float, notes: _Notes) -> list[str]:
+    """The workstreams this session continues that someone else handed off
+    last (gitsess.resume.continued): that handoff, whoever made it, as their notes."""
+    me, ws = doc["operator"], doc["workstreams"]
+    # Only a teammate's record git vouches for (gitsess.resume.continued gave it words).
+    entries = [w for w in ws["mine"] + ws["peers"]
+               if w.get("continued") and not is_mine(w["last"], me)
+               and (w["last"].get("verified") or {}).get("status") == "verified"]
+    if not entries:
+        return []
+    lines = ["", "Workstreams you continue, last handed off by someone else:"]
+    for w in entries[:_WORKSTREAM_LINES]:
+        last = w["last"]
+        lines.append(f"- {name(w['name'])}: {last['id']} {age(last, now_ms)}, by "
+                     f"{who(last.get('operator'))} (their notes below)")
+        text = (f"Handoff {last['id']} on {name(w['name'])}, {age(last, now_ms)}: "
+                f"\"{clip(last['title'], TITLE_CHARS)}\"")
+        if w.get("summary"):
+            text += "\nTheir summary:\n" + clip(w["summary"], PEER_SUMMARY_CHARS)
+        if w.get("resume_prompt"):
+            text += "\nTheir resume prompt:\n" + clip(w["resume_prompt"], PEER_PROMPT_CHARS)
+        if w.get("open_questions"):
+            text += "\nTheir open questions:\n" + "\n".join(
+                f"- {clip(q, QUESTION_CHARS)}" for q in w["open_questions"][:3])
+        notes.add(last.get("operator"), text)
+        notes.handoffs.add(last["id"])
+    return lines
+
+
 def _peers(doc: dict[str, Any], now_ms: float, notes: _Notes) -> list[str]:
     peers = doc["peers"]
     for p in peers[:PEERS_NOTED]:
         seen = p.get("last_seen")
-        if seen:
+        if seen and seen["id"] not in notes.handoffs:
             notes.add(p["operator"], f"Last handoff {seen['id']}, {age(seen, now_ms)}: "
                                      f"\"{clip(seen['title'], TITLE_CHARS)}\"")
     active = [p for p in peers if p["active"]]
@@ -168,6 +206,7 @@ def agent_text(doc: dict[str, Any], *, now: float | None = None) -> str:
     notes = _Notes()
     lines = _last_handoff(doc, now_ms, notes)
     lines += _workstreams(doc, now_ms, notes)
+    lines += _continued(doc, now_ms, notes)
     lines += _peers(doc, now_ms, notes)
     lines += notes.lines()
     return bound("\n".join(lines) + "\n", MAX_CONTEXT_BYTES)

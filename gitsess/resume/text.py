@@ -86,6 +86,11 @@ def _last_handoff(last: dict[str, Any], now_ms: float, full: bool,
     lines = [f'Last handoff: {last["id"]} "{_fit(last["title"], TITLE_COLS, full)}" '
              f"({_fit(last['workstream'], NAME_COLS, full)}{phase}), {age(last, now_ms)}",
              f"  {cell(branch_line(last['branch'], last))}"]
+    later = last.get("superseded_by")
+    if later:
+        lines.append(f"  superseded: {cell(later['operator'])}'s handoff {later['id']} on the same "
+                     f"workstream came after it, {age(later, now_ms)}{_unverified(later)} "
+                     f"(git sess show {later['id']})")
     if last.get("resume_prompt"):
         lines += _block("Resume prompt", last["resume_prompt"], PROMPT_ROWS, full, cols)
     if last.get("summary"):

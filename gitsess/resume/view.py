@@ -24,6 +24,9 @@ from gitsess.handoff import index as handoff_index
 from gitsess.handoff import operators as verify
 from gitsess.handoff.identity import operator as current_operator
 from gitsess.handoff.index import Handoff, Index
+from gitsess.handoff.workstream import default as default_workstream
+from gitsess.resume import continued
+from gitsess.resume.continued import open_questions
 from gitsess.store import Store
 from gitsess.telemetry import counting, readers
 from gitsess.ui import untrusted
@@ -32,10 +35,8 @@ from gitsess.ui.timefmt import ago, iso
 SCHEMA_VERSION = 1
 # A live session whose last event is older than this is not "active now".
 ACTIVE_WINDOW_S = counting.LIVE_WINDOW_MS // 1000
-MAX_OPEN_QUESTIONS = 5
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"([0-9]+)\s*([smhdw])")  # [0-9]: int() reads other digits too
-_NONE = {"", "-", "none", "none.", "n/a", "nothing", "nothing.", "no"}
 MULTILINE = ("resume_prompt", "summary")  # the fields that keep their newlines
 
 
@@ -99,16 +100,6 @@ def _after_front_matter(text: str) -> str:
         if line.rstrip() in ("---", "..."):
             return "".join(lines[i + 1 :])
     return text
-
-
-def open_questions(sections: dict[str, str]) -> list[str]:
-    """The Open Questions section as items ('- a', '1. b' or plain lines)."""
-    items = []
-    for line in sections.get("Open Questions", "").splitlines():
-        item = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip()
-        if item.lower() not in _NONE:
-            items.append(item)
-    return items[:MAX_OPEN_QUESTIONS]
 
 
 def _brief(h: Handoff, now: float, v: verify.Verdict | None = None) -> dict[str, Any]:
@@ -315,8 +306,17 @@ def view(store: Store, *, operator: str | None = None, since_s: int | None = Non
             "summary": rec.sections.get("Summary", "").strip() or None,
             "confidence": c if (c := rec.front.get("confidence")) in ("H", "M", "L") else None,
         }
+        later = continued.later_on(handoffs, last, lambda h: verdict(h).ok)
+        if later is not None:  # your resume prompt is no longer where the work stands
+            doc["last_handoff"]["superseded_by"] = _brief(later, now, verdict(later))
     owners = {n: o for n in pol.workstreams if (o := pol.owner(n))} if pol else {}
     mine, peer_ws = _workstreams(store, index, handoffs, me, now, owners, questions_for, verdict)
+    def ok(h: Handoff) -> bool:
+        return verdict(h).ok
+
+    continued.mark(mine + peer_ws, handoffs, continued.names(
+        handoffs, me, ok, default_workstream(store) if store.workdir else None), me, ok,
+        lambda h: read_record(store, index, h, front=False).sections)
     doc["workstreams"] = {"mine": mine, "peers": peer_ws}
     doc["peers"] = _peers(store, index, handoffs, me, now, cutoff, verdict)
     doc["complete"] = index.complete

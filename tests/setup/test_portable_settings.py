@@ -91,7 +91,7 @@ def test_two_homes_share_a_committed_claude_settings(repo: Repo, tmp_path: Path)
     assert proc.returncode == 0, proc.stderr
     rel = ".claude/settings.json"
     assert str(home_a) not in (repo.path / rel).read_text()
-    repo.git("add", rel)
+    repo.git("add", rel, ".claude/commands")  # the agent's /handoff and /sess-resume too
     repo.git("commit", "-q", "--no-verify", "-m", "agent settings")
     repo.git("push", "-q", "--no-verify", "origin", "main")
 
