@@ -91,14 +91,18 @@ def _handoff(repo: Repo, tmp_path: Path, title: str = "Wire the billing export")
 
 def _python_log(repo: Repo, tmp_path: Path) -> Path:
     """A logger in front of the shim's Python: each start appends its first
-    argument ("-": the whole hook, in line; a pid: the detached send)."""
+    argument ("-": the whole hook, in line; a pid: the detached send) and,
+    for a pid, that process's state then (git's, which must have ended)."""
     log = tmp_path / "python.log"
     hook = repo.path / ".git" / "hooks" / "pre-push"
     text = hook.read_text()
     found = re.findall(r"exec (\S+) -I -S", text)
     assert len(found) == 1
     wrapper = tmp_path / "logged-python"
-    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$6" >>{shlex.quote(str(log))}\n'
+    wrapper.write_text("#!/bin/sh\nst=ended\n"
+                       '[ "$6" = - ] || { read -r st </proc/"$6"/stat; } 2>/dev/null\n'
+                       'case $st in ended|*") "[ZX]*) st=ended ;; *) st=running ;; esac\n'
+                       f'printf "%s %s\\n" "$6" "$st" >>{shlex.quote(str(log))}\n'
                        f'exec {found[0]} "$@"\n')
     wrapper.chmod(0o755)
     hook.write_text(text.replace(f"exec {found[0]} -I -S", f"exec {wrapper} -I -S"))
@@ -106,11 +110,12 @@ def _python_log(repo: Repo, tmp_path: Path) -> Path:
 
 
 def _starts(log: Path) -> list[str]:
-    """The Python starts logged so far, as "in line" or "detached"; the log emptied."""
+    """The Python starts logged so far, as "in line" or "detached" (once git
+    has ended; else "detached while git ran"); the log emptied."""
     if not log.exists():
         return []
-    got = ["in line" if a == "-" else "detached" if a.isdigit() else a
-           for a in log.read_text().split()]
+    got = ["in line" if a == "- ended" else "detached" if a.endswith(" ended") and a[0].isdigit()
+           else f"detached while git ran ({a})" for a in log.read_text().splitlines()]
     log.unlink()
     return got
 
