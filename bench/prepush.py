@@ -39,6 +39,7 @@ import contextlib
 import json
 import os
 import pty
+import resource
 import socket
 import statistics
 import subprocess
@@ -120,6 +121,14 @@ def _push(repo: Path, env: dict[str, str], term: Terminal | None) -> float:
     return dt
 
 
+def _children_cpu() -> float:
+    """CPU seconds of the children reaped so far and of what they reaped: for a
+    push, git and its hook's processes, not the detached send (init reaps it).
+    Less swayed by a busy machine than the time on the clock."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def _landed(repo: Path, remote: Path, env: dict[str, str], t0: float) -> float:
     """Seconds from t0 until the remote has our session refs and the note of
     the pushed tip (the remote's notes ref is its own notes commit: only the
@@ -144,14 +153,17 @@ def _landed(repo: Path, remote: Path, env: dict[str, str], t0: float) -> float:
 def _measure(repos: dict[str, Path], remotes: dict[str, Path], env: dict[str, str], rounds: int,
              make: Callable[[Path, dict[str, str], int, list[str] | None], None], start: int,
              term: Terminal | None, sess: dict[str, list[str]]) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {name: [] for name in [*repos, "landed", "floor"]}
+    times: dict[str, list[float]] = {n: [] for n in [*repos, *(f"{r} cpu" for r in repos),
+                                                     "landed", "floor"]}
     for n in range(start, start + rounds):
         for name, repo in repos.items():
             make(repo, env, n, sess.get(name))
         names = list(repos)
         for name in names[n % len(names):] + names[:n % len(names)]:  # each goes first in turn
             t0 = time.perf_counter()
+            cpu = _children_cpu()
             times[name].append(_push(repos[name], env, term))
+            times[f"{name} cpu"].append(_children_cpu() - cpu)
             if name == "gitsess":  # before anything else runs: the background is done
                 times["landed"].append(_landed(repos[name], remotes[name], env, t0))
         t0 = time.perf_counter()
@@ -192,6 +204,10 @@ def _report(title: str, times: dict[str, list[float]], background: bool) -> None
     if background:
         print(f"    session refs on the remote after {landed * 1000:.1f} ms"
               f" ({landed / plain:.2f}x; sent in the background, nobody waits for it)")
+    cpu = {n: statistics.median(times[f"{n} cpu"]) * 1000 for n in ("plain", "gitsess", "other")
+           if f"{n} cpu" in times}
+    print("    CPU of the push's own processes: " + ", ".join(
+        f"{n} {ms:.1f} ms" for n, ms in cpu.items()))
     if "other" in times:
         other = statistics.median(times["other"])
         diff = statistics.median(a - b for a, b in zip(times["gitsess"], times["other"], strict=True))
