@@ -25,6 +25,11 @@ stderr goes (sess.pushSessions unset):
 A second scenario, agent activity: each round adds 10 commits and no
 handoff; with gitsess one telemetry event also moves a live session ref,
 which the push sends along.
+
+--against <git-sess of another install> adds a third repository with that
+gitsess, pushed in the same rounds in turn with the other two: two versions
+compared under the same load (a shared machine's noise swamps a comparison
+of separate runs), as a ratio and as the median of per-round differences.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import contextlib
 import json
 import os
 import pty
+import resource
 import socket
 import statistics
 import subprocess
@@ -53,10 +59,10 @@ def _git(cwd: Path, env: dict[str, str], *args: str, input: str | None = None) -
                           text=True, input=input).stdout.strip()
 
 
-def _hook(repo: Path, env: dict[str, str], session: str) -> None:
+def _hook(repo: Path, env: dict[str, str], session: str, sess: list[str]) -> None:
     payload = {"session_id": session, "hook_event_name": "PreToolUse", "tool_name": "Bash",
                "cwd": str(repo)}
-    subprocess.run([*SESS, "hook"], cwd=repo, env=env, input=json.dumps(payload).encode(),
+    subprocess.run([*sess, "hook"], cwd=repo, env=env, input=json.dumps(payload).encode(),
                    check=True, capture_output=True)
 
 
@@ -67,15 +73,15 @@ def _commits(repo: Path, env: dict[str, str], tag: str, k: int) -> None:
         _git(repo, env, "commit", "-q", "--no-verify", "-m", f"work {tag}.{i}")
 
 
-def _handoff_round(repo: Path, env: dict[str, str], n: int, with_sess: bool) -> None:
+def _handoff_round(repo: Path, env: dict[str, str], n: int, sess: list[str] | None) -> None:
     _commits(repo, env, f"r{n}", 9)
-    if not with_sess:
+    if not sess:
         _commits(repo, env, f"r{n}h", 1)
         return
-    _hook(repo, env, f"bench-{n}")
+    _hook(repo, env, f"bench-{n}", sess)
     notes = repo.parent / f"narrative-{n}.md"
     notes.write_text(narrative(f"Bench handoff {n}"))
-    proc = subprocess.run([*SESS, "handoff", "--file", str(notes), "--session", f"bench-{n}"],
+    proc = subprocess.run([*sess, "handoff", "--file", str(notes), "--session", f"bench-{n}"],
                           cwd=repo, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"git sess handoff failed:\n{proc.stderr}")
@@ -85,10 +91,10 @@ def _handoff_round(repo: Path, env: dict[str, str], n: int, with_sess: bool) -> 
         raise SystemExit("the handoff was not stamped: its push would start Python")
 
 
-def _activity_round(repo: Path, env: dict[str, str], n: int, with_sess: bool) -> None:
+def _activity_round(repo: Path, env: dict[str, str], n: int, sess: list[str] | None) -> None:
     _commits(repo, env, f"a{n}", 10)
-    if with_sess:
-        _hook(repo, env, "agent")
+    if sess:
+        _hook(repo, env, "agent", sess)
 
 
 class Terminal:
@@ -115,6 +121,14 @@ def _push(repo: Path, env: dict[str, str], term: Terminal | None) -> float:
     return dt
 
 
+def _children_cpu() -> float:
+    """CPU seconds of the children reaped so far and of what they reaped: for a
+    push, git and its hook's processes, not the detached send (init reaps it).
+    Less swayed by a busy machine than the time on the clock."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def _landed(repo: Path, remote: Path, env: dict[str, str], t0: float) -> float:
     """Seconds from t0 until the remote has our session refs and the note of
     the pushed tip (the remote's notes ref is its own notes commit: only the
@@ -137,17 +151,23 @@ def _landed(repo: Path, remote: Path, env: dict[str, str], t0: float) -> float:
 
 
 def _measure(repos: dict[str, Path], remotes: dict[str, Path], env: dict[str, str], rounds: int,
-             make: Callable[[Path, dict[str, str], int, bool], None], start: int,
-             term: Terminal | None) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"plain": [], "gitsess": [], "landed": [], "floor": []}
+             make: Callable[[Path, dict[str, str], int, list[str] | None], None], start: int,
+             term: Terminal | None, sess: dict[str, list[str]]) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {n: [] for n in [*repos, *(f"{r} cpu" for r in repos),
+                                                     "landed", "floor"]}
     for n in range(start, start + rounds):
         for name, repo in repos.items():
-            make(repo, env, n, name == "gitsess")
-        for name in (["plain", "gitsess"] if n % 2 == 0 else ["gitsess", "plain"]):
+            make(repo, env, n, sess.get(name))
+        names = list(repos)
+        for name in names[n % len(names):] + names[:n % len(names)]:  # each goes first in turn
             t0 = time.perf_counter()
+            cpu = _children_cpu()
             times[name].append(_push(repos[name], env, term))
-            if name == "gitsess":  # before anything else runs: the background is done
-                times["landed"].append(_landed(repos[name], remotes[name], env, t0))
+            times[f"{name} cpu"].append(_children_cpu() - cpu)
+            if name in sess:  # before anything else runs: the background is done
+                landed = _landed(repos[name], remotes[name], env, t0)
+                if name == "gitsess":  # (the other's too: it would slow the next push)
+                    times["landed"].append(landed)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import pygit2"], env=env, check=True)
         times["floor"].append(time.perf_counter() - t0)
@@ -186,12 +206,23 @@ def _report(title: str, times: dict[str, list[float]], background: bool) -> None
     if background:
         print(f"    session refs on the remote after {landed * 1000:.1f} ms"
               f" ({landed / plain:.2f}x; sent in the background, nobody waits for it)")
+    cpu = {n: statistics.median(times[f"{n} cpu"]) * 1000 for n in ("plain", "gitsess", "other")
+           if f"{n} cpu" in times}
+    print("    CPU of the push's own processes: " + ", ".join(
+        f"{n} {ms:.1f} ms" for n, ms in cpu.items()))
+    if "other" in times:
+        other = statistics.median(times["other"])
+        diff = statistics.median(a - b for a, b in zip(times["gitsess"], times["other"], strict=True))
+        print(f"    with the other    {other * 1000:7.1f} ms   ratio {other / plain:5.2f}x   "
+              f"(this one - the other, per round: median {diff * 1000:+.1f} ms)")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--daemon", action="store_true", help="push over git daemon on 127.0.0.1")
+    ap.add_argument("--against", metavar="GIT_SESS",
+                    help="another install's git-sess, measured in the same rounds")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="gitsess-bench-") as tmp:
         root = Path(tmp)
@@ -205,26 +236,32 @@ def main() -> int:
         with contextlib.ExitStack() as stack:
             base = stack.enter_context(_daemon(root)) if args.daemon else str(root)
             repos, remotes = {}, {}
-            for name in ("plain", "gitsess"):
+            sess = {"gitsess": SESS, **({"other": [args.against]} if args.against else {})}
+            for name in ("plain", *sess):
                 _git(root, env, "init", "-q", "--bare", f"{name}.git")
                 repo = root / name
                 _git(root, env, "init", "-q", "-b", "main", name)
                 _git(repo, env, "commit", "-q", "--allow-empty", "-m", "initial")
                 _git(repo, env, "remote", "add", "origin", f"{base}/{name}.git")
-                if name == "gitsess":
-                    subprocess.run([*SESS, "install"], cwd=repo, env=env, check=True,
+                if name in sess:
+                    subprocess.run([*sess[name], "install"], cwd=repo, env=env, check=True,
                                    capture_output=True)
                 _git(repo, env, "push", "-q", "origin", "main")
                 repos[name], remotes[name] = repo, root / f"{name}.git"
             r = args.rounds
-            results["handoff, terminal"] = _measure(repos, remotes, env, r, _handoff_round, 0, term)
-            results["handoff, pipe"] = _measure(repos, remotes, env, r, _handoff_round, r, None)
+            results["handoff, terminal"] = _measure(repos, remotes, env, r, _handoff_round, 0, term,
+                                                    sess)
+            results["handoff, pipe"] = _measure(repos, remotes, env, r, _handoff_round, r, None,
+                                                sess)
             results["activity, terminal"] = _measure(repos, remotes, env, r, _activity_round, 0,
-                                                     term)
-            results["activity, pipe"] = _measure(repos, remotes, env, r, _activity_round, r, None)
+                                                     term, sess)
+            results["activity, pipe"] = _measure(repos, remotes, env, r, _activity_round, r, None,
+                                                 sess)
             sent = _git(remotes["gitsess"], env, "for-each-ref", "--format=%(refname)",
                         "refs/sess/", "refs/notes/")
         where = "git daemon on 127.0.0.1" if args.daemon else "a local bare repository"
+        if args.against:
+            print(f"the other: {args.against}")
         print(f"push of 10 commits to {where}, {args.rounds} rounds each, median"
               f" ({len(sent.splitlines())} session refs and notes on the remote at the end):")
         print("1 handoff among the 10 (guard from its stamp, no Python; refs/sess + notes sent):")

@@ -15,6 +15,7 @@ import shlex
 import stat
 import sys
 
+from gitsess import refs
 from gitsess.data import githooks_dir
 
 HOOKS = ("commit-msg", "post-commit", "pre-push", "post-rewrite", "prepare-commit-msg")
@@ -65,7 +66,8 @@ def render_shim(name: str) -> str:
         text = text.replace("@DISCLOSURE@\n", disclosure_gate())
     return text.replace("@CHAIN@\n", chain_guard(name)).replace(
         "@GITSESS@", shlex.join(gitsess_command())).replace("@STAMP@", verified.VERSION).replace(
-        "@PYTHON@", shlex.quote(sys.executable)).replace("@GITSESSDIR@", shlex.quote(root))
+        "@PYTHON@", shlex.quote(sys.executable)).replace("@GITSESSDIR@", shlex.quote(root)).replace(
+        "@SESS@", refs.SESS).replace("@NOTES@", refs.NOTES).replace("@VERIFIED@", refs.VERIFIED)
 
 
 def read(path: str) -> str | None:

@@ -1,25 +1,23 @@
 """The pre-push hook's work, started by githooks/pre-push as
-`python -I -S` with nothing but the standard library, gitsess.refs and
-gitsess.store.plumbing: no pygit2, no subprocess (their imports would cost
-every push more than the rest of this). It makes the decisions the shell
-shim made, with the same git commands, and hands every hard case to the
-full Python path (`git sess githook pre-push-check` / `pre-push-send`).
+`python -I -S`: no pygit2, no subprocess (their imports would cost every
+push more than the rest of this). Every hard case goes to the full Python
+path (`git sess githook pre-push-check` / `pre-push-send`). On a terminal
+the shim passes the guard from the stamps itself and starts only the send
+here, detached (main's "pid" form); it hands anything else to main whole.
 
 1. The guard. Each commit of the push that names a Sess-Id and that the
    remote lacks must carry a verification stamp (gitsess/handoff/stamps.py)
-   that names its note and the policy in force now; post-commit stamps
-   every handoff that passes. Any other such commit is checked by the full
-   Python path, which refuses the push on a failing record.
+   naming its note and the policy in force now; else the full Python path
+   checks it and refuses the push on a failing record.
 2. The session refs and notes then go to the same remote, never forced:
    live refs from here when that is a plain fast-forward push; records
-   (handoff refs, notes, done and transcript refs) only once the person's
-   push has ended and only for commits the remote then has
-   (gitsess/sync/publish.py): a rejected push publishes no record, and a
-   branch never pushed keeps its records here. With stderr on a terminal
-   all of it runs in the background once the push has ended, and a failure
-   still says so in one line; anywhere else (scripts, agents, CI) live refs
-   go in line and records right after git ends, holding the push's stderr
-   open until then. sess.pushSessions = wait | background overrides that.
+   (handoff refs, notes, done and transcript refs) once the push has ended,
+   only for commits the remote then has (gitsess/sync/publish.py): a
+   rejected push publishes no record, a branch never pushed keeps its
+   records here. On a terminal all of it runs in the background (a failure
+   says so in one line); elsewhere live refs go in line and records right
+   after git ends, holding the push's stderr open until then.
+   sess.pushSessions = wait | background overrides that.
 
 Import rule: the standard library, gitsess.refs and gitsess.store.plumbing.
 """
@@ -33,9 +31,7 @@ import time
 from gitsess import refs
 from gitsess.store import plumbing as git
 
-# Past this many lines the guard is the full path's: it reads them in linear
-# time, and a rev-list of 20,000 arguments would not fit a command line.
-MANY = 256
+MANY = 256  # more lines: the full path's guard (linear; too many arguments for a rev-list)
 DRY_RUN = ("--dr", "--dry", "--dry-", "--dry-r", "--dry-ru", "--dry-run")  # any unique prefix
 
 
@@ -100,9 +96,8 @@ class Push:
         # Hooks run at the top of the worktree, unless git was told where the
         # repository is from elsewhere (--git-dir, --work-tree) or started in
         # its git dir: the worktree load_policy reads is then not here. GIT_DIR
-        # says which: unset (found from here), a git dir a .git file here
-        # names (a linked worktree, a submodule), or "." (a bare repository:
-        # no worktree); anything else is the full path's to find.
+        # says which: unset, a git dir a .git file here names (a linked
+        # worktree, a submodule), "." (bare: no worktree); else the full path.
         work_tree, git_dir = os.environ.get("GIT_WORK_TREE", ""), os.environ.get("GIT_DIR", "")
         wt = True
         if work_tree:
@@ -380,9 +375,8 @@ def _split(got: dict[str, str], t: str) -> tuple[dict[str, str], dict[str, str]]
 
 
 def await_git(pid: int) -> None:
-    """Wait (up to a minute) for the pushing git to end (exit, not reaping: a
-    parent reading our stderr to its end reaps only after us): its commits
-    are then on the remote, or were refused."""
+    """Wait (up to a minute) for the pushing git to exit (a parent reading our
+    stderr to its end reaps only after us): its commits are then sent or refused."""
     for n in range(3150):
         if git.process_ended(pid):
             return
@@ -390,10 +384,15 @@ def await_git(pid: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    # Bytes as git wrote them, whatever the locale says (a ref name need not be UTF-8).
+    """argv: "-" (the whole hook) or git's pid (the send only), then Push's."""
+    # Bytes as git wrote them, whatever the locale says (a ref name need not be
+    # UTF-8); the shim's here-document ends them with one more newline.
     text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
-    # The shim's here-document ends the push's lines with one more newline.
-    push = Push(argv, text[:-1] if text.endswith("\n") else text)
+    push = Push(argv[1:], text[:-1] if text.endswith("\n") else text)
+    if argv[0] != "-":  # guard passed, no --dry-run, detached: githooks/pre-push
+        push.git_pid = int(argv[0])
+        push.fetch_specs = git.config_list().get(f"remote.{push.remote}.fetch", [])
+        return _after_git(push, True)
     code = push.guard()
     if code:
         return code
@@ -424,6 +423,12 @@ def main(argv: list[str]) -> int:
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
+    return _after_git(push, bg)
+
+
+def _after_git(push: Push, bg: bool) -> int:
+    """Once git has ended: the live refs (if bg), the records, or the full
+    path. A detached process: it ends here, silently whatever happens."""
     try:
         await_git(push.git_pid)
         if bg:
@@ -437,8 +442,7 @@ def main(argv: list[str]) -> int:
 
 
 def run(argv: list[str]) -> None:
-    """main, then an exit without the interpreter's teardown: git waits for
-    this process to end before it goes on with the push."""
+    """main, then an exit without the interpreter's teardown (git waits for it)."""
     code = main(argv)
     sys.stdout.flush()
     sys.stderr.flush()
