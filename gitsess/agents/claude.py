@@ -83,3 +83,28 @@ def reply(ev: event.Event | None, context: str) -> str:
     """What the hook prints: SessionStart's stdout becomes the new session's
     context in Claude Code, as plain text; nothing otherwise."""
     return context
+
+
+def compatible(payload: dict[str, Any], agent: str, kinds: dict[str, str]) -> event.Event | None:
+    """The event of an agent whose hook payloads carry Claude Code's fields
+    (Codex CLI, Qwen Code, Factory Droid: each module cites its own docs),
+    with that agent's name and event names, and no duration (none of them
+    documents one)."""
+    ev = to_event(payload)
+    if ev is None:
+        return None
+    ev.agent = agent
+    ev.kind = kinds.get(ev.name, event.OTHER)
+    ev.duration_ms = None
+    return ev
+
+
+def additional_context(ev: event.Event | None, context: str) -> str:
+    """SessionStart's context as hookSpecificOutput.additionalContext, the JSON
+    output those agents read (each module cites where); nothing otherwise."""
+    if not context or ev is None or ev.kind != event.SESSION_START:
+        return ""
+    import json  # only a starting session pays for it: tool calls take the fast path
+
+    out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": context}}
+    return json.dumps(out, ensure_ascii=False) + "\n"

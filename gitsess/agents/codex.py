@@ -25,7 +25,6 @@ A call is counted once by its tool_use_id, as Claude Code's is.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gitsess.agents import claude
@@ -53,13 +52,7 @@ def to_event(payload: dict[str, Any]) -> event.Event | None:
     """The event for a payload, or None when it names no session. The fields
     are Claude Code's, so its reader is shared; only the event names and the
     agent differ (Codex sends no duration_ms, and no PostToolUseFailure)."""
-    ev = claude.to_event(payload)
-    if ev is None:
-        return None
-    ev.agent = AGENT
-    ev.kind = KINDS.get(ev.name, event.OTHER)
-    ev.duration_ms = None
-    return ev
+    return claude.compatible(payload, AGENT, KINDS)
 
 
 def reply(ev: event.Event | None, context: str) -> str:
@@ -67,7 +60,4 @@ def reply(ev: event.Event | None, context: str) -> str:
     hookSpecificOutput.additionalContext (codex-rs/hooks/src/schema.rs,
     SessionStartCommandOutputWire / SessionStartHookSpecificOutputWire:
     hookEventName, additionalContext); nothing otherwise, as for Claude Code."""
-    if not context or ev is None or ev.kind != event.SESSION_START:
-        return ""
-    out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": context}}
-    return json.dumps(out, ensure_ascii=False) + "\n"
+    return claude.additional_context(ev, context)

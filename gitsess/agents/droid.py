@@ -17,7 +17,6 @@ tool calls, and their stops at SubagentStop), durations.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gitsess.agents import claude
@@ -42,20 +41,11 @@ KINDS = {
 def to_event(payload: dict[str, Any]) -> event.Event | None:
     """The event for a payload, or None when it names no session (the fields
     are Claude Code's, so its reader is shared)."""
-    ev = claude.to_event(payload)
-    if ev is None:
-        return None
-    ev.agent = AGENT
-    ev.kind = KINDS.get(ev.name, event.OTHER)
-    ev.duration_ms = None
-    return ev
+    return claude.compatible(payload, AGENT, KINDS)
 
 
 def reply(ev: event.Event | None, context: str) -> str:
     """What the hook prints: SessionStart's hookSpecificOutput.additionalContext
     adds context to the session, as in Claude Code's output contract, which
     Droid's follows; nothing otherwise."""
-    if not context or ev is None or ev.kind != event.SESSION_START:
-        return ""
-    out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": context}}
-    return json.dumps(out, ensure_ascii=False) + "\n"
+    return claude.additional_context(ev, context)

@@ -22,7 +22,6 @@ UserPromptSubmit events are counted as events, not prompts (a headless
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gitsess.agents import claude
@@ -49,14 +48,9 @@ KINDS = {
 def to_event(payload: dict[str, Any]) -> event.Event | None:
     """The event for a payload, or None when it names no session (the fields
     are Claude Code's, so its reader is shared)."""
-    ev = claude.to_event(payload)
-    if ev is None:
-        return None
-    ev.agent = AGENT
-    ev.kind = KINDS.get(ev.name, event.OTHER)
-    if ev.kind == event.PROMPT and not isinstance(payload.get("submitted_prompt"), str):
+    ev = claude.compatible(payload, AGENT, KINDS)
+    if ev is not None and ev.kind == event.PROMPT and not isinstance(payload.get("submitted_prompt"), str):
         ev.kind = event.OTHER  # a continuation, not a prompt the user typed
-    ev.duration_ms = None  # no Qwen payload documents a duration
     return ev
 
 
@@ -64,7 +58,4 @@ def reply(ev: event.Event | None, context: str) -> str:
     """What the hook prints: a command hook's stdout is parsed as JSON on exit
     0, and SessionStart's hookSpecificOutput.additionalContext is "context to
     be available in the session"; nothing otherwise."""
-    if not context or ev is None or ev.kind != event.SESSION_START:
-        return ""
-    out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": context}}
-    return json.dumps(out, ensure_ascii=False) + "\n"
+    return claude.additional_context(ev, context)
