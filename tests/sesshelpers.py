@@ -200,3 +200,24 @@ def git_daemon(base: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def pushed_origin(repo: Repo, tmp_path: Path) -> Path:
+    """A bare `origin` that has main, with gitsess installed in `repo`."""
+    from tests.handoffhelpers import install
+
+    remote = bare(tmp_path / "remote.git")
+    repo.git("remote", "add", "origin", str(remote))
+    install(repo)
+    repo.git("push", "-q", "-u", "origin", "main")
+    return remote
+
+
+def titled_handoff(repo: Repo, tmp_path: Path, title: str = "Wire the billing export") -> str:
+    """A real `git sess handoff` of the stock narrative under `title`; its commit."""
+    from tests.handoffhelpers import narrative
+
+    text = Path(narrative(tmp_path)).read_text().replace("Wire the billing export", title)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path, text, name=f"{title}.md"))
+    assert proc.returncode == 0, proc.stderr
+    return repo.git("rev-parse", "HEAD").stdout.strip()

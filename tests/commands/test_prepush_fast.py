@@ -15,9 +15,9 @@ from pathlib import Path
 
 from gitsess.handoff import stamps as verified
 from gitsess.store import Store
-from tests.handoffhelpers import NO_NOTION, T0, events, install, narrative, policy
+from tests.handoffhelpers import NO_NOTION, T0, events, policy
 from tests.helpers import Repo, git
-from tests.sesshelpers import bare, no_python, remote_refs
+from tests.sesshelpers import no_python, pushed_origin, remote_refs, titled_handoff
 
 NO_MORE_THAN_ONE_BASH = """\
 version: 1
@@ -29,32 +29,16 @@ invariants:
 """
 
 
-def _remote(repo: Repo, tmp_path: Path) -> Path:
-    remote = bare(tmp_path / "remote.git")
-    repo.git("remote", "add", "origin", str(remote))
-    install(repo)
-    repo.git("push", "-q", "-u", "origin", "main")
-    return remote
-
-
-def _handoff(repo: Repo, tmp_path: Path, title: str = "Wire the billing export") -> str:
-    text = (Path(narrative(tmp_path)).read_text()
-            .replace("Wire the billing export", title))
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, text, name=f"{title}.md"))
-    assert proc.returncode == 0, proc.stderr
-    return repo.git("rev-parse", "HEAD").stdout.strip()
-
-
 def _policy_commit(repo: Repo, text: str) -> None:
     policy(repo, text, commit=True)
     repo.git("push", "-q", "origin", "main")
 
 
 def test_a_handoff_is_stamped_and_its_push_starts_no_python(repo: Repo, tmp_path: Path) -> None:
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     _policy_commit(repo, NO_NOTION)
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     stamp = repo.git("cat-file", "blob", f"{verified.REF}:{oid}").stdout
     note = repo.git("notes", "--ref=sess", "list", oid).stdout.strip()
     pol = repo.git("rev-parse", "HEAD:.gitsess.yaml").stdout.strip()
@@ -70,9 +54,9 @@ def test_a_handoff_is_stamped_and_its_push_starts_no_python(repo: Repo, tmp_path
 
 
 def test_an_edited_note_is_checked_again(repo: Repo, tmp_path: Path) -> None:
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     note = repo.git("notes", "--ref=sess", "show", oid).stdout
     broken = note.replace("## Resume Prompt", "## Something Else")
     repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=broken)
@@ -85,9 +69,9 @@ def test_an_edited_note_is_checked_again(repo: Repo, tmp_path: Path) -> None:
 def test_a_tightened_policy_is_checked_again(repo: Repo, tmp_path: Path) -> None:
     """Stamped under no policy; the worktree's new policy forbids what the
     session did, before it is even committed: the push is refused."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1", tools=("Bash", "Bash"))
-    _handoff(repo, tmp_path)
+    titled_handoff(repo, tmp_path)
     policy(repo, NO_MORE_THAN_ONE_BASH)
     before = remote_refs(remote)
     proc = repo.git("push", "origin", "main", check=False)
@@ -97,9 +81,9 @@ def test_a_tightened_policy_is_checked_again(repo: Repo, tmp_path: Path) -> None
 
 
 def test_a_stamp_of_another_gitsess_is_not_taken(repo: Repo, tmp_path: Path) -> None:
-    _remote(repo, tmp_path)
+    pushed_origin(repo, tmp_path)
     events(repo, "s1")
-    _handoff(repo, tmp_path)
+    titled_handoff(repo, tmp_path)
     hook = repo.path / ".git" / "hooks" / "pre-push"
     text = hook.read_text()
     assert text.count(verified.VERSION) == 1
@@ -115,12 +99,12 @@ def test_a_handoff_covers_its_own_events_not_later_ones(repo: Repo, tmp_path: Pa
     push too, even after the session went on (the first handoff's session
     was read at its recorded tip, not at the refs that moved since). The
     stamps are dropped first, so that Python makes this check itself."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     _policy_commit(repo, NO_MORE_THAN_ONE_BASH)
     events(repo, "s1", tools=("Bash",))
-    first = _handoff(repo, tmp_path, "first")
+    first = titled_handoff(repo, tmp_path, "first")
     events(repo, "s1", tools=("Bash",), at=T0 + 100)
-    second = _handoff(repo, tmp_path, "second")
+    second = titled_handoff(repo, tmp_path, "second")
     events(repo, "s1", tools=("Bash", "Bash"), at=T0 + 200)  # and on: a third portion, not handed off
     repo.git("update-ref", "-d", verified.REF)
     proc = repo.git("push", "origin", "main", check=False)
@@ -136,9 +120,9 @@ def test_a_tip_that_is_not_the_sessions_telemetry_is_not_taken(repo: Repo, tmp_p
     of that session: a note edited to name any other commit (here the
     handoff itself, whose tree has no counters) must not count as a session
     that did nothing. Its counters then come from the session's refs."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1", tools=("Bash", "Bash"))
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     note = repo.git("notes", "--ref=sess", "show", oid).stdout
     tip = next(ln.split()[1] for ln in note.splitlines() if ln.strip().startswith("tip: "))
     repo.git("notes", "--ref=sess", "add", "-f", "-F", "-", oid, input=note.replace(tip, oid))
@@ -156,9 +140,9 @@ def test_a_push_run_away_from_the_worktree_top_reads_the_worktrees_policy(
     the git dir: the worktree's tightened policy is not beside the hook then,
     and the stamp made under no policy must not pass for it (Python, which
     reads the worktree's, refuses)."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1", tools=("Bash", "Bash"))
-    _handoff(repo, tmp_path)
+    titled_handoff(repo, tmp_path)
     policy(repo, NO_MORE_THAN_ONE_BASH)
     before = remote_refs(remote)
     elsewhere = tmp_path / "elsewhere"
@@ -176,11 +160,11 @@ def test_a_linked_worktrees_stamped_handoff_starts_no_python(repo: Repo, tmp_pat
     """In a linked worktree git hands the hook GIT_DIR (the worktree's own
     git dir, named by its .git file) and runs it at the worktree's top: the
     stamp is taken there as in the main worktree."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     wt = Repo(tmp_path / "wt")
     repo.git("worktree", "add", "-q", str(wt.path), "-b", "topic")
     events(wt, "s1")
-    oid = _handoff(wt, tmp_path)
+    oid = titled_handoff(wt, tmp_path)
     no_python(repo)
     proc = wt.git("push", "origin", "topic", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr
@@ -191,9 +175,9 @@ def test_a_policy_that_is_no_regular_file_is_refused_not_waited_for(
         repo: Repo, tmp_path: Path) -> None:
     """A FIFO where .gitsess.yaml should be (or a committed symlink to
     /dev/zero): reading it never ends, and neither did the push."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1")
-    _handoff(repo, tmp_path)
+    titled_handoff(repo, tmp_path)
     fifo = repo.path / ".gitsess.yaml"
     os.mkfifo(fifo)
     before = remote_refs(remote)
@@ -284,10 +268,10 @@ def _wait_for_note(remote: Path, oid: str, timeout: float = 60) -> None:
 def test_background_send_does_not_hold_the_push(repo: Repo, tmp_path: Path) -> None:
     """sess.pushSessions = background: `git push` ends while the remote still
     holds the session refs' push; they land once it lets go."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     repo.git("config", "sess.pushSessions", "background")
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     gate = _gated(remote, tmp_path)
     with open(tmp_path / "push.err", "w") as err:  # a file: the background holds no pipe of ours
         proc = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.path,
@@ -303,9 +287,9 @@ def test_background_send_does_not_hold_the_push(repo: Repo, tmp_path: Path) -> N
 
 def test_a_terminal_gets_the_background_by_default(repo: Repo, tmp_path: Path) -> None:
     """No sess.pushSessions: with stderr on a terminal the send is detached."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     gate = _gated(remote, tmp_path)
     try:
         assert _push_on_a_terminal(repo) == 0
@@ -318,14 +302,14 @@ def test_a_terminal_gets_the_background_by_default(repo: Repo, tmp_path: Path) -
 
 
 def test_a_failed_background_send_says_so_in_one_line(repo: Repo, tmp_path: Path) -> None:
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     repo.git("config", "sess.pushSessions", "background")
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\ngrep -q ' refs/heads/' && exit 0\n"
                     "echo 'no session refs here' >&2; exit 1\n")
     hook.chmod(0o755)
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     # A pipe: capture_output waits for the background's end, so the line is in.
     proc = repo.git("push", "origin", "main", check=False)
     assert proc.returncode == 0, proc.stderr
@@ -340,10 +324,10 @@ def test_wait_mode_sends_in_line(repo: Repo, tmp_path: Path) -> None:
     """sess.pushSessions = wait on a terminal: the live refs are there when
     push returns; the records follow once git has ended (only then is their
     commit known to be on the remote)."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     repo.git("config", "sess.pushSessions", "wait")
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     assert _push_on_a_terminal(repo) == 0
     _wait_for_note(remote, oid)
     assert git("fsck", "--no-progress", cwd=remote).returncode == 0
@@ -353,9 +337,9 @@ def test_an_amended_handoff_is_stamped_and_pushed_without_python(repo: Repo,
                                                                  tmp_path: Path) -> None:
     """post-commit runs before git copies the note to the amended commit;
     post-rewrite checks and stamps it instead."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1")
-    first = _handoff(repo, tmp_path)
+    first = titled_handoff(repo, tmp_path)
     (repo.path / "forgotten.txt").write_text("left out of the handoff\n")
     repo.git("add", "forgotten.txt")
     repo.git("commit", "-q", "--amend", "--no-edit")
@@ -373,7 +357,7 @@ def test_an_amended_handoff_is_stamped_and_pushed_without_python(repo: Repo,
 def test_a_force_push_over_an_unknown_tip_takes_the_stamp(repo: Repo, tmp_path: Path) -> None:
     """The remote's old tip is a commit this clone never fetched: rev-list
     ignores it rather than failing over to Python."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     other = tmp_path / "other"
     git("clone", "-q", str(remote), str(other), cwd=tmp_path)
     (other / "theirs.txt").write_text("theirs\n")
@@ -381,7 +365,7 @@ def test_a_force_push_over_an_unknown_tip_takes_the_stamp(repo: Repo, tmp_path: 
     git("commit", "-q", "-m", "theirs", cwd=other)
     git("push", "-q", "origin", "main", cwd=other)
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     no_python(repo)
     proc = repo.git("push", "--force", "origin", "main", check=False)
     assert proc.returncode == 0 and "no-such-command" not in proc.stderr, proc.stderr

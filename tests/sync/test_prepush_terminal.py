@@ -21,9 +21,9 @@ from pathlib import Path
 
 from gitsess import refs
 from gitsess.handoff import stamps as verified
-from tests.handoffhelpers import events, install, narrative, policy
+from tests.handoffhelpers import events, policy
 from tests.helpers import Repo, git
-from tests.sesshelpers import bare, no_python, remote_refs
+from tests.sesshelpers import no_python, pushed_origin, remote_refs, titled_handoff
 
 # pre-commit's hook-impl, installed after gitsess: it moved our shim to
 # pre-push.legacy and runs it from Python with the same stdin.
@@ -74,21 +74,6 @@ def _push(cwd: Path, *args: str) -> tuple[int, str]:
     return _on_a_terminal(cwd, "push", *args, "origin", "main")
 
 
-def _remote(repo: Repo, tmp_path: Path) -> Path:
-    remote = bare(tmp_path / "remote.git")
-    repo.git("remote", "add", "origin", str(remote))
-    install(repo)
-    repo.git("push", "-q", "-u", "origin", "main")
-    return remote
-
-
-def _handoff(repo: Repo, tmp_path: Path, title: str = "Wire the billing export") -> str:
-    text = Path(narrative(tmp_path)).read_text().replace("Wire the billing export", title)
-    proc = repo.sess("handoff", "--file", narrative(tmp_path, text, name=f"{title}.md"))
-    assert proc.returncode == 0, proc.stderr
-    return repo.git("rev-parse", "HEAD").stdout.strip()
-
-
 def _python_log(repo: Repo, tmp_path: Path) -> Path:
     """A logger in front of the shim's Python: each start appends its first
     argument ("-": the whole hook, in line; a pid: the detached send) and,
@@ -121,9 +106,9 @@ def _starts(log: Path) -> list[str]:
 
 
 def test_a_stamped_handoff_passes_in_sh_and_is_sent_detached(repo: Repo, tmp_path: Path) -> None:
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1")
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     log = _python_log(repo, tmp_path)
     code, out = _push(repo.path, "-q")
     assert code == 0, out
@@ -149,9 +134,9 @@ def test_what_a_stamp_no_longer_vouches_for_is_refused_on_a_terminal(
     """Stamped under no policy with two Bash calls: each change below makes
     the stamp stale; sh must hand the push to Python, which refuses it.
     Each case is undone before the next."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1", tools=("Bash", "Bash"))
-    oid = _handoff(repo, tmp_path)
+    oid = titled_handoff(repo, tmp_path)
     log = _python_log(repo, tmp_path)
     before = remote_refs(remote)
 
@@ -233,11 +218,11 @@ def test_a_stamp_that_is_more_than_its_line_does_not_vouch_for_the_next(
     """sh reads one cat-file answer for every handoff of the push. A stamp
     holding more than its one line, crafted to read as the next handoff's
     note and stamp, must not make that handoff pass: its size is checked."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1")
-    _handoff(repo, tmp_path, "first")
+    titled_handoff(repo, tmp_path, "first")
     events(repo, "s2")
-    _handoff(repo, tmp_path, "second")
+    titled_handoff(repo, tmp_path, "second")
     # The order sh reads them in, and the second's note broken.
     first, second = repo.git("rev-list", "-i", "--grep=^Sess-Id", "main", "--not",
                              "--remotes=origin").stdout.split()
@@ -259,7 +244,7 @@ def test_dry_runs_on_a_terminal_send_nothing(repo: Repo, tmp_path: Path) -> None
     """Every way of saying --dry-run (a unique prefix, n in a bundle of short
     options) sends nothing; the detached send would have sent the live ref,
     as the real push at the end does."""
-    remote = _remote(repo, tmp_path)
+    remote = pushed_origin(repo, tmp_path)
     events(repo, "s1", tools=("Read",))
     oid = repo.commit("work")
     before = remote_refs(remote)
