@@ -86,12 +86,14 @@ def _lines(doc: dict[str, Any]) -> list[Line]:
     seen = doc["since_last_looked"]
     if seen["seen_at"] is not None:
         new = ": " + ", ".join(seen["new"][:TOP]) if seen["new"] else ""
-        lines.append((f"since you last looked ({_when(seen['seen_at'])}): {seen['handoffs']} "
-                      f"handoffs, {seen['sessions']} sessions active{new}", "id"))
+        lines.append((f"since you last looked ({_when(seen['seen_at'])}): "
+                      f"{_n(seen['handoffs'], 'handoff')}, {_n(seen['sessions'], 'session')}"
+                      f" active{new}", "id"))
     lines += _plain([
-        f"{t['handoffs']} handoffs, {t['sessions']} sessions ({t['live_sessions']} live), "
-        f"{t['tool_calls']} tool calls, {t['mcp_calls']} MCP calls, {t['failures']} failures, "
-        f"{t['subagents']} subagents, {t['prompts']} prompts",
+        f"{_n(t['handoffs'], 'handoff')}, {_n(t['sessions'], 'session')} ({t['live_sessions']}"
+        f" live), {_n(t['tool_calls'], 'tool call')}, {_n(t['mcp_calls'], 'MCP call')}, "
+        f"{_n(t['failures'], 'failure')}, {_n(t['subagents'], 'subagent')}, "
+        f"{_n(t['prompts'], 'prompt')}",
         *_tokens(t), ""])
     lines += [("Operators", "hint"), *_plain(_table(doc["operators"], "operator", "workstreams")),
               ("", None), ("Workstreams", "hint"),
@@ -134,3 +136,8 @@ def _latest(handoffs: list[dict[str, Any]]) -> list[str]:
     if len(handoffs) > TOP:
         out.append(f"  … and {len(handoffs) - TOP} more (git sess log)")
     return out
+
+
+def _n(count: int, noun: str) -> str:
+    """"1 handoff", "2 handoffs"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -88,6 +88,8 @@ def replay(*, keep: bool, directory: str | None, status: Callable[[str], object]
             return code
         _banner("git sess resume   (what the next session, or a teammate, sees)")
         _show(_sess(repo, ["resume"]))
+        _banner("git sess report   (the team's view: --html FILE draws it, --json is for scripts)")
+        _show(_sess(repo, ["report"]))
         spaces = (refs.SESS.rstrip("/"), refs.NOTES_NS.rstrip("/"))
         _banner(f"git for-each-ref {' '.join(spaces)}")
         sys.stdout.write(worktree.ref_names(store, *spaces))
