@@ -17,6 +17,8 @@ def test_demo_records_hands_off_and_resumes(tmp_path: Path) -> None:
     assert "invariant 'no-linear-writes' failed: mcp:linear == 0 expected, actual 1" in out
     assert "handoff(export-api): Rate-limit the export endpoint" in out
     assert "Resume prompt:\nContinue the export-api work" in out
+    # the team report counts the replayed session once it is handed off
+    assert "1 handoff, 1 session (0 live), 13 tool calls, 3 MCP calls, 1 failure" in out
     repo = Repo(where / "shop-api")
     refs = repo.refs("refs/sess/")
     assert any(r.startswith("refs/sess/h/RT/RT-") for r in refs)
