@@ -29,6 +29,13 @@ def _run(*args: str, path: str | None = None, venv: Path | None = None,
                           env=env, timeout=600)
 
 
+def _files(top: Path) -> set[str]:
+    """Every file below `top`, through data/'s links to githooks/ and schemas/."""
+    return {os.path.relpath(os.path.join(d, f), top)
+            for d, dirs, files in os.walk(top, followlinks=True) if "__pycache__" not in d
+            for f in files if not f.endswith(".pyc")}
+
+
 def test_install_sh_fresh_then_again(repo: Repo) -> None:
     home = Path(os.environ["HOME"])
     first = _run(str(repo.path), "--agent", "claude")
@@ -42,6 +49,16 @@ def test_install_sh_fresh_then_again(repo: Repo) -> None:
     assert (repo.path / ".claude" / "settings.json").exists()
     out = subprocess.run([str(link), "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "git-sess" in out.stdout
+    # The installed copy (a wheel, not this tree) has every package and data file.
+    installed = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import gitsess, os; print(os.path.dirname(gitsess.__file__))"],
+        capture_output=True, text=True, cwd="/", check=True).stdout.strip()
+    assert installed != str(ROOT / "gitsess")
+    wanted, got = _files(ROOT / "gitsess"), _files(Path(installed))
+    assert wanted <= got, sorted(wanted - got)
+    for command in ("verify", "report"):
+        out = subprocess.run([str(link), command, "--help"], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
     # The launcher, not pip's script: a tool call's hook skips site-packages (issue 15).
     assert (venv / "bin" / "git-sess").read_text().split("\n", 1)[0] == \
         f"#!{venv / 'bin' / 'python'} -IS"
