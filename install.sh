@@ -119,8 +119,18 @@ else
       die "could not create a virtual environment at $venv (Debian/Ubuntu: apt-get install python3-venv)"
   fi
   echo "gitsess: installing $src into $venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$src" ||
-    die "pip could not install gitsess into $venv"
+  # pip builds in the tree it is given, and setuptools leaves build/ and
+  # gitsess.egg-info there: a build killed midway broke every later one
+  # ("File exists: build/bdist..."), and two installs at once collided. So
+  # the build gets a private copy of what it reads (links in gitsess/data
+  # point at githooks/ and schemas/ beside it) and the checkout stays as is.
+  copy=$(mktemp -d "${TMPDIR:-/tmp}/gitsess-build.XXXXXX") || die "could not make a build directory"
+  (cd "$src" && cp -R pyproject.toml README.md gitsess githooks schemas "$copy/") ||
+    { rm -rf "$copy"; die "could not copy $src to $copy"; }
+  find "$copy" -name __pycache__ -prune -exec rm -rf {} + 2>/dev/null
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$copy" ||
+    { rm -rf "$copy"; die "pip could not install gitsess into $venv"; }
+  rm -rf "$copy"
   echo "$src $stamp" >"$marker"
 fi
 # pip's console script scans site-packages (every .pth) before gitsess runs:
