@@ -74,8 +74,15 @@ def _session(
             "cwd": first.cwd,
             "started_at_ms": first.at_ms,
         }
-    state = "done" if ref.startswith(refs.DONE) else "live"
-    return Session(ref, str(meta.get("session_id", session)), meta, counters, tip, state)
+    return Session(ref, str(meta.get("session_id", session)), meta, counters, tip, _state(ref))
+
+
+def _state(ref: str) -> str:
+    """"done" for refs/sess/done/<s> and a remote's copy of one
+    (refs/sess/remotes/<remote>/done/<s>); "live" otherwise."""
+    if ref.startswith(refs.REMOTES):
+        ref = refs.SESS + ref[len(refs.REMOTES):].partition("/")[2]
+    return "done" if ref.startswith(refs.DONE) else "live"
 
 
 def _by_session(pending: dict[str, str]) -> dict[str, dict[str, str]]:

@@ -82,8 +82,8 @@ def print_text(views: list[dict[str, Any]], sessions: list[Session],
                describe: Callable[[str, dict[str, Any]], str] | None = None) -> None:
     """The sessions as text; `describe` (reconciled only) words one disagreement."""
     if not views:
-        print("no live sessions (agent hooks record them: git sess install --agent"
-              " claude|gemini|cursor)")
+        print("no live sessions (agent hooks record them: git sess install --agent <agent>;"
+              " git sess install --help lists the agents)")
         return
     for v, s in zip(views, sessions, strict=False):
         mcp = ", ".join(f"{k} {e['total']}" for k, e in sorted(v["mcp"].items())) or "-"

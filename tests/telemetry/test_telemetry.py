@@ -250,6 +250,20 @@ def test_record_appends_one_commit_per_event(repo: Repo) -> None:
     assert s.meta["session_id"] == "r" and s.meta["raw_session_id"] == "r"
 
 
+def test_a_remote_copy_keeps_its_state(repo: Repo) -> None:
+    """A peer's session as fetched: under refs/sess/remotes/<remote>/ its
+    done/ copy reads as done and its live/ copy as live (the report and
+    status --all tell handed-off sessions from running ones by this)."""
+    store = _store(repo)
+    writer.record(store, _ev("p"), deadline=_later())
+    tip = repo.git("rev-parse", refs.LIVE + "p").stdout.strip()
+    for state in ("done", "live"):
+        ref = f"{refs.REMOTES}origin/{state}/p"
+        repo.git("update-ref", ref, tip)
+        s = readers.read_session(_store(repo), ref)
+        assert s is not None and s.state == state and s.counters["tools"] == {"Bash": 1}
+
+
 def test_spills_are_counted_once_then_folded_by_settle(repo: Repo) -> None:
     store = _store(repo)
     writer.record(store, _ev("f", at=0), deadline=_later())
