@@ -165,6 +165,22 @@ def install(store: Store, agent: str, label: str) -> list[str]:
     return lines
 
 
+def outdated(store: Store, agent: str) -> list[str]:
+    """`agent`'s command files (relative to the worktree) that install would
+    write now: missing, or gitsess's own from an older install. A file of
+    that name the user wrote is theirs, and not listed."""
+    fmt = FORMATS.get(agent)
+    if fmt is None or not store.workdir:
+        return []
+    mine, out = _recorded(store), []
+    for name in NAMES:
+        path = os.path.join(store.workdir, fmt.path(name))
+        there = _read(path)
+        if there is None or (there != render(fmt, name) and mine.get(path) == _digest(there)):
+            out.append(fmt.path(name))
+    return out
+
+
 def _make_dirs(store: Store, d: str) -> None:
     """Create `d` and its missing parents, each listed for uninstall."""
     missing = []

@@ -10,7 +10,7 @@ from typing import Any
 
 from gitsess.agents import specs as agentspecs
 from gitsess.agents.settings import stale as stale_entries
-from gitsess.setup import agentsettings, shims
+from gitsess.setup import agentcommands, agentsettings, shims
 from gitsess.setup.doctor import Diagnosis, Finding
 from gitsess.store import Store, worktree
 
@@ -20,6 +20,7 @@ def check(store: Store, d: Diagnosis) -> None:
     if not store.workdir:
         return
     wired = False
+    commands: dict[str, agentspecs.Spec] = {}
     for spec in agentspecs.SPECS.values():
         for local, name in enumerate(spec.files):
             state, missing, data = agentsettings.state(store, spec, local=bool(local))
@@ -42,6 +43,12 @@ def check(store: Store, d: Diagnosis) -> None:
             elif spec is agentspecs.DROID:
                 _droid_hooks_file(store, path, d)
             _agent_programs(store, spec, bool(local), path, data, d)
+            for rel in agentcommands.outdated(store, spec.name):  # once per file (Codex and
+                commands.setdefault(rel, spec)                    # Copilot share their skills)
+    for rel, spec in commands.items():
+        d.findings.append(Finding(
+            "agent", "info", f"{rel} is missing or outdated: {spec.label} lacks"
+            " that gitsess command (/handoff, /sess-resume)", f"git sess install --agent {spec.name}"))
     if not wired:
         d.findings.append(Finding("agent", "info", "no agent's settings have gitsess hooks"
                                   f" ({', '.join(s.label for s in agentspecs.SPECS.values())}):"

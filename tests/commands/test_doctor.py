@@ -208,6 +208,25 @@ def test_each_agent_is_reported(repo: Repo, agent: str, rel: str, event: str) ->
     assert _doctor(repo)[0] == 0
 
 
+def test_a_missing_agent_command_is_reported_once(repo: Repo) -> None:
+    """Codex and Copilot CLI share their skills: a deleted one is one finding,
+    and a user's own file of that name is theirs, not a finding."""
+    repo.setup("install", "--agent", "codex")
+    repo.setup("install", "--agent", "copilot")
+    assert _agent_findings(_doctor(repo)[1]) == []
+    skill = repo.path / ".agents" / "skills" / "handoff" / "SKILL.md"
+    skill.unlink()
+    rc, data = _doctor(repo)
+    (finding,) = _agent_findings(data)
+    assert rc == 0 and finding["severity"] == "info"
+    assert finding["message"].startswith(".agents/skills/handoff/SKILL.md is missing")
+    skill.write_text("my own handoff skill\n")
+    assert _agent_findings(_doctor(repo)[1]) == []
+    skill.unlink()
+    repo.setup("install", "--agent", "codex")
+    assert _agent_findings(_doctor(repo)[1]) == []
+
+
 @pytest.mark.parametrize(("section", "key"), [("hooksConfig", "enabled"),
                                               ("tools", "enableHooks")])
 def test_gemini_hooks_turned_off_are_reported(repo: Repo, section: str, key: str) -> None:
