@@ -35,7 +35,6 @@ general-purpose agent does not emit" them: its calls count as `task` tools).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gitsess.agents.fields import first_text, text
@@ -147,4 +146,6 @@ def reply(ev: event.Event | None, context: str) -> str:
     nothing ("Return {} or empty output" to take no action)."""
     if not context or ev is None or ev.kind != event.SESSION_START:
         return ""
+    import json  # only a starting session pays for it: tool calls take the fast path
+
     return json.dumps({"additionalContext": context}, ensure_ascii=False) + "\n"

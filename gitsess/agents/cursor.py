@@ -35,7 +35,6 @@ Cursor that sends only those has its events counted, but not as tool calls.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gitsess.agents.fields import duration_ms, first_text, mcp_name, text
@@ -113,5 +112,7 @@ def reply(ev: event.Event | None, context: str) -> str:
     something to say; sessionStart's additional_context is added "to the
     conversation's initial system context"."""
     if context and ev is not None and ev.kind == event.SESSION_START:
+        import json  # only a starting session pays for it: tool calls take the fast path
+
         return json.dumps({"additional_context": context}, ensure_ascii=False) + "\n"
     return "{}\n"

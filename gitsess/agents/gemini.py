@@ -34,9 +34,9 @@ the agent (docs/core/subagents.md), counted as tool calls under that name.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from gitsess.agents import claude
 from gitsess.agents.fields import mcp_name, text
 from gitsess.telemetry import event
 
@@ -104,7 +104,4 @@ def reply(ev: event.Event | None, context: str) -> str:
     shows plain text to the user, so the resume context goes in
     hookSpecificOutput.additionalContext, which SessionStart injects as the
     first turn (docs/hooks/reference.md, SessionStart); nothing otherwise."""
-    if not context or ev is None or ev.kind != event.SESSION_START:
-        return ""
-    out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": context}}
-    return json.dumps(out, ensure_ascii=False) + "\n"
+    return claude.additional_context(ev, context)
