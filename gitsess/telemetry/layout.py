@@ -11,7 +11,9 @@ is O(1) and `git log refs/sess/live/<session>` is its timeline:
 
 An event that could not be written to its session's ref in time is spilled
 to a ref of its own, `refs/sess/pending/<session>/<unique>`, holding the
-event's line (`Event.line(spilled=True)`) as a blob; writer.py folds spills
+event's line (`Event.line(spilled=True)`) as a blob, or, for a tool call's
+short line, `<unique>.<the line in base64url>` pointing at the empty blob
+(spillname.py); writer.py folds spills
 in and the readers add any still pending.
 """
 
@@ -23,6 +25,7 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.store import Store
+from gitsess.telemetry import spillname
 from gitsess.telemetry.event import Event
 
 
@@ -59,10 +62,13 @@ def json_entry(store: Store, entries: dict[str, tuple[str, str]], name: str) -> 
     return load_json(store.read_blob(entry[1]))
 
 
-def read_spill(store: Store, oid: str, session: str) -> Event | None:
-    """A spilled event back from its blob; None for anything else."""
-    try:
-        line = store.read_blob(oid).decode("utf-8", "replace")
-    except Exception:  # not a blob: not ours to count
-        return None
+def read_spill(store: Store, oid: str, session: str, name: str) -> Event | None:
+    """A spilled event back from its ref's name or its blob; None for
+    anything else."""
+    line = spillname.decode(name)
+    if line is None:
+        try:
+            line = store.read_blob(oid).decode("utf-8", "replace")
+        except Exception:  # not a blob: not ours to count
+            return None
     return Event.from_line(line, session, "")

@@ -58,7 +58,7 @@ def _session(
     extra = [
         e
         for name, oid in sorted(pending.items())
-        if name not in folded and (e := read_spill(store, oid, session)) is not None
+        if name not in folded and (e := read_spill(store, oid, session, name)) is not None
     ]
     for e in sorted(extra, key=lambda e: e.at_ms):
         apply(counters, e, calls)

@@ -28,6 +28,7 @@ import os
 
 from gitsess import refs
 from gitsess.store import eventrefs
+from gitsess.telemetry import spillname
 from gitsess.telemetry.event import TOOL_END, TOOL_FAIL, TOOL_START, Event, safe_session_name
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -71,10 +72,19 @@ def unique_name(ev: Event, session: str) -> str:
 def store_event(config: eventrefs.Config, ev: Event) -> str | None:
     """Spill `ev` into `config`'s repository; the ref written, or None when
     git could not (not a repository, a full disk): the caller then hands the
-    event to the pygit2 writer."""
+    event to the pygit2 writer.
+
+    A tool call's line usually fits in the ref's own name (spillname.py):
+    the ref then points at the empty blob, which every such spill shares, and
+    the event writes no object of its own (issue 15: at most one loose object
+    per event before gc; the fold's commit keeps the line). The session has
+    its ref already (`fast`), so the line need not carry where it started. A
+    longer line (a long MCP tool name) is a blob of its own, as before."""
     name = unique_name(ev, safe_session_name(ev.session_id))
-    if eventrefs.create_blob_ref(config, name, ev.line(spilled=True).encode()):
-        return name
+    short = spillname.encode(name, ev.line())
+    if eventrefs.create_blob_ref(config, short or name,
+                                 b"" if short else ev.line(spilled=True).encode()):
+        return short or name
     return None
 
 

@@ -158,7 +158,7 @@ def _advance(
         for name in sorted(spills):
             if name in folded:
                 continue
-            spilled = read_spill(store, spills[name], session)
+            spilled = read_spill(store, spills[name], session, name)
             if spilled is not None:
                 fresh.append(spilled)
             folded.append(name)

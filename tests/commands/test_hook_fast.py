@@ -22,12 +22,14 @@ import pytest
 from gitsess import refs
 from gitsess.main import write_launcher
 from gitsess.store import Store, eventrefs
-from gitsess.telemetry import readers, spill, writer
+from gitsess.telemetry import readers, spill, spillname, writer
 from tests.handoffhelpers import events, install, narrative
 from tests.helpers import Repo, git, payload
 
 LIVE = refs.LIVE
 ROOT = Path(__file__).resolve().parents[2]
+# A tool name whose line is too long for a spill's ref name: its spill is a blob.
+LONG_TOOL = "mcp__" + "x" * 180
 
 
 def _call(n: int, session: str, *, post: bool = False) -> dict[str, Any]:
@@ -276,13 +278,20 @@ def test_a_sha256_repository_gets_its_spill_in_its_own_format(tmp_path: Path) ->
     git("init", "-q", "--object-format=sha256", str(path), cwd=tmp_path)
     from gitsess.telemetry.event import TOOL_START, Event
 
-    ev = Event(TOOL_START, "PreToolUse", "s", "claude-code", tool="Bash")
-    name = spill.store_event(eventrefs.Config(str(path), str(path / ".git")), ev)
-    assert name is not None
+    config = eventrefs.Config(str(path), str(path / ".git"))
+    short = spill.store_event(config, Event(TOOL_START, "PreToolUse", "s", "claude-code",
+                                            tool="Bash"))
+    assert short is not None and json.loads(spillname.decode(short) or "")["tool"] == "Bash"
+    empty = git("rev-parse", short, cwd=path).stdout.strip()
+    assert empty == git("hash-object", "--stdin", input="", cwd=path).stdout.strip()
+    assert len(empty) == 64  # the empty blob in the repository's own format
+    ev = Event(TOOL_START, "PreToolUse", "s", "claude-code", tool=LONG_TOOL)
+    name = spill.store_event(config, ev)
+    assert name is not None and spillname.decode(name) is None
     oid = git("rev-parse", name, cwd=path).stdout.strip()
     assert len(oid) == 64
     line = git("cat-file", "blob", oid, cwd=path).stdout
-    assert json.loads(line)["tool"] == "Bash"
+    assert json.loads(line)["tool"] == LONG_TOOL
     assert git("fsck", "--no-progress", cwd=path).returncode == 0
 
 
@@ -300,9 +309,10 @@ def test_the_blob_is_written_as_git_would_or_by_git(repo: Repo, setting: tuple[s
     assert config.get("sess.hookTimeout") == ("5" if setting and setting[1] == "5" else None)
     from gitsess.telemetry.event import TOOL_START, Event
 
-    ev = Event(TOOL_START, "PreToolUse", "bl", "claude-code", tool="Bash")
+    # A line too long for the ref's name: the blob path (a short one is in the name).
+    ev = Event(TOOL_START, "PreToolUse", "bl", "claude-code", tool=LONG_TOOL)
     name = spill.store_event(config, ev)
-    assert name is not None
+    assert name is not None and spillname.decode(name) is None
     oid = repo.git("rev-parse", name).stdout.strip()
     assert repo.git("hash-object", "--stdin", input=ev.line(spilled=True)).stdout.strip() == oid
     path = repo.path / ".git" / "objects" / oid[:2] / oid[2:]
@@ -311,6 +321,40 @@ def test_the_blob_is_written_as_git_would_or_by_git(repo: Repo, setting: tuple[s
     assert mode == (0o444 | 0o040 if shared else 0o444)
     assert repo.git("fsck", "--strict", "--no-dangling").returncode == 0
     assert not [p for p in path.parent.iterdir() if p.name.startswith("tmp_obj")]
+
+
+def test_a_tool_calls_line_rides_in_its_refs_name(repo: Repo) -> None:
+    """Issue 15's storage goal: tool events whose line fits in the spill's ref
+    name write no object (all point at the one empty blob); readers and the
+    fold read them back from the name, exactly once, in order."""
+    store = Store.discover(str(repo.path))
+    repo.record(payload("SessionStart", "nm"))  # the session's ref
+    loose = _loose(repo)
+    for n in range(12):
+        assert repo.record(_call(n, "nm")).returncode == 0
+        assert repo.record(_call(n, "nm", post=True)).returncode == 0
+    names = repo.refs(refs.pending("nm"))
+    assert len(names) == 24 and all(spillname.decode(n) for n in names)
+    assert _loose(repo) - loose <= 1  # the empty blob, once
+    s = readers.read_session(store, refs.live("nm"))
+    assert s is not None and sum(s.counters["tools"].values()) == 12
+    writer.settle(store, refs.live("nm"), time.monotonic() + 30)
+    assert repo.refs(refs.pending("nm")) == {}
+    s = readers.read_session(Store.discover(str(repo.path)), refs.live("nm"))
+    assert s is not None and sum(s.counters["tools"].values()) == 12
+    lines = repo.git("log", "-1", "--format=%B", refs.live("nm")).stdout.split("\n")
+    ats = [json.loads(x)["at"] for x in lines if x.startswith("{")]
+    assert len(ats) == 24 and ats == sorted(ats)
+
+
+@pytest.mark.parametrize("leaf", ["1-2-3.", "1-2-3.!!!", "1-2-3.gA", "1-2-3"])
+def test_a_name_that_carries_no_line_reads_as_none(leaf: str) -> None:
+    assert spillname.decode(refs.pending("s") + leaf) is None
+
+
+def _loose(repo: Repo) -> int:
+    out = repo.git("count-objects", "-v").stdout
+    return int(next(x for x in out.splitlines() if x.startswith("count:")).split()[1])
 
 
 def _reftable(tmp_path: Path) -> Path | None:
