@@ -202,6 +202,17 @@ def git_daemon(base: Path) -> Iterator[str]:
             proc.wait()
 
 
+# A policy the pre-push tests tighten and break: at most one Bash call.
+NO_MORE_THAN_ONE_BASH = """\
+version: 1
+invariants:
+  - name: one-bash
+    counter: tool:Bash
+    op: "<="
+    value: 1
+"""
+
+
 def pushed_origin(repo: Repo, tmp_path: Path) -> Path:
     """A bare `origin` that has main, with gitsess installed in `repo`."""
     from tests.handoffhelpers import install

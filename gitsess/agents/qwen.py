@@ -31,18 +31,8 @@ AGENT = "qwen-code"
 # The hooks reference's commands use $QWEN_PROJECT_DIR for the project root.
 PROJECT_DIR_ENV = ("QWEN_PROJECT_DIR",)
 
-KINDS = {
-    "SessionStart": event.SESSION_START,
-    "UserPromptSubmit": event.PROMPT,
-    "PreToolUse": event.TOOL_START,
-    "PostToolUse": event.TOOL_END,
-    "PostToolUseFailure": event.TOOL_FAIL,
-    "SubagentStart": event.SUBAGENT_START,
-    "SubagentStop": event.SUBAGENT_STOP,
-    "Stop": event.STOP,
-    "PreCompact": event.COMPACT,
-    "SessionEnd": event.SESSION_END,
-}
+# The same events as Claude Code, by the same names (the hooks.md list above).
+KINDS = dict(claude.KINDS)
 
 
 def to_event(payload: dict[str, Any]) -> event.Event | None:

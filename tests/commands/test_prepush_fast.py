@@ -17,16 +17,13 @@ from gitsess.handoff import stamps as verified
 from gitsess.store import Store
 from tests.handoffhelpers import NO_NOTION, T0, events, policy
 from tests.helpers import Repo, git
-from tests.sesshelpers import no_python, pushed_origin, remote_refs, titled_handoff
-
-NO_MORE_THAN_ONE_BASH = """\
-version: 1
-invariants:
-  - name: one-bash
-    counter: tool:Bash
-    op: "<="
-    value: 1
-"""
+from tests.sesshelpers import (
+    NO_MORE_THAN_ONE_BASH,
+    no_python,
+    pushed_origin,
+    remote_refs,
+    titled_handoff,
+)
 
 
 def _policy_commit(repo: Repo, text: str) -> None:

@@ -23,7 +23,13 @@ from gitsess import refs
 from gitsess.handoff import stamps as verified
 from tests.handoffhelpers import events, policy
 from tests.helpers import Repo, git
-from tests.sesshelpers import no_python, pushed_origin, remote_refs, titled_handoff
+from tests.sesshelpers import (
+    NO_MORE_THAN_ONE_BASH,
+    no_python,
+    pushed_origin,
+    remote_refs,
+    titled_handoff,
+)
 
 # pre-commit's hook-impl, installed after gitsess: it moved our shim to
 # pre-push.legacy and runs it from Python with the same stdin.
@@ -32,14 +38,6 @@ import os, subprocess, sys
 data = sys.stdin.buffer.read()
 legacy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pre-push.legacy")
 sys.exit(subprocess.run([legacy, *sys.argv[1:]], input=data).returncode)
-"""
-NO_MORE_THAN_ONE_BASH = """\
-version: 1
-invariants:
-  - name: one-bash
-    counter: tool:Bash
-    op: "<="
-    value: 1
 """
 
 
