@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from gitsess import refs
 from gitsess.errors import GitsessError
 from gitsess.store import Store
+from gitsess.telemetry import spillname
 from gitsess.telemetry.counting import (
     apply,
     is_count,
@@ -55,10 +56,11 @@ def _session(
             meta, counters, folded, calls = _read_tip(store, tip)
         except (ValueError, KeyError, RecursionError):
             return None
+    keys = {spillname.key(n) for n in folded}  # older tips list whole names
     extra = [
         e
         for name, oid in sorted(pending.items())
-        if name not in folded and (e := read_spill(store, oid, session, name)) is not None
+        if spillname.key(name) not in keys and (e := read_spill(store, oid, session, name)) is not None
     ]
     for e in sorted(extra, key=lambda e: e.at_ms):
         apply(counters, e, calls)

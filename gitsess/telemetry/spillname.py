@@ -52,3 +52,12 @@ def decode(ref: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return PREFIX + line if line else None
+
+
+def key(ref: str) -> str:
+    """A spill's ref without the line its name carries: what folded.json
+    lists, so that a fold of thousands of spills stays far under the bound on
+    a tree's JSON (gitsess/store/safejson.py). A name that carries no line
+    is its own key (and so is every name written before lines were)."""
+    head, slash, leaf = ref.rpartition("/")
+    return head + slash + leaf.partition(".")[0]

@@ -31,7 +31,7 @@ from gitsess import refs
 from gitsess.errors import RefError
 from gitsess.store import Store, testpoint
 from gitsess.store.backoff import Backoff
-from gitsess.telemetry import paths
+from gitsess.telemetry import paths, spillname
 from gitsess.telemetry.counting import LIVE_WINDOW_MS, apply, new_counters, sane_calls
 from gitsess.telemetry.event import Event, safe_session_name
 from gitsess.telemetry.layout import dumps, json_entry, pending_refs, read_spill
@@ -150,13 +150,16 @@ def _advance(
         counters = json_entry(store, entries, "counters.json") or new_counters()
         calls_before = json_entry(store, entries, "calls.json")
         calls = sane_calls(calls_before)
-        folded: list[str] = json_entry(store, entries, "folded.json") or []
+        listed = json_entry(store, entries, "folded.json")
+        keys = ({spillname.key(k) for k in listed if isinstance(k, str)}
+                if isinstance(listed, list) else set())
         # A folded name means spills exist somewhere, maybe packed: list them all.
-        spills = pending_refs(store, session, loose_only=not (full or folded))
-        folded = [n for n in folded if n in spills]
+        spills = pending_refs(store, session, loose_only=not (full or keys))
+        folded = [n for n in spills if spillname.key(n) in keys]
+        taken = set(folded)
         fresh: list[Event] = []
         for name in sorted(spills):
-            if name in folded:
+            if name in taken:
                 continue
             spilled = read_spill(store, spills[name], session, name)
             if spilled is not None:
@@ -184,7 +187,8 @@ def _advance(
             entries["calls.json"] = ("blob", store.write_blob(dumps(calls)))
         entries.pop("folded.json", None)
         if folded:
-            entries["folded.json"] = ("blob", store.write_blob(dumps(folded)))
+            entries["folded.json"] = ("blob", store.write_blob(dumps(
+                [spillname.key(n) for n in folded])))
         # One commit per fold, its lines in time order: `git log` is the timeline.
         made = store.write_commit(
             store.write_tree(entries),

@@ -335,11 +335,15 @@ def test_a_tool_calls_line_rides_in_its_refs_name(repo: Repo) -> None:
         assert repo.record(_call(n, "nm", post=True)).returncode == 0
     names = repo.refs(refs.pending("nm"))
     assert len(names) == 24 and all(spillname.decode(n) for n in names)
+    assert {spillname.key(n) for n in names} == {n.rsplit(".", 1)[0] for n in names}
     assert _loose(repo) - loose <= 1  # the empty blob, once
     s = readers.read_session(store, refs.live("nm"))
     assert s is not None and sum(s.counters["tools"].values()) == 12
     writer.settle(store, refs.live("nm"), time.monotonic() + 30)
     assert repo.refs(refs.pending("nm")) == {}
+    # The fold's folded.json listed them by key, without the lines.
+    listed = json.loads(repo.git("show", refs.live("nm") + ":folded.json").stdout)
+    assert sorted(listed) == sorted(spillname.key(n) for n in names)
     s = readers.read_session(Store.discover(str(repo.path)), refs.live("nm"))
     assert s is not None and sum(s.counters["tools"].values()) == 12
     lines = repo.git("log", "-1", "--format=%B", refs.live("nm")).stdout.split("\n")
@@ -350,6 +354,12 @@ def test_a_tool_calls_line_rides_in_its_refs_name(repo: Repo) -> None:
 @pytest.mark.parametrize("leaf", ["1-2-3.", "1-2-3.!!!", "1-2-3.gA", "1-2-3"])
 def test_a_name_that_carries_no_line_reads_as_none(leaf: str) -> None:
     assert spillname.decode(refs.pending("s") + leaf) is None
+
+
+def test_a_spills_key_drops_only_the_line() -> None:
+    """folded.json lists keys: a session name may hold dots, a key keeps them."""
+    assert spillname.key(refs.pending("a.b") + "1-2-3.eyJ4") == refs.pending("a.b") + "1-2-3"
+    assert spillname.key(refs.pending("a.b") + "1-2-3") == refs.pending("a.b") + "1-2-3"
 
 
 def _loose(repo: Repo) -> int:
