@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from gitsess import refs
 from gitsess.errors import GitsessError, UsageError, ValidationError
 from gitsess.handoff import disclosure, examine, identify, policy, record
+from gitsess.handoff import index as handoff_index
 from gitsess.handoff import operators as whose
 from gitsess.store import CommitInfo, Store, receive
 from gitsess.store import remote as git_remote
@@ -154,7 +155,10 @@ class Verification:
         self.store = store
         self._policies: dict[str, tuple[policy.Policy, str | None]] = {}
         self._index: disclosure.SessionIndex | None = None
-        self._verifier: whose.Verifier | None = None
+        # One verifier per policy (its operators map and require_signed), all
+        # sharing one read of the handoff claims.
+        self._verifiers: dict[tuple[object, ...], whose.Verifier] = {}
+        self._claims: list[whose.Claim] | None = None
 
     def _policy(self, info: CommitInfo) -> tuple[policy.Policy, str | None]:
         # The policy is a function of the tree (most commits of a range share one file).
@@ -179,9 +183,8 @@ class Verification:
 
     def handoff(self, info: CommitInfo, pol: policy.Policy) -> list[str]:
         short = info.oid[:12]
-        self._verifier = self._verifier or whose.Verifier.for_store(self.store, policy=pol)
         try:
-            found = examine.examine(self.store, info.oid, pol, self._verifier).problems
+            found = examine.examine(self.store, info.oid, pol, self._verifier(pol)).problems
         except GitsessError as exc:
             return [f"cannot check this handoff: {exc.message}"]
         except (KeyError, ValueError) as exc:  # an object this clone lacks (shallow?)
@@ -197,6 +200,21 @@ class Verification:
             return out  # examine named it
         out += binding.problems(self.store, info.oid, info.message, rec, pol)
         return list(dict.fromkeys(out))
+
+    def _verifier(self, pol: policy.Policy) -> whose.Verifier:
+        """Whose handoff is whose under `pol`, the policy of the commit being
+        checked (a later commit's policy may name other operators or require
+        signatures), never the first handoff's policy."""
+        key = (tuple(sorted(pol.operators.items())), pol.require_signed)  # what it reads of pol
+        if key not in self._verifiers:
+            self._verifiers[key] = whose.Verifier.for_store(self.store, policy=pol,
+                                                            claims=self._read_claims)
+        return self._verifiers[key]
+
+    def _read_claims(self) -> list[whose.Claim]:
+        if self._claims is None:
+            self._claims = [whose.claim(h) for h in handoff_index.build(self.store).handoffs]
+        return self._claims
 
     def disclosed(self, info: CommitInfo, pol: policy.Policy) -> list[str]:
         if self._index is None:

@@ -189,3 +189,21 @@ def test_pre_receive_example_refuses_a_violating_push_and_takes_a_clean_one(
     proc = clean.git("push", "origin", "refs/notes/sess", check=False, env=env)
     assert proc.returncode != 0 and f"{sha[:12]} note: telemetry.tool_calls is 7" in proc.stderr
     assert remote_refs(remote) == before
+
+
+def test_each_handoff_is_checked_under_its_own_commits_policy(repo: Repo) -> None:
+    """Whose handoff is whose comes from the policy at that commit: a later
+    policy that names another email for QA makes QA's later handoff a
+    finding, and leaves the earlier one, made under no operators map, alone."""
+    root = repo.git("rev-list", "--max-parents=0", "HEAD").stdout.strip()
+    first = handoff_commit(repo, "QA-261126-01", op="QA")
+    (repo.path / ".gitsess.yaml").write_text(
+        "version: 1\noperators:\n  QA: [someone-else@example.com]\n")
+    repo.git("add", ".gitsess.yaml")
+    repo.git("commit", "-q", "--no-verify", "-m", "policy: QA is someone else")
+    second = handoff_commit(repo, "QA-261126-02", op="QA")
+    proc = repo.sess("verify", f"{root}..HEAD")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [x for x in lines if x.startswith(second[:12])], lines
+    assert not [x for x in lines if x.startswith(first[:12])], lines
