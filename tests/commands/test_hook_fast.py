@@ -285,6 +285,9 @@ def test_a_sha256_repository_gets_its_spill_in_its_own_format(tmp_path: Path) ->
     empty = git("rev-parse", short, cwd=path).stdout.strip()
     assert empty == git("hash-object", "--stdin", input="", cwd=path).stdout.strip()
     assert len(empty) == 64  # the empty blob in the repository's own format
+    again = spill.store_event(config, Event(TOOL_START, "PreToolUse", "s", "claude-code",
+                                            tool="Read"))  # the empty blob is there now
+    assert again is not None and git("rev-parse", again, cwd=path).stdout.strip() == empty
     ev = Event(TOOL_START, "PreToolUse", "s", "claude-code", tool=LONG_TOOL)
     name = spill.store_event(config, ev)
     assert name is not None and spillname.decode(name) is None
