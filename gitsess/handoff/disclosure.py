@@ -40,8 +40,9 @@ TRAILER = "Assisted-by"
 UNKNOWN_MODEL = "unknown"
 # Clocks of two machines (the agent's hook, the committer) disagree a little.
 SKEW_MS = 5 * 60 * 1000
-# gitsess's agent names for the --agent values of its adapters.
-_SHORT = {"claude-code": "claude", "gemini-cli": "gemini"}
+# The --agent value of each adapter whose AGENT differs from it
+# (tests/agents/test_new_adapters.py checks every adapter).
+_SHORT = {"claude-code": "claude", "gemini-cli": "gemini", "qwen-code": "qwen"}
 _SAFE = re.compile(r"[^A-Za-z0-9._@+/-]+")
 _LINE = re.compile(rf"^{TRAILER}[ \t]*:", re.IGNORECASE)
 

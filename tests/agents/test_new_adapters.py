@@ -137,3 +137,16 @@ def test_the_registry_names_them() -> None:
         assert agents.adapter(name) is module
     assert qwen.PROJECT_DIR_ENV == ("QWEN_PROJECT_DIR",)
     assert droid.PROJECT_DIR_ENV == ("FACTORY_PROJECT_DIR",)
+
+
+def test_disclosure_names_each_agent_by_its_agent_value() -> None:
+    """An Assisted-by trailer names the agent as `--agent` does (claude, qwen,
+    ...), whatever the adapter's own AGENT says (handoff may not import agents,
+    so its map is checked here)."""
+    from gitsess import agents
+    from gitsess.handoff import disclosure
+
+    for name in agents.ADAPTERS:
+        adapter = agents.adapter(name)
+        assert adapter is not None
+        assert disclosure.agent_name(adapter.AGENT) == name
