@@ -331,6 +331,13 @@ def _count(config: eventrefs.Config, discover: Callable[[], Store | None],
     writer.record(store, ev, deadline=deadline - 0.15, operator=operator(store))
     if watchdog is not None:
         watchdog.phase = "recorded"
+    from gitsess.store import hookfiles
+
+    # Git starts AI disclosure's hook only while a session may be live
+    # (gitsess/store/hookfiles.py): every event that runs Python arms it,
+    # a session's first event among them (tool calls of a session that has
+    # its ref take the fast path, and a turn begins with a prompt).
+    hookfiles.arm_for_disclosure(store)
     text = ""
     ask = context(store)
     if ask is not None and ev.kind == SESSION_START and ev.source in (None, "startup", "resume"):

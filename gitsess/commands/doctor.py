@@ -55,9 +55,11 @@ def run(*, store: Store, as_json: bool = False, relink: bool = False, fix: bool 
     print(f"hooks: {d.hooks_dir} ({d.hooks_source})")
     for h in d.hooks:
         runs = "runs" if h.runs else "WILL NOT RUN"
+        if h.runs and h.on_demand:
+            runs += " when it has work" + (" (armed now)" if h.armed else "")
         extra = f", then chained {h.chained}" if h.chained and h.state == "ok" else ""
         extra += f", via {h.via}" if h.via else ""
-        print(f"  {h.name:<13} {h.state:<16} {runs}{extra}")
+        print(f"  {h.name:<18} {h.state:<16} {runs}{extra}")
     for f in d.findings:
         # A finding can quote a record id or message someone else pushed.
         print(f"{MARK[f.severity]} {paint(f.severity + ':', ROLE[f.severity])} "

@@ -81,6 +81,11 @@ def _spans(s: readers.Session, at_ms: int) -> bool:
     return first - SKEW_MS <= at_ms <= last + counting.LIVE_WINDOW_MS
 
 
+def any_live(store: Store, at_ms: int) -> bool:
+    """Whether any of this clone's sessions, in any worktree, is live at `at_ms`."""
+    return any(_spans(s, at_ms) for s in readers.live_sessions(store))
+
+
 def live_here(store: Store, at_ms: int) -> list[readers.Session]:
     """This clone's sessions live in this worktree at `at_ms`, oldest first."""
     here = os.path.realpath(store.workdir) if store.workdir else None

@@ -16,7 +16,7 @@ from typing import Any
 from gitsess.errors import ExitCode, GitsessError, UsageError, ValidationError, warn
 from gitsess.handoff import compose, disclosure, draft, identify, ids, persist, policy, trailers
 from gitsess.handoff.commit import DEADLINE_S, stamp, storage_fault
-from gitsess.store import Store, faults
+from gitsess.store import Store, faults, hookfiles
 from gitsess.store import history as git_history
 from gitsess.store import remote as git_remote
 
@@ -57,6 +57,8 @@ def commit_msg(store: Store, args: list[str]) -> int:
               f"{reason}", file=sys.stderr)
         print(f"hint: {faults.hint_for(reason)}, then commit again", file=sys.stderr)
         return int(ExitCode.FAILURE)
+    # git looks for post-commit once the commit is written: this commit runs it.
+    hookfiles.arm(store, "post-commit")
     return 0
 
 
@@ -104,9 +106,14 @@ def prepare_commit_msg(store: Store, args: list[str]) -> int:
         pol = policy.load_policy(store)
         if pol.disclosure == "off":
             return 0
-        live = disclosure.live_here(store, _commit_ms(store))
+        at_ms = _commit_ms(store)
+        live = disclosure.live_here(store, at_ms)
         values = [v for s in live if (v := disclosure.trailer_value(s))]
         if not values:
+            if not live and not disclosure.any_live(store, at_ms):
+                # Session refs are there, but none is live in any worktree:
+                # git need not start this hook until an event arms it again.
+                hookfiles.disarm(store, "prepare-commit-msg")
             return 0
         with open(args[0], encoding="utf-8", errors="surrogateescape") as fh:
             text = fh.read()
@@ -135,6 +142,7 @@ def _refuse(hid: str, problems: list[str], hint: str | None) -> None:
 
 def post_commit(store: Store) -> int:
     """Store the record of a handoff commit just made (never fails the commit)."""
+    hookfiles.disarm(store, "post-commit")  # armed by commit-msg for this commit
     head = store.head().oid
     if head is None:
         return 0

@@ -10,7 +10,7 @@ from typing import Any
 
 from gitsess import refs
 from gitsess.setup import hookmanagers, install, shims
-from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store
+from gitsess.store import STALE_PACKED_LOCK_S, STALE_REF_LOCK_S, Store, hookfiles
 from gitsess.sync import exchange as sync
 from gitsess.sync import orphans, publish, rewrite, vanished
 from gitsess.telemetry import readers
@@ -35,6 +35,8 @@ class HookState:
     runs: bool  # git will run gitsess's side of this hook
     chained: str | None = None  # the foreign hook gitsess runs first
     via: str | None = None  # the manager's line or config that runs gitsess's private shim
+    on_demand: bool = False  # parked at `path`, linked into place when it has work (hookfiles)
+    armed: bool = False  # on demand and in place now
 
 
 @dataclass
@@ -152,6 +154,12 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
         legacy = path + shims.LEGACY
         kind = shims.kind_of(path)
         chained = None
+        parked = hookfiles.parked(loc.path, name)
+        armed = hookfiles.armed(loc.path, name)
+        on_demand = (name in hookfiles.ON_DEMAND and shims.kind_of(parked) == "ours"
+                     and (kind == "absent" or armed))
+        if on_demand:
+            path, kind = parked, "ours"  # run on demand: the parked shim is the one to check
         if shims.kind_of(legacy) in ("foreign", "wrapper", "husky", "pre-commit"):
             chained = legacy
             if not shims.executable(legacy):
@@ -197,6 +205,7 @@ def _hooks(store: Store, loc: install.HooksLocation, d: Diagnosis) -> None:
             why = " (husky rewrites its hooks when it runs)" if loc.manager == "husky" else ""
             d.findings.append(Finding("hooks", "error", f"{path} is not gitsess's{why}: gitsess's"
                                       f" {name} will not run", _fix_install(store, loc)))
+        st.on_demand, st.armed = on_demand, on_demand and armed
         d.hooks.append(st)
 
 

@@ -41,10 +41,10 @@ from gitsess.setup.shims import (
     wrapper_text,
     write_exec,
 )
-from gitsess.store import Store, worktree
+from gitsess.store import Store, hookfiles, worktree
 
 # Install state kept in the repository's git config (no state directory).
-CFG_HOOKS_DIR = "sess.hooksDir"  # where the shims were installed
+CFG_HOOKS_DIR = hookfiles.CFG_HOOKS_DIR  # where the shims were installed
 CFG_CREATED = "sess.created"  # paths install created (removed again when empty)
 CFG_VIA = "sess.hooksVia"  # committed hook scripts that run gitsess's private shims
 
@@ -233,6 +233,10 @@ def install_hooks(store: Store, names: tuple[str, ...] = HOOKS, *,
     for name in names:
         path = os.path.join(loc.path, name)
         kind = kind_of(path)
+        if (name in hookfiles.ON_DEMAND and kind in ("absent", "ours")
+                and kind_of(path + LEGACY) == "absent"):
+            _install_on_demand(loc.path, name, kind, report)
+            continue
         if kind in ("pre-commit", "husky"):
             chained = os.path.join(loc.path, CHAINED_DIR)
             if not os.path.isdir(chained):
@@ -258,8 +262,30 @@ def install_hooks(store: Store, names: tuple[str, ...] = HOOKS, *,
             report.say(f"installed {path}")
         else:
             report.say(f"up to date {path}", changed=False)
+        if kind_of(parked := hookfiles.parked(loc.path, name)) == "ours":
+            os.unlink(parked)  # parked before a hook came to be chained: always in place now
     store.config_set(CFG_HOOKS_DIR, loc.path)
     return report
+
+
+def _install_on_demand(d: str, name: str, kind: str, report: Report) -> None:
+    """Park the shim of a hook gitsess owns outright, to be armed when there
+    is work (gitsess/store/hookfiles.py); what was in place is taken away."""
+    path = os.path.join(d, name)
+    src = hookfiles.parked(d, name)
+    was_armed = hookfiles.armed(d, name)
+    os.makedirs(os.path.dirname(src), exist_ok=True)
+    changed = write_exec(src, render_shim(name))
+    if kind == "ours" and (changed or not was_armed):
+        # A shim of an install before on-demand hooks, or a link to the parked
+        # shim just replaced: the next arming links the new one.
+        os.unlink(path)
+        changed = True
+    if changed:
+        report.say(f"installed {path} on demand (kept as {CHAINED_DIR}/{name}"
+                   f"{hookfiles.SUFFIX}; git runs it only while it has work)")
+    else:
+        report.say(f"up to date {path} (on demand)", changed=False)
 
 
 def uninstall_hooks(store: Store, names: tuple[str, ...] = HOOKS) -> list[str]:
@@ -302,6 +328,10 @@ def _uninstall_one(d: str, name: str) -> list[str]:
     if kind == "ours":
         os.unlink(path)
         lines.append(f"removed {path}")
+    if kind_of(parked := hookfiles.parked(d, name)) == "ours":
+        os.unlink(parked)
+        if kind != "ours":
+            lines.append(f"removed {path} (on demand: {CHAINED_DIR}/{name}{hookfiles.SUFFIX})")
     lk = kind_of(legacy)
     if lk == "wrapper" and os.path.lexists(chained):
         if kind_of(path) == "absent":

@@ -17,11 +17,12 @@ import sys
 
 from gitsess import refs
 from gitsess.data import githooks_dir
+from gitsess.store import hookfiles
 
 HOOKS = ("commit-msg", "post-commit", "pre-push", "post-rewrite", "prepare-commit-msg")
 SHIM_MARK = "installed by `git sess install`"
 WRAPPER_MARK = "gitsess chain wrapper"
-CHAINED_DIR = ".gitsess-chained"
+CHAINED_DIR = hookfiles.PARKED_DIR
 # A foreign hook is kept as .gitsess-chained/<hook>.user: out of the way of a
 # tool that later moves gitsess's shim to <hook>.legacy (pre-commit's install
 # would move it over a user's hook kept there, which would then be lost).
@@ -54,6 +55,13 @@ def disclosure_gate() -> str:
         return fh.read().split("\n", 1)[1]
 
 
+def on_demand_exit(name: str) -> str:
+    """githooks/ondemand.sh for hook `name`: how an on-demand shim with nothing
+    to do takes itself away (gitsess/store/hookfiles.py)."""
+    with open(os.path.join(githooks_dir(), "ondemand.sh"), encoding="utf-8") as fh:
+        return fh.read().split("\n", 1)[1].replace("@HOOK@", name)
+
+
 def render_shim(name: str) -> str:
     with open(os.path.join(githooks_dir(), name), encoding="utf-8") as fh:
         text = fh.read()
@@ -64,6 +72,8 @@ def render_shim(name: str) -> str:
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if "@DISCLOSURE@\n" in text:
         text = text.replace("@DISCLOSURE@\n", disclosure_gate())
+    if "@ONDEMAND@\n" in text:
+        text = text.replace("@ONDEMAND@\n", on_demand_exit(name))
     return text.replace("@CHAIN@\n", chain_guard(name)).replace(
         "@GITSESS@", shlex.join(gitsess_command())).replace("@STAMP@", verified.VERSION).replace(
         "@PYTHON@", shlex.quote(sys.executable)).replace("@GITSESSDIR@", shlex.quote(root)).replace(

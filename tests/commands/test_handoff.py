@@ -443,26 +443,78 @@ def test_help_lists_the_options(repo: Repo) -> None:
         assert opt in out
 
 
+POST_COMMIT_PARKED = Path(".git/hooks/.gitsess-chained/post-commit.ondemand")
+
+
 def _stub_python(repo: Repo, command: Callable[[str], str]) -> None:
     """Make the commit-msg and post-commit shims run `command(hook name)` where
-    they would start Python, so a test sees which commits start it."""
-    hooks = repo.path / ".git" / "hooks"
-    for name in ("commit-msg", "post-commit"):
-        text = (hooks / name).read_text()
+    they would start Python, so a test sees which commits start it. The stub
+    arms no post-commit: `_arm_post_commit` stands in for commit-msg's Python."""
+    for path, name in ((Path(".git/hooks/commit-msg"), "commit-msg"),
+                       (POST_COMMIT_PARKED, "post-commit")):
+        text = (repo.path / path).read_text()
         exec_line = next(ln for ln in text.splitlines() if "githook" in ln)
         target = exec_line.split("exec ", 1)[1].split(" githook")[0]
-        (hooks / name).write_text(text.replace(target, command(name) + " #"))
+        (repo.path / path).write_text(text.replace(target, command(name) + " #"))
+
+
+def _arm_post_commit(repo: Repo) -> None:
+    (repo.path / ".git/hooks/post-commit").hardlink_to(repo.path / POST_COMMIT_PARKED)
+
+
+def _post_commit_armed(repo: Repo) -> bool:
+    return (repo.path / ".git/hooks/post-commit").exists()
 
 
 def test_shims_decide_ordinary_commits_without_python(repo: Repo, tmp_path: Path) -> None:
     install(repo)
     marker = tmp_path / "started"
     _stub_python(repo, lambda name: f"touch {marker}")
+    assert not _post_commit_armed(repo)  # git starts one hook for an ordinary commit
     repo.commit("ordinary", {"o.txt": "o\n"})
+    _arm_post_commit(repo)  # armed for a handoff commit that then failed, say
     repo.git("commit", "-q", "--allow-empty", "-m", "mentions Sess-Id: in prose only")
     assert not marker.exists()
+    assert not _post_commit_armed(repo)  # a commit that is no handoff takes it away
+    assert (repo.path / POST_COMMIT_PARKED).is_file()
     repo.git("commit", "-q", "--allow-empty", "-m", "s\n\nSess-Id: RT-261126-01")
     assert marker.exists()
+
+
+def test_post_commit_is_armed_by_commit_msg_for_one_handoff(repo: Repo) -> None:
+    """A hand-made handoff commit: commit-msg passes it and arms post-commit,
+    which the same `git commit` runs; it stores the record and lets go."""
+    install(repo)
+    events(repo, "s1")
+    proc = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-05\nSess-Operator: RT\nSess-Workstream: core\n"
+                        "Sess-Session: s1\n")
+    assert proc.returncode == 0, proc.stderr
+    assert front(note(repo) or "")["id"] == "RT-261126-05"
+    assert not _post_commit_armed(repo)
+    repo.commit("ordinary", {"o.txt": "o\n"})
+    assert not _post_commit_armed(repo)
+
+
+def test_on_demand_hooks_never_take_a_users_file(repo: Repo) -> None:
+    install(repo)
+    mine = repo.path / ".git/hooks/post-commit"
+    mine.write_text("#!/bin/sh\necho mine >> \"$(git rev-parse --git-dir)/mine.log\"\n")
+    mine.chmod(0o755)
+    events(repo, "s1")
+    proc = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
+                        "Sess-Id: RT-261126-06\nSess-Operator: RT\nSess-Workstream: core\n"
+                        "Sess-Session: s1\n")
+    assert proc.returncode == 0, proc.stderr
+    assert mine.read_text().startswith("#!/bin/sh\necho mine")  # not replaced, not removed
+    assert (repo.path / ".git/mine.log").read_text() == "mine\n"
+    doctor = repo.sess("doctor")
+    assert f"{mine} is not gitsess's" in doctor.stdout + doctor.stderr
+    repo.sess("install")  # chains it: gitsess's shim is in place from now on, and runs it
+    assert "installed by `git sess install`" in mine.read_text()
+    repo.commit("ordinary", {"o.txt": "o\n"})
+    assert (repo.path / ".git/mine.log").read_text() == "mine\nmine\n"
+    assert not (repo.path / POST_COMMIT_PARKED).exists()
 
 
 def test_hand_written_handoff_in_a_linked_worktree(repo: Repo, tmp_path: Path) -> None:
@@ -637,8 +689,10 @@ def test_shims_decide_long_messages_with_one_grep(repo: Repo, tmp_path: Path) ->
     marker = tmp_path / "started"
     _stub_python(repo, lambda name: f"echo {name} >> {marker}")
     prose = "long\n\n" + "a line of prose, sess-ion: not a trailer\n" * 300
+    _arm_post_commit(repo)
     repo.git("commit", "-q", "--allow-empty", "-F", "-", input=prose)
     assert not marker.exists()
+    _arm_post_commit(repo)
     repo.git("commit", "-q", "--allow-empty", "-F", "-", input=prose + "\nSess-Id: RT-261126-01\n")
     assert marker.read_text().split() == ["commit-msg", "post-commit"]
     marker.unlink()

@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitsess.handoff import disclosure
-from tests.handoffhelpers import T0, events, install
+from tests.handoffhelpers import T0, events, install, narrative
 from tests.helpers import Repo, payload
 
 POLICY = "version: 1\ndisclosure: assisted-by\n"
+PREPARE = "prepare-commit-msg"
 
 
 def _setup(repo: Repo, policy: str = POLICY) -> None:
@@ -31,10 +32,26 @@ def _message(repo: Repo, rev: str = "HEAD") -> str:
     return repo.git("cat-file", "commit", rev).stdout.split("\n\n", 1)[1]
 
 
+def _hook(repo: Repo, hook: str) -> Path:
+    """The file git runs as `hook`, or for prepare-commit-msg (run on demand,
+    gitsess/store/hookfiles.py) the shim install parked."""
+    hooks = repo.path / ".git" / "hooks"
+    return hooks / ".gitsess-chained" / f"{hook}.ondemand" if hook == PREPARE else hooks / hook
+
+
+def _armed(repo: Repo) -> bool:
+    return (repo.path / ".git" / "hooks" / PREPARE).exists()
+
+
+def _arm(repo: Repo) -> None:
+    """Link the parked shim into place, as an event that runs Python does."""
+    (repo.path / ".git" / "hooks" / PREPARE).hardlink_to(_hook(repo, PREPARE))
+
+
 def _break_python(repo: Repo, hook: str) -> None:
     """The shim's Python line now fails the commit: a commit that still goes
     through was decided by the shell alone."""
-    path = repo.path / ".git" / "hooks" / hook
+    path = _hook(repo, hook)
     text = path.read_text()
     assert f"githook {hook}" in text
     path.write_text(text.replace(f"githook {hook}", "no-such-command"))
@@ -61,24 +78,53 @@ def test_no_live_session_no_trailer_and_no_python(repo: Repo) -> None:
     _setup(repo)
     for hook in ("prepare-commit-msg", "commit-msg"):
         _break_python(repo, hook)
-    repo.commit("ordinary work")  # no session ref at all: the shell decides
+    assert not _armed(repo)  # no session: git does not even start the hook
+    repo.commit("ordinary work")  # commit-msg's shell decides
     assert "Assisted-by" not in _message(repo)
+    _arm(repo)  # armed, say, before the last session was handed off
+    repo.commit("more work", {"m.txt": "m\n"})  # no session ref at all: the shell decides
+    assert "Assisted-by" not in _message(repo)
+    assert not _armed(repo)  # and takes the hook away again
+    assert _hook(repo, PREPARE).is_file()
+
+
+def test_a_session_arms_the_disclosure_hook_and_a_handoff_lets_it_go(
+        repo: Repo, tmp_path: Path) -> None:
+    _setup(repo)
+    assert not _armed(repo)
+    _live(repo)
+    assert _armed(repo) and _hook(repo, PREPARE).samefile(repo.path / ".git/hooks" / PREPARE)
+    repo.commit("with the agent", {"a.txt": "a\n"})
+    assert "Assisted-by: claude:" in _message(repo) and _armed(repo)
+    proc = repo.sess("handoff", "--file", narrative(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    repo.commit("after the handoff", {"b.txt": "b\n"})  # no live session ref is left
+    assert "Assisted-by" not in _message(repo)
+    assert not _armed(repo)
 
 
 def test_a_session_over_an_hour_old_is_not_live(repo: Repo) -> None:
     _setup(repo)
     _live(repo)
+    assert _armed(repo)
     repo.git("commit", "-q", "--allow-empty", "-m", "later",
              env={"GIT_COMMITTER_DATE": "2026-11-26T11:00:00+00:00"})
     assert "Assisted-by" not in _message(repo)
+    assert not _armed(repo)  # nothing live anywhere: the next event arms it again
+    _live(repo, "s2")
+    assert _armed(repo)
 
 
 def test_without_disclosure_in_the_policy_nothing_starts_python(repo: Repo) -> None:
     install(repo)
     _live(repo)
+    assert not _armed(repo)  # a live session, but the policy does not ask for disclosure
     for hook in ("prepare-commit-msg", "commit-msg"):
         _break_python(repo, hook)
     repo.commit("work", {"a.txt": "a\n"})
+    assert "Assisted-by" not in _message(repo)
+    _arm(repo)  # armed from another worktree whose policy names disclosure
+    repo.commit("more", {"b.txt": "b\n"})  # this worktree's policy: the shell decides
     assert "Assisted-by" not in _message(repo)
 
 
