@@ -19,6 +19,10 @@ class StoreBase:
         self._repo = repo
         self.git_dir = os.path.abspath(repo.path)
         self.common_dir = common_dir(self.git_dir)
+        # Git's reftable ref backend (git 2.45+): libgit2 1.9 has no reader for
+        # it (repo.py opens such a repository for its objects only), so every
+        # ref is read and written through git itself (refdb.py, config.py).
+        self.reftable = os.path.isdir(os.path.join(self.common_dir, "reftable"))
         workdir = repo.workdir
         self.workdir = os.path.abspath(workdir) if workdir else None
         self._sig: tuple[str, str] | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pygit2
 
 from gitsess.errors import GitsessError
-from gitsess.store.base import StoreBase
+from gitsess.store.gitcmd import GitCommands
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class CommitInfo:
     commit_time: int
 
 
-class CommitStore(StoreBase):
+class CommitStore(GitCommands):
     def commit(self, oid: str) -> CommitInfo:
         c = self._repo[oid]
         if not isinstance(c, pygit2.Commit):
@@ -33,6 +33,11 @@ class CommitStore(StoreBase):
 
     def resolve(self, rev: str) -> str | None:
         """A revision (name, short or full oid) to a commit oid, or None."""
+        if self.reftable:  # libgit2 cannot read its refs: git resolves the name
+            proc = self.run_git(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                                 rev + "^{commit}"], check=False)
+            oid = proc.stdout.decode("ascii", "replace").strip()
+            return oid if proc.returncode == 0 and oid else None
         try:
             obj = self._repo.revparse_single(rev)
             return str(obj.peel(pygit2.Commit).id)

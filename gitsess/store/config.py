@@ -21,6 +21,8 @@ class HeadInfo:
 
 class ConfigStore(GitCommands):
     def head(self) -> HeadInfo:
+        if self.reftable:
+            return self._git_head()
         repo = self._repo
         try:
             unborn = bool(repo.head_is_unborn)
@@ -37,6 +39,18 @@ class ConfigStore(GitCommands):
             return HeadInfo(None, None, detached, True)
         oid = str(head.target)
         return HeadInfo(None if detached else head.shorthand, oid, detached, False)
+
+    def _git_head(self) -> HeadInfo:
+        """`head` where libgit2 cannot read the refs (reftable): git's answer."""
+        sym = self.run_git(["symbolic-ref", "-q", "HEAD"], check=False)
+        target = sym.stdout.decode("utf-8", "surrogateescape").strip() if sym.returncode == 0 else ""
+        detached = sym.returncode != 0
+        short = target[len(refs.HEADS):] if target.startswith(refs.HEADS) else None
+        proc = self.run_git(["rev-parse", "-q", "--verify", "HEAD^{commit}"], check=False)
+        oid = proc.stdout.decode("ascii", "replace").strip() if proc.returncode == 0 else ""
+        if not oid:
+            return HeadInfo(None if detached else short, None, False, True)
+        return HeadInfo(None if detached else short, oid, detached, False)
 
     def _symbolic_head_target(self) -> str:
         try:

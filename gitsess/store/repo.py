@@ -18,6 +18,15 @@ from gitsess.errors import GitsessError, NotARepoError
 from gitsess.store.commits import CommitStore
 from gitsess.store.notes import NoteStore
 
+# A repository git made with --ref-format=reftable (git 2.45+) names the
+# extension extensions.refstorage, which libgit2 1.9 refuses to open
+# ("unsupported extension name"; its reftable backend, libgit2/libgit2#7117,
+# is in no release pygit2 ships). Declared supported, libgit2 opens it for
+# what gitsess reads there, the objects and the config, while the Store
+# reads and writes every ref through git itself (StoreBase.reftable).
+# With extensions.refstorage=files the refs are the files libgit2 reads.
+pygit2.option(pygit2.enums.Option.SET_EXTENSIONS, ["refstorage"], 1)
+
 
 class Store(NoteStore, CommitStore):
     """A git repository seen through gitsess's needs."""
