@@ -229,6 +229,24 @@ def sync(remote: str | None) -> int:
     return cmd.run(store=_store(), remote=remote)
 
 
+@cli.command(short_help="Push branches with their own records, all or nothing.")
+@json_option
+@click.argument("remote", required=False)
+@click.argument("refspecs", nargs=-1, metavar="[REFSPEC]...")
+def push(as_json: bool, remote: str | None, refspecs: tuple[str, ...]) -> int:
+    """Push branches to REMOTE with their own records (handoff refs, notes,
+    sessions) in one atomic push, for a server that checks records as they
+    arrive (examples/pre-receive; a plain git push sends them after the branch).
+
+    REFSPEC: <branch>[:<remote branch>], never forced; none: the current branch
+    to its upstream. REMOTE: the upstream remote, else origin. Records of other
+    branches stay here; the pre-push hooks run. Exit 4: refused, nothing pushed.
+    """
+    from gitsess.commands import push as cmd
+
+    return cmd.run(store=_store(), remote=remote, specs=refspecs, as_json=as_json)
+
+
 @cli.command(short_help="Check the install and the records; name each fix.")
 @json_option
 @click.option("--relink", is_flag=True,

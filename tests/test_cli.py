@@ -16,6 +16,7 @@ from gitsess import errors
 from gitsess.cli import cli
 from gitsess.data import schema
 from tests.helpers import SESS, Repo, make_handoff, make_repo, payload
+from tests.sesshelpers import bare
 
 SUBCOMMANDS = sorted(name for name, cmd in cli.commands.items() if not cmd.hidden)
 
@@ -40,6 +41,7 @@ JSON_COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("report", ("report",)),
     ("report", ("report", "--since", "7d", "--operator", "AB")),
     ("verify", ("verify", "HEAD")),
+    ("push", ("push", "origin")),
 ]
 
 
@@ -64,6 +66,8 @@ def populated(tmp_path: Path) -> Repo:
 @pytest.mark.parametrize(("name", "args"), JSON_COMMANDS,
                          ids=[" ".join(a) for _n, a in JSON_COMMANDS])
 def test_every_json_output_validates(populated: Repo, name: str, args: tuple[str, ...]) -> None:
+    if name == "push":  # a remote to push to
+        populated.git("remote", "add", "origin", str(bare(populated.path.parent / "origin.git")))
     proc = populated.sess(*args, "--json", input="")
     assert proc.returncode in (0, 1), proc.stderr  # doctor exits 1 on a finding
     assert "Traceback" not in proc.stderr

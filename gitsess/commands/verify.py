@@ -7,6 +7,7 @@ import sys
 
 from gitsess import __version__
 from gitsess.errors import ExitCode, warn
+from gitsess.handoff.examine import MISSING_NOTE
 from gitsess.store import Store
 from gitsess.ui import untrusted
 from gitsess.verify import check
@@ -34,4 +35,9 @@ def run(*, store: Store, rng: str | None, remote: str | None = None, fetch: bool
         n = sum(f.severity == "error" for f in result.findings)
         print(f"gitsess verify: {untrusted.line(result.range)}: {result.commits} commit(s), "
               f"{result.handoffs} handoff(s), {n} finding(s)", file=sys.stderr)
+        if pre_receive and any(MISSING_NOTE in f.text for f in result.findings):
+            # A plain git push sends the records once the branch is in
+            # (gitsess/sync/prepush.py): this hook sees the branch first.
+            print("hint: push the branch with its records in one push: git sess push "
+                  "[<remote> <branch>]", file=sys.stderr)
     return 0 if result.ok else int(ExitCode.FAILURE)

@@ -20,6 +20,9 @@ from gitsess.handoff import sessions as agent_sessions
 from gitsess.store import Store
 from gitsess.telemetry import event, readers
 
+# The finding of a handoff commit whose note is not there (verify --pre-receive hints on it).
+MISSING_NOTE = "no record note under"
+
 
 @dataclass
 class Verdict:
@@ -87,7 +90,7 @@ def examine(store: Store, commit_oid: str, pol: policy.Policy | None = None,
         return Verdict([*out, f"{short}: {hid} is the id of handoff commit {found.commit[:12]}; "
                               "this commit is a copy (give it a new Sess-Id, or drop it)"])
     if note is None:
-        out.append(f"{short}: no record note under {refs.NOTES} "
+        out.append(f"{short}: {MISSING_NOTE} {refs.NOTES} "
                    f"(run git sess handoff --repair {short})")
         rec, errors, _ = compose.compose_for_commit(store, info.message, pol)
         out += [f"{short}: {p}" for p in errors if p not in fm.problems]

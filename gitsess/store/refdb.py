@@ -138,7 +138,7 @@ class RefStore(LockFiles, GitCommands):
         one libgit2 pass serves them all.
         """
         if self.reftable:
-            return self.for_each_ref("refs/")
+            return self._with_incoming("refs/", self.for_each_ref("refs/"))
         out: dict[str, str] = {}
         try:
             for ref in self._repo.references.iterator():
@@ -147,7 +147,9 @@ class RefStore(LockFiles, GitCommands):
                     out[ref.name] = str(target)
         except pygit2.GitError:  # a corrupt ref database reads as what was listed
             pass
-        return out
+        # A pre-receive hook reads the pushed handoff refs as made (receive),
+        # a new operator's first handoff among them.
+        return self._with_incoming("refs/", out)
 
     def _shared_refs(self) -> pygit2.Repository:
         """The repository to create shared refs in.

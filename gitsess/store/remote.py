@@ -71,6 +71,15 @@ def push_porcelain(store: Store, remote: str, specs: list[str], *, options: Iter
         check=False, env=env))
 
 
+def push_atomic(store: Store, remote: str, specs: list[str], *, options: Iterable[str] = (),
+                env: Mapping[str, str] | None = None) -> Outcome:
+    """`git push --porcelain --atomic` of `specs`: all or nothing, and the
+    pre-push hooks run (gitsess's guard, and whatever it chains)."""
+    return _outcome(store.run_git(
+        ["push", "--porcelain", "--atomic", *options, "--", remote, *specs],
+        check=False, env=env))
+
+
 def remote_heads_and_tags(store: Store, remote: str,
                           env: Mapping[str, str] | None = None) -> dict[str, str] | None:
     """The remote's branches and tags (full name -> oid) as `git ls-remote`

@@ -98,7 +98,7 @@ class PushResult:
         return self.error is None and not self.rejected
 
 
-def _env() -> dict[str, str]:
+def env() -> dict[str, str]:
     return {IN_PREPUSH: "1", "GIT_TERMINAL_PROMPT": "0"}
 
 
@@ -111,9 +111,9 @@ def fetch(store: Store, remote: str, *, notes: bool = True, prune: bool = True) 
     specs = refs.fetch_refspecs(remote)
     if not notes:
         specs = specs[:-1]
-    got = git_remote.fetch(store, remote, specs, prune=prune, env=_env())
+    got = git_remote.fetch(store, remote, specs, prune=prune, env=env())
     if not got.ok and notes and b"couldn't find remote ref" in got.err:
-        got = git_remote.fetch(store, remote, specs[:-1], prune=prune, env=_env())
+        got = git_remote.fetch(store, remote, specs[:-1], prune=prune, env=env())
     return None if got.ok else got.why
 
 
@@ -162,7 +162,7 @@ def stale_live_deletions(store: Store, remote: str, going: set[str] | None = Non
     return out
 
 
-def _parse_porcelain(out: str, result: PushResult) -> None:
+def parse_porcelain(out: str, result: PushResult) -> None:
     for line in out.splitlines():
         parts = line.split("\t")
         if len(parts) < 3 or len(parts[0]) != 1:
@@ -190,7 +190,7 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
         # notes differing from it (what the shim looks at) are only ours.
         merge_notes(store, theirs, deadline=deadline)
     for attempt in range(1, attempts + 1):
-        branches = publish.remote_branches(store, remote, _env())
+        branches = publish.remote_branches(store, remote, env())
         if branches is None:
             return PushResult(attempts=attempt, error=f"could not list the branches of {remote}")
         specs, plan = push_specs(store, remote, branches=branches)
@@ -199,13 +199,13 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
             return result
         got = git_remote.push_porcelain(
             store, remote, [s for s in specs if not s.startswith("--")],
-            options=[s for s in specs if s.startswith("--")], env=_env())
-        _parse_porcelain(got.out, result)
+            options=[s for s in specs if s.startswith("--")], env=env())
+        parse_porcelain(got.out, result)
         if not got.ok and not result.rejected:
             result.error = got.why
             return result
         if plan.notes is not None and refs.NOTES not in result.rejected:
-            _published_notes(store, remote, plan.notes, deadline=deadline)
+            published_notes(store, remote, plan.notes, deadline=deadline)
         if result.ok:
             return result
         retry = refs.NOTES in result.rejected or any(
@@ -226,7 +226,7 @@ def push(store: Store, remote: str, *, deadline: float, attempts: int = 5) -> Pu
     return result
 
 
-def _published_notes(store: Store, remote: str, pushed: str, *, deadline: float) -> None:
+def published_notes(store: Store, remote: str, pushed: str, *, deadline: float) -> None:
     """The notes commit the remote now has: its tracking copy, and merged
     into ours so that the next one builds on it (ours keeps everything)."""
     store.update_ref(refs.tracking_notes(remote), lambda old: pushed, deadline=deadline)
