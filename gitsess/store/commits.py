@@ -24,6 +24,10 @@ class CommitInfo:
     commit_time: int
 
 
+def _full_oid(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
 class CommitStore(GitCommands):
     def commit(self, oid: str) -> CommitInfo:
         c = self._repo[oid]
@@ -33,11 +37,16 @@ class CommitStore(GitCommands):
 
     def resolve(self, rev: str) -> str | None:
         """A revision (name, short or full oid) to a commit oid, or None."""
-        if self.reftable:  # libgit2 cannot read its refs: git resolves the name
-            proc = self.run_git(["rev-parse", "--verify", "--quiet", "--end-of-options",
-                                 rev + "^{commit}"], check=False)
-            oid = proc.stdout.decode("ascii", "replace").strip()
-            return oid if proc.returncode == 0 and oid else None
+        if self.reftable and not _full_oid(rev):
+            # libgit2 cannot read its refs: git names the object, libgit2
+            # peels it (a pre-receive hook's quarantined objects are seen by
+            # libgit2 through an alternate, not by a git run from here).
+            proc = self.run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", rev],
+                                check=False)
+            named = proc.stdout.decode("ascii", "replace").strip()
+            if proc.returncode != 0 or not _full_oid(named):
+                return None
+            rev = named
         try:
             obj = self._repo.revparse_single(rev)
             return str(obj.peel(pygit2.Commit).id)

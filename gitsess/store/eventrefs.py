@@ -164,7 +164,12 @@ def create_blob_ref(config: Config, ref: str, data: bytes) -> bool:
         oid = out.strip().decode("ascii", "replace") if out else None
     if not oid:
         return False
-    return _git(config.where, "update-ref", ref, oid, "") is not None
+    # reftable.lockTimeout: every ref of a reftable repository shares one lock,
+    # which git waits for 100 ms by default (git 2.45+'s
+    # Documentation/config/reftable.txt); 50 racing hooks need longer. Other
+    # backends and older gits ignore the key.
+    return _git(config.where, "-c", "reftable.lockTimeout=1000", "update-ref", ref, oid,
+                "") is not None
 
 
 # The empty blob in each object format: the one object every spill that

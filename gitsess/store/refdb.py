@@ -34,6 +34,10 @@ from gitsess.store.locks import LockFiles
 _FRESH = (names.LIVE, names.PENDING, names.DONE, names.CLAIMS, names.RESERVE)
 
 
+# How long git waits for reftable's lock on one ref write (reftable.lockTimeout,
+# git 2.45+'s Documentation/config/reftable.txt; its default is 100 ms).
+LOCK_WAIT_MS = 1000
+
 # Listings kept across the store's own writes (see RefStore._wrote).
 _KEPT = (names.REMOTES, names.GIT_REMOTES)
 
@@ -230,8 +234,12 @@ class RefStore(LockFiles, GitCommands):
         if old is None and new is None:
             return
         zero = "0" * len(new or old or "")
-        args = (["update-ref", "-m", "gitsess", "-d", name, old or zero] if new is None
-                else ["update-ref", "-m", "gitsess", name, new, old or zero])
+        # All refs share reftable's one lock (tables.list.lock), which git
+        # waits for 100 ms by default (reftable.lockTimeout); a racing
+        # writer waits longer here, and the retry loop above does the rest.
+        wait = ["-c", f"reftable.lockTimeout={LOCK_WAIT_MS}"]
+        args = ([*wait, "update-ref", "-m", "gitsess", "-d", name, old or zero] if new is None
+                else [*wait, "update-ref", "-m", "gitsess", name, new, old or zero])
         proc = self.run_git(args, check=False)
         if proc.returncode == 0:
             return
