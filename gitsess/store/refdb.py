@@ -68,7 +68,42 @@ def _unit(prefix: str) -> str:
     return prefix if _listed_fresh(unit) else unit
 
 
-class RefStore(LockFiles, GitCommands):
+class GitRefs(GitCommands):
+    """Refs where libgit2 cannot read them (a reftable repository, StoreBase.reftable)."""
+
+    def _git_ref(self, name: str) -> str | None:
+        """`ref` where libgit2 cannot read the refs (reftable): git's answer."""
+        proc = self.run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", name],
+                            check=False)
+        oid = proc.stdout.decode("ascii", "replace").strip()
+        return oid if proc.returncode == 0 and oid else None
+
+    def _git_cas(self, name: str, new: str | None, old: str | None) -> None:
+        """`_cas` through `git update-ref`, which checks the old value under
+        the ref database's own lock in any backend (reftable's included)."""
+        if old is None and new is None:
+            return
+        zero = "0" * len(new or old or "")
+        # All refs share reftable's one lock (tables.list.lock), which git
+        # waits for 100 ms by default (reftable.lockTimeout); a racing
+        # writer waits longer here, and the retry loop above does the rest.
+        wait = ["-c", f"reftable.lockTimeout={LOCK_WAIT_MS}"]
+        args = ([*wait, "update-ref", "-m", "gitsess", "-d", name, old or zero] if new is None
+                else [*wait, "update-ref", "-m", "gitsess", name, new, old or zero])
+        proc = self.run_git(args, check=False)
+        if proc.returncode == 0:
+            return
+        text = proc.stderr.decode("utf-8", "replace").strip()
+        if "already exists" in text or "but expected" in text:
+            raise RefError("modified", f"ref {name} was modified concurrently")
+        if "unable to resolve" in text:
+            raise RefError("missing", f"ref {name} does not exist")
+        if "cannot lock references" in text or ".lock" in text:
+            raise RefError("locked", f"ref {name} is locked: {text}")
+        raise RefError("invalid", f"cannot update ref {name}: {text}")
+
+
+class RefStore(LockFiles, GitRefs):
     def receive(self, updates: dict[str, str | None]) -> None:
         """Read these ref updates (name -> new oid, None: deleted) as if made:
         a pre-receive hook sees what a push brings before git makes it
@@ -220,37 +255,6 @@ class RefStore(LockFiles, GitCommands):
                     self._listings[listed].pop(name, None)
                 else:
                     self._listings[listed][name] = new
-
-    def _git_ref(self, name: str) -> str | None:
-        """`ref` where libgit2 cannot read the refs (reftable): git's answer."""
-        proc = self.run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", name],
-                            check=False)
-        oid = proc.stdout.decode("ascii", "replace").strip()
-        return oid if proc.returncode == 0 and oid else None
-
-    def _git_cas(self, name: str, new: str | None, old: str | None) -> None:
-        """`_cas` through `git update-ref`, which checks the old value under
-        the ref database's own lock in any backend (reftable's included)."""
-        if old is None and new is None:
-            return
-        zero = "0" * len(new or old or "")
-        # All refs share reftable's one lock (tables.list.lock), which git
-        # waits for 100 ms by default (reftable.lockTimeout); a racing
-        # writer waits longer here, and the retry loop above does the rest.
-        wait = ["-c", f"reftable.lockTimeout={LOCK_WAIT_MS}"]
-        args = ([*wait, "update-ref", "-m", "gitsess", "-d", name, old or zero] if new is None
-                else [*wait, "update-ref", "-m", "gitsess", name, new, old or zero])
-        proc = self.run_git(args, check=False)
-        if proc.returncode == 0:
-            return
-        text = proc.stderr.decode("utf-8", "replace").strip()
-        if "already exists" in text or "but expected" in text:
-            raise RefError("modified", f"ref {name} was modified concurrently")
-        if "unable to resolve" in text:
-            raise RefError("missing", f"ref {name} does not exist")
-        if "cannot lock references" in text or ".lock" in text:
-            raise RefError("locked", f"ref {name} is locked: {text}")
-        raise RefError("invalid", f"cannot update ref {name}: {text}")
 
     def _cas(self, name: str, new: str | None, old: str | None) -> None:
         if self.reftable:
