@@ -12,7 +12,9 @@ A program, not a test (STYLE.md 15): it prints figures and asserts nothing.
    they have work (gitsess/store/hookfiles.py): an ordinary commit starts
    commit-msg alone, whose shell decides it is no handoff. A third
    repository also commits a policy with `disclosure: assisted-by` and has no
-   live session: the same one hook. Target: <= 1.5x.
+   live session: the same one hook. Target: <= 1.5x. Two more repositories,
+   for reference, have one and three no-op `#!/bin/sh` hooks: what git's
+   starting a hook costs whatever it runs (three were gitsess's before).
 
 2. Handoffs. A full `git sess handoff --file` (compose, validate, reserve the
    id, the real `git commit` with both hooks, note, ref, live -> done) over a
@@ -61,19 +63,37 @@ def _repo(path: Path, env: dict[str, str], *, hooks: bool, policy: str | None = 
     return path
 
 
-def bench_commits(root: Path, env: dict[str, str], rounds: int) -> tuple[float, float, float]:
-    plain = _repo(root / "plain", env, hooks=False)
-    hooked = _repo(root / "hooked", env, hooks=True)
-    disclosed = _repo(root / "disclosed", env, hooks=True, policy=DISCLOSURE_POLICY)
-    times: dict[Path, list[float]] = {plain: [], hooked: [], disclosed: []}
+NOOP = "#!/bin/sh\nexit 0\n"
+
+
+def _noop_hooks(path: Path, env: dict[str, str], names: tuple[str, ...]) -> Path:
+    """A repository whose hooks are no-op scripts: what git's starting them costs."""
+    _repo(path, env, hooks=False)
+    for name in names:
+        hook = path / ".git" / "hooks" / name
+        hook.write_text(NOOP)
+        hook.chmod(0o755)
+    return path
+
+
+def bench_commits(root: Path, env: dict[str, str], rounds: int) -> dict[str, float]:
+    """Median commit time per repository kind (see the module docstring)."""
+    repos = {
+        "plain": _repo(root / "plain", env, hooks=False),
+        "hooked": _repo(root / "hooked", env, hooks=True),
+        "disclosed": _repo(root / "disclosed", env, hooks=True, policy=DISCLOSURE_POLICY),
+        "noop1": _noop_hooks(root / "noop1", env, ("commit-msg",)),
+        "noop3": _noop_hooks(root / "noop3", env,
+                             ("prepare-commit-msg", "commit-msg", "post-commit")),
+    }
+    times: dict[str, list[float]] = {k: [] for k in repos}
     for i in range(rounds * 3):
-        order = (plain, hooked, disclosed) if i % 2 == 0 else (disclosed, hooked, plain)
-        for repo in order:
+        order = list(repos.items()) if i % 2 == 0 else list(reversed(repos.items()))
+        for kind, repo in order:
             (repo / "f.txt").write_text(f"{i + 1}\n")
             _run(["git", "add", "f.txt"], repo, env)
-            times[repo].append(_run(["git", "commit", "-q", "-m", f"change {i}"], repo, env))
-    return (statistics.median(times[plain]), statistics.median(times[hooked]),
-            statistics.median(times[disclosed]))
+            times[kind].append(_run(["git", "commit", "-q", "-m", f"change {i}"], repo, env))
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _session(repo: Path, name: str, n: int) -> str:
@@ -145,14 +165,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="gitsess-bench-") as tmp:
         root = Path(tmp)
         _home, env = make_home(root)
-        plain, hooked, disclosed = bench_commits(root, env, args.rounds)
+        med = bench_commits(root, env, args.rounds)
+        plain = med["plain"]
         print(f"ordinary git commit, median of {args.rounds * 3}:")
         print(f"  {'without hooks (floor)':<32}{plain * 1000:7.1f} ms")
-        for label, t in (("with gitsess hooks", hooked),
-                         ("+ disclosure policy, no session", disclosed)):
+        for label, t in (("with gitsess hooks", med["hooked"]),
+                         ("+ disclosure policy, no session", med["disclosed"])):
             ratio = t / plain
             print(f"  {label:<32}{t * 1000:7.1f} ms   ratio {ratio:.2f}x  "
                   f"(target <= {COMMIT_TARGET}x: {'ok' if ratio <= COMMIT_TARGET else 'MISSED'})")
+        for label, t in (("1 no-op sh hook (reference)", med["noop1"]),
+                         ("3 no-op sh hooks (reference)", med["noop3"])):
+            print(f"  {label:<32}{t * 1000:7.1f} ms   ratio {t / plain:.2f}x")
         if args.commits_only:
             return 0
         small, big, build = bench_handoffs(root, env, args.rounds, args.events)
