@@ -19,7 +19,8 @@ and `arm` links it into place when there is work:
   for the post-commit hook after commit-msg has run (builtin/commit.c runs
   commit-msg, writes the commit, then `run_commit_hook(... "post-commit")`,
   which finds the hook afresh), so the same commit runs it;
-- prepare-commit-msg when an agent session starts or takes a prompt in a
+- prepare-commit-msg by every agent event that runs Python (a session's
+  first event, each prompt, Stop; not the tool calls' fast path) in a
   worktree whose policy names disclosure (gitsess/agents/hook.py).
 
 A shim with nothing to do takes its link away again (post-commit after a
