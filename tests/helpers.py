@@ -421,3 +421,44 @@ def many_handoffs(repo: Repo, n: int, *, resume_prompt: str, operator: str = "RT
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(out),
                    check=True, capture_output=True)
     repo.git("reset", "-q", "--hard")
+
+
+# run-tests builds a git with the reftable backend here when the machine's is
+# older than 2.45 (tests/tools/build-git).
+BUILT_GIT = Path(__file__).resolve().parents[1] / ".venv" / "git" / "bin"
+_REFTABLE: dict[str, str | None] = {}
+
+
+def _reftable_dir() -> str | None:
+    """PATH's git when it can make a reftable repository, else the built one; None: neither."""
+    if "dir" not in _REFTABLE:
+        import tempfile
+
+        found = None
+        for bindir in ("", str(BUILT_GIT)):
+            exe = os.path.join(bindir, "git") if bindir else "git"
+            with tempfile.TemporaryDirectory() as tmp:
+                try:
+                    proc = subprocess.run([exe, "init", "-q", "--ref-format=reftable", tmp],
+                                          capture_output=True, check=False)
+                except OSError:
+                    continue
+            if proc.returncode == 0:
+                found = bindir
+                break
+        _REFTABLE["dir"] = found
+    return _REFTABLE["dir"]
+
+
+def use_reftable_git(monkeypatch: Any) -> None:
+    """Run this test's git (and the hooks' and gitsess's) with a git that has the
+    reftable ref backend, first on PATH; skip, saying why, when there is none."""
+    import pytest
+
+    found = _reftable_dir()
+    if found is None:
+        version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
+        pytest.skip(f"{version.strip()} has no --ref-format=reftable (git 2.45 or later), and"
+                    " no git was built into .venv/git (./run-tests does: tests/tools/build-git)")
+    if found:
+        monkeypatch.setenv("PATH", f"{found}{os.pathsep}{os.environ.get('PATH', '')}")

@@ -24,7 +24,7 @@ from gitsess.main import write_launcher
 from gitsess.store import Store, eventrefs
 from gitsess.telemetry import readers, spill, spillname, writer
 from tests.handoffhelpers import events, install, narrative
-from tests.helpers import Repo, git, payload
+from tests.helpers import Repo, git, payload, use_reftable_git
 
 LIVE = refs.LIVE
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,18 +370,10 @@ def _loose(repo: Repo) -> int:
     return int(next(x for x in out.splitlines() if x.startswith("count:")).split()[1])
 
 
-def _reftable(tmp_path: Path) -> Path | None:
+def test_reftable_records_and_folds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_reftable_git(monkeypatch)  # or skip, saying why
     path = tmp_path / "reftable"
-    proc = subprocess.run(["git", "init", "-q", "--ref-format=reftable", str(path)],
-                          capture_output=True, check=False)
-    return path if proc.returncode == 0 else None
-
-
-def test_reftable_records_and_folds(tmp_path: Path) -> None:
-    path = _reftable(tmp_path)
-    if path is None:
-        version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
-        pytest.skip(f"{version.strip()} has no --ref-format=reftable (git 2.45 or later)")
+    git("init", "-q", "--ref-format=reftable", str(path), cwd=tmp_path)
     git("commit", "-q", "--allow-empty", "-m", "initial", cwd=path)
     repo = Repo(path)
     repo.record(payload("UserPromptSubmit", "rt"))

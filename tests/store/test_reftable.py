@@ -3,15 +3,15 @@
 libgit2 1.9 (under pygit2) cannot read reftable: the Store opens such a
 repository for its objects and config, and reads and writes every ref
 through git (gitsess/store/repo.py, refdb.py). Real git, real processes; each
-test is skipped, with the reason, where this git has no --ref-format=reftable
-(git 2.45 or later: run the suite with a newer git first on PATH to run them).
+test runs with a git that has --ref-format=reftable (git 2.45 or later): PATH's,
+else the one ./run-tests builds into .venv/git (tests/tools/build-git); with
+neither it is skipped, with the reason.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,21 +23,18 @@ from gitsess.errors import RefError
 from gitsess.store import Store
 from gitsess.telemetry import readers
 from tests.handoffhelpers import install, narrative, result_json
-from tests.helpers import Repo, git, payload
+from tests.helpers import Repo, git, payload, use_reftable_git
 
 
 def _init(path: Path, *, bare: bool = False) -> Path:
-    args = ["init", "-q", "--ref-format=reftable", "-b", "main", *(["--bare"] if bare else []),
-            str(path)]
-    proc = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
-        pytest.skip(f"{version.strip()} has no --ref-format=reftable (git 2.45 or later)")
+    git("init", "-q", "--ref-format=reftable", "-b", "main", *(["--bare"] if bare else []),
+        str(path), cwd=path.parent)
     return path
 
 
 @pytest.fixture
-def rt(tmp_path: Path) -> Repo:
+def rt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    use_reftable_git(monkeypatch)  # or skip, saying why
     path = _init(tmp_path / "rt")
     git("commit", "-q", "--allow-empty", "-m", "initial", cwd=path)
     return Repo(path)
