@@ -136,7 +136,7 @@ def push_specs(store: Store, remote: str, *,
     refs whose session has been handed off here and whose done ref is going
     there too."""
     specs = publish.live_refs(store, refs.tracking(remote), branches)
-    plan = publish.plan(store, refs.tracking(remote), publish.tips(store, branches))
+    plan = publish.plan(store, refs.tracking(remote), publish.bases(store, remote, branches))
     specs += plan.leases + plan.refs
     if plan.notes is not None:
         specs.append(f"{plan.notes}:{refs.NOTES}")

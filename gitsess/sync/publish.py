@@ -48,6 +48,18 @@ def tips(store: Store, branches: dict[str, str]) -> list[str]:
     return [o for o in dict.fromkeys(branches.values()) if store.has_object(o)]
 
 
+def bases(store: Store, remote: str, branches: dict[str, str]) -> list[str]:
+    """What the remote is known to have: the tips of `branches` that exist
+    here, and our tracking branches of it (refs/remotes/<remote>/*), which
+    git's own push has just moved to what it sent. A remote that moved on
+    to a commit we lack (a teammate pushed in between) would otherwise
+    leave the commits we just pushed with no base here to reach them, and
+    their records unsent until the next sync (the ten-clone soak lost a
+    note that way). A tracking branch names only commits the remote had."""
+    mine = store.refs(f"{refs.GIT_REMOTES}{remote}/").values()
+    return list(dict.fromkeys([*tips(store, branches), *(o for o in mine if store.has_object(o))]))
+
+
 def live_refs(store: Store, tracking: str, branches: dict[str, str]) -> list[str]:
     """Specs of our live refs that differ from the remote's copies, each only
     when the branch its session started on (session.json) is one of the

@@ -128,3 +128,22 @@ def test_three_clones_thirty_rounds_of_handoffs_and_syncs(tmp_path: Path) -> Non
 def test_ten_clones_ten_rounds_pulling_with_rebase_and_pushing(tmp_path: Path) -> None:
     ops = [f"O{c}" for c in "ABCDEFGHIJ"]  # operator ids: two letters
     _soak(tmp_path, ops, int(os.environ.get("SOAK_ROUNDS", "2")), sync=False)
+
+
+def test_a_teammates_push_in_between_does_not_keep_the_records_back(tmp_path: Path) -> None:
+    """The send once a push has ended asks the remote for its branches; when a
+    teammate has pushed in between, their tip is a commit this clone lacks.
+    What this clone's own push just sent is still the remote's (its tracking
+    branch says so): its records go. (The ten-clone soak lost a note so.)"""
+    remote, (a, b) = _team(tmp_path, ["OA", "OB"])
+    _handoff_commit(a, handoff_id(1, "OA"), "OA")
+    a.git("push", "-q", "--no-verify", "origin", "main")  # the branch alone, no send yet
+    b.git("pull", "-q", "--rebase")
+    b.git("commit", "-q", "--allow-empty", "-m", "theirs")
+    b.git("push", "-q", "--no-verify", "origin", "main")
+    assert a.git("cat-file", "-e", remote_refs(remote)["refs/heads/main"], check=False
+                 ).returncode != 0  # a lacks the remote's tip
+    proc = a.sess("githook", "pre-push-send", "origin", str(remote))
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert _ids_in_notes(remote) == {handoff_id(1, "OA")}
+    assert f"refs/sess/h/OA/{handoff_id(1, 'OA')}" in remote_refs(remote)
