@@ -23,8 +23,8 @@ def run(*, store: Store, remote: str | None = None, specs: tuple[str, ...] = (),
     out = together.push(store, name, pushed, deadline=time.monotonic() + BUDGET_S)
     result = out.result
     err = sys.stderr
-    for line in out.messages:  # the pre-push guard's and the remote's own lines
-        if line.strip() and not line.startswith(("To ", "Done")):
+    for line in out.messages:  # git's stderr: the pre-push guard's and the remote's lines
+        if line.strip():
             print(untrusted.line(line), file=err)
     if as_json:
         print(json.dumps({

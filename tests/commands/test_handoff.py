@@ -199,9 +199,13 @@ def test_hand_written_good_commit_is_recorded(repo: Repo) -> None:
     refs = repo.refs("refs/sess/")
     assert refs["refs/sess/h/RT/RT-261126-05"] == head(repo)
     assert "refs/sess/done/s1" in refs and "refs/sess/live/s1" not in refs
+    # commit-msg armed post-commit for this commit (hooks on demand), which
+    # the same `git commit` ran: it stored the record above and let go.
+    assert not _post_commit_armed(repo)
     again = _hand_commit(repo, "handoff(core): again\n\n" + GOOD_BODY +
                          "Sess-Id: RT-261126-05\nSess-Operator: RT\nSess-Workstream: core\n")
     assert again.returncode != 0 and "is already the id of handoff commit" in again.stderr
+    assert not _post_commit_armed(repo)  # a refused handoff arms nothing
 
 
 def test_ordinary_commit_is_untouched(repo: Repo) -> None:
@@ -479,21 +483,6 @@ def test_shims_decide_ordinary_commits_without_python(repo: Repo, tmp_path: Path
     assert (repo.path / POST_COMMIT_PARKED).is_file()
     repo.git("commit", "-q", "--allow-empty", "-m", "s\n\nSess-Id: RT-261126-01")
     assert marker.exists()
-
-
-def test_post_commit_is_armed_by_commit_msg_for_one_handoff(repo: Repo) -> None:
-    """A hand-made handoff commit: commit-msg passes it and arms post-commit,
-    which the same `git commit` runs; it stores the record and lets go."""
-    install(repo)
-    events(repo, "s1")
-    proc = _hand_commit(repo, "handoff(core): by hand\n\n" + GOOD_BODY +
-                        "Sess-Id: RT-261126-05\nSess-Operator: RT\nSess-Workstream: core\n"
-                        "Sess-Session: s1\n")
-    assert proc.returncode == 0, proc.stderr
-    assert front(note(repo) or "")["id"] == "RT-261126-05"
-    assert not _post_commit_armed(repo)
-    repo.commit("ordinary", {"o.txt": "o\n"})
-    assert not _post_commit_armed(repo)
 
 
 def test_on_demand_hooks_never_take_a_users_file(repo: Repo) -> None:
